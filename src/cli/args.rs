@@ -1,0 +1,128 @@
+//! Command-line arguments (clap derive). No clap type leaves `cli/`: `cli::mod` turns these into
+//! plain options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Finds leaked secrets and API keys in files, git history and staged changes, and reports
+/// them redacted.
+#[derive(Debug, Parser)]
+#[command(name = "leakhound", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories (default: the current directory); `-` reads standard input.
+    Scan(ScanArgs),
+    /// Show the rules, or check every rule against its own examples.
+    Rules(RulesArgs),
+}
+
+/// `leakhound scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan; `-` for standard input.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Also scan files that .gitignore excludes.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Options shared with the other scanning commands.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Options every scanning command takes.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Config file (default: .leakhound.toml at the project root, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print secrets in full. Without it every format shows them redacted.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Exit code when there are findings.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub exit_code: u8,
+    /// Skip files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 25 * 1024 * 1024)]
+    pub max_file_size: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Exit with code 2 when any input could not be read (default: warn and go on).
+    #[arg(long)]
+    pub strict: bool,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Print nothing on standard error but errors and warnings.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Also list skipped inputs and allowed findings on standard error.
+    #[arg(long, short = 'v', action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// For people, colour on a terminal.
+    Human,
+    /// One JSON document with findings and stats.
+    Json,
+    /// One JSON finding per line.
+    Jsonl,
+}
+
+/// `leakhound rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// `list` (default) or `check`.
+    #[command(subcommand)]
+    pub action: Option<RulesAction>,
+}
+
+/// `leakhound rules list|check`.
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// Show every rule: id, severity, name, keywords.
+    List {
+        /// `human` or `json`.
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+        /// Include rules from this config file.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Run every rule's examples and negative examples through the full engine.
+    Check {
+        /// Check the rule files in this directory instead of the built-in rules.
+        #[arg(long, value_name = "DIR")]
+        patterns: Option<PathBuf>,
+        /// Also check the rules of this config file.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+/// `rules list --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table.
+    Human,
+    /// A JSON array.
+    Json,
+}

@@ -1,0 +1,275 @@
+//! `leakhound scan`: options from arguments, the rule set and filters from the config, one
+//! scan, one report, one exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::args::{CommonArgs, FormatArg, ScanArgs};
+use crate::config::{self, LoadedConfig};
+use crate::engine::Engine;
+use crate::filter::Allowlist;
+use crate::report::human::escape;
+use crate::report::{self, Format, ReportOptions};
+use crate::rule::RuleSetBuilder;
+use crate::scan::{self, Diagnostics, ScanResult};
+use crate::source::fs::{project_root, FsOptions, FsSource};
+use crate::source::stdin::StdinSource;
+use crate::source::{SkipReason, Source};
+
+pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
+    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if reads_stdin && args.paths.len() > 1 {
+        anyhow::bail!("`-` (standard input) cannot be combined with other paths");
+    }
+    for path in &args.paths {
+        if !reads_stdin && std::fs::symlink_metadata(path).is_err() {
+            anyhow::bail!("{}: no such file or directory", escape(&path.display().to_string(), false));
+        }
+    }
+    let root = if reads_stdin {
+        std::env::current_dir().context("cannot read the current directory")?
+    } else {
+        project_root(&args.paths[0])
+    };
+    let setup = Setup::new(&args.common, &root)?;
+    let source: Box<dyn Source> = if reads_stdin {
+        Box::new(StdinSource::new(std::io::stdin(), args.common.max_file_size))
+    } else {
+        Box::new(FsSource::new(FsOptions {
+            roots: args.paths.clone(),
+            max_file_size: args.common.max_file_size,
+            no_ignore: args.no_ignore,
+            project_root: root.clone(),
+        }))
+    };
+    let result = setup.scan(source.as_ref(), &args.common);
+    finish(&args.common, result)
+}
+
+/// The engine and filters for a scan, from the config.
+pub(super) struct Setup {
+    engine: Engine,
+    allowlist: Allowlist,
+}
+
+impl Setup {
+    /// Loads the config (explicit, or found at `root`) and builds the engine and allowlist.
+    pub(super) fn new(common: &CommonArgs, root: &Path) -> anyhow::Result<Setup> {
+        let LoadedConfig { config, path } = config::discover(common.config.as_deref(), root)?;
+        let mut builder = RuleSetBuilder::new();
+        builder.lazy(true).builtin();
+        if let Some(path) = &path {
+            builder.lazy(false).add_rules(&path.display().to_string(), config.rules.clone());
+        }
+        builder.disable(config.disable.iter().cloned());
+        let engine = Engine::new(builder.build()?)?;
+        let config_file = path.unwrap_or_else(|| PathBuf::from(config::CONFIG_FILE_NAME));
+        let allowlist = Allowlist::new(&config.allowlist, root, &config_file)?;
+        Ok(Setup { engine, allowlist })
+    }
+
+    /// Runs the scan with a progress display when appropriate.
+    pub(super) fn scan(&self, source: &dyn Source, common: &CommonArgs) -> ScanResult {
+        let threads = common
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let diagnostics = StderrDiagnostics::new(common);
+        let result = scan::run(source, &self.engine, &self.allowlist, threads, &diagnostics);
+        diagnostics.progress.finish_and_clear();
+        result
+    }
+}
+
+/// Writes the report and the summary; returns the exit code.
+pub(super) fn finish(common: &CommonArgs, mut result: ScanResult) -> anyhow::Result<u8> {
+    report::sort(&mut result.findings);
+    report::sort(&mut result.allowed);
+    let format = match common.format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+        FormatArg::Jsonl => Format::Jsonl,
+    };
+    let to_terminal = common.output.is_none() && std::io::stdout().is_terminal();
+    let options = ReportOptions {
+        show_secrets: common.show_secrets,
+        color: format == Format::Human && to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut reporter = report::reporter(format, options);
+    match &common.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("{}: cannot create the report file", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            report::write_report(reporter.as_mut(), &mut out, &result.findings, &result.stats)
+                .with_context(|| format!("{}: cannot write the report", path.display()))?;
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            ignore_broken_pipe(report::write_report(reporter.as_mut(), &mut out, &result.findings, &result.stats))
+                .context("cannot write the report")?;
+        }
+    }
+    let mut err = std::io::stderr().lock();
+    if common.verbose > 0 {
+        for allowed in &result.allowed {
+            let _ = writeln!(
+                err,
+                "leakhound: allowed {} at {}:{}:{} ({})",
+                allowed.rule_id,
+                escape(&allowed.path, false),
+                allowed.location.line,
+                allowed.location.column,
+                allowed.secret
+            );
+        }
+    }
+    if !common.quiet {
+        let _ = writeln!(err, "{}", summary(&result));
+    }
+    Ok(if common.strict && result.stats.errors > 0 {
+        super::EXIT_ERROR
+    } else if result.findings.is_empty() {
+        super::EXIT_CLEAN
+    } else {
+        common.exit_code
+    })
+}
+
+/// A write to a closed pipe (`leakhound scan | head`) ends the output quietly.
+pub(super) fn ignore_broken_pipe(written: std::io::Result<()>) -> std::io::Result<()> {
+    match written {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+fn summary(result: &ScanResult) -> String {
+    let stats = &result.stats;
+    let mut by_severity: Vec<String> = Vec::new();
+    for severity in crate::rule::Severity::ALL.iter().rev() {
+        let count = result.findings.iter().filter(|f| f.severity == *severity).count();
+        if count > 0 {
+            by_severity.push(format!("{count} {severity}"));
+        }
+    }
+    let mut line = format!(
+        "leakhound: scanned {} files ({}) in {:.2}s: {} finding{}",
+        stats.files,
+        human_bytes(stats.bytes),
+        stats.elapsed_ms as f64 / 1000.0,
+        stats.findings,
+        if stats.findings == 1 { "" } else { "s" }
+    );
+    if !by_severity.is_empty() {
+        line.push_str(&format!(" ({})", by_severity.join(", ")));
+    }
+    let mut extras = Vec::new();
+    if stats.allowed > 0 {
+        extras.push(format!("{} allowed", stats.allowed));
+    }
+    let skipped = stats.skipped_binary + stats.skipped_too_large + stats.skipped_symlinks;
+    if skipped > 0 {
+        extras.push(format!("{skipped} skipped"));
+    }
+    if stats.errors > 0 {
+        extras.push(format!("{} unreadable", stats.errors));
+    }
+    if !extras.is_empty() {
+        line.push_str(&format!("; {}", extras.join(", ")));
+    }
+    line
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64;
+    let mut unit = "B";
+    for next in UNITS {
+        if value < 1000.0 {
+            break;
+        }
+        value /= 1000.0;
+        unit = next;
+    }
+    format!("{value:.1} {unit}")
+}
+
+/// Warnings (always), skipped inputs (with `-v`) and a progress spinner (on a terminal).
+struct StderrDiagnostics {
+    verbose: bool,
+    progress: ProgressBar,
+    bytes: AtomicU64,
+}
+
+impl StderrDiagnostics {
+    fn new(common: &CommonArgs) -> Self {
+        let show = !common.no_progress && !common.quiet && std::io::stderr().is_terminal();
+        let progress = if show {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(8));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {pos} files, {msg} scanned ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(125));
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        StderrDiagnostics {
+            verbose: common.verbose > 0,
+            progress,
+            bytes: AtomicU64::new(0),
+        }
+    }
+
+    fn print(&self, line: String) {
+        self.progress.suspend(|| {
+            let _ = writeln!(std::io::stderr().lock(), "{line}");
+        });
+    }
+}
+
+impl Diagnostics for StderrDiagnostics {
+    fn warn(&self, path: &str, message: &str) {
+        self.print(format!("leakhound: warning: {}: {}", escape(path, false), escape(message, false)));
+    }
+
+    fn skipped(&self, path: &str, reason: SkipReason) {
+        if self.verbose {
+            let why = match reason {
+                SkipReason::Binary => "binary".to_string(),
+                SkipReason::TooLarge(size) => format!("{size} bytes, over --max-file-size"),
+                SkipReason::Symlink => "symbolic link, not followed".to_string(),
+            };
+            self.print(format!("leakhound: skipped {}: {why}", escape(path, false)));
+        }
+    }
+
+    fn scanned(&self, bytes: u64) {
+        if !self.progress.is_hidden() {
+            let total = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+            self.progress.inc(1);
+            self.progress.set_message(human_bytes(total));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_read_like_people_write_them() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1500), "1.5 KB");
+        assert_eq!(human_bytes(2_500_000_000), "2.5 GB");
+    }
+}

@@ -1,0 +1,373 @@
+//! The detection engine: bytes in, matches out. It never sees files, git or output.
+//!
+//! One Aho-Corasick automaton over every rule's keywords (ASCII case-insensitive, overlapping,
+//! so no keyword hides another) finds the candidate rules of a chunk and where their keywords
+//! are; each candidate's regex then runs only in a window around those hits, sized by the
+//! regex's longest possible match. A match passes the rule's checks (secret group, entropy,
+//! validator) before it reaches the caller. [`Engine`] is built once and shared; each thread
+//! scans with its own [`Scanner`], which holds the regex caches and scratch buffers.
+
+pub mod validate;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_automata::meta;
+use regex_automata::util::captures::Captures;
+use regex_automata::Input;
+
+use crate::rule::{Rule, RuleSet};
+use validate::Verdict;
+
+/// A byte range in a chunk: 0-based, half-open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The span `start..end`.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Whether the span is empty.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// The span as a range, for slicing.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.end
+    }
+}
+
+/// A match of one rule that passed the rule's checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    /// Index of the rule in the engine's [`RuleSet`].
+    pub rule: usize,
+    /// The whole regex match.
+    pub span: Span,
+    /// The secret (the secret group) within the chunk.
+    pub secret: Span,
+    /// Shannon entropy of the secret, bits per byte.
+    pub entropy: f64,
+    /// What the rule's validator said, when it has one: `(validator name, result)`.
+    pub validation: Option<(&'static str, &'static str)>,
+}
+
+/// The compiled rules and their keyword automaton. Immutable and shared between threads.
+///
+/// ```
+/// use leakhound::engine::Engine;
+/// use leakhound::rule::RuleSet;
+///
+/// let engine = Engine::new(RuleSet::builtin().unwrap()).unwrap();
+/// let mut scanner = engine.scanner();
+/// let text = concat!("AWS_ACCESS_KEY_ID=AKIA", "QYLPMN5HHHFPZAM2").as_bytes();
+/// let mut found = Vec::new();
+/// scanner.scan(text, None, &mut |m| found.push(engine.rules().rules()[m.rule].id.clone()));
+/// assert!(found.contains(&"aws.access-key-id".to_string()));
+/// ```
+#[derive(Debug)]
+pub struct Engine {
+    rules: RuleSet,
+    keywords: Option<AhoCorasick>,
+    /// For each keyword (automaton pattern id), the rules that listed it.
+    keyword_rules: Vec<Vec<usize>>,
+    /// Rules without keywords: they run over every chunk.
+    unkeyed_rules: Vec<usize>,
+}
+
+/// The keyword automaton could not be built (far too many or too long keywords).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the keyword automaton: {0}")]
+pub struct BuildError(String);
+
+impl Engine {
+    /// Builds the keyword automaton over `rules`.
+    pub fn new(rules: RuleSet) -> Result<Engine, BuildError> {
+        let mut keywords: Vec<Vec<u8>> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut unkeyed_rules = Vec::new();
+        for (index, rule) in rules.rules().iter().enumerate() {
+            if rule.keywords.is_empty() {
+                unkeyed_rules.push(index);
+            }
+            for keyword in &rule.keywords {
+                let folded = keyword.as_bytes().to_ascii_lowercase();
+                match keywords.iter().position(|known| *known == folded) {
+                    Some(at) if !keyword_rules[at].contains(&index) => keyword_rules[at].push(index),
+                    Some(_) => {}
+                    None => {
+                        keywords.push(folded);
+                        keyword_rules.push(vec![index]);
+                    }
+                }
+            }
+        }
+        let automaton = if keywords.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&keywords)
+                    .map_err(|err| BuildError(err.to_string()))?,
+            )
+        };
+        Ok(Engine {
+            rules,
+            keywords: automaton,
+            keyword_rules,
+            unkeyed_rules,
+        })
+    }
+
+    /// The rules this engine runs.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Scratch space for one thread.
+    pub fn scanner(&self) -> Scanner<'_> {
+        Scanner {
+            engine: self,
+            regex_state: (0..self.rules.len()).map(|_| None).collect(),
+            hits: Vec::new(),
+            windows: Vec::new(),
+        }
+    }
+}
+
+/// One thread's scanner: regex caches (created the first time a rule runs) and reused buffers.
+#[derive(Debug)]
+pub struct Scanner<'e> {
+    engine: &'e Engine,
+    regex_state: Vec<Option<(meta::Cache, Captures)>>,
+    /// `(rule, keyword start, keyword end)` for the current chunk.
+    hits: Vec<(usize, usize, usize)>,
+    windows: Vec<Span>,
+}
+
+impl<'e> Scanner<'e> {
+    /// The engine this scanner belongs to.
+    pub fn engine(&self) -> &'e Engine {
+        self.engine
+    }
+
+    /// Scans one chunk and calls `on_match` for every match that passes its rule's checks, in
+    /// rule order, then position. `path` (if the chunk has one) selects the rules whose path
+    /// filter applies.
+    pub fn scan(&mut self, bytes: &[u8], path: Option<&str>, on_match: &mut dyn FnMut(Match)) {
+        let engine = self.engine;
+        self.hits.clear();
+        if let Some(automaton) = &engine.keywords {
+            for hit in automaton.find_overlapping_iter(bytes) {
+                for &rule in &engine.keyword_rules[hit.pattern().as_usize()] {
+                    self.hits.push((rule, hit.start(), hit.end()));
+                }
+            }
+        }
+        for &rule in &engine.unkeyed_rules {
+            self.hits.push((rule, 0, bytes.len()));
+        }
+        if self.hits.is_empty() {
+            return;
+        }
+        self.hits.sort_unstable();
+        let mut hits = std::mem::take(&mut self.hits);
+        for group in hits.chunk_by(|a, b| a.0 == b.0) {
+            let rule_index = group[0].0;
+            let rule = &engine.rules.rules()[rule_index];
+            if !rule.applies_to(path) {
+                continue;
+            }
+            // A regex that fails to compile is reported when the rule set is built or checked;
+            // here the rule simply finds nothing.
+            let Ok(matcher) = rule.matcher() else { continue };
+            self.windows.clear();
+            for &(_, start, end) in group {
+                let window = Span::new(
+                    start.saturating_sub(matcher.window),
+                    end.saturating_add(matcher.window).min(bytes.len()),
+                );
+                match self.windows.last_mut() {
+                    Some(last) if window.start <= last.end => last.end = last.end.max(window.end),
+                    _ => self.windows.push(window),
+                }
+            }
+            let (cache, caps) = self.regex_state[rule_index]
+                .get_or_insert_with(|| (matcher.regex.create_cache(), matcher.regex.create_captures()));
+            for window in &self.windows {
+                let mut input = Input::new(bytes).span(window.range());
+                loop {
+                    matcher.regex.search_captures_with(cache, &input, caps);
+                    let Some(whole) = caps.get_match() else { break };
+                    if let Some(secret) = caps.get_group(matcher.secret_group) {
+                        let secret = Span::new(secret.start, secret.end);
+                        if let Some(found) = check(rule, rule_index, whole.range(), secret, bytes) {
+                            on_match(found);
+                        }
+                    }
+                    // An empty match must still move the search forward.
+                    let next = if whole.is_empty() { whole.end() + 1 } else { whole.end() };
+                    if next > window.end {
+                        break;
+                    }
+                    input.set_start(next);
+                }
+            }
+        }
+        hits.clear();
+        self.hits = hits;
+    }
+}
+
+/// Runs a rule's checks on a regex match: non-empty secret, entropy, validator.
+fn check(
+    rule: &Rule,
+    rule_index: usize,
+    whole: std::ops::Range<usize>,
+    secret: Span,
+    bytes: &[u8],
+) -> Option<Match> {
+    if secret.is_empty() {
+        return None;
+    }
+    let secret_bytes = &bytes[secret.range()];
+    let entropy = f64::from(entropy::shannon_entropy(secret_bytes));
+    if rule.entropy.is_some_and(|min| entropy < min) {
+        return None;
+    }
+    let validation = match rule.validator {
+        None => None,
+        Some(validator) => match validator.check(secret_bytes) {
+            Verdict::Reject => return None,
+            Verdict::Accept(result) => Some((validator.name(), result)),
+        },
+    };
+    Some(Match {
+        rule: rule_index,
+        span: Span::new(whole.start, whole.end),
+        secret,
+        entropy,
+        validation,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::RuleSetBuilder;
+
+    fn engine(rules: &str) -> Engine {
+        let mut builder = RuleSetBuilder::new();
+        builder.add_file("test.toml", rules);
+        Engine::new(builder.build().unwrap()).unwrap()
+    }
+
+    fn secrets(engine: &Engine, text: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        engine.scanner().scan(text.as_bytes(), None, &mut |m| {
+            found.push(text[m.secret.range()].to_string());
+        });
+        found
+    }
+
+    const TWO_RULES: &str = r#"
+        [[rules]]
+        id = "a.one"
+        name = "one"
+        severity = "high"
+        keywords = ["tok_"]
+        regex = '\b(tok_[a-z0-9]{8})\b'
+
+        [[rules]]
+        id = "a.two"
+        name = "two"
+        severity = "low"
+        keywords = ["tok_long"]
+        regex = '\b(tok_long[a-z0-9]{8})\b'
+    "#;
+
+    #[test]
+    fn overlapping_keywords_each_find_their_rule() {
+        let engine = engine(TWO_RULES);
+        assert_eq!(secrets(&engine, "x tok_long1234abcd y tok_12345678"), ["tok_long1234abcd", "tok_12345678"]);
+    }
+
+    #[test]
+    fn keywords_match_case_insensitively_and_context_is_respected() {
+        let engine = engine(TWO_RULES);
+        assert!(secrets(&engine, "TOK_12345678").is_empty(), "regex itself is case-sensitive");
+        // `\b` sees bytes outside the window, so a token embedded in a longer word is not cut out.
+        assert!(secrets(&engine, "xtok_12345678").is_empty());
+        assert!(secrets(&engine, "tok_123456789").is_empty());
+    }
+
+    #[test]
+    fn matches_far_apart_are_all_found_and_windows_merge() {
+        let engine = engine(TWO_RULES);
+        let filler = "lorem ipsum ".repeat(1000);
+        let text = format!("tok_aaaaaaa1 {filler} tok_bbbbbbb2 tok_ccccccc3\ntok_ddddddd4");
+        assert_eq!(secrets(&engine, &text), ["tok_aaaaaaa1", "tok_bbbbbbb2", "tok_ccccccc3", "tok_ddddddd4"]);
+    }
+
+    #[test]
+    fn invalid_utf8_does_not_stop_a_scan() {
+        let engine = engine(TWO_RULES);
+        let mut bytes = vec![0xff, 0xfe, b' '];
+        bytes.extend_from_slice(b"tok_12345678 \xc3\x28");
+        let mut count = 0;
+        engine.scanner().scan(&bytes, None, &mut |_| count += 1);
+        assert_eq!(count, 1);
+    }
+
+    #[test]
+    fn entropy_threshold_rejects_low_entropy_secrets() {
+        let engine = engine(&TWO_RULES.replace("severity = \"high\"", "severity = \"high\"\nentropy = 2.5"));
+        assert!(secrets(&engine, "tok_aaaaaaaa").is_empty());
+        assert_eq!(secrets(&engine, "tok_a1b2c3d4"), ["tok_a1b2c3d4"]);
+    }
+
+    #[test]
+    fn rules_without_keywords_run_everywhere() {
+        let engine = engine(
+            r#"
+            [[rules]]
+            id = "a.nokw"
+            name = "no keywords"
+            severity = "low"
+            regex = 'zz([0-9]{4})'
+        "#,
+        );
+        assert_eq!(secrets(&engine, "a zz1234 b"), ["1234"]);
+    }
+
+    #[test]
+    fn path_filters_select_rules() {
+        let engine = engine(&TWO_RULES.replace("keywords = [\"tok_\"]", "keywords = [\"tok_\"]\npath = '\\.env$'"));
+        let mut found = 0;
+        engine.scanner().scan(b"tok_12345678", Some("app/.env"), &mut |_| found += 1);
+        engine.scanner().scan(b"tok_12345678", Some("app/main.rs"), &mut |_| found += 10);
+        engine.scanner().scan(b"tok_12345678", None, &mut |_| found += 100);
+        assert_eq!(found, 1);
+    }
+
+    #[test]
+    fn engine_and_rules_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+        assert_send_sync::<RuleSet>();
+    }
+}

@@ -1,0 +1,280 @@
+//! Offline validators: structural checks on a secret that raise precision where a token format
+//! allows it (a checksum, a decodable header). They never touch the network. A rule names its
+//! validator; [`Validator::from_name`] maps the name to the check.
+
+use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+
+/// What a validator concluded about a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Keep the match; the string says what was established (`checksum-ok`, `alg-none`, ...).
+    Accept(&'static str),
+    /// Not a secret of this kind (bad checksum, undecodable, a placeholder): drop the match.
+    Reject,
+}
+
+/// The offline validators a rule can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validator {
+    /// GitHub classic tokens: `gh?_` + 30 random base62 + 6-char base62 CRC32 of those 30.
+    GithubCrc32,
+    /// npm tokens: `npm_` + 30 random base62 + 6-char base62 CRC32.
+    NpmCrc32,
+    /// JSON Web Token: header and payload decode to JSON objects and the header has `alg`.
+    Jwt,
+    /// PEM private key block: the base64 body decodes to a plausible key.
+    Pem,
+    /// Generic assignments: rejects placeholders, templates, variable lookups and other code.
+    Placeholder,
+}
+
+impl Validator {
+    /// Every validator name, as used in rule files.
+    pub const NAMES: [&'static str; 5] = ["github-crc32", "npm-crc32", "jwt", "pem", "placeholder"];
+
+    /// The validator called `name` in rule files.
+    pub fn from_name(name: &str) -> Option<Validator> {
+        match name {
+            "github-crc32" => Some(Validator::GithubCrc32),
+            "npm-crc32" => Some(Validator::NpmCrc32),
+            "jwt" => Some(Validator::Jwt),
+            "pem" => Some(Validator::Pem),
+            "placeholder" => Some(Validator::Placeholder),
+            _ => None,
+        }
+    }
+
+    /// The name used in rule files and in a finding's `validation.kind`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Validator::GithubCrc32 => "github-crc32",
+            Validator::NpmCrc32 => "npm-crc32",
+            Validator::Jwt => "jwt",
+            Validator::Pem => "pem",
+            Validator::Placeholder => "placeholder",
+        }
+    }
+
+    /// Checks one secret.
+    pub fn check(self, secret: &[u8]) -> Verdict {
+        match self {
+            Validator::GithubCrc32 | Validator::NpmCrc32 => check_crc32_base62(secret),
+            Validator::Jwt => check_jwt(secret),
+            Validator::Pem => check_pem(secret),
+            Validator::Placeholder => check_placeholder(secret),
+        }
+    }
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// `value` in base62 (0-9A-Za-z), left-padded with '0' to `width` digits.
+pub fn base62(mut value: u32, width: usize) -> String {
+    let mut digits = Vec::with_capacity(width);
+    while value > 0 {
+        digits.push(BASE62[(value % 62) as usize]);
+        value /= 62;
+    }
+    while digits.len() < width {
+        digits.push(b'0');
+    }
+    digits.reverse();
+    String::from_utf8(digits).expect("base62 digits are ASCII")
+}
+
+/// `prefix_` + 30-char body + 6-char base62 CRC32 of the body (GitHub classic, npm).
+fn check_crc32_base62(secret: &[u8]) -> Verdict {
+    let Some(underscore) = secret.iter().rposition(|&b| b == b'_') else {
+        return Verdict::Reject;
+    };
+    let token = &secret[underscore + 1..];
+    if token.len() != 36 {
+        return Verdict::Reject;
+    }
+    let (body, checksum) = token.split_at(30);
+    if base62(crc32fast::hash(body), 6).as_bytes() == checksum {
+        Verdict::Accept("checksum-ok")
+    } else {
+        Verdict::Reject
+    }
+}
+
+fn decode_base64url(part: &[u8]) -> Option<Vec<u8>> {
+    let trimmed = part.strip_suffix(b"==").or_else(|| part.strip_suffix(b"=")).unwrap_or(part);
+    URL_SAFE_NO_PAD.decode(trimmed).ok()
+}
+
+fn check_jwt(secret: &[u8]) -> Verdict {
+    let mut parts = secret.split(|&b| b == b'.');
+    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
+        return Verdict::Reject;
+    };
+    let header: Option<serde_json::Value> =
+        decode_base64url(header).and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let payload_is_object = decode_base64url(payload)
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_some_and(|value| value.is_object());
+    let alg = header.as_ref().and_then(|h| h.get("alg")).and_then(|alg| alg.as_str());
+    match alg {
+        Some(alg) if payload_is_object && alg.eq_ignore_ascii_case("none") => Verdict::Accept("alg-none"),
+        Some(_) if payload_is_object => Verdict::Accept("decoded"),
+        _ => Verdict::Reject,
+    }
+}
+
+/// Decodes the body of a PEM block. Tolerates the body being inside a JSON or code string
+/// (`\n` escapes, quotes and `+` concatenation), and header fields such as `DEK-Info:`.
+fn check_pem(secret: &[u8]) -> Verdict {
+    let text = String::from_utf8_lossy(secret).replace("\\r", "\n").replace("\\n", "\n");
+    let mut lines = text.lines().map(str::trim);
+    // Skip the BEGIN line; stop at the END line.
+    if !lines.next().is_some_and(|first| first.contains("-----BEGIN")) {
+        return Verdict::Reject;
+    }
+    let mut body = String::new();
+    for line in lines {
+        if line.contains("-----END") {
+            break;
+        }
+        // Header fields (`Proc-Type:`, `Version:`) and the PGP CRC24 line (`=AbCd`).
+        if line.contains(':') || (line.starts_with('=') && line.len() <= 6) {
+            continue;
+        }
+        body.extend(line.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/')));
+    }
+    match STANDARD_NO_PAD.decode(body.trim_end_matches('=')) {
+        Ok(decoded) if decoded.len() >= 32 => Verdict::Accept("decoded"),
+        _ => Verdict::Reject,
+    }
+}
+
+/// Words that mark a value as a placeholder rather than a secret (lowercase).
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "your", "example", "changeme", "change_me", "change-me", "changeit", "placeholder", "redacted",
+    "dummy", "sample", "fake", "mock", "xxxx", "****", "....", "todo", "fixme", "replace", "insert",
+    "password", "passwd", "secret", "undefined", "null", "none", "true", "false", "qwerty",
+    "12345678", "abcdefgh", "process.env", "os.environ", "getenv", "env[", "env.", "config.",
+    "settings.", "secrets.", "vault:",
+];
+
+/// Rejects values that are not literal secrets: placeholders (`your_api_key_here`, `xxxx`,
+/// `changeme`), templates (`${VAR}`, `{{ var }}`, `<token>`, `%s`), variable and environment
+/// lookups (`os.environ[...]`, `process.env.X`, `self.password`, `DB_PASSWORD`), and strings of
+/// repeated or sequential characters.
+fn check_placeholder(secret: &[u8]) -> Verdict {
+    let Ok(text) = std::str::from_utf8(secret) else {
+        return Verdict::Accept("literal");
+    };
+    let lower = text.to_ascii_lowercase();
+    let templated = ["${", "{{", "}}", "$(", "#{", "%s", "%(", "%d"].iter().any(|t| lower.contains(t))
+        || lower.starts_with('$')
+        || lower.starts_with('%') && lower.ends_with('%')
+        || lower.starts_with('<') && lower.ends_with('>')
+        || lower.starts_with('[') && lower.ends_with(']')
+        || lower.contains('(') && lower.contains(')');
+    if templated || PLACEHOLDER_WORDS.iter().any(|word| lower.contains(word)) {
+        return Verdict::Reject;
+    }
+    // An identifier path (`self.token`, `settings.API_KEY`) or an environment variable name.
+    let is_identifier = |part: &str| {
+        part.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if text.contains('.') && text.split('.').all(is_identifier) {
+        return Verdict::Reject;
+    }
+    if text.contains('_') && text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') {
+        return Verdict::Reject;
+    }
+    if is_repetitive(secret) {
+        return Verdict::Reject;
+    }
+    Verdict::Accept("literal")
+}
+
+/// Mostly one character, or a run of consecutive characters (`abcdef`, `98765`).
+fn is_repetitive(secret: &[u8]) -> bool {
+    let mut counts = [0usize; 256];
+    for &b in secret {
+        counts[b as usize] += 1;
+    }
+    let most = counts.iter().max().copied().unwrap_or(0);
+    if most * 2 > secret.len() || counts.iter().filter(|&&n| n > 0).count() < 4 {
+        return true;
+    }
+    let steps: Vec<i16> = secret.windows(2).map(|w| i16::from(w[1]) - i16::from(w[0])).collect();
+    steps.len() >= 5 && (steps.iter().all(|&s| s == 1) || steps.iter().all(|&s| s == -1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn github_token(body: &str) -> String {
+        format!("ghp_{body}{}", base62(crc32fast::hash(body.as_bytes()), 6))
+    }
+
+    #[test]
+    fn base62_pads_and_encodes() {
+        assert_eq!(base62(0, 6), "000000");
+        assert_eq!(base62(61, 2), "0z");
+        assert_eq!(base62(62, 2), "10");
+        assert_eq!(base62(u32::MAX, 6), "4gfFC3");
+    }
+
+    #[test]
+    fn crc32_checksums() {
+        let good = github_token("aBcDeFgHiJkLmNoPqRsTuVwXyZ0123");
+        assert_eq!(Validator::GithubCrc32.check(good.as_bytes()), Verdict::Accept("checksum-ok"));
+        let mut bad = good.clone().into_bytes();
+        let last = bad.len() - 1;
+        bad[last] = if bad[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(Validator::GithubCrc32.check(&bad), Verdict::Reject);
+        assert_eq!(Validator::NpmCrc32.check(b"npm_short"), Verdict::Reject);
+    }
+
+    #[test]
+    fn jwt_structure() {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"1234567890","name":"Jo"}"#);
+        let cases = [
+            (format!("{header}.{payload}.c2lnbmF0dXJl"), Verdict::Accept("decoded")),
+            (format!("{none}.{payload}."), Verdict::Accept("alg-none")),
+            (format!("{payload}.{payload}.sig"), Verdict::Reject),
+            (format!("{header}.bm90IGpzb24.sig"), Verdict::Reject),
+            ("eyJhbGciOi.eyJzdWIi.x".to_string(), Verdict::Reject),
+        ];
+        for (token, verdict) in cases {
+            assert_eq!(Validator::Jwt.check(token.as_bytes()), verdict, "{token}");
+        }
+    }
+
+    #[test]
+    fn pem_bodies() {
+        let body = base64::engine::general_purpose::STANDARD.encode([7u8; 120]);
+        let (a, b) = body.split_at(64);
+        let pem = format!("-----BEGIN RSA PRIVATE KEY-----\n{a}\n{b}\n-----END RSA PRIVATE KEY-----");
+        assert_eq!(Validator::Pem.check(pem.as_bytes()), Verdict::Accept("decoded"));
+        let escaped = pem.replace('\n', "\\n");
+        assert_eq!(Validator::Pem.check(escaped.as_bytes()), Verdict::Accept("decoded"));
+        let placeholder = "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----";
+        assert_eq!(Validator::Pem.check(placeholder.as_bytes()), Verdict::Reject);
+    }
+
+    #[test]
+    fn placeholders_are_rejected_and_literals_kept() {
+        let rejected = [
+            "your_api_key_here", "xxxxxxxxxxxx", "${API_TOKEN}", "{{ token }}", "<token>", "changeme",
+            "os.environ[\"TOKEN\"]", "process.env.TOKEN", "self.api_key", "DB_PASSWORD", "aaaaaaaaaaaa",
+            "abcdefghij", "123456789", "%s", "$TOKEN", "getenv(\"X\")", "settings.SECRET_KEY",
+        ];
+        for value in rejected {
+            assert_eq!(check_placeholder(value.as_bytes()), Verdict::Reject, "{value}");
+        }
+        for value in ["hR7#kq2!Lm9zP", "s3cr1t-Pa55-w0rd-9f2e", "8f14e45fceea167a5a36dedd4bea2543"] {
+            assert_eq!(check_placeholder(value.as_bytes()), Verdict::Accept("literal"), "{value}");
+        }
+    }
+}

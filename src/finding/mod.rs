@@ -1,0 +1,260 @@
+//! Findings: an engine [`Match`](crate::engine::Match) placed in its chunk, with a 1-based
+//! [`Location`], the [`Secret`] (redacted unless explicitly exposed), its SHA-256, a stable
+//! fingerprint, a redacted snippet and the chunk's provenance.
+
+pub mod redact;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::engine::{Match, Span};
+use crate::rule::{RuleSet, Severity};
+use crate::source::{Commit, Provenance};
+
+pub use redact::Secret;
+
+/// Where a secret is, as a user sees it. Lines and columns are 1-based; columns count
+/// characters (Unicode scalar values; an invalid UTF-8 byte counts as one). `end_line` and
+/// `end_column` point at the secret's last character (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    /// Line of the secret's first character.
+    pub line: usize,
+    /// Column of the secret's first character.
+    pub column: usize,
+    /// Line of the secret's last character.
+    pub end_line: usize,
+    /// Column of the secret's last character.
+    pub end_column: usize,
+}
+
+/// What a validator established about the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Validation {
+    /// The validator (`github-crc32`, `jwt`, ...).
+    pub kind: String,
+    /// Its result (`checksum-ok`, `decoded`, `alg-none`, ...).
+    pub result: String,
+}
+
+/// A match with its location, provenance and everything a report needs.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The rule's id.
+    pub rule_id: String,
+    /// The rule's name.
+    pub rule_name: String,
+    /// The rule's severity.
+    pub severity: Severity,
+    /// Path as shown to the user.
+    pub path: String,
+    /// Path relative to the project root, with `/` separators: what fingerprints and
+    /// allowlists use.
+    pub rel_path: String,
+    /// Where the secret is.
+    pub location: Location,
+    /// The secret's bytes in the chunk.
+    pub span: Span,
+    /// The secret itself; prints redacted.
+    pub secret: Secret,
+    /// Hex SHA-256 of the secret.
+    pub secret_sha256: String,
+    /// Stable id of this secret at this path for this rule (see [`fingerprint`]).
+    pub fingerprint: String,
+    /// The line holding the secret, with every secret on it redacted.
+    pub snippet: String,
+    /// Shannon entropy of the secret, bits per byte.
+    pub entropy: f64,
+    /// The commit that introduced the secret (git sources).
+    pub commit: Option<Arc<Commit>>,
+    /// What the rule's validator said.
+    pub validation: Option<Validation>,
+}
+
+/// `sha256(rule_id NUL rel_path NUL secret_sha256)`, first 16 bytes in hex. It has no line,
+/// offset or commit in it, so unrelated edits do not change it, and it does not reveal the secret.
+pub fn fingerprint(rule_id: &str, rel_path: &str, secret_sha256: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [rule_id, rel_path, secret_sha256] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hex(&hasher.finalize()[..16])
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+/// Longest snippet kept around a secret, in bytes of context on each side.
+const SNIPPET_CONTEXT: usize = 80;
+
+/// Turns the matches of one chunk into findings. `matches` may be in any order; snippets have
+/// every match's secret on the line redacted, not only the finding's own.
+pub fn from_matches(
+    rules: &RuleSet,
+    bytes: &[u8],
+    provenance: &Provenance,
+    matches: &mut [Match],
+) -> Vec<Finding> {
+    matches.sort_by_key(|m| (m.secret.start, m.rule));
+    let secrets: Vec<Span> = matches.iter().map(|m| m.secret).collect();
+    let mut lines = LineCounter::new(bytes);
+    matches
+        .iter()
+        .map(|m| {
+            let rule = &rules.rules()[m.rule];
+            let secret = Secret::new(bytes[m.secret.range()].to_vec());
+            let secret_sha256 = secret.sha256();
+            let (line, column) = lines.locate(m.secret.start);
+            let last = m.secret.end.saturating_sub(1).max(m.secret.start);
+            let (end_line, end_column) = lines.locate(last);
+            Finding {
+                rule_id: rule.id.clone(),
+                rule_name: rule.name.clone(),
+                severity: rule.severity,
+                path: provenance.path.clone(),
+                rel_path: provenance.rel_path.clone(),
+                location: Location {
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                },
+                span: m.secret,
+                fingerprint: fingerprint(&rule.id, &provenance.rel_path, &secret_sha256),
+                secret_sha256,
+                snippet: snippet(bytes, m.secret, &secrets),
+                secret,
+                entropy: m.entropy,
+                commit: provenance.commit.clone(),
+                validation: m.validation.map(|(kind, result)| Validation {
+                    kind: kind.to_string(),
+                    result: result.to_string(),
+                }),
+            }
+        })
+        .collect()
+}
+
+/// The line around `secret`, cut to [`SNIPPET_CONTEXT`] bytes on each side, with every span in
+/// `secrets` that touches it replaced by its redacted form.
+fn snippet(bytes: &[u8], secret: Span, secrets: &[Span]) -> String {
+    let line_start = memchr::memrchr(b'\n', &bytes[..secret.start]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr(b'\n', &bytes[secret.start..]).map_or(bytes.len(), |i| secret.start + i);
+    let mut start = line_start.max(secret.start.saturating_sub(SNIPPET_CONTEXT));
+    let mut end = line_end.min(secret.end.max(secret.start).saturating_add(SNIPPET_CONTEXT)).max(start);
+    // Never cut through another secret: widen to cover any secret the cut would split.
+    for other in secrets {
+        if other.start < start && other.end > start {
+            start = other.start.max(line_start);
+        }
+        if other.start < end && other.end > end {
+            end = other.end;
+        }
+    }
+    let mut out = String::new();
+    if start > line_start {
+        out.push_str("…");
+    }
+    let mut at = start;
+    for other in secrets.iter().filter(|s| s.start < end && s.end > start) {
+        if other.start > at {
+            out.push_str(&String::from_utf8_lossy(&bytes[at..other.start]));
+        }
+        if other.end > at {
+            out.push_str(&Secret::redact_bytes(&bytes[other.range()]));
+            at = other.end;
+        }
+    }
+    if end > at {
+        out.push_str(&String::from_utf8_lossy(&bytes[at..end]));
+    }
+    // A secret spanning lines (a PEM block) ends the snippet; so does a CR before the newline.
+    let trimmed = out.lines().next().unwrap_or("").trim_end_matches('\r').to_string();
+    if end < line_end && trimmed.len() == out.len() {
+        return trimmed + "…";
+    }
+    trimmed
+}
+
+/// Computes 1-based line and column for offsets, reusing work for increasing offsets.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter { bytes, offset: 0, line: 1 }
+    }
+
+    fn locate(&mut self, offset: usize) -> (usize, usize) {
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += memchr::memchr_iter(b'\n', &self.bytes[self.offset..offset]).count();
+        self.offset = offset;
+        let line_start = memchr::memrchr(b'\n', &self.bytes[..offset]).map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&self.bytes[line_start..offset]).chars().count() + 1;
+        (self.line, column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns_are_one_based_and_count_characters() {
+        let text = "ab\nc\u{e9}d\n\nxyz".as_bytes();
+        let mut lines = LineCounter::new(text);
+        let cases = [(0, (1, 1)), (1, (1, 2)), (3, (2, 1)), (6, (2, 3)), (9, (4, 1)), (11, (4, 3))];
+        for (offset, expected) in cases {
+            assert_eq!(lines.locate(offset), expected, "offset {offset}");
+        }
+        assert_eq!(lines.locate(3), (2, 1), "going back restarts the count");
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_keyed_on_rule_path_and_secret() {
+        let a = fingerprint("github.pat-classic", "src/a.py", "00ff");
+        assert_eq!(a, fingerprint("github.pat-classic", "src/a.py", "00ff"));
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, fingerprint("github.pat-classic", "src/b.py", "00ff"));
+        assert_ne!(a, fingerprint("npm.token", "src/a.py", "00ff"));
+        assert_ne!(a, fingerprint("github.pat-classic", "src/a.py", "00fe"));
+        assert_eq!(fingerprint("r", "p", "s"), hex(&Sha256::digest(b"r\0p\0s\0")[..16]));
+    }
+
+    #[test]
+    fn snippets_redact_every_secret_on_the_line() {
+        let text = concat!("first\nkey=AKIA", "QYLPMN5HHHFPZAM2 other=ghp_abcdefghijklmnopqrstuvwxyz0123456789 end\nlast").as_bytes();
+        let aws = Span::new(10, 30);
+        let gh = Span::new(37, 77);
+        let line = snippet(text, aws, &[aws, gh]);
+        assert_eq!(line, "key=AKIA****(20) other=ghp_****(40) end");
+        assert!(!line.contains("QYLPMN"));
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_secret() {
+        let mut text = "x".repeat(500);
+        text.push_str("SECRETSECRET");
+        text.push_str(&"y".repeat(500));
+        let span = Span::new(500, 512);
+        let line = snippet(text.as_bytes(), span, &[span]);
+        assert!(line.starts_with('…') && line.ends_with('…'), "{line}");
+        assert!(line.len() < 200 + 12, "{}", line.len());
+        assert!(!line.contains("SECRETSECRET"));
+    }
+}

@@ -1,0 +1,29 @@
+//! leakhound finds leaked secrets (cloud keys, API tokens, JWTs, private keys, passwords in
+//! connection strings) in files, git history and staged changes, and reports them redacted.
+//!
+//! # Glossary
+//! - **rule**: what one kind of secret looks like (keywords, a regex, checks); data in
+//!   `patterns/*.toml`.
+//! - **keyword**: a literal that occurs in every match of a rule; the engine only runs a rule's
+//!   regex near its keywords.
+//! - **chunk**: bytes to scan plus their **provenance** (path, and for git the commit).
+//! - **match**: an engine hit that passed its rule's checks ([`engine::Match`]).
+//! - **finding**: a match with its location and provenance ([`finding::Finding`]).
+//! - **fingerprint**: a stable id of (rule, path, secret) that never contains the secret.
+//! - **allowlist**: config entries (paths, regexes, stopwords, commits) whose findings are
+//!   not reported.
+//!
+//! Data flows: sources → chunks → engine → findings → filters → report; [`scan::run`] wires it.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod filter;
+pub mod finding;
+pub mod report;
+pub mod rule;
+pub mod scan;
+pub mod source;
+
+pub use error::{Error, Result};

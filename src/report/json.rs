@@ -1,0 +1,123 @@
+//! `json` and `jsonl` reports. This is a contract: fields are added, never renamed.
+//!
+//! `json` writes one object `{"version": 1, "findings": [...], "stats": {...}}`; `jsonl` writes
+//! one finding object per line and no stats. A finding object has:
+//!
+//! | field | meaning |
+//! |---|---|
+//! | `rule_id`, `rule_name`, `severity` | the rule that matched |
+//! | `path` | the file (as given on the command line), `<stdin>`, or the path in a commit |
+//! | `line`, `column`, `end_line`, `end_column` | 1-based; columns count characters; the end is the secret's last character |
+//! | `secret` | redacted (`ghp_****(40)`) unless `--show-secrets` |
+//! | `secret_sha256` | hex SHA-256 of the secret, to correlate without revealing it |
+//! | `fingerprint` | stable id of (rule, path relative to the project root, secret) |
+//! | `snippet` | the line holding the secret, every secret on it redacted |
+//! | `entropy` | Shannon entropy of the secret, bits per byte |
+//! | `commit` | `{id, author, email, date, message}` for git sources, else absent |
+//! | `validation` | `{kind, result}` when the rule has a validator, else absent |
+//!
+//! `stats` has `files`, `bytes`, `skipped_binary`, `skipped_too_large`, `skipped_symlinks`,
+//! `errors`, `findings`, `allowed` and `elapsed_ms`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{shown_secret, shown_snippet, ReportOptions, Reporter};
+use crate::finding::{Finding, Validation};
+use crate::scan::Stats;
+use crate::source::Commit;
+
+/// The JSON shape of a finding.
+#[derive(Debug, Serialize)]
+pub struct FindingRecord<'a> {
+    rule_id: &'a str,
+    rule_name: &'a str,
+    severity: &'a str,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    secret: String,
+    secret_sha256: &'a str,
+    fingerprint: &'a str,
+    snippet: String,
+    entropy: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a Commit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation: Option<&'a Validation>,
+}
+
+impl<'a> FindingRecord<'a> {
+    /// The record for `finding`.
+    pub fn new(finding: &'a Finding, options: ReportOptions) -> Self {
+        FindingRecord {
+            rule_id: &finding.rule_id,
+            rule_name: &finding.rule_name,
+            severity: finding.severity.as_str(),
+            path: &finding.path,
+            line: finding.location.line,
+            column: finding.location.column,
+            end_line: finding.location.end_line,
+            end_column: finding.location.end_column,
+            secret: shown_secret(finding, options),
+            secret_sha256: &finding.secret_sha256,
+            fingerprint: &finding.fingerprint,
+            snippet: shown_snippet(finding, options),
+            entropy: (finding.entropy * 1000.0).round() / 1000.0,
+            commit: finding.commit.as_deref(),
+            validation: finding.validation.as_ref(),
+        }
+    }
+}
+
+/// Writes `json` (one document) or `jsonl` (a line per finding).
+#[derive(Debug)]
+pub struct JsonReporter {
+    options: ReportOptions,
+    lines: bool,
+    count: usize,
+}
+
+impl JsonReporter {
+    /// `lines`: `jsonl` instead of `json`.
+    pub fn new(options: ReportOptions, lines: bool) -> Self {
+        JsonReporter {
+            options,
+            lines,
+            count: 0,
+        }
+    }
+}
+
+impl Reporter for JsonReporter {
+    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if !self.lines {
+            out.write_all(b"{\"version\":1,\"findings\":[")?;
+        }
+        Ok(())
+    }
+
+    fn finding(&mut self, out: &mut dyn Write, finding: &Finding) -> io::Result<()> {
+        if !self.lines && self.count > 0 {
+            out.write_all(b",")?;
+        }
+        self.count += 1;
+        serde_json::to_writer(&mut *out, &FindingRecord::new(finding, self.options))?;
+        if self.lines {
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, stats: &Stats) -> io::Result<()> {
+        if !self.lines {
+            out.write_all(b"],\"stats\":")?;
+            serde_json::to_writer(&mut *out, stats)?;
+            out.write_all(b"}\n")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,127 @@
+//! Reports: the only code that decides how a finding and its secret look. A [`Reporter`] gets
+//! the findings in a deterministic order and writes them to any `io::Write`. Secrets are
+//! redacted unless [`ReportOptions::show_secrets`] is set.
+
+pub mod human;
+pub mod json;
+
+use std::io::{self, Write};
+
+use crate::finding::Finding;
+use crate::scan::Stats;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// For people: rule, location, redacted secret and line; colour on a terminal.
+    Human,
+    /// One JSON document: `{"version":1,"findings":[...],"stats":{...}}`.
+    Json,
+    /// One JSON finding per line.
+    Jsonl,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "human" => Ok(Format::Human),
+            "json" => Ok(Format::Json),
+            "jsonl" => Ok(Format::Jsonl),
+            other => Err(format!("unknown format {other:?} (expected human, json or jsonl)")),
+        }
+    }
+}
+
+/// How to render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportOptions {
+    /// Print secrets in full instead of redacted.
+    pub show_secrets: bool,
+    /// Use ANSI colours (human format, only when writing to a terminal).
+    pub color: bool,
+}
+
+/// Writes a report.
+pub trait Reporter {
+    /// Before the first finding.
+    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()>;
+    /// One finding, in report order.
+    fn finding(&mut self, out: &mut dyn Write, finding: &Finding) -> io::Result<()>;
+    /// After the last finding.
+    fn finish(&mut self, out: &mut dyn Write, stats: &Stats) -> io::Result<()>;
+}
+
+/// The reporter for `format`.
+pub fn reporter(format: Format, options: ReportOptions) -> Box<dyn Reporter> {
+    match format {
+        Format::Human => Box::new(human::HumanReporter::new(options)),
+        Format::Json => Box::new(json::JsonReporter::new(options, false)),
+        Format::Jsonl => Box::new(json::JsonReporter::new(options, true)),
+    }
+}
+
+/// Sorts findings for reporting: by path, position, then rule id.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.path, a.location, &a.rule_id, a.commit.as_ref().map(|c| &c.id))
+            .cmp(&(&b.path, b.location, &b.rule_id, b.commit.as_ref().map(|c| &c.id)))
+    });
+}
+
+/// Writes a whole report.
+pub fn write_report(
+    reporter: &mut dyn Reporter,
+    out: &mut dyn Write,
+    findings: &[Finding],
+    stats: &Stats,
+) -> io::Result<()> {
+    reporter.begin(out)?;
+    for finding in findings {
+        reporter.finding(out, finding)?;
+    }
+    reporter.finish(out, stats)?;
+    out.flush()
+}
+
+/// The secret as the report shows it.
+pub fn shown_secret(finding: &Finding, options: ReportOptions) -> String {
+    if options.show_secrets {
+        String::from_utf8_lossy(finding.secret.expose()).into_owned()
+    } else {
+        finding.secret.redacted()
+    }
+}
+
+/// The snippet as the report shows it: redacted, or with the finding's own secret restored
+/// under `--show-secrets` (other secrets on the line stay redacted only if not shown).
+pub fn shown_snippet(finding: &Finding, options: ReportOptions) -> String {
+    if options.show_secrets {
+        finding.snippet.replacen(&finding.secret.redacted(), &shown_secret(finding, options), 1)
+    } else {
+        finding.snippet.clone()
+    }
+}
+
+/// A collecting reporter for tests: keeps the findings' rule ids and redacted secrets.
+#[derive(Debug, Default)]
+pub struct CollectReporter {
+    /// `(rule_id, path, line)` of each finding, in report order.
+    pub findings: Vec<(String, String, usize)>,
+}
+
+impl Reporter for CollectReporter {
+    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn finding(&mut self, _out: &mut dyn Write, finding: &Finding) -> io::Result<()> {
+        self.findings.push((finding.rule_id.clone(), finding.path.clone(), finding.location.line));
+        Ok(())
+    }
+
+    fn finish(&mut self, _out: &mut dyn Write, _stats: &Stats) -> io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,386 @@
+//! Compiles [`RuleSyntax`] into a [`RuleSet`]: checks ids, keywords, validators and path
+//! filters up front, and compiles each regex either at once (user rules, so a bad regex is an
+//! error at start-up) or lazily, the first time one of its keywords hits (built-in rules, so a
+//! pre-commit hook does not pay for compiling hundreds of regexes it never needs).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use regex_automata::meta;
+use regex_automata::PatternID;
+
+use super::syntax::{RuleFile, RuleSyntax, Severity};
+use super::{builtin, Error};
+use crate::engine::validate::Validator;
+
+/// Bytes searched on each side of a keyword hit when a rule's regex has no maximum length.
+pub const UNBOUNDED_WINDOW: usize = 4096;
+/// The largest window a bounded regex gets on each side of a keyword hit.
+pub const MAX_WINDOW: usize = 64 * 1024;
+/// Limit on the compiled size of one rule's regex, so no rule can blow up memory.
+const REGEX_SIZE_LIMIT: usize = 8 * 1024 * 1024;
+
+/// A compiled rule: its metadata, checks, and a regex compiled on first use.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable id (`github.pat-classic`).
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Severity of a finding.
+    pub severity: Severity,
+    /// Keywords, as written.
+    pub keywords: Vec<String>,
+    /// The regex source.
+    pub pattern: String,
+    /// Minimum Shannon entropy of the secret, bits per byte.
+    pub entropy: Option<f64>,
+    /// The offline validator run on each secret, if any.
+    pub validator: Option<Validator>,
+    /// Only paths this matches are scanned with the rule.
+    pub path: Option<regex::Regex>,
+    /// Documentation links.
+    pub references: Vec<String>,
+    /// Texts the rule must find a secret in.
+    pub examples: Vec<String>,
+    /// Texts the rule must find nothing in.
+    pub negative_examples: Vec<String>,
+    /// The file the rule came from (`patterns/github.toml` or a config path).
+    pub file: String,
+    matcher: OnceLock<Result<Matcher, String>>,
+}
+
+/// A rule's compiled regex and what the engine needs to run it near keyword hits.
+#[derive(Debug)]
+pub struct Matcher {
+    /// The compiled regex.
+    pub regex: meta::Regex,
+    /// The capture group holding the secret (0 = the whole match).
+    pub secret_group: usize,
+    /// Bytes to search on each side of a keyword hit: the regex's longest match, bounded.
+    pub window: usize,
+}
+
+impl Rule {
+    /// The provider, taken from the rule file's name (`patterns/github.toml` -> `github`).
+    pub fn provider(&self) -> &str {
+        let name = self.file.rsplit(['/', '\\']).next().unwrap_or(&self.file);
+        name.strip_suffix(".toml").unwrap_or(name)
+    }
+
+    /// The compiled regex, compiling it on first use. Fails only for a regex that does not
+    /// compile, which [`RuleSetBuilder::build`] rules out unless rules are compiled lazily.
+    pub fn matcher(&self) -> Result<&Matcher, &str> {
+        self.matcher
+            .get_or_init(|| compile_matcher(&self.pattern))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// Whether the rule applies to a chunk at `path` (`None`: no path, such as stdin).
+    pub fn applies_to(&self, path: Option<&str>) -> bool {
+        match (&self.path, path) {
+            (None, _) => true,
+            (Some(filter), Some(path)) => filter.is_match(path),
+            (Some(_), None) => false,
+        }
+    }
+}
+
+fn compile_matcher(pattern: &str) -> Result<Matcher, String> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(|err| format!("invalid regex: {}", one_line(&err.to_string())))?;
+    let window = hir
+        .properties()
+        .maximum_len()
+        .map_or(UNBOUNDED_WINDOW, |len| len.clamp(1, MAX_WINDOW));
+    let regex = meta::Regex::builder()
+        .configure(
+            meta::Config::new()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .onepass_size_limit(Some(REGEX_SIZE_LIMIT)),
+        )
+        .build_from_hir(&hir)
+        .map_err(|err| format!("regex does not compile: {}", one_line(&err.to_string())))?;
+    let secret_group = match regex.group_info().to_index(PatternID::ZERO, "secret") {
+        Some(index) => index,
+        None if regex.group_info().group_len(PatternID::ZERO) > 1 => 1,
+        None => 0,
+    };
+    Ok(Matcher {
+        regex,
+        secret_group,
+        window,
+    })
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An immutable set of compiled rules, shared by every scanning thread.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The built-in rules, compiled lazily.
+    pub fn builtin() -> Result<RuleSet, Error> {
+        let mut builder = RuleSetBuilder::new();
+        builder.lazy(true).builtin();
+        builder.build()
+    }
+
+    /// The rules, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.id == id)
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
+/// Builds a [`RuleSet`] from built-in and user rule files.
+///
+/// ```
+/// use leakhound::rule::RuleSetBuilder;
+///
+/// let mut builder = RuleSetBuilder::new();
+/// builder.add_file("my-rules.toml", r#"
+///     [[rules]]
+///     id = "acme.token"
+///     name = "ACME API token"
+///     severity = "high"
+///     keywords = ["acme_"]
+///     regex = '''\b(acme_[a-z0-9]{16})\b'''
+///     examples = ["key = acme_0123456789abcdef"]
+///     negative_examples = ["key = acme_short"]
+/// "#);
+/// let rules = builder.build().unwrap();
+/// assert_eq!(rules.get("acme.token").unwrap().severity.as_str(), "high");
+/// ```
+#[derive(Debug, Default)]
+pub struct RuleSetBuilder {
+    lazy: bool,
+    sources: Vec<(String, Result<Vec<RuleSyntax>, Error>)>,
+    disabled: Vec<String>,
+}
+
+impl RuleSetBuilder {
+    /// An empty builder that compiles regexes eagerly.
+    pub fn new() -> RuleSetBuilder {
+        RuleSetBuilder::default()
+    }
+
+    /// Compile regexes on first use instead of in [`build`](Self::build). Only for rules
+    /// known to compile (the built-in ones, which the test suite compiles).
+    pub fn lazy(&mut self, yes: bool) -> &mut Self {
+        self.lazy = yes;
+        self
+    }
+
+    /// Adds the built-in rule files.
+    pub fn builtin(&mut self) -> &mut Self {
+        for (name, text) in builtin::files() {
+            self.add_file(name, text);
+        }
+        self
+    }
+
+    /// Adds a rule file's text; `file` names it in errors.
+    pub fn add_file(&mut self, file: &str, text: &str) -> &mut Self {
+        let parsed = RuleFile::parse(file, text).map(|parsed| parsed.rules);
+        self.sources.push((file.to_string(), parsed));
+        self
+    }
+
+    /// Adds rules already parsed (from a config file).
+    pub fn add_rules(&mut self, file: &str, rules: Vec<RuleSyntax>) -> &mut Self {
+        self.sources.push((file.to_string(), Ok(rules)));
+        self
+    }
+
+    /// Leaves out the rules with these ids.
+    pub fn disable<I: IntoIterator<Item = S>, S: Into<String>>(&mut self, ids: I) -> &mut Self {
+        self.disabled.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Checks and compiles the rules. The first problem found is returned.
+    pub fn build(&self) -> Result<RuleSet, Error> {
+        let mut rules = Vec::new();
+        let mut first_file: HashMap<String, String> = HashMap::new();
+        for (file, parsed) in &self.sources {
+            let syntaxes = match parsed {
+                Ok(syntaxes) => syntaxes,
+                Err(Error::Parse { file, message }) => {
+                    return Err(Error::Parse {
+                        file: file.clone(),
+                        message: message.clone(),
+                    })
+                }
+                Err(other) => {
+                    return Err(Error::Parse {
+                        file: file.clone(),
+                        message: other.to_string(),
+                    })
+                }
+            };
+            for syntax in syntaxes {
+                if let Some(first) = first_file.insert(syntax.id.clone(), file.clone()) {
+                    return Err(Error::DuplicateId {
+                        file: file.clone(),
+                        rule_id: syntax.id.clone(),
+                        first,
+                    });
+                }
+                if self.disabled.iter().any(|id| *id == syntax.id) {
+                    continue;
+                }
+                rules.push(self.compile_rule(file, syntax)?);
+            }
+        }
+        Ok(RuleSet { rules })
+    }
+
+    fn compile_rule(&self, file: &str, syntax: &RuleSyntax) -> Result<Rule, Error> {
+        let invalid = |message: String| Error::Invalid {
+            file: file.to_string(),
+            rule_id: syntax.id.clone(),
+            message,
+        };
+        if syntax.id.is_empty() || syntax.id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid("id must be non-empty, without spaces".into()));
+        }
+        if syntax.keywords.iter().any(String::is_empty) {
+            return Err(invalid("a keyword is empty".into()));
+        }
+        let validator = match &syntax.validator {
+            None => None,
+            Some(name) => Some(Validator::from_name(name).ok_or_else(|| {
+                invalid(format!(
+                    "unknown validator {name:?} (known: {})",
+                    Validator::NAMES.join(", ")
+                ))
+            })?),
+        };
+        let path = match &syntax.path {
+            None => None,
+            Some(pattern) => Some(
+                regex::Regex::new(pattern)
+                    .map_err(|err| invalid(format!("invalid path regex: {}", one_line(&err.to_string()))))?,
+            ),
+        };
+        if let Some(entropy) = syntax.entropy {
+            if !(0.0..=8.0).contains(&entropy) {
+                return Err(invalid(format!("entropy {entropy} is outside 0..=8 bits per byte")));
+            }
+        }
+        let rule = Rule {
+            id: syntax.id.clone(),
+            name: syntax.name.clone(),
+            severity: syntax.severity,
+            keywords: syntax.keywords.clone(),
+            pattern: syntax.regex.clone(),
+            entropy: syntax.entropy,
+            validator,
+            path,
+            references: syntax.references.clone(),
+            examples: syntax.examples.clone(),
+            negative_examples: syntax.negative_examples.clone(),
+            file: file.to_string(),
+            matcher: OnceLock::new(),
+        };
+        if !self.lazy {
+            rule.matcher().map_err(|message| invalid(message.to_string()))?;
+        }
+        Ok(rule)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(text: &str) -> Result<RuleSet, Error> {
+        let mut builder = RuleSetBuilder::new();
+        builder.add_file("test.toml", text);
+        builder.build()
+    }
+
+    const RULE: &str = r#"
+        [[rules]]
+        id = "acme.token"
+        name = "ACME"
+        severity = "high"
+        keywords = ["acme_"]
+        regex = 'REGEX'
+    "#;
+
+    #[test]
+    fn secret_group_prefers_named_then_first() {
+        let cases = [
+            (r"acme_(?P<secret>[a-z]{4})(x)", 1),
+            (r"(a)cme_(?P<secret>[a-z]{4})", 2),
+            (r"(acme_[a-z]{4})", 1),
+            (r"acme_[a-z]{4}", 0),
+        ];
+        for (pattern, group) in cases {
+            let rules = build(&RULE.replace("REGEX", pattern)).unwrap();
+            let matcher = rules.rules()[0].matcher().unwrap();
+            assert_eq!(matcher.secret_group, group, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn window_is_the_longest_match_or_a_default() {
+        let bounded = build(&RULE.replace("REGEX", r"acme_[a-z]{16}")).unwrap();
+        assert_eq!(bounded.rules()[0].matcher().unwrap().window, 21);
+        let unbounded = build(&RULE.replace("REGEX", r"acme_[a-z]+")).unwrap();
+        assert_eq!(unbounded.rules()[0].matcher().unwrap().window, UNBOUNDED_WINDOW);
+    }
+
+    #[test]
+    fn errors_name_file_and_rule() {
+        let err = build(&RULE.replace("REGEX", r"acme_(")).unwrap_err().to_string();
+        assert!(err.starts_with("test.toml: rule acme.token: invalid regex"), "{err}");
+        let err = build(&format!("{RULE}{RULE}").replace("REGEX", "a")).unwrap_err().to_string();
+        assert!(err.contains("duplicate id"), "{err}");
+        let err = build("[[rules]]\nid = 1").unwrap_err().to_string();
+        assert!(err.starts_with("test.toml: "), "{err}");
+        let err = build(&RULE.replace("REGEX", "a").replace("keywords", "keywordz")).unwrap_err();
+        assert!(err.to_string().contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn lazy_rules_defer_regex_errors() {
+        let mut builder = RuleSetBuilder::new();
+        builder.lazy(true).add_file("test.toml", &RULE.replace("REGEX", "acme_("));
+        let rules = builder.build().unwrap();
+        assert!(rules.rules()[0].matcher().is_err());
+    }
+
+    #[test]
+    fn disabled_rules_are_left_out() {
+        let mut builder = RuleSetBuilder::new();
+        builder.add_file("test.toml", &RULE.replace("REGEX", "a")).disable(["acme.token"]);
+        assert!(builder.build().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,45 @@
+//! Rules: what a secret looks like. Rules are data (`patterns/*.toml`, compiled into the
+//! binary, plus `[[rules]]` from a user's config); this module parses them ([`syntax`]),
+//! compiles them into a [`RuleSet`] ([`compile`]) and checks every rule's own examples through
+//! the full engine ([`check`]). It knows nothing of files, git or output.
+
+pub mod builtin;
+pub mod check;
+pub mod compile;
+pub mod syntax;
+
+pub use compile::{Rule, RuleSet, RuleSetBuilder};
+pub use syntax::{RuleFile, RuleSyntax, Severity};
+
+/// An invalid rule file or rule. Messages name the file and the rule id.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The TOML of a rule file does not parse or has unknown keys.
+    #[error("{file}: {message}")]
+    Parse {
+        /// The rule file (a built-in name such as `patterns/github.toml`, or a path).
+        file: String,
+        /// What the TOML parser said, with line and column.
+        message: String,
+    },
+    /// A single rule is invalid: bad id, regex, validator, path filter or severity.
+    #[error("{file}: rule {rule_id}: {message}")]
+    Invalid {
+        /// The rule file the rule came from.
+        file: String,
+        /// The rule's id.
+        rule_id: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Two rules share an id.
+    #[error("{file}: rule {rule_id}: duplicate id (first defined in {first})")]
+    DuplicateId {
+        /// The file holding the second definition.
+        file: String,
+        /// The id defined twice.
+        rule_id: String,
+        /// The file holding the first definition.
+        first: String,
+    },
+}

@@ -1,0 +1,117 @@
+//! The rule file format, as serde types. One file per provider: `patterns/<provider>.toml`
+//! holding `[[rules]]` tables. Field meanings are documented in the README ("Adding a rule").
+
+use serde::{Deserialize, Serialize};
+
+/// A rule file: a list of `[[rules]]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// The rules, in file order.
+    #[serde(default)]
+    pub rules: Vec<RuleSyntax>,
+}
+
+/// One rule as written in TOML.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSyntax {
+    /// Stable id, lowercase `vendor.kind` (`github.pat-classic`). Never renamed: fingerprints
+    /// and baselines key on it.
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// How bad a leak of this kind is.
+    pub severity: Severity,
+    /// Literal strings (matched ASCII case-insensitively) of which at least one occurs inside
+    /// every match. The regex only runs near keyword hits; a rule without keywords runs over
+    /// every chunk, which makes every scan slower.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// The pattern (the `regex` crate's syntax). The secret is the group named `secret`, else
+    /// group 1, else the whole match.
+    pub regex: String,
+    /// Minimum Shannon entropy of the secret, in bits per byte.
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    /// Name of an offline validator run on the secret (see `leakhound rules list`).
+    #[serde(default)]
+    pub validator: Option<String>,
+    /// A regex on the file path: the rule only applies to paths it matches.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Links to the provider's documentation of the token format.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Text in which the rule must find a secret.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Text in which the rule must find nothing.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+/// Severity of a finding, from `info` (lowest) to `critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, rarely a leak by itself (an identifier paired with a secret elsewhere).
+    Info,
+    /// Limited blast radius (test-mode keys, public-ish identifiers).
+    Low,
+    /// A credential with limited scope.
+    Medium,
+    /// A live credential for a service.
+    High,
+    /// Cloud root credentials and private keys.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The lowercase name used in rule files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown severity {s:?} (expected info, low, medium, high or critical)"))
+    }
+}
+
+impl RuleFile {
+    /// Parses a rule file. `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<RuleFile, super::Error> {
+        toml::from_str(text).map_err(|err| super::Error::Parse {
+            file: file.to_string(),
+            message: err.to_string().trim_end().replace('\n', " "),
+        })
+    }
+}

@@ -1,0 +1,197 @@
+//! The one place that wires a source, the engine, the filters and the collection of findings
+//! together. Each worker thread owns a [`Scanner`] and its own buffers; results are merged
+//! when the worker ends.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::engine::{Engine, Match, Scanner};
+use crate::filter::{inline, Allowlist};
+use crate::finding::{self, Finding};
+use crate::source::{Chunk, SkipReason, Source, Visitor};
+
+/// Counts of one scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Files (or blobs) scanned.
+    pub files: u64,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Inputs skipped as binary.
+    pub skipped_binary: u64,
+    /// Inputs skipped for exceeding `--max-file-size`.
+    pub skipped_too_large: u64,
+    /// Symbolic links not followed.
+    pub skipped_symlinks: u64,
+    /// Inputs that could not be read.
+    pub errors: u64,
+    /// Findings reported.
+    pub findings: u64,
+    /// Findings dropped by an allowlist or an inline allow comment.
+    pub allowed: u64,
+    /// Wall time of the scan, milliseconds.
+    pub elapsed_ms: u64,
+}
+
+impl Stats {
+    fn add(&mut self, other: &Stats) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.skipped_binary += other.skipped_binary;
+        self.skipped_too_large += other.skipped_too_large;
+        self.skipped_symlinks += other.skipped_symlinks;
+        self.errors += other.errors;
+        self.findings += other.findings;
+        self.allowed += other.allowed;
+    }
+}
+
+/// What a scan produced.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    /// Reported findings, unsorted.
+    pub findings: Vec<Finding>,
+    /// Findings dropped by a filter (shown with `-v`).
+    pub allowed: Vec<Finding>,
+    /// Counts.
+    pub stats: Stats,
+}
+
+/// Messages for the user while a scan runs (warnings; skipped inputs with `-v`).
+pub trait Diagnostics: Sync {
+    /// An input could not be read; the scan goes on.
+    fn warn(&self, path: &str, message: &str);
+    /// An input was skipped on purpose.
+    fn skipped(&self, path: &str, reason: SkipReason);
+    /// A chunk was scanned (for progress).
+    fn scanned(&self, _bytes: u64) {}
+}
+
+/// Scans everything `source` produces with `engine`, dropping what `allowlist` or inline
+/// allow comments cover.
+pub fn run(
+    source: &dyn Source,
+    engine: &Engine,
+    allowlist: &Allowlist,
+    threads: usize,
+    diagnostics: &dyn Diagnostics,
+) -> ScanResult {
+    let started = Instant::now();
+    let shared = Mutex::new(ScanResult::default());
+    let make_worker = || -> Box<dyn Visitor + '_> {
+        Box::new(Worker {
+            scanner: engine.scanner(),
+            allowlist,
+            diagnostics,
+            matches: Vec::new(),
+            result: ScanResult::default(),
+            shared: &shared,
+        })
+    };
+    source.run(threads.max(1), &make_worker);
+    let mut result = shared.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    result.stats.findings = result.findings.len() as u64;
+    result.stats.allowed = result.allowed.len() as u64;
+    result.stats.elapsed_ms = started.elapsed().as_millis() as u64;
+    result
+}
+
+struct Worker<'a> {
+    scanner: Scanner<'a>,
+    allowlist: &'a Allowlist,
+    diagnostics: &'a dyn Diagnostics,
+    matches: Vec<Match>,
+    result: ScanResult,
+    shared: &'a Mutex<ScanResult>,
+}
+
+impl Visitor for Worker<'_> {
+    fn chunk(&mut self, chunk: Chunk<'_>) {
+        self.result.stats.files += 1;
+        self.result.stats.bytes += chunk.bytes.len() as u64;
+        self.diagnostics.scanned(chunk.bytes.len() as u64);
+        self.matches.clear();
+        let matches = &mut self.matches;
+        let path = Some(chunk.provenance.rel_path.as_str());
+        self.scanner.scan(chunk.bytes, path, &mut |m| matches.push(m));
+        if self.matches.is_empty() {
+            return;
+        }
+        let rules = self.scanner.engine().rules();
+        for found in finding::from_matches(rules, chunk.bytes, chunk.provenance, &mut self.matches) {
+            if inline::line_is_allowed(chunk.bytes, found.span.start) || self.allowlist.allows(&found) {
+                self.result.allowed.push(found);
+            } else {
+                self.result.findings.push(found);
+            }
+        }
+    }
+
+    fn skipped(&mut self, path: &str, reason: SkipReason) {
+        match reason {
+            SkipReason::Binary => self.result.stats.skipped_binary += 1,
+            SkipReason::TooLarge(_) => self.result.stats.skipped_too_large += 1,
+            SkipReason::Symlink => self.result.stats.skipped_symlinks += 1,
+        }
+        self.diagnostics.skipped(path, reason);
+    }
+
+    fn error(&mut self, path: &str, message: &str) {
+        self.result.stats.errors += 1;
+        self.diagnostics.warn(path, message);
+    }
+}
+
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        let mut shared = self.shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        shared.stats.add(&self.result.stats);
+        shared.findings.append(&mut self.result.findings);
+        shared.allowed.append(&mut self.result.allowed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::RuleSetBuilder;
+    use crate::source::{Provenance, VecSource};
+
+    struct Quiet;
+    impl Diagnostics for Quiet {
+        fn warn(&self, _: &str, _: &str) {}
+        fn skipped(&self, _: &str, _: SkipReason) {}
+    }
+
+    #[test]
+    fn findings_are_collected_and_allowed_ones_counted() {
+        let mut builder = RuleSetBuilder::new();
+        builder.add_file(
+            "t.toml",
+            r#"
+            [[rules]]
+            id = "t.tok"
+            name = "tok"
+            severity = "high"
+            keywords = ["tok_"]
+            regex = '\b(tok_[a-z0-9]{8})\b'
+        "#,
+        );
+        let engine = Engine::new(builder.build().unwrap()).unwrap();
+        let source = VecSource {
+            chunks: vec![
+                (Provenance::file("a.txt", "a.txt"), b"x = tok_12345678\ny = tok_abcdefgh # leakhound:allow\n".to_vec()),
+                (Provenance::file("b.txt", "b.txt"), b"nothing here".to_vec()),
+            ],
+        };
+        let result = run(&source, &engine, &Allowlist::default(), 1, &Quiet);
+        assert_eq!(result.stats.files, 2);
+        assert_eq!(result.stats.findings, 1);
+        assert_eq!(result.stats.allowed, 1);
+        assert_eq!(result.findings[0].location.line, 1);
+        assert_eq!(result.findings[0].location.column, 5);
+        assert_eq!(result.findings[0].snippet, "x = tok_****(12)");
+    }
+}

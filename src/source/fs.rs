@@ -1,0 +1,221 @@
+//! Files and directories, walked in parallel with the `ignore` crate: `.gitignore` is
+//! honoured (unless `no_ignore`), hidden files such as `.env` are scanned, `.git/` is never
+//! entered, symbolic links are never followed, binary files and files over the size limit are
+//! skipped and reported as such.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use ignore::{WalkBuilder, WalkState};
+
+use super::{is_binary, Chunk, Provenance, SkipReason, Source, Visitor, VisitorFactory};
+
+/// Options of a filesystem scan.
+#[derive(Debug, Clone)]
+pub struct FsOptions {
+    /// Files and directories to scan.
+    pub roots: Vec<PathBuf>,
+    /// Files larger than this many bytes are skipped.
+    pub max_file_size: u64,
+    /// Scan files that `.gitignore` would exclude.
+    pub no_ignore: bool,
+    /// The directory paths are made relative to for fingerprints and allowlists.
+    pub project_root: PathBuf,
+}
+
+/// A parallel walk over files and directories.
+#[derive(Debug)]
+pub struct FsSource {
+    options: FsOptions,
+}
+
+impl FsSource {
+    /// A source for `options`.
+    pub fn new(options: FsOptions) -> FsSource {
+        FsSource { options }
+    }
+}
+
+/// The root that relative paths (fingerprints, allowlists, the config file) refer to: the
+/// top of the git work tree holding `path`, or else `path` itself (its directory for a file).
+pub fn project_root(path: &Path) -> PathBuf {
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let dir = if absolute.is_dir() {
+        absolute.clone()
+    } else {
+        absolute.parent().map_or_else(|| absolute.clone(), Path::to_path_buf)
+    };
+    dir.ancestors()
+        .find(|candidate| candidate.join(".git").exists())
+        .map_or(dir.clone(), Path::to_path_buf)
+}
+
+/// `path` for display: `./` prefixes dropped.
+fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let mut shown: &str = &text;
+    while let Some(rest) = shown.strip_prefix("./") {
+        shown = rest;
+    }
+    shown.to_string()
+}
+
+/// `path` relative to the project root, `/`-separated; the display path if it lies outside.
+fn relative_path(path: &Path, project_root: &Path) -> String {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map(|cwd| cwd.join(path)).unwrap_or_else(|_| path.to_path_buf())
+    };
+    let normalized: PathBuf = absolute.components().fold(PathBuf::new(), |mut acc, part| {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                acc.pop();
+            }
+            other => acc.push(other),
+        }
+        acc
+    });
+    match normalized.strip_prefix(project_root) {
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => display_path(path),
+    }
+}
+
+impl Source for FsSource {
+    fn run<'v>(&self, threads: usize, make_visitor: &VisitorFactory<'v>) {
+        let Some((first, rest)) = self.options.roots.split_first() else {
+            return;
+        };
+        let mut builder = WalkBuilder::new(first);
+        for root in rest {
+            builder.add(root);
+        }
+        let honour_ignores = !self.options.no_ignore;
+        builder
+            .threads(threads)
+            .hidden(false)
+            .parents(honour_ignores)
+            .ignore(false)
+            .git_ignore(honour_ignores)
+            .git_exclude(honour_ignores)
+            .git_global(false)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|entry| entry.file_name() != ".git");
+        let project_root = std::fs::canonicalize(&self.options.project_root)
+            .unwrap_or_else(|_| self.options.project_root.clone());
+        let project_root = &project_root;
+        let max_file_size = self.options.max_file_size;
+        builder.build_parallel().run(|| {
+            let mut visitor = make_visitor();
+            let mut buffer = Vec::new();
+            Box::new(move |entry| {
+                match entry {
+                    Err(err) => {
+                        let path = err_path(&err);
+                        visitor.error(&path, &one_line(&err));
+                    }
+                    Ok(entry) => visit_entry(&entry, project_root, max_file_size, &mut buffer, &mut *visitor),
+                }
+                WalkState::Continue
+            })
+        });
+    }
+}
+
+fn visit_entry(
+    entry: &ignore::DirEntry,
+    project_root: &Path,
+    max_file_size: u64,
+    buffer: &mut Vec<u8>,
+    visitor: &mut dyn Visitor,
+) {
+    let Some(file_type) = entry.file_type() else {
+        return; // stdin, never produced by this walk
+    };
+    if file_type.is_dir() {
+        return;
+    }
+    let path = display_path(entry.path());
+    if file_type.is_symlink() {
+        visitor.skipped(&path, SkipReason::Symlink);
+        return;
+    }
+    if !file_type.is_file() {
+        return; // sockets, FIFOs, devices: reading them could block forever
+    }
+    match read_file(entry.path(), max_file_size, buffer) {
+        Err(err) => visitor.error(&path, &err.to_string()),
+        Ok(Some(reason)) => visitor.skipped(&path, reason),
+        Ok(None) => {
+            let provenance = Provenance::file(path, relative_path(entry.path(), project_root));
+            visitor.chunk(Chunk {
+                bytes: buffer,
+                provenance: &provenance,
+            });
+        }
+    }
+}
+
+/// Reads `path` into `buffer`, or says why it is skipped.
+fn read_file(path: &Path, max_file_size: u64, buffer: &mut Vec<u8>) -> std::io::Result<Option<SkipReason>> {
+    let file = File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > max_file_size {
+        return Ok(Some(SkipReason::TooLarge(size)));
+    }
+    buffer.clear();
+    // The file may grow while we read: never read more than the limit allows.
+    file.take(max_file_size.saturating_add(1)).read_to_end(buffer)?;
+    if buffer.len() as u64 > max_file_size {
+        return Ok(Some(SkipReason::TooLarge(buffer.len() as u64)));
+    }
+    if is_binary(buffer) {
+        return Ok(Some(SkipReason::Binary));
+    }
+    Ok(None)
+}
+
+fn err_path(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { path, .. } => display_path(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => err_path(err),
+        ignore::Error::Loop { child, .. } => display_path(child),
+        _ => String::from("<walk>"),
+    }
+}
+
+/// The error without the path `ignore` puts in front (we print the path ourselves).
+fn one_line(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. } => one_line(err),
+        ignore::Error::WithDepth { err, .. } => one_line(err),
+        other => other.to_string().replace('\n', " "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_paths_drop_dot_slash() {
+        assert_eq!(display_path(Path::new("./a/b.txt")), "a/b.txt");
+        assert_eq!(display_path(Path::new("a/b.txt")), "a/b.txt");
+    }
+
+    #[test]
+    fn relative_paths_are_relative_to_the_project_root() {
+        let root = Path::new("/repo");
+        assert_eq!(relative_path(Path::new("/repo/src/./a.py"), root), "src/a.py");
+        assert_eq!(relative_path(Path::new("/repo/src/../b.py"), root), "b.py");
+        assert_eq!(relative_path(Path::new("/elsewhere/c.py"), root), "/elsewhere/c.py");
+    }
+}
