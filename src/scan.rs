@@ -120,6 +120,7 @@ impl Visitor for Worker<'_> {
             return;
         }
         let rules = self.scanner.engine().rules();
+        drop_shadowed_catch_alls(rules, &mut self.matches);
         for found in finding::from_matches(rules, chunk.bytes, chunk.provenance, &mut self.matches) {
             if inline::line_is_allowed(chunk.bytes, found.span.start) || self.allowlist.allows(&found) {
                 self.result.allowed.push(found);
@@ -142,6 +143,35 @@ impl Visitor for Worker<'_> {
         self.result.stats.errors += 1;
         self.diagnostics.warn(path, message);
     }
+}
+
+/// Rule id prefixes of catch-all rules (generic assignments, any JWT, any URL credentials).
+/// When such a rule and a vendor rule find the same secret, the vendor rule's finding is the
+/// one reported: it says what the secret is.
+pub const CATCH_ALL_PREFIXES: [&str; 3] = ["generic.", "jwt.", "url-credentials."];
+
+fn is_catch_all(id: &str) -> bool {
+    CATCH_ALL_PREFIXES.iter().any(|prefix| id.starts_with(prefix))
+}
+
+/// Drops catch-all matches whose secret overlaps a vendor rule's secret, and catch-all
+/// matches of the same secret span as an earlier catch-all match.
+fn drop_shadowed_catch_alls(rules: &crate::rule::RuleSet, matches: &mut Vec<Match>) {
+    if matches.len() < 2 {
+        return;
+    }
+    let catch_all = |m: &Match| is_catch_all(&rules.rules()[m.rule].id);
+    let vendor_spans: Vec<_> = matches.iter().filter(|m| !catch_all(m)).map(|m| m.secret).collect();
+    let mut seen = Vec::new();
+    matches.retain(|m| {
+        if !catch_all(m) {
+            return true;
+        }
+        let shadowed = vendor_spans.iter().any(|v| v.start < m.secret.end && m.secret.start < v.end);
+        let duplicate = seen.contains(&m.secret);
+        seen.push(m.secret);
+        !shadowed && !duplicate
+    });
 }
 
 impl Drop for Worker<'_> {
@@ -192,6 +222,6 @@ mod tests {
         assert_eq!(result.stats.allowed, 1);
         assert_eq!(result.findings[0].location.line, 1);
         assert_eq!(result.findings[0].location.column, 5);
-        assert_eq!(result.findings[0].snippet, "x = tok_****(12)");
+        assert_eq!(result.findings[0].snippet, "x = tok****(12)");
     }
 }

@@ -303,7 +303,7 @@ mod tests {
     #[test]
     fn overlapping_keywords_each_find_their_rule() {
         let engine = engine(TWO_RULES);
-        assert_eq!(secrets(&engine, "x tok_long1234abcd y tok_12345678"), ["tok_long1234abcd", "tok_12345678"]);
+        assert_eq!(secrets(&engine, "x tok_long1234abcd y tok_12345678"), ["tok_12345678", "tok_long1234abcd"]);
     }
 
     #[test]

@@ -74,7 +74,7 @@ mod tests {
     fn redaction_keeps_the_type_marker_and_the_length_only() {
         let cases = [
             ("ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789", "ghp_****(40)"),
-            ("github_pat_11ABCDEFG0123456789_abcdefghijklmnop", "github_pat_****(48)"),
+            ("github_pat_11ABCDEFG0123456789_abcdefghijklmnop", "github_pat_****(47)"),
             (concat!("AKIA", "QYLPMN5HHHFPZAM2"), "AKIA****(20)"),
             ("xoxb-1234-5678-abcdefghijklmnop", "xoxb-1234-****(31)"),
             ("hunter2", "****(7)"),

@@ -1,0 +1,39 @@
+//! Things that look like secrets but are not give no finding.
+
+use crate::util::*;
+
+#[test]
+fn lookalikes_give_nothing() {
+    let tree = TempTree::new();
+    tree.write(
+        "package-lock.json",
+        format!(
+            "{{\n  \"packages\": {{\n    \"node_modules/left-pad\": {{\n      \"version\": \"1.3.0\",\n      \"resolved\": \"https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz\",\n      \"integrity\": \"sha512-{}==\"\n    }}\n  }}\n}}\n",
+            base62(86)
+        ),
+    );
+    tree.write(
+        "Cargo.toml",
+        format!("[dependencies]\nfoo = {{ git = \"https://github.com/foo/foo\", rev = \"{}\" }}\n", hex(40)),
+    );
+    tree.write(
+        "ids.py",
+        "USER_ID = \"550e8400-e29b-41d4-a716-446655440000\"\nrequest_id = uuid4()\nCOMMIT = \"3f786850e387550fdab836ed7e6dc881de23001b\"\n",
+    );
+    tree.write(
+        "README.md",
+        "Set `GITHUB_TOKEN=ghp_<your token>` or `export AWS_ACCESS_KEY_ID=AKIAXXXXXXXXXXXXXXXX`.\nA token looks like `ghp_` followed by 36 characters.\nUse `sk_live_...` keys in production.\n",
+    );
+    tree.write(
+        "settings.py",
+        "PASSWORD = os.environ[\"DB_PASSWORD\"]\napi_key = os.getenv(\"API_KEY\")\nsecret = \"${SECRET}\"\ntoken = \"<token>\"\npassword = \"changeme\"\nAPI_KEY = \"your_api_key_here\"\npassword: \"xxxxxxxxxxxx\"\nmax_tokens = 4096\ntokenizer = AutoTokenizer.from_pretrained(name)\npublic_key = load_key()\nmonkey = \"banana-banana\"\n",
+    );
+    tree.write(
+        "logo.html",
+        format!("<img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA{}\">\n", base62(400)),
+    );
+    // Checksummed tokens with a wrong checksum are not tokens.
+    tree.write("tokens.txt", format!("a = {}\nb = {}\n", with_bad_checksum(&github_pat()), with_bad_checksum(&npm_token())));
+    let report = tree.scan_json(&[]);
+    assert_eq!(found(&report), Vec::<(String, String, u64)>::new(), "{report:#}");
+}

@@ -1,0 +1,115 @@
+//! Report formats, redaction and snapshots.
+
+use crate::util::*;
+
+/// A tree with fixed (deterministic) fake secrets, for snapshots.
+fn fixed_tree() -> (TempTree, Vec<String>) {
+    let tree = TempTree::new();
+    let body = "Zq3RtL8mXw2NvB7kYp4HsD9cFj6GaE";
+    let checksum = {
+        let mut value = crc32fast::hash(body.as_bytes());
+        let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        let mut digits = Vec::new();
+        for _ in 0..6 {
+            digits.push(alphabet[(value % 62) as usize]);
+            value /= 62;
+        }
+        digits.reverse();
+        String::from_utf8(digits).unwrap()
+    };
+    let pat = format!("ghp_{body}{checksum}");
+    let aws = format!("AKIA{}", "QYLPMN5HHHFPZAM2");
+    tree.write("app/config.py", format!("# settings\nGITHUB_TOKEN = \"{pat}\"\n"));
+    tree.write(".env", format!("AWS_ACCESS_KEY_ID={aws} # two on a line: {pat}\n"));
+    (tree, vec![pat, aws])
+}
+
+fn run(tree: &TempTree, args: &[&str]) -> (String, String) {
+    let output = leakhound().current_dir(tree.path()).arg("scan").args(args).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    (String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap())
+}
+
+#[test]
+fn human_report_snapshot() {
+    let (tree, _) = fixed_tree();
+    let (stdout, _) = run(&tree, &[]);
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn json_report_snapshot_and_structure() {
+    let (tree, _) = fixed_tree();
+    let (stdout, _) = run(&tree, &["--format", "json"]);
+    let mut report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["version"], 1);
+    for finding in report["findings"].as_array().unwrap() {
+        for field in [
+            "rule_id", "rule_name", "severity", "path", "line", "column", "end_line", "end_column", "secret",
+            "secret_sha256", "fingerprint", "snippet", "entropy",
+        ] {
+            assert!(finding.get(field).is_some(), "missing {field}");
+        }
+        assert_eq!(finding["secret_sha256"].as_str().unwrap().len(), 64);
+    }
+    report["stats"]["elapsed_ms"] = 0.into();
+    insta::assert_json_snapshot!(report);
+}
+
+#[test]
+fn jsonl_report_snapshot() {
+    let (tree, _) = fixed_tree();
+    let (stdout, _) = run(&tree, &["--format", "jsonl"]);
+    assert_eq!(stdout.lines().count(), 3);
+    for line in stdout.lines() {
+        serde_json::from_str::<serde_json::Value>(line).unwrap();
+    }
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn raw_secrets_never_appear_unless_asked_for() {
+    let (tree, secrets) = fixed_tree();
+    let report_file = tree.path().join("report.out");
+    for format in ["human", "json", "jsonl"] {
+        let (stdout, stderr) = run(&tree, &["--format", format, "-v"]);
+        let (_, file_stderr) = run(&tree, &["--format", format, "--output", report_file.to_str().unwrap()]);
+        let file = std::fs::read_to_string(&report_file).unwrap();
+        std::fs::remove_file(&report_file).unwrap();
+        for secret in &secrets {
+            for (name, text) in [("stdout", &stdout), ("stderr", &stderr), ("file", &file), ("stderr", &file_stderr)] {
+                assert!(!text.contains(secret.as_str()), "{format} {name} leaks a secret:\n{text}");
+                // Not even a long piece of it.
+                assert!(!text.contains(&secret[4..16]), "{format} {name} leaks part of a secret:\n{text}");
+            }
+        }
+        assert!(!file.is_empty());
+        let (shown, _) = run(&tree, &["--format", format, "--show-secrets"]);
+        for secret in &secrets {
+            assert!(shown.contains(secret.as_str()), "{format} --show-secrets shows {secret}");
+        }
+    }
+}
+
+#[test]
+fn hostile_file_names_are_escaped_in_human_output() {
+    let tree = TempTree::new();
+    let name = "evil\u{1b}[2J\u{202e}name.txt";
+    tree.write(name, format!("{}\n", github_pat()));
+    let (stdout, _) = run(&tree, &[]);
+    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{202e}'), "{stdout:?}");
+    assert!(stdout.contains("evil\\u{1b}[2J\\u{202e}name.txt:1:1"), "{stdout}");
+    let (json, _) = run(&tree, &["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["findings"][0]["path"], name, "JSON keeps the name intact");
+}
+
+#[test]
+fn the_summary_goes_to_stderr_and_quiet_silences_it() {
+    let (tree, _) = fixed_tree();
+    let (_, stderr) = run(&tree, &[]);
+    assert!(stderr.starts_with("leakhound: scanned 2 files"), "{stderr}");
+    assert!(stderr.contains("3 findings (3 high)"), "{stderr}");
+    let (_, quiet) = run(&tree, &["-q"]);
+    assert_eq!(quiet, "");
+}

@@ -1,0 +1,61 @@
+//! `leakhound rules list|check`, and every built-in rule's examples through the full engine.
+
+use leakhound::engine::Engine;
+use leakhound::rule::check::{check, CheckOptions};
+use leakhound::rule::RuleSet;
+
+use crate::util::*;
+
+#[test]
+fn every_builtin_rule_passes_its_examples() {
+    let engine = Engine::new(RuleSet::builtin().unwrap()).unwrap();
+    let failures: Vec<String> = check(&engine, CheckOptions { strict: true }).iter().map(ToString::to_string).collect();
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn builtin_coverage_meets_the_bar() {
+    let rules = RuleSet::builtin().unwrap();
+    let mut providers: Vec<&str> = rules.rules().iter().map(|r| r.provider()).collect();
+    providers.sort_unstable();
+    providers.dedup();
+    assert!(rules.len() >= 80, "{} rules", rules.len());
+    assert!(providers.len() >= 50, "{} providers", providers.len());
+}
+
+#[test]
+fn rules_check_command_passes_and_fails_loudly() {
+    let output = leakhound().args(["rules", "check"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains(": 0 failure(s)"));
+
+    let tree = TempTree::new();
+    tree.write(
+        "patterns/acme.toml",
+        "[[rules]]\nid = \"acme.token\"\nname = \"ACME\"\nseverity = \"high\"\nkeywords = [\"acme_\"]\nregex = '\\b(acme_[a-z]{8})\\b'\nexamples = [\"acme_abcdefgh\", \"acme_short\"]\nnegative_examples = [\"nothing\", \"acme_zzzzzzzz\"]\n",
+    );
+    let output = leakhound()
+        .args(["rules", "check", "--patterns"])
+        .arg(tree.path().join("patterns"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("acme.toml:acme.token:example#2: gives no finding for this rule"), "{stderr}");
+    assert!(stderr.contains("acme.toml:acme.token:negative_example#2: gives 1 finding(s)"), "{stderr}");
+}
+
+#[test]
+fn rules_list_shows_every_rule() {
+    let rules = RuleSet::builtin().unwrap();
+    let output = leakhound().args(["rules", "list"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for rule in rules.rules() {
+        assert!(stdout.contains(&rule.id), "{} missing", rule.id);
+    }
+    let json = leakhound().args(["rules", "list", "--format", "json"]).output().unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), rules.len());
+    assert!(list[0]["keywords"].is_array() && list[0]["severity"].is_string());
+}

@@ -1,0 +1,207 @@
+//! Shared helpers. Fake tokens are made here at run time (random, with valid checksums where
+//! the format has one), so no token-shaped literal sits in the test sources.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use rand::Rng;
+
+/// `leakhound` with a clean environment for colours.
+pub fn leakhound() -> Command {
+    let mut cmd = Command::cargo_bin("leakhound").expect("the leakhound binary is built");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// A temporary directory with helpers to write files into it.
+pub struct TempTree {
+    pub dir: tempfile::TempDir,
+}
+
+impl TempTree {
+    pub fn new() -> TempTree {
+        TempTree {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `content` to `rel` (creating parent directories) and returns the full path.
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    /// `leakhound scan --format json <args>` run in the tree; returns the parsed document.
+    pub fn scan_json(&self, args: &[&str]) -> serde_json::Value {
+        let output = leakhound()
+            .current_dir(self.path())
+            .args(["scan", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.code().unwrap() <= 1, "{}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).expect("valid JSON output")
+    }
+}
+
+/// `(rule_id, path, line)` for every finding of a json report, sorted.
+pub fn found(report: &serde_json::Value) -> Vec<(String, String, u64)> {
+    let mut out: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const LOWER_ALNUM: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+const HEX: &[u8] = b"0123456789abcdef";
+
+/// `n` random characters from `alphabet`, guaranteed to mix at least two classes when the
+/// alphabet allows (so entropy floors are met).
+pub fn random(alphabet: &[u8], n: usize) -> String {
+    let mut rng = rand::rng();
+    (0..n).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect()
+}
+
+pub fn base62(n: usize) -> String {
+    random(BASE62, n)
+}
+
+pub fn hex(n: usize) -> String {
+    random(HEX, n)
+}
+
+pub fn lower_alnum(n: usize) -> String {
+    random(LOWER_ALNUM, n)
+}
+
+fn base62_number(mut value: u32, width: usize) -> String {
+    let mut digits = Vec::new();
+    while value > 0 {
+        digits.push(BASE62[(value % 62) as usize]);
+        value /= 62;
+    }
+    digits.resize(width.max(digits.len()), b'0');
+    digits.reverse();
+    String::from_utf8(digits).unwrap()
+}
+
+/// `prefix` + 30 random base62 + the 6-char base62 CRC32 of those 30 (GitHub classic, npm).
+pub fn crc_token(prefix: &str) -> String {
+    let body = base62(30);
+    let checksum = base62_number(crc32fast::hash(body.as_bytes()), 6);
+    format!("{prefix}{body}{checksum}")
+}
+
+pub fn github_pat() -> String {
+    crc_token("ghp_")
+}
+
+pub fn npm_token() -> String {
+    crc_token("npm_")
+}
+
+/// A token whose checksum is wrong.
+pub fn with_bad_checksum(token: &str) -> String {
+    let mut bytes = token.as_bytes().to_vec();
+    let last = bytes.len() - 1;
+    bytes[last] = if bytes[last] == b'a' { b'b' } else { b'a' };
+    String::from_utf8(bytes).unwrap()
+}
+
+pub fn aws_key_id() -> String {
+    format!("AKIA{}", random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16))
+}
+
+pub fn aws_secret_key() -> String {
+    random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40)
+}
+
+pub fn slack_bot_token() -> String {
+    format!("xoxb-{}-{}-{}", random(b"0123456789", 12), random(b"0123456789", 13), base62(24))
+}
+
+pub fn slack_webhook() -> String {
+    format!(
+        "https://hooks.slack.com/services/T{}/B{}/{}",
+        random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 10),
+        random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 10),
+        base62(24)
+    )
+}
+
+pub fn stripe_live_key() -> String {
+    format!("sk_live_{}", base62(99))
+}
+
+pub fn google_api_key() -> String {
+    format!("AIza{}", random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 35))
+}
+
+pub fn openai_project_key() -> String {
+    let part = || random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 74);
+    format!("sk-proj-{}T3BlbkFJ{}", part(), part())
+}
+
+pub fn anthropic_key() -> String {
+    let body = random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 93);
+    format!("sk-ant-api03-{body}AA")
+}
+
+pub fn sendgrid_key() -> String {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    format!("SG.{}.{}", random(alphabet, 22), random(alphabet, 43))
+}
+
+pub fn huggingface_token() -> String {
+    format!("hf_{}", random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 34))
+}
+
+pub fn gitlab_pat() -> String {
+    format!("glpat-{}", random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 20))
+}
+
+pub fn digitalocean_token() -> String {
+    format!("dop_v1_{}", hex(64))
+}
+
+pub fn jwt() -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"{}","iat":1700000000}}"#, hex(12)));
+    let signature = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 32]>());
+    format!("{header}.{payload}.{signature}")
+}
+
+/// An RSA-looking PEM private key with a random body (not a real key).
+pub fn pem_private_key() -> String {
+    let mut rng = rand::rng();
+    let body: Vec<u8> = (0..1190).map(|_| rng.random()).collect();
+    let encoded = STANDARD.encode(body);
+    let lines: Vec<&str> = encoded.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    format!("-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n", lines.join("\n"))
+}
+
+/// A password that passes entropy floors and the placeholder filter.
+pub fn password() -> String {
+    format!("{}!{}#{}", base62(6), random(b"0123456789", 2), base62(6))
+}
