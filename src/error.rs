@@ -10,6 +10,9 @@ pub enum Error {
     /// A rule file or a rule in it is invalid.
     #[error(transparent)]
     Rule(#[from] crate::rule::Error),
+    /// A source (a git repository, a range) cannot be read.
+    #[error(transparent)]
+    Source(#[from] crate::source::Error),
     /// A configuration file is invalid.
     #[error(transparent)]
     Config(#[from] crate::config::Error),

@@ -122,6 +122,12 @@ impl Visitor for Worker<'_> {
         let rules = self.scanner.engine().rules();
         drop_shadowed_catch_alls(rules, &mut self.matches);
         for found in finding::from_matches(rules, chunk.bytes, chunk.provenance, &mut self.matches) {
+            let in_change = chunk.scope.is_none_or(|scope| {
+                scope.covers(found.location.line, found.location.end_line, found.secret.expose())
+            });
+            if !in_change {
+                continue; // not added by this change: not its finding
+            }
             if inline::line_is_allowed(chunk.bytes, found.span.start) || self.allowlist.allows(&found) {
                 self.result.allowed.push(found);
             } else {

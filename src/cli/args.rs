@@ -20,8 +20,58 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (default: the current directory); `-` reads standard input.
     Scan(ScanArgs),
+    /// Scan every blob reachable in a git repository's history, once; or only the lines a
+    /// commit range adds (--range, --base).
+    History(HistoryArgs),
+    /// Scan the lines staged in the index (what `git commit` would add): the pre-commit hook.
+    Staged(StagedArgs),
+    /// Install the git pre-commit hook that runs `leakhound staged`.
+    InstallHook(InstallHookArgs),
     /// Show the rules, or check every rule against its own examples.
     Rules(RulesArgs),
+}
+
+/// `leakhound history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The repository: a work tree, a directory inside one, or a bare repository.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Only lines added by the commits in BASE..HEAD (a pull request). `A...B` means
+    /// `merge-base(A, B)..B`.
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with_all = ["base", "all_objects"])]
+    pub range: Option<String>,
+    /// Only lines added since the merge base of REF and HEAD (`merge-base(REF, HEAD)..HEAD`).
+    #[arg(long, value_name = "REF", conflicts_with = "all_objects")]
+    pub base: Option<String>,
+    /// Also scan objects that no ref reaches (force-pushed-away commits, dropped stashes).
+    #[arg(long)]
+    pub all_objects: bool,
+    /// Options shared with the other scanning commands.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `leakhound staged`.
+#[derive(Debug, Args)]
+pub struct StagedArgs {
+    /// The repository (a work tree or a directory inside one).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Options shared with the other scanning commands.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `leakhound install-hook`.
+#[derive(Debug, Args)]
+pub struct InstallHookArgs {
+    /// The repository (a work tree or a directory inside one).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Replace an existing pre-commit hook that leakhound did not write.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `leakhound scan`.

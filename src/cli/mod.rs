@@ -2,6 +2,7 @@
 //! command. `anyhow` lives here and in `main.rs` only.
 
 pub mod args;
+mod git;
 mod rules;
 mod scan;
 
@@ -26,6 +27,9 @@ pub fn run() -> anyhow::Result<u8> {
     };
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::History(args) => git::history(args),
+        Command::Staged(args) => git::staged(args),
+        Command::InstallHook(args) => git::install_hook(args),
         Command::Rules(args) => rules::run(args),
     }
 }

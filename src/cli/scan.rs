@@ -47,8 +47,26 @@ pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
             project_root: root.clone(),
         }))
     };
-    let result = setup.scan(source.as_ref(), &args.common);
-    finish(&args.common, result)
+    let result = setup.scan(source.as_ref(), &args.common, None, Unit::Files);
+    finish(&args.common, result, Unit::Files)
+}
+
+/// What a scan counts: files (filesystem, stdin, changes) or blobs (history).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Unit {
+    Files,
+    Blobs,
+}
+
+impl Unit {
+    fn name(self, count: u64) -> &'static str {
+        match (self, count) {
+            (Unit::Files, 1) => "file",
+            (Unit::Files, _) => "files",
+            (Unit::Blobs, 1) => "blob",
+            (Unit::Blobs, _) => "blobs",
+        }
+    }
 }
 
 /// The engine and filters for a scan, from the config.
@@ -73,12 +91,13 @@ impl Setup {
         Ok(Setup { engine, allowlist })
     }
 
-    /// Runs the scan with a progress display when appropriate.
-    pub(super) fn scan(&self, source: &dyn Source, common: &CommonArgs) -> ScanResult {
+    /// Runs the scan with a progress display when appropriate; `total` is the number of
+    /// inputs when known in advance.
+    pub(super) fn scan(&self, source: &dyn Source, common: &CommonArgs, total: Option<u64>, unit: Unit) -> ScanResult {
         let threads = common
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let diagnostics = StderrDiagnostics::new(common);
+        let diagnostics = StderrDiagnostics::new(common, total, unit);
         let result = scan::run(source, &self.engine, &self.allowlist, threads, &diagnostics);
         diagnostics.progress.finish_and_clear();
         result
@@ -86,7 +105,7 @@ impl Setup {
 }
 
 /// Writes the report and the summary; returns the exit code.
-pub(super) fn finish(common: &CommonArgs, mut result: ScanResult) -> anyhow::Result<u8> {
+pub(super) fn finish(common: &CommonArgs, mut result: ScanResult, unit: Unit) -> anyhow::Result<u8> {
     report::sort(&mut result.findings);
     report::sort(&mut result.allowed);
     let format = match common.format {
@@ -129,7 +148,7 @@ pub(super) fn finish(common: &CommonArgs, mut result: ScanResult) -> anyhow::Res
         }
     }
     if !common.quiet {
-        let _ = writeln!(err, "{}", summary(&result));
+        let _ = writeln!(err, "{}", summary(&result, unit));
     }
     Ok(if common.strict && result.stats.errors > 0 {
         super::EXIT_ERROR
@@ -148,7 +167,7 @@ pub(super) fn ignore_broken_pipe(written: std::io::Result<()>) -> std::io::Resul
     }
 }
 
-fn summary(result: &ScanResult) -> String {
+fn summary(result: &ScanResult, unit: Unit) -> String {
     let stats = &result.stats;
     let mut by_severity: Vec<String> = Vec::new();
     for severity in crate::rule::Severity::ALL.iter().rev() {
@@ -158,8 +177,9 @@ fn summary(result: &ScanResult) -> String {
         }
     }
     let mut line = format!(
-        "leakhound: scanned {} files ({}) in {:.2}s: {} finding{}",
+        "leakhound: scanned {} {} ({}) in {:.2}s: {} finding{}",
         stats.files,
+        unit.name(stats.files),
         human_bytes(stats.bytes),
         stats.elapsed_ms as f64 / 1000.0,
         stats.findings,
@@ -210,14 +230,15 @@ struct StderrDiagnostics {
 }
 
 impl StderrDiagnostics {
-    fn new(common: &CommonArgs) -> Self {
+    fn new(common: &CommonArgs, total: Option<u64>, unit: Unit) -> Self {
         let show = !common.no_progress && !common.quiet && std::io::stderr().is_terminal();
         let progress = if show {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(8));
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {pos} files, {msg} scanned ({elapsed})")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
+            let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr_with_hz(8));
+            let template = match total {
+                Some(_) => format!("{{bar:30}} {{pos}}/{{len}} {}, {{msg}} ({{per_sec}}, {{eta}} left)", unit.name(2)),
+                None => format!("{{spinner}} {{pos}} {}, {{msg}} scanned ({{elapsed}})", unit.name(2)),
+            };
+            bar.set_style(ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_spinner()));
             bar.enable_steady_tick(Duration::from_millis(125));
             bar
         } else {

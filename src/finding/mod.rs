@@ -69,6 +69,8 @@ pub struct Finding {
     pub entropy: f64,
     /// The commit that introduced the secret (git sources).
     pub commit: Option<Arc<Commit>>,
+    /// History: how many other tree snapshots (other commits or paths) hold the same blob.
+    pub also_in: Option<u32>,
     /// What the rule's validator said.
     pub validation: Option<Validation>,
 }
@@ -135,6 +137,7 @@ pub fn from_matches(
                 secret,
                 entropy: m.entropy,
                 commit: provenance.commit.clone(),
+                also_in: provenance.also_in,
                 validation: m.validation.map(|(kind, result)| Validation {
                     kind: kind.to_string(),
                     result: result.to_string(),

@@ -14,6 +14,7 @@
 //! | `snippet` | the line holding the secret, every secret on it redacted |
 //! | `entropy` | Shannon entropy of the secret, bits per byte |
 //! | `commit` | `{id, author, email, date, message}` for git sources, else absent |
+//! | `also_in` | history: how many other tree snapshots (other commits or paths) hold the same blob |
 //! | `validation` | `{kind, result}` when the rule has a validator, else absent |
 //!
 //! `stats` has `files`, `bytes`, `skipped_binary`, `skipped_too_large`, `skipped_symlinks`,
@@ -47,6 +48,8 @@ pub struct FindingRecord<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a Commit>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    also_in: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     validation: Option<&'a Validation>,
 }
 
@@ -68,6 +71,7 @@ impl<'a> FindingRecord<'a> {
             snippet: shown_snippet(finding, options),
             entropy: (finding.entropy * 1000.0).round() / 1000.0,
             commit: finding.commit.as_deref(),
+            also_in: finding.also_in,
             validation: finding.validation.as_ref(),
         }
     }

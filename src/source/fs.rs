@@ -159,6 +159,7 @@ fn visit_entry(
             visitor.chunk(Chunk {
                 bytes: buffer,
                 provenance: &provenance,
+                scope: None,
             });
         }
     }

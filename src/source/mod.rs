@@ -3,12 +3,45 @@
 //! one [`Visitor`] per thread, so each worker owns its scanner without locks (the shape of
 //! `ignore::ParallelVisitorBuilder`).
 
+pub mod diff;
 pub mod fs;
+pub mod git;
+pub mod history;
 pub mod stdin;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::Serialize;
+
+/// A source that cannot start: not a repository, a bad revision range, an unreadable index.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The path is not inside a git repository.
+    #[error("{}: not a git repository", .0.display())]
+    NotARepository(PathBuf),
+    /// A revision or range does not resolve.
+    #[error("{0}")]
+    Revision(String),
+    /// Another git error, with what was being done.
+    #[error("{context}: {message}")]
+    Git {
+        /// What was being done.
+        context: String,
+        /// libgit2's message.
+        message: String,
+    },
+}
+
+impl Error {
+    /// A git error while doing `context`.
+    pub fn git(context: impl Into<String>, err: &git2::Error) -> Error {
+        Error::Git {
+            context: context.into(),
+            message: err.message().to_string(),
+        }
+    }
+}
 
 /// Where a chunk came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +52,8 @@ pub struct Provenance {
     pub rel_path: String,
     /// The commit that introduced this content (git sources).
     pub commit: Option<Arc<Commit>>,
+    /// History: how many other tree snapshots (other commits or paths) hold the same blob.
+    pub also_in: Option<u32>,
 }
 
 impl Provenance {
@@ -28,6 +63,7 @@ impl Provenance {
             path: path.into(),
             rel_path: rel_path.into(),
             commit: None,
+            also_in: None,
         }
     }
 }
@@ -45,6 +81,9 @@ pub struct Commit {
     pub date: String,
     /// First line of the message.
     pub message: String,
+    /// Committer time, seconds since the epoch: orders commits (not reported).
+    #[serde(skip)]
+    pub time: i64,
 }
 
 /// Bytes to scan and their provenance.
@@ -54,6 +93,28 @@ pub struct Chunk<'a> {
     pub bytes: &'a [u8],
     /// Where it came from.
     pub provenance: &'a Provenance,
+    /// For changes (staged, commit ranges): only findings on added lines count.
+    pub scope: Option<&'a ChangeScope>,
+}
+
+/// What a change added to a file: findings must touch an added line, and a secret the
+/// previous version already held is not new.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeScope {
+    /// 1-based numbers of the added lines, sorted.
+    pub added_lines: Vec<u32>,
+    /// The file before the change (empty for a new file).
+    pub previous: Vec<u8>,
+}
+
+impl ChangeScope {
+    /// Whether a secret on lines `first..=last` is part of the change: one of its lines is
+    /// added, and the previous version did not already contain it.
+    pub fn covers(&self, first: usize, last: usize, secret: &[u8]) -> bool {
+        let start = self.added_lines.partition_point(|&line| (line as usize) < first);
+        let touches_added = self.added_lines.get(start).is_some_and(|&line| line as usize <= last);
+        touches_added && memchr::memmem::find(&self.previous, secret).is_none()
+    }
 }
 
 /// Why an input was not scanned.
@@ -102,7 +163,11 @@ impl Source for VecSource {
     fn run<'v>(&self, _threads: usize, make_visitor: &VisitorFactory<'v>) {
         let mut visitor = make_visitor();
         for (provenance, bytes) in &self.chunks {
-            visitor.chunk(Chunk { bytes, provenance });
+            visitor.chunk(Chunk {
+                bytes,
+                provenance,
+                scope: None,
+            });
         }
     }
 }

@@ -42,6 +42,7 @@ impl<R: Read> Source for StdinSource<R> {
             visitor.chunk(Chunk {
                 bytes: &bytes,
                 provenance: &provenance,
+                scope: None,
             });
         }
     }

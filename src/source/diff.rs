@@ -1,0 +1,290 @@
+//! Changes: the lines a commit range or the index adds. Each changed file is scanned whole (so
+//! multi-line secrets and line numbers are right), and only findings that touch an added line,
+//! and that the previous version of the file did not already contain, are kept
+//! ([`ChangeScope`]).
+//!
+//! - Range (`A..B`): every non-merge commit reachable from B and not from A, against its first
+//!   parent. Merge commits are not diffed (what they bring in is scanned in the commits that
+//!   made it, as `git log -p` does).
+//! - Staged: the index against HEAD (an unborn HEAD is empty), read from the index's blobs,
+//!   never from the working tree.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository, Sort};
+
+use super::git::{added_lines, commit_info, object_header, open_repository};
+use super::history::run_workers;
+use super::{is_binary, ChangeScope, Chunk, Commit, Error, Provenance, SkipReason, Source, VisitorFactory};
+
+/// One changed file: its new blob, its previous blob, where, and in which commit.
+#[derive(Debug, Clone)]
+struct ChangedFile {
+    new: Oid,
+    old: Option<Oid>,
+    path: String,
+    commit: Option<Arc<Commit>>,
+}
+
+/// The changed files of a range or of the index, ready to scan.
+#[derive(Debug)]
+pub struct DiffSource {
+    git_dir: PathBuf,
+    max_file_size: u64,
+    files: Vec<ChangedFile>,
+    /// Commits in the range (0 for staged).
+    pub commits: usize,
+    /// The range as resolved, for messages (`abc1234..def5678`).
+    pub description: String,
+}
+
+/// A resolved range: commits reachable from `head` and not from `base` (`None`: from the root).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    /// Excluded side.
+    pub base: Option<Oid>,
+    /// Included side.
+    pub head: Oid,
+}
+
+fn resolve(repo: &Repository, spec: &str) -> Result<Oid, Error> {
+    let object = repo.revparse_single(spec).map_err(|_| {
+        let hint = if repo.is_shallow() {
+            " (this is a shallow clone: fetch more history, e.g. `git fetch --deepen=100` or `fetch-depth: 0`)"
+        } else {
+            ""
+        };
+        Error::Revision(format!("revision {spec:?} not found in the repository{hint}"))
+    })?;
+    object
+        .peel_to_commit()
+        .map(|commit| commit.id())
+        .map_err(|_| Error::Revision(format!("revision {spec:?} is not a commit")))
+}
+
+/// Parses `A..B`, `A...B` (meaning `merge-base(A, B)..B`, as a pull request sees it) or, with
+/// `base_only`, `REF` meaning `merge-base(REF, HEAD)..HEAD`.
+pub fn parse_range(repo: &Repository, spec: &str, base_only: bool) -> Result<Range, Error> {
+    let merge_base = |a: Oid, b: Oid| {
+        repo.merge_base(a, b).map_err(|_| {
+            Error::Revision(format!(
+                "no common ancestor between {} and {} (in a shallow clone, fetch more history)",
+                short(a),
+                short(b)
+            ))
+        })
+    };
+    if base_only {
+        let head = resolve(repo, "HEAD")?;
+        let base = resolve(repo, spec)?;
+        return Ok(Range {
+            base: Some(merge_base(base, head)?),
+            head,
+        });
+    }
+    if let Some((a, b)) = spec.split_once("...") {
+        let head = resolve(repo, if b.is_empty() { "HEAD" } else { b })?;
+        let base = resolve(repo, if a.is_empty() { "HEAD" } else { a })?;
+        return Ok(Range {
+            base: Some(merge_base(base, head)?),
+            head,
+        });
+    }
+    if let Some((a, b)) = spec.split_once("..") {
+        let head = resolve(repo, if b.is_empty() { "HEAD" } else { b })?;
+        let base = resolve(repo, if a.is_empty() { "HEAD" } else { a })?;
+        return Ok(Range { base: Some(base), head });
+    }
+    Err(Error::Revision(format!(
+        "range {spec:?} must look like BASE..HEAD or BASE...HEAD (or use --base REF)"
+    )))
+}
+
+fn short(oid: Oid) -> String {
+    oid.to_string()[..12].to_string()
+}
+
+fn diff_options() -> DiffOptions {
+    let mut options = DiffOptions::new();
+    options.ignore_submodules(true).skip_binary_check(true).context_lines(0);
+    options
+}
+
+/// The files a diff adds or modifies (deleted files add nothing; submodules are skipped).
+fn changed_files(diff: &mut git2::Diff<'_>, commit: Option<Arc<Commit>>, out: &mut Vec<ChangedFile>) -> Result<(), git2::Error> {
+    diff.find_similar(Some(DiffFindOptions::new().renames(true).copies(false)))?;
+    for delta in diff.deltas() {
+        if !matches!(delta.status(), Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange) {
+            continue;
+        }
+        let new = delta.new_file();
+        if new.mode() == git2::FileMode::Commit || new.mode() == git2::FileMode::Link {
+            continue;
+        }
+        let old = delta.old_file();
+        let old_id = (!old.id().is_zero() && old.mode() != git2::FileMode::Commit).then(|| old.id());
+        let path = new.path_bytes().map(|p| String::from_utf8_lossy(p).into_owned()).unwrap_or_default();
+        out.push(ChangedFile {
+            new: new.id(),
+            old: old_id,
+            path,
+            commit: commit.clone(),
+        });
+    }
+    Ok(())
+}
+
+impl DiffSource {
+    /// The files changed by the non-merge commits of `range` in the repository at `path`.
+    pub fn range(path: &Path, range: Range, max_file_size: u64) -> Result<DiffSource, Error> {
+        let repo = open_repository(path)?;
+        let walk_error = |err: git2::Error| Error::git("cannot walk the range", &err);
+        let mut walk = repo.revwalk().map_err(walk_error)?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(walk_error)?;
+        walk.push(range.head).map_err(walk_error)?;
+        if let Some(base) = range.base {
+            walk.hide(base).map_err(walk_error)?;
+        }
+        let mut files = Vec::new();
+        let mut commits = 0;
+        for oid in walk {
+            let oid = oid.map_err(walk_error)?;
+            let commit = repo.find_commit(oid).map_err(|err| Error::git(format!("commit {oid}"), &err))?;
+            commits += 1;
+            if commit.parent_count() > 1 {
+                continue;
+            }
+            let parent_tree = match commit.parent(0) {
+                Ok(parent) => Some(parent.tree().map_err(|err| Error::git(format!("commit {}", parent.id()), &err))?),
+                Err(_) => None, // a root commit adds everything in it
+            };
+            let tree = commit.tree().map_err(|err| Error::git(format!("commit {oid}"), &err))?;
+            let mut diff = repo
+                .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut diff_options()))
+                .map_err(|err| Error::git(format!("cannot diff commit {oid}"), &err))?;
+            changed_files(&mut diff, Some(Arc::new(commit_info(&commit))), &mut files)
+                .map_err(|err| Error::git(format!("cannot diff commit {oid}"), &err))?;
+        }
+        let description = match range.base {
+            Some(base) => format!("{}..{}", short(base), short(range.head)),
+            None => short(range.head),
+        };
+        Ok(DiffSource {
+            git_dir: repo.path().to_path_buf(),
+            max_file_size,
+            files,
+            commits,
+            description,
+        })
+    }
+
+    /// The files staged in the index of the repository at `path`, against HEAD.
+    pub fn staged(path: &Path, max_file_size: u64) -> Result<DiffSource, Error> {
+        let repo = open_repository(path)?;
+        if repo.is_bare() {
+            return Err(Error::Revision(format!("{}: a bare repository has no index to scan", path.display())));
+        }
+        let head_tree = match repo.head() {
+            Ok(head) => Some(head.peel_to_tree().map_err(|err| Error::git("cannot read HEAD", &err))?),
+            Err(err) if matches!(err.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => None,
+            Err(err) => return Err(Error::git("cannot read HEAD", &err)),
+        };
+        let index = repo.index().map_err(|err| Error::git("cannot read the index", &err))?;
+        let mut diff = repo
+            .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut diff_options()))
+            .map_err(|err| Error::git("cannot diff the index against HEAD", &err))?;
+        let mut files = Vec::new();
+        changed_files(&mut diff, None, &mut files).map_err(|err| Error::git("cannot diff the index against HEAD", &err))?;
+        Ok(DiffSource {
+            git_dir: repo.path().to_path_buf(),
+            max_file_size,
+            files,
+            commits: 0,
+            description: "staged changes".to_string(),
+        })
+    }
+
+    /// Number of changed files to scan.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+impl Source for DiffSource {
+    fn run<'v>(&self, threads: usize, make_visitor: &VisitorFactory<'v>) {
+        if self.files.is_empty() {
+            return;
+        }
+        let next = AtomicUsize::new(0);
+        let threads = threads.min(self.files.len());
+        run_workers(&self.git_dir, threads, make_visitor, |repo, visitor| loop {
+            let at = next.fetch_add(1, Ordering::Relaxed);
+            let Some(file) = self.files.get(at) else { break };
+            let where_ = |oid: Oid| format!("{} (blob {oid})", file.path);
+            match object_header(repo, file.new) {
+                Ok((size, _)) if size as u64 > self.max_file_size => {
+                    visitor.skipped(&file.path, SkipReason::TooLarge(size as u64));
+                    continue;
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    visitor.error(&where_(file.new), err.message());
+                    continue;
+                }
+            }
+            let new = match repo.find_blob(file.new) {
+                Ok(blob) => blob,
+                Err(err) => {
+                    visitor.error(&where_(file.new), err.message());
+                    continue;
+                }
+            };
+            if is_binary(new.content()) {
+                visitor.skipped(&file.path, SkipReason::Binary);
+                continue;
+            }
+            let previous = match file.old.map(|oid| repo.find_blob(oid)) {
+                None => Vec::new(),
+                Some(Ok(blob)) if blob.size() as u64 <= self.max_file_size => blob.content().to_vec(),
+                Some(Ok(_)) => Vec::new(),
+                Some(Err(err)) => {
+                    // Without the old version every line counts as added: report rather than miss.
+                    visitor.error(&where_(file.old.unwrap_or(file.new)), err.message());
+                    Vec::new()
+                }
+            };
+            let added = match added_lines(&previous, new.content()) {
+                Ok(added) => added,
+                Err(err) => {
+                    visitor.error(&file.path, err.message());
+                    continue;
+                }
+            };
+            if added.is_empty() {
+                continue;
+            }
+            let scope = ChangeScope {
+                added_lines: added,
+                previous,
+            };
+            let provenance = Provenance {
+                path: file.path.clone(),
+                rel_path: file.path.clone(),
+                commit: file.commit.clone(),
+                also_in: None,
+            };
+            visitor.chunk(Chunk {
+                bytes: new.content(),
+                provenance: &provenance,
+                scope: Some(&scope),
+            });
+        });
+    }
+}

@@ -1,0 +1,122 @@
+//! What the git sources share: opening a repository safely, commit metadata, and the lines a
+//! change adds. Objects are read raw from the object database: no hooks, filters, textconv or
+//! attribute-driven conversions ever run, so nothing from a scanned repository is executed.
+
+use std::ffi::OsStr;
+use std::path::Path;
+
+use git2::{DiffOptions, ObjectType, Oid, Patch, Repository, RepositoryOpenFlags};
+
+use super::{Commit, Error};
+
+/// Opens the repository holding `path` (a work tree, a subdirectory of one, or a bare
+/// repository).
+pub fn open_repository(path: &Path) -> Result<Repository, Error> {
+    Repository::open_ext(path, RepositoryOpenFlags::empty(), &[] as &[&OsStr]).map_err(|err| {
+        if err.code() == git2::ErrorCode::NotFound {
+            Error::NotARepository(path.to_path_buf())
+        } else {
+            Error::git(format!("{}: cannot open the repository", path.display()), &err)
+        }
+    })
+}
+
+/// Commit metadata for a finding.
+pub fn commit_info(commit: &git2::Commit<'_>) -> Commit {
+    let author = commit.author();
+    let when = author.when();
+    let message = commit
+        .summary_bytes()
+        .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+        .unwrap_or_default();
+    Commit {
+        id: commit.id().to_string(),
+        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        date: rfc3339(when.seconds(), when.offset_minutes()),
+        message,
+        time: commit.time().seconds(),
+    }
+}
+
+/// `seconds` since the epoch at a UTC offset, as RFC 3339 (`2024-05-01T12:00:00+02:00`).
+pub fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
+    let local = seconds + i64::from(offset_minutes) * 60;
+    let days = local.div_euclid(86_400);
+    let secs = local.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    let offset = offset_minutes.unsigned_abs();
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        offset / 60,
+        offset % 60
+    )
+}
+
+/// 1-based numbers of the lines of `new` that are added relative to `old`, sorted. Both are
+/// always diffed as text, whatever `.gitattributes` says (an attacker could mark files binary
+/// to hide them).
+pub fn added_lines(old: &[u8], new: &[u8]) -> Result<Vec<u32>, git2::Error> {
+    if old.is_empty() {
+        let lines = memchr::memchr_iter(b'\n', new).count() + usize::from(!new.ends_with(b"\n") && !new.is_empty());
+        return Ok((1..=lines as u32).collect());
+    }
+    let mut options = DiffOptions::new();
+    options.force_text(true).context_lines(0);
+    let patch = Patch::from_buffers(old, None, new, None, Some(&mut options))?;
+    let mut added = Vec::new();
+    for hunk in 0..patch.num_hunks() {
+        for line in 0..patch.num_lines_in_hunk(hunk)? {
+            let line = patch.line_in_hunk(hunk, line)?;
+            if line.origin() == '+' {
+                if let Some(number) = line.new_lineno() {
+                    added.push(number);
+                }
+            }
+        }
+    }
+    added.sort_unstable();
+    added.dedup();
+    Ok(added)
+}
+
+/// The size and kind of an object, without reading its content.
+pub fn object_header(repo: &Repository, oid: Oid) -> Result<(usize, ObjectType), git2::Error> {
+    repo.odb()?.read_header(oid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(rfc3339(1_700_000_000, 120), "2023-11-15T00:13:20+02:00");
+        assert_eq!(rfc3339(951_782_400, -330), "2000-02-28T18:30:00-05:30");
+        assert_eq!(rfc3339(-86_400, 0), "1969-12-31T00:00:00+00:00");
+    }
+
+    #[test]
+    fn added_lines_are_new_side_numbers() {
+        assert_eq!(added_lines(b"", b"a\nb\n").unwrap(), [1, 2]);
+        assert_eq!(added_lines(b"", b"a\nb").unwrap(), [1, 2]);
+        assert_eq!(added_lines(b"a\nb\nc\n", b"a\nB\nc\nd\n").unwrap(), [2, 4]);
+        assert_eq!(added_lines(b"a\nb\n", b"a\nb\n").unwrap(), Vec::<u32>::new());
+        // NUL bytes do not make the diff skip the file.
+        assert_eq!(added_lines(b"x\0\n", b"x\0\ny\n").unwrap(), [2]);
+    }
+}
