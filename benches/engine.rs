@@ -11,13 +11,18 @@ use leakhound::rule::RuleSet;
 const CORPUS_SIZE: usize = 8 << 20;
 
 fn collect_text(dir: &Path, out: &mut Vec<u8>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for path in paths {
         if path.is_dir() {
             collect_text(&path, out);
-        } else if path.extension().is_some_and(|ext| ext == "rs" || ext == "md") {
+        } else if path
+            .extension()
+            .is_some_and(|ext| ext == "rs" || ext == "md")
+        {
             out.extend(std::fs::read(&path).unwrap_or_default());
         }
     }
@@ -33,8 +38,14 @@ fn corpus() -> Vec<u8> {
     assert!(!text.is_empty(), "the project's sources are readable");
     let planted = [
         format!("\nAWS_ACCESS_KEY_ID=AKIA{}\n", "QYLPMN5HHHFPZAM2"),
-        format!("\nslack_token = \"xoxb-{}-{}-{}\"\n", "263594206564", "2966681186916", "LJwQfWcE8yoAUZzqyBW3anbE"),
-        format!("\nDATABASE_URL=postgres://app:{}@db:5432/app\n", "Xk29fjQ7pLm3Vz"),
+        format!(
+            "\nslack_token = \"xoxb-{}-{}-{}\"\n",
+            "263594206564", "2966681186916", "LJwQfWcE8yoAUZzqyBW3anbE"
+        ),
+        format!(
+            "\nDATABASE_URL=postgres://app:{}@db:5432/app\n",
+            "Xk29fjQ7pLm3Vz"
+        ),
     ];
     let mut corpus = Vec::with_capacity(CORPUS_SIZE + 1024);
     let mut next_plant = 0;
@@ -50,7 +61,8 @@ fn corpus() -> Vec<u8> {
 }
 
 fn engine_throughput(c: &mut Criterion) {
-    let engine = Engine::new(RuleSet::builtin().expect("built-in rules compile")).expect("engine builds");
+    let engine =
+        Engine::new(RuleSet::builtin().expect("built-in rules compile")).expect("engine builds");
     let corpus = corpus();
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Bytes(corpus.len() as u64));

@@ -152,6 +152,9 @@ mod tests {
     fn unknown_keys_are_errors_naming_the_file() {
         let err = ProjectConfig::parse(Path::new("x.toml"), "[allowlist]\npath = []").unwrap_err();
         let message = err.to_string();
-        assert!(message.starts_with("x.toml: ") && message.contains("unknown field"), "{message}");
+        assert!(
+            message.starts_with("x.toml: ") && message.contains("unknown field"),
+            "{message}"
+        );
     }
 }

@@ -6,7 +6,10 @@ fn main() -> ExitCode {
     match leakhound::cli::run() {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            #[allow(clippy::print_stderr, reason = "the one place fatal errors are printed")]
+            #[allow(
+                clippy::print_stderr,
+                reason = "the one place fatal errors are printed"
+            )]
             {
                 eprintln!("leakhound: error: {err:#}");
             }

@@ -91,7 +91,9 @@ pub fn run(
         })
     };
     source.run(threads.max(1), &make_worker);
-    let mut result = shared.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut result = shared
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     result.stats.findings = result.findings.len() as u64;
     result.stats.allowed = result.allowed.len() as u64;
     result.stats.elapsed_ms = started.elapsed().as_millis() as u64;
@@ -115,20 +117,28 @@ impl Visitor for Worker<'_> {
         self.matches.clear();
         let matches = &mut self.matches;
         let path = Some(chunk.provenance.rel_path.as_str());
-        self.scanner.scan(chunk.bytes, path, &mut |m| matches.push(m));
+        self.scanner
+            .scan(chunk.bytes, path, &mut |m| matches.push(m));
         if self.matches.is_empty() {
             return;
         }
         let rules = self.scanner.engine().rules();
         drop_shadowed_catch_alls(rules, &mut self.matches);
-        for found in finding::from_matches(rules, chunk.bytes, chunk.provenance, &mut self.matches) {
+        for found in finding::from_matches(rules, chunk.bytes, chunk.provenance, &mut self.matches)
+        {
             let in_change = chunk.scope.is_none_or(|scope| {
-                scope.covers(found.location.line, found.location.end_line, found.secret.expose())
+                scope.covers(
+                    found.location.line,
+                    found.location.end_line,
+                    found.secret.expose(),
+                )
             });
             if !in_change {
                 continue; // not added by this change: not its finding
             }
-            if inline::line_is_allowed(chunk.bytes, found.span.start) || self.allowlist.allows(&found) {
+            if inline::line_is_allowed(chunk.bytes, found.span.start)
+                || self.allowlist.allows(&found)
+            {
                 self.result.allowed.push(found);
             } else {
                 self.result.findings.push(found);
@@ -157,7 +167,9 @@ impl Visitor for Worker<'_> {
 pub const CATCH_ALL_PREFIXES: [&str; 3] = ["generic.", "jwt.", "url-credentials."];
 
 fn is_catch_all(id: &str) -> bool {
-    CATCH_ALL_PREFIXES.iter().any(|prefix| id.starts_with(prefix))
+    CATCH_ALL_PREFIXES
+        .iter()
+        .any(|prefix| id.starts_with(prefix))
 }
 
 /// Drops catch-all matches whose secret overlaps a vendor rule's secret, and catch-all
@@ -167,13 +179,19 @@ fn drop_shadowed_catch_alls(rules: &crate::rule::RuleSet, matches: &mut Vec<Matc
         return;
     }
     let catch_all = |m: &Match| is_catch_all(&rules.rules()[m.rule].id);
-    let vendor_spans: Vec<_> = matches.iter().filter(|m| !catch_all(m)).map(|m| m.secret).collect();
+    let vendor_spans: Vec<_> = matches
+        .iter()
+        .filter(|m| !catch_all(m))
+        .map(|m| m.secret)
+        .collect();
     let mut seen = Vec::new();
     matches.retain(|m| {
         if !catch_all(m) {
             return true;
         }
-        let shadowed = vendor_spans.iter().any(|v| v.start < m.secret.end && m.secret.start < v.end);
+        let shadowed = vendor_spans
+            .iter()
+            .any(|v| v.start < m.secret.end && m.secret.start < v.end);
         let duplicate = seen.contains(&m.secret);
         seen.push(m.secret);
         !shadowed && !duplicate
@@ -182,7 +200,10 @@ fn drop_shadowed_catch_alls(rules: &crate::rule::RuleSet, matches: &mut Vec<Matc
 
 impl Drop for Worker<'_> {
     fn drop(&mut self) {
-        let mut shared = self.shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut shared = self
+            .shared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         shared.stats.add(&self.result.stats);
         shared.findings.append(&mut self.result.findings);
         shared.allowed.append(&mut self.result.allowed);
@@ -218,7 +239,10 @@ mod tests {
         let engine = Engine::new(builder.build().unwrap()).unwrap();
         let source = VecSource {
             chunks: vec![
-                (Provenance::file("a.txt", "a.txt"), b"x = tok_12345678\ny = tok_abcdefgh # leakhound:allow\n".to_vec()),
+                (
+                    Provenance::file("a.txt", "a.txt"),
+                    b"x = tok_12345678\ny = tok_abcdefgh # leakhound:allow\n".to_vec(),
+                ),
                 (Provenance::file("b.txt", "b.txt"), b"nothing here".to_vec()),
             ],
         };

@@ -50,7 +50,12 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             )?;
         }
         drop(err);
-        let mut result = setup.scan(&source, &args.common, Some(source.len() as u64), Unit::Files);
+        let mut result = setup.scan(
+            &source,
+            &args.common,
+            Some(source.len() as u64),
+            Unit::Files,
+        );
         keep_first_of_each_secret(&mut result);
         return finish(&args.common, result, Unit::Files);
     }
@@ -65,10 +70,19 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         writeln!(err, "leakhound: {} submodule entries not followed (their commits live in other repositories)", counts.submodules)?;
     }
     if !args.common.quiet {
-        writeln!(err, "leakhound: {} commits, {} unique blobs to scan", counts.commits, counts.blobs)?;
+        writeln!(
+            err,
+            "leakhound: {} commits, {} unique blobs to scan",
+            counts.commits, counts.blobs
+        )?;
     }
     drop(err);
-    let mut result = setup.scan(&source, &args.common, Some(counts.blobs as u64), Unit::Blobs);
+    let mut result = setup.scan(
+        &source,
+        &args.common,
+        Some(counts.blobs as u64),
+        Unit::Blobs,
+    );
     keep_first_of_each_secret(&mut result);
     finish(&args.common, result, Unit::Blobs)
 }
@@ -119,7 +133,10 @@ pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
 
 /// The hooks directory: `core.hooksPath` (relative to the work tree) or `.git/hooks`.
 fn hooks_dir(repo: &git2::Repository) -> PathBuf {
-    let configured = repo.config().ok().and_then(|config| config.get_path("core.hooksPath").ok());
+    let configured = repo
+        .config()
+        .ok()
+        .and_then(|config| config.get_path("core.hooksPath").ok());
     match configured {
         Some(path) if path.is_absolute() => path,
         Some(path) => repository_root(repo).join(path),
@@ -130,7 +147,10 @@ fn hooks_dir(repo: &git2::Repository) -> PathBuf {
 pub(super) fn install_hook(args: InstallHookArgs) -> anyhow::Result<u8> {
     let repo = open_repository(&args.repo)?;
     if repo.is_bare() {
-        anyhow::bail!("{}: a bare repository has no commits to hook", args.repo.display());
+        anyhow::bail!(
+            "{}: a bare repository has no commits to hook",
+            args.repo.display()
+        );
     }
     let dir = hooks_dir(&repo);
     let hook = dir.join("pre-commit");
@@ -142,14 +162,20 @@ pub(super) fn install_hook(args: InstallHookArgs) -> anyhow::Result<u8> {
             );
         }
     }
-    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create the hooks directory", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("{}: cannot create the hooks directory", dir.display()))?;
     write_executable(&hook, HOOK_SCRIPT)?;
-    writeln!(std::io::stdout().lock(), "installed {}", escape(&hook.display().to_string(), false))?;
+    writeln!(
+        std::io::stdout().lock(),
+        "installed {}",
+        escape(&hook.display().to_string(), false)
+    )?;
     Ok(super::EXIT_CLEAN)
 }
 
 fn write_executable(path: &Path, content: &str) -> anyhow::Result<()> {
-    std::fs::write(path, content).with_context(|| format!("{}: cannot write the hook", path.display()))?;
+    std::fs::write(path, content)
+        .with_context(|| format!("{}: cannot write the hook", path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

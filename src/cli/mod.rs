@@ -22,7 +22,11 @@ pub fn run() -> anyhow::Result<u8> {
         Err(err) => {
             // Help and version go to stdout with code 0; usage errors to stderr with code 2.
             let _ = err.print();
-            return Ok(if err.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN });
+            return Ok(if err.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            });
         }
     };
     match cli.command {

@@ -65,8 +65,18 @@ fn write_json(out: &mut dyn Write, rules: &RuleSet) -> std::io::Result<()> {
 }
 
 fn write_table(out: &mut dyn Write, rules: &RuleSet) -> std::io::Result<()> {
-    let id_width = rules.rules().iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
-    writeln!(out, "{:<id_width$}  {:<8}  {:<40}  KEYWORDS", "ID", "SEVERITY", "NAME")?;
+    let id_width = rules
+        .rules()
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    writeln!(
+        out,
+        "{:<id_width$}  {:<8}  {:<40}  KEYWORDS",
+        "ID", "SEVERITY", "NAME"
+    )?;
     for rule in rules.rules() {
         writeln!(
             out,
@@ -77,7 +87,12 @@ fn write_table(out: &mut dyn Write, rules: &RuleSet) -> std::io::Result<()> {
             rule.keywords.join(", ")
         )?;
     }
-    writeln!(out, "{} rules from {} providers", rules.len(), count_providers(rules))
+    writeln!(
+        out,
+        "{} rules from {} providers",
+        rules.len(),
+        count_providers(rules)
+    )
 }
 
 fn count_providers(rules: &RuleSet) -> usize {
@@ -117,7 +132,12 @@ fn check(patterns: Option<&Path>, config: Option<&Path>) -> anyhow::Result<u8> {
         let relaxed = check::check(&engine, CheckOptions { strict: false });
         failures.retain(|f| !f.location.starts_with(&format!("{file}:")) || relaxed.contains(f));
     }
-    let examples: usize = engine.rules().rules().iter().map(|r| r.examples.len() + r.negative_examples.len()).sum();
+    let examples: usize = engine
+        .rules()
+        .rules()
+        .iter()
+        .map(|r| r.examples.len() + r.negative_examples.len())
+        .sum();
     let mut err = std::io::stderr().lock();
     for failure in &failures {
         writeln!(err, "FAIL {failure}")?;
@@ -131,5 +151,9 @@ fn check(patterns: Option<&Path>, config: Option<&Path>) -> anyhow::Result<u8> {
         examples,
         failures.len()
     )?;
-    Ok(if failures.is_empty() { super::EXIT_CLEAN } else { 1 })
+    Ok(if failures.is_empty() {
+        super::EXIT_CLEAN
+    } else {
+        1
+    })
 }

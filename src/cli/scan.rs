@@ -28,7 +28,10 @@ pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
     }
     for path in &args.paths {
         if !reads_stdin && std::fs::symlink_metadata(path).is_err() {
-            anyhow::bail!("{}: no such file or directory", escape(&path.display().to_string(), false));
+            anyhow::bail!(
+                "{}: no such file or directory",
+                escape(&path.display().to_string(), false)
+            );
         }
     }
     let root = if reads_stdin {
@@ -38,7 +41,10 @@ pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
     };
     let setup = Setup::new(&args.common, &root)?;
     let source: Box<dyn Source> = if reads_stdin {
-        Box::new(StdinSource::new(std::io::stdin(), args.common.max_file_size))
+        Box::new(StdinSource::new(
+            std::io::stdin(),
+            args.common.max_file_size,
+        ))
     } else {
         Box::new(FsSource::new(FsOptions {
             roots: args.paths.clone(),
@@ -82,7 +88,9 @@ impl Setup {
         let mut builder = RuleSetBuilder::new();
         builder.lazy(true).builtin();
         if let Some(path) = &path {
-            builder.lazy(false).add_rules(&path.display().to_string(), config.rules.clone());
+            builder
+                .lazy(false)
+                .add_rules(&path.display().to_string(), config.rules.clone());
         }
         builder.disable(config.disable.iter().cloned());
         let engine = Engine::new(builder.build()?)?;
@@ -93,7 +101,13 @@ impl Setup {
 
     /// Runs the scan with a progress display when appropriate; `total` is the number of
     /// inputs when known in advance.
-    pub(super) fn scan(&self, source: &dyn Source, common: &CommonArgs, total: Option<u64>, unit: Unit) -> ScanResult {
+    pub(super) fn scan(
+        &self,
+        source: &dyn Source,
+        common: &CommonArgs,
+        total: Option<u64>,
+        unit: Unit,
+    ) -> ScanResult {
         let threads = common
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -105,7 +119,11 @@ impl Setup {
 }
 
 /// Writes the report and the summary; returns the exit code.
-pub(super) fn finish(common: &CommonArgs, mut result: ScanResult, unit: Unit) -> anyhow::Result<u8> {
+pub(super) fn finish(
+    common: &CommonArgs,
+    mut result: ScanResult,
+    unit: Unit,
+) -> anyhow::Result<u8> {
     report::sort(&mut result.findings);
     report::sort(&mut result.allowed);
     let format = match common.format {
@@ -129,8 +147,13 @@ pub(super) fn finish(common: &CommonArgs, mut result: ScanResult, unit: Unit) ->
         }
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            ignore_broken_pipe(report::write_report(reporter.as_mut(), &mut out, &result.findings, &result.stats))
-                .context("cannot write the report")?;
+            ignore_broken_pipe(report::write_report(
+                reporter.as_mut(),
+                &mut out,
+                &result.findings,
+                &result.stats,
+            ))
+            .context("cannot write the report")?;
         }
     }
     let mut err = std::io::stderr().lock();
@@ -171,7 +194,11 @@ fn summary(result: &ScanResult, unit: Unit) -> String {
     let stats = &result.stats;
     let mut by_severity: Vec<String> = Vec::new();
     for severity in crate::rule::Severity::ALL.iter().rev() {
-        let count = result.findings.iter().filter(|f| f.severity == *severity).count();
+        let count = result
+            .findings
+            .iter()
+            .filter(|f| f.severity == *severity)
+            .count();
         if count > 0 {
             by_severity.push(format!("{count} {severity}"));
         }
@@ -235,10 +262,19 @@ impl StderrDiagnostics {
         let progress = if show {
             let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr_with_hz(8));
             let template = match total {
-                Some(_) => format!("{{bar:30}} {{pos}}/{{len}} {}, {{msg}} ({{per_sec}}, {{eta}} left)", unit.name(2)),
-                None => format!("{{spinner}} {{pos}} {}, {{msg}} scanned ({{elapsed}})", unit.name(2)),
+                Some(_) => format!(
+                    "{{bar:30}} {{pos}}/{{len}} {}, {{msg}} ({{per_sec}}, {{eta}} left)",
+                    unit.name(2)
+                ),
+                None => format!(
+                    "{{spinner}} {{pos}} {}, {{msg}} scanned ({{elapsed}})",
+                    unit.name(2)
+                ),
             };
-            bar.set_style(ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            bar.set_style(
+                ProgressStyle::with_template(&template)
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             bar.enable_steady_tick(Duration::from_millis(125));
             bar
         } else {
@@ -260,7 +296,11 @@ impl StderrDiagnostics {
 
 impl Diagnostics for StderrDiagnostics {
     fn warn(&self, path: &str, message: &str) {
-        self.print(format!("leakhound: warning: {}: {}", escape(path, false), escape(message, false)));
+        self.print(format!(
+            "leakhound: warning: {}: {}",
+            escape(path, false),
+            escape(message, false)
+        ));
     }
 
     fn skipped(&self, path: &str, reason: SkipReason) {

@@ -104,7 +104,9 @@ impl Engine {
             for keyword in &rule.keywords {
                 let folded = keyword.as_bytes().to_ascii_lowercase();
                 match keywords.iter().position(|known| *known == folded) {
-                    Some(at) if !keyword_rules[at].contains(&index) => keyword_rules[at].push(index),
+                    Some(at) if !keyword_rules[at].contains(&index) => {
+                        keyword_rules[at].push(index)
+                    }
                     Some(_) => {}
                     None => {
                         keywords.push(folded);
@@ -194,7 +196,9 @@ impl<'e> Scanner<'e> {
             }
             // A regex that fails to compile is reported when the rule set is built or checked;
             // here the rule simply finds nothing.
-            let Ok(matcher) = rule.matcher() else { continue };
+            let Ok(matcher) = rule.matcher() else {
+                continue;
+            };
             self.windows.clear();
             for &(_, start, end) in group {
                 let window = Span::new(
@@ -206,8 +210,12 @@ impl<'e> Scanner<'e> {
                     _ => self.windows.push(window),
                 }
             }
-            let (cache, caps) = self.regex_state[rule_index]
-                .get_or_insert_with(|| (matcher.regex.create_cache(), matcher.regex.create_captures()));
+            let (cache, caps) = self.regex_state[rule_index].get_or_insert_with(|| {
+                (
+                    matcher.regex.create_cache(),
+                    matcher.regex.create_captures(),
+                )
+            });
             for window in &self.windows {
                 let mut input = Input::new(bytes).span(window.range());
                 loop {
@@ -220,7 +228,11 @@ impl<'e> Scanner<'e> {
                         }
                     }
                     // An empty match must still move the search forward.
-                    let next = if whole.is_empty() { whole.end() + 1 } else { whole.end() };
+                    let next = if whole.is_empty() {
+                        whole.end() + 1
+                    } else {
+                        whole.end()
+                    };
                     if next > window.end {
                         break;
                     }
@@ -303,13 +315,19 @@ mod tests {
     #[test]
     fn overlapping_keywords_each_find_their_rule() {
         let engine = engine(TWO_RULES);
-        assert_eq!(secrets(&engine, "x tok_long1234abcd y tok_12345678"), ["tok_12345678", "tok_long1234abcd"]);
+        assert_eq!(
+            secrets(&engine, "x tok_long1234abcd y tok_12345678"),
+            ["tok_12345678", "tok_long1234abcd"]
+        );
     }
 
     #[test]
     fn keywords_match_case_insensitively_and_context_is_respected() {
         let engine = engine(TWO_RULES);
-        assert!(secrets(&engine, "TOK_12345678").is_empty(), "regex itself is case-sensitive");
+        assert!(
+            secrets(&engine, "TOK_12345678").is_empty(),
+            "regex itself is case-sensitive"
+        );
         // `\b` sees bytes outside the window, so a token embedded in a longer word is not cut out.
         assert!(secrets(&engine, "xtok_12345678").is_empty());
         assert!(secrets(&engine, "tok_123456789").is_empty());
@@ -320,7 +338,15 @@ mod tests {
         let engine = engine(TWO_RULES);
         let filler = "lorem ipsum ".repeat(1000);
         let text = format!("tok_aaaaaaa1 {filler} tok_bbbbbbb2 tok_ccccccc3\ntok_ddddddd4");
-        assert_eq!(secrets(&engine, &text), ["tok_aaaaaaa1", "tok_bbbbbbb2", "tok_ccccccc3", "tok_ddddddd4"]);
+        assert_eq!(
+            secrets(&engine, &text),
+            [
+                "tok_aaaaaaa1",
+                "tok_bbbbbbb2",
+                "tok_ccccccc3",
+                "tok_ddddddd4"
+            ]
+        );
     }
 
     #[test]
@@ -335,7 +361,8 @@ mod tests {
 
     #[test]
     fn entropy_threshold_rejects_low_entropy_secrets() {
-        let engine = engine(&TWO_RULES.replace("severity = \"high\"", "severity = \"high\"\nentropy = 2.5"));
+        let engine =
+            engine(&TWO_RULES.replace("severity = \"high\"", "severity = \"high\"\nentropy = 2.5"));
         assert!(secrets(&engine, "tok_aaaaaaaa").is_empty());
         assert_eq!(secrets(&engine, "tok_a1b2c3d4"), ["tok_a1b2c3d4"]);
     }
@@ -356,11 +383,20 @@ mod tests {
 
     #[test]
     fn path_filters_select_rules() {
-        let engine = engine(&TWO_RULES.replace("keywords = [\"tok_\"]", "keywords = [\"tok_\"]\npath = '\\.env$'"));
+        let engine = engine(&TWO_RULES.replace(
+            "keywords = [\"tok_\"]",
+            "keywords = [\"tok_\"]\npath = '\\.env$'",
+        ));
         let mut found = 0;
-        engine.scanner().scan(b"tok_12345678", Some("app/.env"), &mut |_| found += 1);
-        engine.scanner().scan(b"tok_12345678", Some("app/main.rs"), &mut |_| found += 10);
-        engine.scanner().scan(b"tok_12345678", None, &mut |_| found += 100);
+        engine
+            .scanner()
+            .scan(b"tok_12345678", Some("app/.env"), &mut |_| found += 1);
+        engine
+            .scanner()
+            .scan(b"tok_12345678", Some("app/main.rs"), &mut |_| found += 10);
+        engine
+            .scanner()
+            .scan(b"tok_12345678", None, &mut |_| found += 100);
         assert_eq!(found, 1);
     }
 

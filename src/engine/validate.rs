@@ -101,7 +101,10 @@ fn check_crc32_base62(secret: &[u8]) -> Verdict {
 }
 
 fn decode_base64url(part: &[u8]) -> Option<Vec<u8>> {
-    let trimmed = part.strip_suffix(b"==").or_else(|| part.strip_suffix(b"=")).unwrap_or(part);
+    let trimmed = part
+        .strip_suffix(b"==")
+        .or_else(|| part.strip_suffix(b"="))
+        .unwrap_or(part);
     URL_SAFE_NO_PAD.decode(trimmed).ok()
 }
 
@@ -115,9 +118,14 @@ fn check_jwt(secret: &[u8]) -> Verdict {
     let payload_is_object = decode_base64url(payload)
         .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
         .is_some_and(|value| value.is_object());
-    let alg = header.as_ref().and_then(|h| h.get("alg")).and_then(|alg| alg.as_str());
+    let alg = header
+        .as_ref()
+        .and_then(|h| h.get("alg"))
+        .and_then(|alg| alg.as_str());
     match alg {
-        Some(alg) if payload_is_object && alg.eq_ignore_ascii_case("none") => Verdict::Accept("alg-none"),
+        Some(alg) if payload_is_object && alg.eq_ignore_ascii_case("none") => {
+            Verdict::Accept("alg-none")
+        }
         Some(_) if payload_is_object => Verdict::Accept("decoded"),
         _ => Verdict::Reject,
     }
@@ -126,10 +134,15 @@ fn check_jwt(secret: &[u8]) -> Verdict {
 /// Decodes the body of a PEM block. Tolerates the body being inside a JSON or code string
 /// (`\n` escapes, quotes and `+` concatenation), and header fields such as `DEK-Info:`.
 fn check_pem(secret: &[u8]) -> Verdict {
-    let text = String::from_utf8_lossy(secret).replace("\\r", "\n").replace("\\n", "\n");
+    let text = String::from_utf8_lossy(secret)
+        .replace("\\r", "\n")
+        .replace("\\n", "\n");
     let mut lines = text.lines().map(str::trim);
     // Skip the BEGIN line; stop at the END line.
-    if !lines.next().is_some_and(|first| first.contains("-----BEGIN")) {
+    if !lines
+        .next()
+        .is_some_and(|first| first.contains("-----BEGIN"))
+    {
         return Verdict::Reject;
     }
     let mut body = String::new();
@@ -141,7 +154,10 @@ fn check_pem(secret: &[u8]) -> Verdict {
         if line.contains(':') || (line.starts_with('=') && line.len() <= 6) {
             continue;
         }
-        body.extend(line.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/')));
+        body.extend(
+            line.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/')),
+        );
     }
     match STANDARD_NO_PAD.decode(body.trim_end_matches('=')) {
         Ok(decoded) if decoded.len() >= 32 => Verdict::Accept("decoded"),
@@ -151,11 +167,45 @@ fn check_pem(secret: &[u8]) -> Verdict {
 
 /// Words that mark a value as a placeholder rather than a secret (lowercase).
 const PLACEHOLDER_WORDS: &[&str] = &[
-    "your", "example", "changeme", "change_me", "change-me", "changeit", "placeholder", "redacted",
-    "dummy", "sample", "fake", "mock", "xxxx", "****", "....", "todo", "fixme", "replace", "insert",
-    "password", "passwd", "secret", "undefined", "null", "none", "true", "false", "qwerty",
-    "12345678", "abcdefgh", "process.env", "os.environ", "getenv", "env[", "env.", "config.",
-    "settings.", "secrets.", "vault:",
+    "your",
+    "example",
+    "changeme",
+    "change_me",
+    "change-me",
+    "changeit",
+    "placeholder",
+    "redacted",
+    "dummy",
+    "sample",
+    "fake",
+    "mock",
+    "xxxx",
+    "****",
+    "....",
+    "todo",
+    "fixme",
+    "replace",
+    "insert",
+    "password",
+    "passwd",
+    "secret",
+    "undefined",
+    "null",
+    "none",
+    "true",
+    "false",
+    "qwerty",
+    "12345678",
+    "abcdefgh",
+    "process.env",
+    "os.environ",
+    "getenv",
+    "env[",
+    "env.",
+    "config.",
+    "settings.",
+    "secrets.",
+    "vault:",
 ];
 
 /// Rejects values that are not literal secrets: placeholders (`your_api_key_here`, `xxxx`,
@@ -167,7 +217,9 @@ fn check_placeholder(secret: &[u8]) -> Verdict {
         return Verdict::Accept("literal");
     };
     let lower = text.to_ascii_lowercase();
-    let templated = ["${", "{{", "}}", "$(", "#{", "%s", "%(", "%d"].iter().any(|t| lower.contains(t))
+    let templated = ["${", "{{", "}}", "$(", "#{", "%s", "%(", "%d"]
+        .iter()
+        .any(|t| lower.contains(t))
         || lower.starts_with('$')
         || lower.starts_with('%') && lower.ends_with('%')
         || lower.starts_with('<') && lower.ends_with('>')
@@ -178,13 +230,19 @@ fn check_placeholder(secret: &[u8]) -> Verdict {
     }
     // An identifier path (`self.token`, `settings.API_KEY`) or an environment variable name.
     let is_identifier = |part: &str| {
-        part.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        part.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
     if text.contains('.') && text.split('.').all(is_identifier) {
         return Verdict::Reject;
     }
-    if text.contains('_') && text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') {
+    if text.contains('_')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    {
         return Verdict::Reject;
     }
     if is_repetitive(secret) {
@@ -203,7 +261,10 @@ fn is_repetitive(secret: &[u8]) -> bool {
     if most * 2 > secret.len() || counts.iter().filter(|&&n| n > 0).count() < 4 {
         return true;
     }
-    let steps: Vec<i16> = secret.windows(2).map(|w| i16::from(w[1]) - i16::from(w[0])).collect();
+    let steps: Vec<i16> = secret
+        .windows(2)
+        .map(|w| i16::from(w[1]) - i16::from(w[0]))
+        .collect();
     steps.len() >= 5 && (steps.iter().all(|&s| s == 1) || steps.iter().all(|&s| s == -1))
 }
 
@@ -226,7 +287,10 @@ mod tests {
     #[test]
     fn crc32_checksums() {
         let good = github_token("aBcDeFgHiJkLmNoPqRsTuVwXyZ0123");
-        assert_eq!(Validator::GithubCrc32.check(good.as_bytes()), Verdict::Accept("checksum-ok"));
+        assert_eq!(
+            Validator::GithubCrc32.check(good.as_bytes()),
+            Verdict::Accept("checksum-ok")
+        );
         let mut bad = good.clone().into_bytes();
         let last = bad.len() - 1;
         bad[last] = if bad[last] == b'A' { b'B' } else { b'A' };
@@ -240,7 +304,10 @@ mod tests {
         let none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#);
         let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"1234567890","name":"Jo"}"#);
         let cases = [
-            (format!("{header}.{payload}.c2lnbmF0dXJl"), Verdict::Accept("decoded")),
+            (
+                format!("{header}.{payload}.c2lnbmF0dXJl"),
+                Verdict::Accept("decoded"),
+            ),
             (format!("{none}.{payload}."), Verdict::Accept("alg-none")),
             (format!("{payload}.{payload}.sig"), Verdict::Reject),
             (format!("{header}.bm90IGpzb24.sig"), Verdict::Reject),
@@ -255,26 +322,62 @@ mod tests {
     fn pem_bodies() {
         let body = base64::engine::general_purpose::STANDARD.encode([7u8; 120]);
         let (a, b) = body.split_at(64);
-        let pem = format!("-----BEGIN RSA PRIVATE KEY-----\n{a}\n{b}\n-----END RSA PRIVATE KEY-----");
-        assert_eq!(Validator::Pem.check(pem.as_bytes()), Verdict::Accept("decoded"));
+        let pem =
+            format!("-----BEGIN RSA PRIVATE KEY-----\n{a}\n{b}\n-----END RSA PRIVATE KEY-----");
+        assert_eq!(
+            Validator::Pem.check(pem.as_bytes()),
+            Verdict::Accept("decoded")
+        );
         let escaped = pem.replace('\n', "\\n");
-        assert_eq!(Validator::Pem.check(escaped.as_bytes()), Verdict::Accept("decoded"));
+        assert_eq!(
+            Validator::Pem.check(escaped.as_bytes()),
+            Verdict::Accept("decoded")
+        );
         let placeholder = "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----";
-        assert_eq!(Validator::Pem.check(placeholder.as_bytes()), Verdict::Reject);
+        assert_eq!(
+            Validator::Pem.check(placeholder.as_bytes()),
+            Verdict::Reject
+        );
     }
 
     #[test]
     fn placeholders_are_rejected_and_literals_kept() {
         let rejected = [
-            "your_api_key_here", "xxxxxxxxxxxx", "${API_TOKEN}", "{{ token }}", "<token>", "changeme",
-            "os.environ[\"TOKEN\"]", "process.env.TOKEN", "self.api_key", "DB_PASSWORD", "aaaaaaaaaaaa",
-            "abcdefghij", "123456789", "%s", "$TOKEN", "getenv(\"X\")", "settings.SECRET_KEY",
+            "your_api_key_here",
+            "xxxxxxxxxxxx",
+            "${API_TOKEN}",
+            "{{ token }}",
+            "<token>",
+            "changeme",
+            "os.environ[\"TOKEN\"]",
+            "process.env.TOKEN",
+            "self.api_key",
+            "DB_PASSWORD",
+            "aaaaaaaaaaaa",
+            "abcdefghij",
+            "123456789",
+            "%s",
+            "$TOKEN",
+            "getenv(\"X\")",
+            "settings.SECRET_KEY",
         ];
         for value in rejected {
-            assert_eq!(check_placeholder(value.as_bytes()), Verdict::Reject, "{value}");
+            assert_eq!(
+                check_placeholder(value.as_bytes()),
+                Verdict::Reject,
+                "{value}"
+            );
         }
-        for value in ["hR7#kq2!Lm9zP", "s3cr1t-Pa55-w0rd-9f2e", "8f14e45fceea167a5a36dedd4bea2543"] {
-            assert_eq!(check_placeholder(value.as_bytes()), Verdict::Accept("literal"), "{value}");
+        for value in [
+            "hR7#kq2!Lm9zP",
+            "s3cr1t-Pa55-w0rd-9f2e",
+            "8f14e45fceea167a5a36dedd4bea2543",
+        ] {
+            assert_eq!(
+                check_placeholder(value.as_bytes()),
+                Verdict::Accept("literal"),
+                "{value}"
+            );
         }
     }
 }

@@ -5,11 +5,17 @@ use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
 
 /// The markers that allow the line they are on.
-pub const ALLOW_MARKERS: [&str; 3] = ["leakhound:allow", "gitleaks:allow", "pragma: allowlist secret"];
+pub const ALLOW_MARKERS: [&str; 3] = [
+    "leakhound:allow",
+    "gitleaks:allow",
+    "pragma: allowlist secret",
+];
 
 fn markers() -> &'static AhoCorasick {
     static MARKERS: OnceLock<AhoCorasick> = OnceLock::new();
-    MARKERS.get_or_init(|| AhoCorasick::new(ALLOW_MARKERS).expect("three short literal patterns build"))
+    MARKERS.get_or_init(|| {
+        AhoCorasick::new(ALLOW_MARKERS).expect("three short literal patterns build")
+    })
 }
 
 /// Whether the line holding byte `offset` of `bytes` carries an allow marker.

@@ -44,26 +44,37 @@ impl Allowlist {
                 .add_line(None, glob)
                 .map_err(|err| invalid(format!("allowlist path {glob:?}: {err}")))?;
         }
-        let paths = paths.build().map_err(|err| invalid(format!("allowlist paths: {err}")))?;
+        let paths = paths
+            .build()
+            .map_err(|err| invalid(format!("allowlist paths: {err}")))?;
         let regexes = config
             .regexes
             .iter()
             .map(|pattern| {
-                regex::bytes::Regex::new(pattern)
-                    .map_err(|err| invalid(format!("allowlist regex {pattern:?}: {err}").replace('\n', " ")))
+                regex::bytes::Regex::new(pattern).map_err(|err| {
+                    invalid(format!("allowlist regex {pattern:?}: {err}").replace('\n', " "))
+                })
             })
             .collect::<Result<_, _>>()?;
         Ok(Allowlist {
             paths,
             regexes,
-            stopwords: config.stopwords.iter().map(|word| word.to_lowercase()).collect(),
+            stopwords: config
+                .stopwords
+                .iter()
+                .map(|word| word.to_lowercase())
+                .collect(),
             commits: config.commits.iter().map(|id| id.to_lowercase()).collect(),
         })
     }
 
     /// Whether the path (relative to the project root) is allowlisted, file or any parent.
     pub fn allows_path(&self, rel_path: &str) -> bool {
-        !rel_path.is_empty() && self.paths.matched_path_or_any_parents(rel_path, false).is_ignore()
+        !rel_path.is_empty()
+            && self
+                .paths
+                .matched_path_or_any_parents(rel_path, false)
+                .is_ignore()
     }
 
     /// Whether `finding` is allowlisted by path, secret regex, stopword or commit.
@@ -73,10 +84,14 @@ impl Allowlist {
             || self.regexes.iter().any(|re| re.is_match(secret))
             || (!self.stopwords.is_empty() && {
                 let lower = String::from_utf8_lossy(secret).to_lowercase();
-                self.stopwords.iter().any(|word| lower.contains(word.as_str()))
+                self.stopwords
+                    .iter()
+                    .any(|word| lower.contains(word.as_str()))
             })
             || finding.commit.as_ref().is_some_and(|commit| {
-                self.commits.iter().any(|id| id.len() >= 7 && commit.id.starts_with(id.as_str()))
+                self.commits
+                    .iter()
+                    .any(|id| id.len() >= 7 && commit.id.starts_with(id.as_str()))
             })
     }
 }
@@ -88,7 +103,11 @@ mod tests {
     #[test]
     fn path_globs_follow_gitignore_rules() {
         let config = AllowlistConfig {
-            paths: vec!["tests/fixtures/".into(), "*.snap".into(), "/patterns/".into()],
+            paths: vec![
+                "tests/fixtures/".into(),
+                "*.snap".into(),
+                "/patterns/".into(),
+            ],
             ..AllowlistConfig::default()
         };
         let allowlist = Allowlist::new(&config, Path::new("/repo"), Path::new("c.toml")).unwrap();
@@ -112,6 +131,9 @@ mod tests {
             ..AllowlistConfig::default()
         };
         let err = Allowlist::new(&config, Path::new("/"), Path::new("c.toml")).unwrap_err();
-        assert!(err.to_string().starts_with("c.toml: allowlist regex"), "{err}");
+        assert!(
+            err.to_string().starts_with("c.toml: allowlist regex"),
+            "{err}"
+        );
     }
 }

@@ -89,10 +89,12 @@ pub fn fingerprint(rule_id: &str, rel_path: &str, secret_sha256: &str) -> String
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
 /// Longest snippet kept around a secret, in bytes of context on each side.
@@ -151,9 +153,12 @@ pub fn from_matches(
 /// `secrets` that touches it replaced by its redacted form.
 fn snippet(bytes: &[u8], secret: Span, secrets: &[Span]) -> String {
     let line_start = memchr::memrchr(b'\n', &bytes[..secret.start]).map_or(0, |i| i + 1);
-    let line_end = memchr::memchr(b'\n', &bytes[secret.start..]).map_or(bytes.len(), |i| secret.start + i);
+    let line_end =
+        memchr::memchr(b'\n', &bytes[secret.start..]).map_or(bytes.len(), |i| secret.start + i);
     let mut start = line_start.max(secret.start.saturating_sub(SNIPPET_CONTEXT));
-    let mut end = line_end.min(secret.end.max(secret.start).saturating_add(SNIPPET_CONTEXT)).max(start);
+    let mut end = line_end
+        .min(secret.end.max(secret.start).saturating_add(SNIPPET_CONTEXT))
+        .max(start);
     // Never cut through another secret: widen to cover any secret the cut would split.
     for other in secrets {
         if other.start < start && other.end > start {
@@ -165,7 +170,7 @@ fn snippet(bytes: &[u8], secret: Span, secrets: &[Span]) -> String {
     }
     let mut out = String::new();
     if start > line_start {
-        out.push_str("…");
+        out.push('…');
     }
     let mut at = start;
     for other in secrets.iter().filter(|s| s.start < end && s.end > start) {
@@ -181,7 +186,12 @@ fn snippet(bytes: &[u8], secret: Span, secrets: &[Span]) -> String {
         out.push_str(&String::from_utf8_lossy(&bytes[at..end]));
     }
     // A secret spanning lines (a PEM block) ends the snippet; so does a CR before the newline.
-    let trimmed = out.lines().next().unwrap_or("").trim_end_matches('\r').to_string();
+    let trimmed = out
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('\r')
+        .to_string();
     if end < line_end && trimmed.len() == out.len() {
         return trimmed + "…";
     }
@@ -197,7 +207,11 @@ struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     fn new(bytes: &'a [u8]) -> Self {
-        LineCounter { bytes, offset: 0, line: 1 }
+        LineCounter {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
     }
 
     fn locate(&mut self, offset: usize) -> (usize, usize) {
@@ -208,7 +222,10 @@ impl<'a> LineCounter<'a> {
         self.line += memchr::memchr_iter(b'\n', &self.bytes[self.offset..offset]).count();
         self.offset = offset;
         let line_start = memchr::memrchr(b'\n', &self.bytes[..offset]).map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&self.bytes[line_start..offset]).chars().count() + 1;
+        let column = String::from_utf8_lossy(&self.bytes[line_start..offset])
+            .chars()
+            .count()
+            + 1;
         (self.line, column)
     }
 }
@@ -221,7 +238,14 @@ mod tests {
     fn lines_and_columns_are_one_based_and_count_characters() {
         let text = "ab\nc\u{e9}d\n\nxyz".as_bytes();
         let mut lines = LineCounter::new(text);
-        let cases = [(0, (1, 1)), (1, (1, 2)), (3, (2, 1)), (6, (2, 3)), (9, (4, 1)), (11, (4, 3))];
+        let cases = [
+            (0, (1, 1)),
+            (1, (1, 2)),
+            (3, (2, 1)),
+            (6, (2, 3)),
+            (9, (4, 1)),
+            (11, (4, 3)),
+        ];
         for (offset, expected) in cases {
             assert_eq!(lines.locate(offset), expected, "offset {offset}");
         }
@@ -236,12 +260,19 @@ mod tests {
         assert_ne!(a, fingerprint("github.pat-classic", "src/b.py", "00ff"));
         assert_ne!(a, fingerprint("npm.token", "src/a.py", "00ff"));
         assert_ne!(a, fingerprint("github.pat-classic", "src/a.py", "00fe"));
-        assert_eq!(fingerprint("r", "p", "s"), hex(&Sha256::digest(b"r\0p\0s\0")[..16]));
+        assert_eq!(
+            fingerprint("r", "p", "s"),
+            hex(&Sha256::digest(b"r\0p\0s\0")[..16])
+        );
     }
 
     #[test]
     fn snippets_redact_every_secret_on_the_line() {
-        let text = concat!("first\nkey=AKIA", "QYLPMN5HHHFPZAM2 other=ghp_abcdefghijklmnopqrstuvwxyz0123456789 end\nlast").as_bytes();
+        let text = concat!(
+            "first\nkey=AKIA",
+            "QYLPMN5HHHFPZAM2 other=ghp_abcdefghijklmnopqrstuvwxyz0123456789 end\nlast"
+        )
+        .as_bytes();
         let aws = Span::new(10, 30);
         let gh = Span::new(37, 77);
         let line = snippet(text, aws, &[aws, gh]);

@@ -41,15 +41,24 @@ impl Secret {
         // A type marker such as `ghp_` or `github_pat_` ends at the last separator among the
         // first 12 characters; it may be longer than a quarter of the secret only if at least
         // 16 characters stay hidden.
-        if let Some(at) = chars.iter().take(12).rposition(|c| matches!(c, '_' | '-' | '.')) {
+        if let Some(at) = chars
+            .iter()
+            .take(12)
+            .rposition(|c| matches!(c, '_' | '-' | '.'))
+        {
             let marker = &chars[..=at];
-            let looks_like_marker = marker.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            let looks_like_marker = marker
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
             if looks_like_marker && length >= at + 1 + 16 {
                 keep = at + 1;
             }
         }
         // Keep only printable ASCII in the visible part.
-        let visible: String = chars[..keep].iter().take_while(|c| c.is_ascii_graphic()).collect();
+        let visible: String = chars[..keep]
+            .iter()
+            .take_while(|c| c.is_ascii_graphic())
+            .collect();
         format!("{visible}****({length})")
     }
 }
@@ -74,7 +83,10 @@ mod tests {
     fn redaction_keeps_the_type_marker_and_the_length_only() {
         let cases = [
             ("ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789", "ghp_****(40)"),
-            ("github_pat_11ABCDEFG0123456789_abcdefghijklmnop", "github_pat_****(47)"),
+            (
+                "github_pat_11ABCDEFG0123456789_abcdefghijklmnop",
+                "github_pat_****(47)",
+            ),
             (concat!("AKIA", "QYLPMN5HHHFPZAM2"), "AKIA****(20)"),
             ("xoxb-1234-5678-abcdefghijklmnop", "xoxb-1234-****(31)"),
             ("hunter2", "****(7)"),
@@ -82,7 +94,11 @@ mod tests {
             ("", "****(0)"),
         ];
         for (secret, expected) in cases {
-            assert_eq!(Secret::redact_bytes(secret.as_bytes()), expected, "{secret}");
+            assert_eq!(
+                Secret::redact_bytes(secret.as_bytes()),
+                expected,
+                "{secret}"
+            );
         }
     }
 

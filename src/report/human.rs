@@ -51,7 +51,9 @@ pub fn escape(text: &str, keep_tabs: bool) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') => {
+            c if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
                 out.push_str(&c.escape_unicode().to_string());
             }
             c => out.push(c),
@@ -66,16 +68,30 @@ impl Reporter for HumanReporter {
     }
 
     fn finding(&mut self, out: &mut dyn Write, finding: &Finding) -> io::Result<()> {
-        let severity = self.paint(severity_style(finding.severity), &format!("[{}]", finding.severity));
+        let severity = self.paint(
+            severity_style(finding.severity),
+            &format!("[{}]", finding.severity),
+        );
         let rule = self.paint(Style::new().bold(), &finding.rule_id);
-        writeln!(out, "{severity} {rule}: {}", escape(&finding.rule_name, false))?;
+        writeln!(
+            out,
+            "{severity} {rule}: {}",
+            escape(&finding.rule_name, false)
+        )?;
         let location = format!(
             "{}:{}:{}",
             escape(&finding.path, false),
             finding.location.line,
             finding.location.column
         );
-        writeln!(out, "  at {}", self.paint(Style::new().fg_color(Some(AnsiColor::Cyan.into())), &location))?;
+        writeln!(
+            out,
+            "  at {}",
+            self.paint(
+                Style::new().fg_color(Some(AnsiColor::Cyan.into())),
+                &location
+            )
+        )?;
         let mut secret = escape(&shown_secret(finding, self.options), false);
         if let Some(validation) = &finding.validation {
             secret.push_str(&format!(" ({} {})", validation.kind, validation.result));
@@ -92,8 +108,15 @@ impl Reporter for HumanReporter {
                 escape(&commit.message, false)
             )?;
         }
-        let gutter = self.paint(Style::new().dimmed(), &format!("{:>6} |", finding.location.line));
-        writeln!(out, "{gutter} {}", escape(&shown_snippet(finding, self.options), true))?;
+        let gutter = self.paint(
+            Style::new().dimmed(),
+            &format!("{:>6} |", finding.location.line),
+        );
+        writeln!(
+            out,
+            "{gutter} {}",
+            escape(&shown_snippet(finding, self.options), true)
+        )?;
         writeln!(out)
     }
 

@@ -29,7 +29,9 @@ impl std::str::FromStr for Format {
             "human" => Ok(Format::Human),
             "json" => Ok(Format::Json),
             "jsonl" => Ok(Format::Jsonl),
-            other => Err(format!("unknown format {other:?} (expected human, json or jsonl)")),
+            other => Err(format!(
+                "unknown format {other:?} (expected human, json or jsonl)"
+            )),
         }
     }
 }
@@ -65,8 +67,18 @@ pub fn reporter(format: Format, options: ReportOptions) -> Box<dyn Reporter> {
 /// Sorts findings for reporting: by path, position, then rule id.
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (&a.path, a.location, &a.rule_id, a.commit.as_ref().map(|c| &c.id))
-            .cmp(&(&b.path, b.location, &b.rule_id, b.commit.as_ref().map(|c| &c.id)))
+        (
+            &a.path,
+            a.location,
+            &a.rule_id,
+            a.commit.as_ref().map(|c| &c.id),
+        )
+            .cmp(&(
+                &b.path,
+                b.location,
+                &b.rule_id,
+                b.commit.as_ref().map(|c| &c.id),
+            ))
     });
 }
 
@@ -98,7 +110,11 @@ pub fn shown_secret(finding: &Finding, options: ReportOptions) -> String {
 /// under `--show-secrets` (other secrets on the line stay redacted only if not shown).
 pub fn shown_snippet(finding: &Finding, options: ReportOptions) -> String {
     if options.show_secrets {
-        finding.snippet.replacen(&finding.secret.redacted(), &shown_secret(finding, options), 1)
+        finding.snippet.replacen(
+            &finding.secret.redacted(),
+            &shown_secret(finding, options),
+            1,
+        )
     } else {
         finding.snippet.clone()
     }
@@ -117,7 +133,11 @@ impl Reporter for CollectReporter {
     }
 
     fn finding(&mut self, _out: &mut dyn Write, finding: &Finding) -> io::Result<()> {
-        self.findings.push((finding.rule_id.clone(), finding.path.clone(), finding.location.line));
+        self.findings.push((
+            finding.rule_id.clone(),
+            finding.path.clone(),
+            finding.location.line,
+        ));
         Ok(())
     }
 

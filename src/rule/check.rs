@@ -35,7 +35,9 @@ fn id_is_well_formed(id: &str) -> bool {
         !part.is_empty()
             && !part.starts_with('-')
             && !part.ends_with('-')
-            && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
     id.contains('.') && id.split('.').all(part_ok)
 }
@@ -46,10 +48,14 @@ pub fn check(engine: &Engine, options: CheckOptions) -> Vec<Failure> {
     let mut scanner = engine.scanner();
     for (index, rule) in engine.rules().rules().iter().enumerate() {
         let at = format!("{}:{}", rule.file, rule.id);
-        let mut fail = |location: String, message: String| failures.push(Failure { location, message });
+        let mut fail =
+            |location: String, message: String| failures.push(Failure { location, message });
         if options.strict {
             if !id_is_well_formed(&rule.id) {
-                fail(at.clone(), "id must be lowercase `vendor.kind` (letters, digits, `-`, `.`)".into());
+                fail(
+                    at.clone(),
+                    "id must be lowercase `vendor.kind` (letters, digits, `-`, `.`)".into(),
+                );
             }
             if rule.keywords.is_empty() {
                 fail(at.clone(), "has no keywords".into());
@@ -70,21 +76,32 @@ pub fn check(engine: &Engine, options: CheckOptions) -> Vec<Failure> {
                 fail(at.clone(), message.to_string());
                 continue;
             }
-            Ok(matcher) if matcher.secret_group == 0 => {
-                fail(at.clone(), "regex has no secret group (group 1 or `(?P<secret>...)`)".into())
-            }
+            Ok(matcher) if matcher.secret_group == 0 => fail(
+                at.clone(),
+                "regex has no secret group (group 1 or `(?P<secret>...)`)".into(),
+            ),
             Ok(_) => {}
         }
         let mut findings_of_rule = |text: &str| {
             let mut count = 0;
-            scanner.scan(text.as_bytes(), None, &mut |m| count += usize::from(m.rule == index));
+            scanner.scan(text.as_bytes(), None, &mut |m| {
+                count += usize::from(m.rule == index)
+            });
             count
         };
         for (n, example) in rule.examples.iter().enumerate() {
             let location = format!("{at}:example#{}", n + 1);
             let lower = example.to_ascii_lowercase();
-            if !rule.keywords.is_empty() && !rule.keywords.iter().any(|k| lower.contains(&k.to_ascii_lowercase())) {
-                fail(location.clone(), "contains none of the rule's keywords, so the prefilter hides it".into());
+            if !rule.keywords.is_empty()
+                && !rule
+                    .keywords
+                    .iter()
+                    .any(|k| lower.contains(&k.to_ascii_lowercase()))
+            {
+                fail(
+                    location.clone(),
+                    "contains none of the rule's keywords, so the prefilter hides it".into(),
+                );
             }
             if findings_of_rule(example) == 0 {
                 fail(location, "gives no finding for this rule".into());
@@ -93,7 +110,10 @@ pub fn check(engine: &Engine, options: CheckOptions) -> Vec<Failure> {
         for (n, example) in rule.negative_examples.iter().enumerate() {
             let found = findings_of_rule(example);
             if found > 0 {
-                fail(format!("{at}:negative_example#{}", n + 1), format!("gives {found} finding(s) for this rule"));
+                fail(
+                    format!("{at}:negative_example#{}", n + 1),
+                    format!("gives {found} finding(s) for this rule"),
+                );
             }
         }
     }
@@ -132,8 +152,10 @@ mod tests {
         "#,
         );
         let engine = Engine::new(builder.build().unwrap()).unwrap();
-        let failures: Vec<String> =
-            check(&engine, CheckOptions { strict: true }).iter().map(ToString::to_string).collect();
+        let failures: Vec<String> = check(&engine, CheckOptions { strict: true })
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
             failures,
             [

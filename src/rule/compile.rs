@@ -251,7 +251,7 @@ impl RuleSetBuilder {
                         first,
                     });
                 }
-                if self.disabled.iter().any(|id| *id == syntax.id) {
+                if self.disabled.contains(&syntax.id) {
                     continue;
                 }
                 rules.push(self.compile_rule(file, syntax)?);
@@ -266,7 +266,12 @@ impl RuleSetBuilder {
             rule_id: syntax.id.clone(),
             message,
         };
-        if syntax.id.is_empty() || syntax.id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if syntax.id.is_empty()
+            || syntax
+                .id
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(invalid("id must be non-empty, without spaces".into()));
         }
         if syntax.keywords.iter().any(String::is_empty) {
@@ -283,14 +288,18 @@ impl RuleSetBuilder {
         };
         let path = match &syntax.path {
             None => None,
-            Some(pattern) => Some(
-                regex::Regex::new(pattern)
-                    .map_err(|err| invalid(format!("invalid path regex: {}", one_line(&err.to_string()))))?,
-            ),
+            Some(pattern) => Some(regex::Regex::new(pattern).map_err(|err| {
+                invalid(format!(
+                    "invalid path regex: {}",
+                    one_line(&err.to_string())
+                ))
+            })?),
         };
         if let Some(entropy) = syntax.entropy {
             if !(0.0..=8.0).contains(&entropy) {
-                return Err(invalid(format!("entropy {entropy} is outside 0..=8 bits per byte")));
+                return Err(invalid(format!(
+                    "entropy {entropy} is outside 0..=8 bits per byte"
+                )));
             }
         }
         let rule = Rule {
@@ -309,7 +318,8 @@ impl RuleSetBuilder {
             matcher: OnceLock::new(),
         };
         if !self.lazy {
-            rule.matcher().map_err(|message| invalid(message.to_string()))?;
+            rule.matcher()
+                .map_err(|message| invalid(message.to_string()))?;
         }
         Ok(rule)
     }
@@ -354,14 +364,24 @@ mod tests {
         let bounded = build(&RULE.replace("REGEX", r"acme_[a-z]{16}")).unwrap();
         assert_eq!(bounded.rules()[0].matcher().unwrap().window, 21);
         let unbounded = build(&RULE.replace("REGEX", r"acme_[a-z]+")).unwrap();
-        assert_eq!(unbounded.rules()[0].matcher().unwrap().window, UNBOUNDED_WINDOW);
+        assert_eq!(
+            unbounded.rules()[0].matcher().unwrap().window,
+            UNBOUNDED_WINDOW
+        );
     }
 
     #[test]
     fn errors_name_file_and_rule() {
-        let err = build(&RULE.replace("REGEX", r"acme_(")).unwrap_err().to_string();
-        assert!(err.starts_with("test.toml: rule acme.token: invalid regex"), "{err}");
-        let err = build(&format!("{RULE}{RULE}").replace("REGEX", "a")).unwrap_err().to_string();
+        let err = build(&RULE.replace("REGEX", r"acme_("))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("test.toml: rule acme.token: invalid regex"),
+            "{err}"
+        );
+        let err = build(&format!("{RULE}{RULE}").replace("REGEX", "a"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("duplicate id"), "{err}");
         let err = build("[[rules]]\nid = 1").unwrap_err().to_string();
         assert!(err.starts_with("test.toml: "), "{err}");
@@ -372,7 +392,9 @@ mod tests {
     #[test]
     fn lazy_rules_defer_regex_errors() {
         let mut builder = RuleSetBuilder::new();
-        builder.lazy(true).add_file("test.toml", &RULE.replace("REGEX", "acme_("));
+        builder
+            .lazy(true)
+            .add_file("test.toml", &RULE.replace("REGEX", "acme_("));
         let rules = builder.build().unwrap();
         assert!(rules.rules()[0].matcher().is_err());
     }
@@ -380,7 +402,9 @@ mod tests {
     #[test]
     fn disabled_rules_are_left_out() {
         let mut builder = RuleSetBuilder::new();
-        builder.add_file("test.toml", &RULE.replace("REGEX", "a")).disable(["acme.token"]);
+        builder
+            .add_file("test.toml", &RULE.replace("REGEX", "a"))
+            .disable(["acme.token"]);
         assert!(builder.build().unwrap().is_empty());
     }
 }

@@ -102,7 +102,9 @@ impl std::str::FromStr for Severity {
         Severity::ALL
             .into_iter()
             .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown severity {s:?} (expected info, low, medium, high or critical)"))
+            .ok_or_else(|| {
+                format!("unknown severity {s:?} (expected info, low, medium, high or critical)")
+            })
     }
 }
 

@@ -17,7 +17,9 @@ use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository, Sort};
 
 use super::git::{added_lines, commit_info, object_header, open_repository};
 use super::history::run_workers;
-use super::{is_binary, ChangeScope, Chunk, Commit, Error, Provenance, SkipReason, Source, VisitorFactory};
+use super::{
+    is_binary, ChangeScope, Chunk, Commit, Error, Provenance, SkipReason, Source, VisitorFactory,
+};
 
 /// One changed file: its new blob, its previous blob, where, and in which commit.
 #[derive(Debug, Clone)]
@@ -95,7 +97,10 @@ pub fn parse_range(repo: &Repository, spec: &str, base_only: bool) -> Result<Ran
     if let Some((a, b)) = spec.split_once("..") {
         let head = resolve(repo, if b.is_empty() { "HEAD" } else { b })?;
         let base = resolve(repo, if a.is_empty() { "HEAD" } else { a })?;
-        return Ok(Range { base: Some(base), head });
+        return Ok(Range {
+            base: Some(base),
+            head,
+        });
     }
     Err(Error::Revision(format!(
         "range {spec:?} must look like BASE..HEAD or BASE...HEAD (or use --base REF)"
@@ -108,15 +113,25 @@ fn short(oid: Oid) -> String {
 
 fn diff_options() -> DiffOptions {
     let mut options = DiffOptions::new();
-    options.ignore_submodules(true).skip_binary_check(true).context_lines(0);
+    options
+        .ignore_submodules(true)
+        .skip_binary_check(true)
+        .context_lines(0);
     options
 }
 
 /// The files a diff adds or modifies (deleted files add nothing; submodules are skipped).
-fn changed_files(diff: &mut git2::Diff<'_>, commit: Option<Arc<Commit>>, out: &mut Vec<ChangedFile>) -> Result<(), git2::Error> {
+fn changed_files(
+    diff: &mut git2::Diff<'_>,
+    commit: Option<Arc<Commit>>,
+    out: &mut Vec<ChangedFile>,
+) -> Result<(), git2::Error> {
     diff.find_similar(Some(DiffFindOptions::new().renames(true).copies(false)))?;
     for delta in diff.deltas() {
-        if !matches!(delta.status(), Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange) {
+        if !matches!(
+            delta.status(),
+            Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
+        ) {
             continue;
         }
         let new = delta.new_file();
@@ -124,8 +139,12 @@ fn changed_files(diff: &mut git2::Diff<'_>, commit: Option<Arc<Commit>>, out: &m
             continue;
         }
         let old = delta.old_file();
-        let old_id = (!old.id().is_zero() && old.mode() != git2::FileMode::Commit).then(|| old.id());
-        let path = new.path_bytes().map(|p| String::from_utf8_lossy(p).into_owned()).unwrap_or_default();
+        let old_id =
+            (!old.id().is_zero() && old.mode() != git2::FileMode::Commit).then(|| old.id());
+        let path = new
+            .path_bytes()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .unwrap_or_default();
         out.push(ChangedFile {
             new: new.id(),
             old: old_id,
@@ -142,7 +161,8 @@ impl DiffSource {
         let repo = open_repository(path)?;
         let walk_error = |err: git2::Error| Error::git("cannot walk the range", &err);
         let mut walk = repo.revwalk().map_err(walk_error)?;
-        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(walk_error)?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+            .map_err(walk_error)?;
         walk.push(range.head).map_err(walk_error)?;
         if let Some(base) = range.base {
             walk.hide(base).map_err(walk_error)?;
@@ -151,16 +171,24 @@ impl DiffSource {
         let mut commits = 0;
         for oid in walk {
             let oid = oid.map_err(walk_error)?;
-            let commit = repo.find_commit(oid).map_err(|err| Error::git(format!("commit {oid}"), &err))?;
+            let commit = repo
+                .find_commit(oid)
+                .map_err(|err| Error::git(format!("commit {oid}"), &err))?;
             commits += 1;
             if commit.parent_count() > 1 {
                 continue;
             }
             let parent_tree = match commit.parent(0) {
-                Ok(parent) => Some(parent.tree().map_err(|err| Error::git(format!("commit {}", parent.id()), &err))?),
+                Ok(parent) => Some(
+                    parent
+                        .tree()
+                        .map_err(|err| Error::git(format!("commit {}", parent.id()), &err))?,
+                ),
                 Err(_) => None, // a root commit adds everything in it
             };
-            let tree = commit.tree().map_err(|err| Error::git(format!("commit {oid}"), &err))?;
+            let tree = commit
+                .tree()
+                .map_err(|err| Error::git(format!("commit {oid}"), &err))?;
             let mut diff = repo
                 .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut diff_options()))
                 .map_err(|err| Error::git(format!("cannot diff commit {oid}"), &err))?;
@@ -184,19 +212,35 @@ impl DiffSource {
     pub fn staged(path: &Path, max_file_size: u64) -> Result<DiffSource, Error> {
         let repo = open_repository(path)?;
         if repo.is_bare() {
-            return Err(Error::Revision(format!("{}: a bare repository has no index to scan", path.display())));
+            return Err(Error::Revision(format!(
+                "{}: a bare repository has no index to scan",
+                path.display()
+            )));
         }
         let head_tree = match repo.head() {
-            Ok(head) => Some(head.peel_to_tree().map_err(|err| Error::git("cannot read HEAD", &err))?),
-            Err(err) if matches!(err.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => None,
+            Ok(head) => Some(
+                head.peel_to_tree()
+                    .map_err(|err| Error::git("cannot read HEAD", &err))?,
+            ),
+            Err(err)
+                if matches!(
+                    err.code(),
+                    git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+                ) =>
+            {
+                None
+            }
             Err(err) => return Err(Error::git("cannot read HEAD", &err)),
         };
-        let index = repo.index().map_err(|err| Error::git("cannot read the index", &err))?;
+        let index = repo
+            .index()
+            .map_err(|err| Error::git("cannot read the index", &err))?;
         let mut diff = repo
             .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut diff_options()))
             .map_err(|err| Error::git("cannot diff the index against HEAD", &err))?;
         let mut files = Vec::new();
-        changed_files(&mut diff, None, &mut files).map_err(|err| Error::git("cannot diff the index against HEAD", &err))?;
+        changed_files(&mut diff, None, &mut files)
+            .map_err(|err| Error::git("cannot diff the index against HEAD", &err))?;
         Ok(DiffSource {
             git_dir: repo.path().to_path_buf(),
             max_file_size,
@@ -226,7 +270,9 @@ impl Source for DiffSource {
         let threads = threads.min(self.files.len());
         run_workers(&self.git_dir, threads, make_visitor, |repo, visitor| loop {
             let at = next.fetch_add(1, Ordering::Relaxed);
-            let Some(file) = self.files.get(at) else { break };
+            let Some(file) = self.files.get(at) else {
+                break;
+            };
             let where_ = |oid: Oid| format!("{} (blob {oid})", file.path);
             match object_header(repo, file.new) {
                 Ok((size, _)) if size as u64 > self.max_file_size => {
@@ -252,7 +298,9 @@ impl Source for DiffSource {
             }
             let previous = match file.old.map(|oid| repo.find_blob(oid)) {
                 None => Vec::new(),
-                Some(Ok(blob)) if blob.size() as u64 <= self.max_file_size => blob.content().to_vec(),
+                Some(Ok(blob)) if blob.size() as u64 <= self.max_file_size => {
+                    blob.content().to_vec()
+                }
                 Some(Ok(_)) => Vec::new(),
                 Some(Err(err)) => {
                     // Without the old version every line counts as added: report rather than miss.

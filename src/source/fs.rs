@@ -44,7 +44,9 @@ pub fn project_root(path: &Path) -> PathBuf {
     let dir = if absolute.is_dir() {
         absolute.clone()
     } else {
-        absolute.parent().map_or_else(|| absolute.clone(), Path::to_path_buf)
+        absolute
+            .parent()
+            .map_or_else(|| absolute.clone(), Path::to_path_buf)
     };
     dir.ancestors()
         .find(|candidate| candidate.join(".git").exists())
@@ -66,7 +68,9 @@ fn relative_path(path: &Path, project_root: &Path) -> String {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
     } else {
-        std::env::current_dir().map(|cwd| cwd.join(path)).unwrap_or_else(|_| path.to_path_buf())
+        std::env::current_dir()
+            .map(|cwd| cwd.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
     };
     let normalized: PathBuf = absolute.components().fold(PathBuf::new(), |mut acc, part| {
         match part {
@@ -122,7 +126,13 @@ impl Source for FsSource {
                         let path = err_path(&err);
                         visitor.error(&path, &one_line(&err));
                     }
-                    Ok(entry) => visit_entry(&entry, project_root, max_file_size, &mut buffer, &mut *visitor),
+                    Ok(entry) => visit_entry(
+                        &entry,
+                        project_root,
+                        max_file_size,
+                        &mut buffer,
+                        &mut *visitor,
+                    ),
                 }
                 WalkState::Continue
             })
@@ -166,7 +176,11 @@ fn visit_entry(
 }
 
 /// Reads `path` into `buffer`, or says why it is skipped.
-fn read_file(path: &Path, max_file_size: u64, buffer: &mut Vec<u8>) -> std::io::Result<Option<SkipReason>> {
+fn read_file(
+    path: &Path,
+    max_file_size: u64,
+    buffer: &mut Vec<u8>,
+) -> std::io::Result<Option<SkipReason>> {
     let file = File::open(path)?;
     let size = file.metadata()?.len();
     if size > max_file_size {
@@ -174,7 +188,8 @@ fn read_file(path: &Path, max_file_size: u64, buffer: &mut Vec<u8>) -> std::io::
     }
     buffer.clear();
     // The file may grow while we read: never read more than the limit allows.
-    file.take(max_file_size.saturating_add(1)).read_to_end(buffer)?;
+    file.take(max_file_size.saturating_add(1))
+        .read_to_end(buffer)?;
     if buffer.len() as u64 > max_file_size {
         return Ok(Some(SkipReason::TooLarge(buffer.len() as u64)));
     }
@@ -187,7 +202,9 @@ fn read_file(path: &Path, max_file_size: u64, buffer: &mut Vec<u8>) -> std::io::
 fn err_path(err: &ignore::Error) -> String {
     match err {
         ignore::Error::WithPath { path, .. } => display_path(path),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => err_path(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            err_path(err)
+        }
         ignore::Error::Loop { child, .. } => display_path(child),
         _ => String::from("<walk>"),
     }
@@ -215,8 +232,14 @@ mod tests {
     #[test]
     fn relative_paths_are_relative_to_the_project_root() {
         let root = Path::new("/repo");
-        assert_eq!(relative_path(Path::new("/repo/src/./a.py"), root), "src/a.py");
+        assert_eq!(
+            relative_path(Path::new("/repo/src/./a.py"), root),
+            "src/a.py"
+        );
         assert_eq!(relative_path(Path::new("/repo/src/../b.py"), root), "b.py");
-        assert_eq!(relative_path(Path::new("/elsewhere/c.py"), root), "/elsewhere/c.py");
+        assert_eq!(
+            relative_path(Path::new("/elsewhere/c.py"), root),
+            "/elsewhere/c.py"
+        );
     }
 }

@@ -16,7 +16,10 @@ pub fn open_repository(path: &Path) -> Result<Repository, Error> {
         if err.code() == git2::ErrorCode::NotFound {
             Error::NotARepository(path.to_path_buf())
         } else {
-            Error::git(format!("{}: cannot open the repository", path.display()), &err)
+            Error::git(
+                format!("{}: cannot open the repository", path.display()),
+                &err,
+            )
         }
     })
 }
@@ -71,7 +74,8 @@ pub fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
 /// to hide them).
 pub fn added_lines(old: &[u8], new: &[u8]) -> Result<Vec<u32>, git2::Error> {
     if old.is_empty() {
-        let lines = memchr::memchr_iter(b'\n', new).count() + usize::from(!new.ends_with(b"\n") && !new.is_empty());
+        let lines = memchr::memchr_iter(b'\n', new).count()
+            + usize::from(!new.ends_with(b"\n") && !new.is_empty());
         return Ok((1..=lines as u32).collect());
     }
     let mut options = DiffOptions::new();
@@ -115,7 +119,10 @@ mod tests {
         assert_eq!(added_lines(b"", b"a\nb\n").unwrap(), [1, 2]);
         assert_eq!(added_lines(b"", b"a\nb").unwrap(), [1, 2]);
         assert_eq!(added_lines(b"a\nb\nc\n", b"a\nB\nc\nd\n").unwrap(), [2, 4]);
-        assert_eq!(added_lines(b"a\nb\n", b"a\nb\n").unwrap(), Vec::<u32>::new());
+        assert_eq!(
+            added_lines(b"a\nb\n", b"a\nb\n").unwrap(),
+            Vec::<u32>::new()
+        );
         // NUL bytes do not make the diff skip the file.
         assert_eq!(added_lines(b"x\0\n", b"x\0\ny\n").unwrap(), [2]);
     }

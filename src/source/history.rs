@@ -14,7 +14,9 @@ use std::sync::Arc;
 use git2::{ObjectType, Oid, Repository, Sort};
 
 use super::git::{commit_info, object_header, open_repository};
-use super::{is_binary, Chunk, Commit, Error, Provenance, SkipReason, Source, Visitor, VisitorFactory};
+use super::{
+    is_binary, Chunk, Commit, Error, Provenance, SkipReason, Source, Visitor, VisitorFactory,
+};
 
 /// Options of a history scan.
 #[derive(Debug, Clone)]
@@ -105,7 +107,8 @@ impl Enumeration<'_> {
         let commit = match self.repo.find_commit(oid) {
             Ok(commit) => commit,
             Err(err) => {
-                self.problems.push((oid.to_string(), err.message().to_string()));
+                self.problems
+                    .push((oid.to_string(), err.message().to_string()));
                 return;
             }
         };
@@ -122,13 +125,18 @@ impl Enumeration<'_> {
         let tree = match self.repo.find_tree(oid) {
             Ok(tree) => tree,
             Err(err) => {
-                self.problems.push((oid.to_string(), err.message().to_string()));
+                self.problems
+                    .push((oid.to_string(), err.message().to_string()));
                 return;
             }
         };
         for entry in tree.iter() {
             let name = String::from_utf8_lossy(entry.name_bytes());
-            let path = if prefix.is_empty() { name.into_owned() } else { format!("{prefix}/{name}") };
+            let path = if prefix.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{prefix}/{name}")
+            };
             match entry.kind() {
                 Some(ObjectType::Blob) => self.add_blob(entry.id(), &path, commit),
                 Some(ObjectType::Tree) => self.visit_tree(entry.id(), &path, commit),
@@ -144,11 +152,15 @@ impl HistorySource {
     /// Opens the repository and enumerates the blobs to scan.
     pub fn open(options: &HistoryOptions) -> Result<HistorySource, Error> {
         let repo = open_repository(&options.repo)?;
-        let mut walk = repo.revwalk().map_err(|err| Error::git("cannot walk the history", &err))?;
+        let mut walk = repo
+            .revwalk()
+            .map_err(|err| Error::git("cannot walk the history", &err))?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
             .map_err(|err| Error::git("cannot walk the history", &err))?;
         let mut problems = Vec::new();
-        let references = repo.references().map_err(|err| Error::git("cannot list references", &err))?;
+        let references = repo
+            .references()
+            .map_err(|err| Error::git("cannot list references", &err))?;
         for reference in references.flatten() {
             // Refs to trees or blobs (rare) hold no commit; tags are peeled to their commit.
             if let Ok(commit) = reference.peel_to_commit() {
@@ -178,7 +190,9 @@ impl HistorySource {
                     seen_commits.insert(oid);
                     enumeration.visit_commit(oid);
                 }
-                Err(err) => enumeration.problems.push(("revwalk".to_string(), err.message().to_string())),
+                Err(err) => enumeration
+                    .problems
+                    .push(("revwalk".to_string(), err.message().to_string())),
             }
         }
         if options.all_objects {
@@ -223,8 +237,14 @@ impl HistorySource {
 }
 
 /// `--all-objects`: commits no ref reaches (oldest first) and then blobs no commit holds.
-fn add_unreachable(enumeration: &mut Enumeration<'_>, seen_commits: &HashSet<Oid>) -> Result<(), Error> {
-    let odb = enumeration.repo.odb().map_err(|err| Error::git("cannot open the object database", &err))?;
+fn add_unreachable(
+    enumeration: &mut Enumeration<'_>,
+    seen_commits: &HashSet<Oid>,
+) -> Result<(), Error> {
+    let odb = enumeration
+        .repo
+        .odb()
+        .map_err(|err| Error::git("cannot open the object database", &err))?;
     let mut commits = Vec::new();
     let mut blobs = Vec::new();
     odb.foreach(|oid| {
@@ -238,7 +258,13 @@ fn add_unreachable(enumeration: &mut Enumeration<'_>, seen_commits: &HashSet<Oid
     .map_err(|err| Error::git("cannot list the object database", &err))?;
     let mut dated: Vec<(i64, Oid)> = commits
         .into_iter()
-        .filter_map(|oid| enumeration.repo.find_commit(oid).ok().map(|c| (c.time().seconds(), oid)))
+        .filter_map(|oid| {
+            enumeration
+                .repo
+                .find_commit(oid)
+                .ok()
+                .map(|c| (c.time().seconds(), oid))
+        })
         .collect();
     dated.sort_unstable();
     for (_, oid) in dated {
@@ -263,7 +289,9 @@ impl Source for HistorySource {
         let next = AtomicUsize::new(0);
         run_workers(&self.git_dir, threads, make_visitor, |repo, visitor| loop {
             let at = next.fetch_add(1, Ordering::Relaxed);
-            let Some(entry) = self.blobs.get(at) else { break };
+            let Some(entry) = self.blobs.get(at) else {
+                break;
+            };
             self.scan_blob(repo, entry, visitor);
         });
     }
@@ -311,8 +339,12 @@ impl HistorySource {
 
 /// Runs `work` on `threads` threads, each with its own `Repository` (git2's `Repository` is
 /// `Send` but not `Sync`) and its own visitor.
-pub(super) fn run_workers<'v, F>(git_dir: &Path, threads: usize, make_visitor: &VisitorFactory<'v>, work: F)
-where
+pub(super) fn run_workers<'v, F>(
+    git_dir: &Path,
+    threads: usize,
+    make_visitor: &VisitorFactory<'v>,
+    work: F,
+) where
     F: Fn(&Repository, &mut dyn Visitor) + Sync,
 {
     std::thread::scope(|scope| {

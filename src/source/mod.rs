@@ -111,8 +111,13 @@ impl ChangeScope {
     /// Whether a secret on lines `first..=last` is part of the change: one of its lines is
     /// added, and the previous version did not already contain it.
     pub fn covers(&self, first: usize, last: usize, secret: &[u8]) -> bool {
-        let start = self.added_lines.partition_point(|&line| (line as usize) < first);
-        let touches_added = self.added_lines.get(start).is_some_and(|&line| line as usize <= last);
+        let start = self
+            .added_lines
+            .partition_point(|&line| (line as usize) < first);
+        let touches_added = self
+            .added_lines
+            .get(start)
+            .is_some_and(|&line| line as usize <= last);
         touches_added && memchr::memmem::find(&self.previous, secret).is_none()
     }
 }

@@ -28,7 +28,10 @@ impl<R: Read> Source for StdinSource<R> {
         let mut visitor = make_visitor();
         let mut bytes = Vec::new();
         let read = match self.reader.lock() {
-            Ok(mut reader) => reader.by_ref().take(self.max_size.saturating_add(1)).read_to_end(&mut bytes),
+            Ok(mut reader) => reader
+                .by_ref()
+                .take(self.max_size.saturating_add(1))
+                .read_to_end(&mut bytes),
             Err(_) => Err(std::io::Error::other("standard input is unavailable")),
         };
         if let Err(err) = read {

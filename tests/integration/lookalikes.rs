@@ -14,7 +14,10 @@ fn lookalikes_give_nothing() {
     );
     tree.write(
         "Cargo.toml",
-        format!("[dependencies]\nfoo = {{ git = \"https://github.com/foo/foo\", rev = \"{}\" }}\n", hex(40)),
+        format!(
+            "[dependencies]\nfoo = {{ git = \"https://github.com/foo/foo\", rev = \"{}\" }}\n",
+            hex(40)
+        ),
     );
     tree.write(
         "ids.py",
@@ -30,10 +33,24 @@ fn lookalikes_give_nothing() {
     );
     tree.write(
         "logo.html",
-        format!("<img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA{}\">\n", base62(400)),
+        format!(
+            "<img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA{}\">\n",
+            base62(400)
+        ),
     );
     // Checksummed tokens with a wrong checksum are not tokens.
-    tree.write("tokens.txt", format!("a = {}\nb = {}\n", with_bad_checksum(&github_pat()), with_bad_checksum(&npm_token())));
+    tree.write(
+        "tokens.txt",
+        format!(
+            "a = {}\nb = {}\n",
+            with_bad_checksum(&github_pat()),
+            with_bad_checksum(&npm_token())
+        ),
+    );
     let report = tree.scan_json(&[]);
-    assert_eq!(found(&report), Vec::<(String, String, u64)>::new(), "{report:#}");
+    assert_eq!(
+        found(&report),
+        Vec::<(String, String, u64)>::new(),
+        "{report:#}"
+    );
 }

@@ -19,15 +19,34 @@ fn fixed_tree() -> (TempTree, Vec<String>) {
     };
     let pat = format!("ghp_{body}{checksum}");
     let aws = format!("AKIA{}", "QYLPMN5HHHFPZAM2");
-    tree.write("app/config.py", format!("# settings\nGITHUB_TOKEN = \"{pat}\"\n"));
-    tree.write(".env", format!("AWS_ACCESS_KEY_ID={aws} # two on a line: {pat}\n"));
+    tree.write(
+        "app/config.py",
+        format!("# settings\nGITHUB_TOKEN = \"{pat}\"\n"),
+    );
+    tree.write(
+        ".env",
+        format!("AWS_ACCESS_KEY_ID={aws} # two on a line: {pat}\n"),
+    );
     (tree, vec![pat, aws])
 }
 
 fn run(tree: &TempTree, args: &[&str]) -> (String, String) {
-    let output = leakhound().current_dir(tree.path()).arg("scan").args(args).output().unwrap();
-    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
-    (String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap())
+    let output = leakhound()
+        .current_dir(tree.path())
+        .arg("scan")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
 }
 
 #[test]
@@ -45,8 +64,19 @@ fn json_report_snapshot_and_structure() {
     assert_eq!(report["version"], 1);
     for finding in report["findings"].as_array().unwrap() {
         for field in [
-            "rule_id", "rule_name", "severity", "path", "line", "column", "end_line", "end_column", "secret",
-            "secret_sha256", "fingerprint", "snippet", "entropy",
+            "rule_id",
+            "rule_name",
+            "severity",
+            "path",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "secret",
+            "secret_sha256",
+            "fingerprint",
+            "snippet",
+            "entropy",
         ] {
             assert!(finding.get(field).is_some(), "missing {field}");
         }
@@ -73,20 +103,42 @@ fn raw_secrets_never_appear_unless_asked_for() {
     let report_file = tree.path().join("report.out");
     for format in ["human", "json", "jsonl"] {
         let (stdout, stderr) = run(&tree, &["--format", format, "-v"]);
-        let (_, file_stderr) = run(&tree, &["--format", format, "--output", report_file.to_str().unwrap()]);
+        let (_, file_stderr) = run(
+            &tree,
+            &[
+                "--format",
+                format,
+                "--output",
+                report_file.to_str().unwrap(),
+            ],
+        );
         let file = std::fs::read_to_string(&report_file).unwrap();
         std::fs::remove_file(&report_file).unwrap();
         for secret in &secrets {
-            for (name, text) in [("stdout", &stdout), ("stderr", &stderr), ("file", &file), ("stderr", &file_stderr)] {
-                assert!(!text.contains(secret.as_str()), "{format} {name} leaks a secret:\n{text}");
+            for (name, text) in [
+                ("stdout", &stdout),
+                ("stderr", &stderr),
+                ("file", &file),
+                ("stderr", &file_stderr),
+            ] {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "{format} {name} leaks a secret:\n{text}"
+                );
                 // Not even a long piece of it.
-                assert!(!text.contains(&secret[4..16]), "{format} {name} leaks part of a secret:\n{text}");
+                assert!(
+                    !text.contains(&secret[4..16]),
+                    "{format} {name} leaks part of a secret:\n{text}"
+                );
             }
         }
         assert!(!file.is_empty());
         let (shown, _) = run(&tree, &["--format", format, "--show-secrets"]);
         for secret in &secrets {
-            assert!(shown.contains(secret.as_str()), "{format} --show-secrets shows {secret}");
+            assert!(
+                shown.contains(secret.as_str()),
+                "{format} --show-secrets shows {secret}"
+            );
         }
     }
 }
@@ -97,11 +149,20 @@ fn hostile_file_names_are_escaped_in_human_output() {
     let name = "evil\u{1b}[2J\u{202e}name.txt";
     tree.write(name, format!("{}\n", github_pat()));
     let (stdout, _) = run(&tree, &[]);
-    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{202e}'), "{stdout:?}");
-    assert!(stdout.contains("evil\\u{1b}[2J\\u{202e}name.txt:1:1"), "{stdout}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{202e}'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("evil\\u{1b}[2J\\u{202e}name.txt:1:1"),
+        "{stdout}"
+    );
     let (json, _) = run(&tree, &["--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(report["findings"][0]["path"], name, "JSON keeps the name intact");
+    assert_eq!(
+        report["findings"][0]["path"], name,
+        "JSON keeps the name intact"
+    );
 }
 
 #[test]

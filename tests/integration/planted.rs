@@ -23,7 +23,10 @@ fn secrets_in_realistic_files_are_found_at_the_right_line() {
     let db_password = password();
     let app_password = password();
 
-    tree.write(".env", format!("# local settings\nDEBUG=true\nAWS_ACCESS_KEY_ID={aws_id}\nSTRIPE_KEY={stripe}\n"));
+    tree.write(
+        ".env",
+        format!("# local settings\nDEBUG=true\nAWS_ACCESS_KEY_ID={aws_id}\nSTRIPE_KEY={stripe}\n"),
+    );
     tree.write(
         "config/settings.yaml",
         format!("slack:\n  channel: '#alerts'\n  bot_token: {slack}\n  webhook: \"{webhook}\"\ndb:\n  url: postgres://app:{db_password}@db.internal:5432/app\n"),
@@ -38,16 +41,29 @@ fn secrets_in_realistic_files_are_found_at_the_right_line() {
     );
     tree.write("deploy.sh", format!("#!/bin/sh\nset -eu\nexport SENDGRID_API_KEY={sendgrid}\ncurl -H \"Authorization: Bearer {hf}\" https://huggingface.co/api/whoami\n"));
     tree.write("settings.json", format!("{{\n  \"gitlab\": {{\n    \"token\": \"{gitlab}\"\n  }},\n  \"do\": \"{digitalocean}\"\n}}\n"));
-    tree.write("index.html", format!("<html>\n<body>\n<script>\nconst session = \"{jwt}\";\n</script>\n</body>\n</html>\n"));
-    tree.write(".npmrc", format!("registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken={npm}\n"));
-    tree.write("keys/deploy_key", format!("{key}"));
-    tree.write("app/settings.py", format!("DATABASES = {{}}\nADMIN_PASSWORD = \"{app_password}\"\n"));
+    tree.write(
+        "index.html",
+        format!(
+            "<html>\n<body>\n<script>\nconst session = \"{jwt}\";\n</script>\n</body>\n</html>\n"
+        ),
+    );
+    tree.write(
+        ".npmrc",
+        format!("registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken={npm}\n"),
+    );
+    tree.write("keys/deploy_key", &key);
+    tree.write(
+        "app/settings.py",
+        format!("DATABASES = {{}}\nADMIN_PASSWORD = \"{app_password}\"\n"),
+    );
 
     let report = tree.scan_json(&[]);
     let found = found(&report);
     let expect = |rule_prefix: &str, path: &str, line: u64| {
         assert!(
-            found.iter().any(|(rule, p, l)| rule.starts_with(rule_prefix) && p == path && *l == line),
+            found
+                .iter()
+                .any(|(rule, p, l)| rule.starts_with(rule_prefix) && p == path && *l == line),
             "expected {rule_prefix}* at {path}:{line}, found {found:#?}"
         );
     };
@@ -106,7 +122,14 @@ fn secrets_in_invalid_utf8_and_crlf_files_are_found() {
     bytes.extend_from_slice(format!("token = {pat}\r\n").as_bytes());
     tree.write("latin1.txt", bytes);
     let report = tree.scan_json(&[]);
-    assert_eq!(found(&report), [("github.pat-classic".to_string(), "latin1.txt".to_string(), 3)]);
+    assert_eq!(
+        found(&report),
+        [(
+            "github.pat-classic".to_string(),
+            "latin1.txt".to_string(),
+            3
+        )]
+    );
     let snippet = report["findings"][0]["snippet"].as_str().unwrap();
     assert!(!snippet.ends_with('\r'), "{snippet:?}");
 }
@@ -118,7 +141,10 @@ fn secrets_on_a_huge_line_are_found() {
     let line = format!("{}{pat}{}", "a,".repeat(2_000_000), ";b".repeat(2_000_000));
     tree.write("min.js", line);
     let report = tree.scan_json(&[]);
-    assert_eq!(found(&report), [("github.pat-classic".to_string(), "min.js".to_string(), 1)]);
+    assert_eq!(
+        found(&report),
+        [("github.pat-classic".to_string(), "min.js".to_string(), 1)]
+    );
     let snippet = report["findings"][0]["snippet"].as_str().unwrap();
     assert!(snippet.len() < 300, "the snippet is cut around the secret");
 }

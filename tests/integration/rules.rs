@@ -9,8 +9,16 @@ use crate::util::*;
 #[test]
 fn every_builtin_rule_passes_its_examples() {
     let engine = Engine::new(RuleSet::builtin().unwrap()).unwrap();
-    let failures: Vec<String> = check(&engine, CheckOptions { strict: true }).iter().map(ToString::to_string).collect();
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    let failures: Vec<String> = check(&engine, CheckOptions { strict: true })
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -26,7 +34,12 @@ fn builtin_coverage_meets_the_bar() {
 #[test]
 fn rules_check_command_passes_and_fails_loudly() {
     let output = leakhound().args(["rules", "check"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains(": 0 failure(s)"));
 
     let tree = TempTree::new();
@@ -41,8 +54,14 @@ fn rules_check_command_passes_and_fails_loudly() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("acme.toml:acme.token:example#2: gives no finding for this rule"), "{stderr}");
-    assert!(stderr.contains("acme.toml:acme.token:negative_example#2: gives 1 finding(s)"), "{stderr}");
+    assert!(
+        stderr.contains("acme.toml:acme.token:example#2: gives no finding for this rule"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("acme.toml:acme.token:negative_example#2: gives 1 finding(s)"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -54,7 +73,10 @@ fn rules_list_shows_every_rule() {
     for rule in rules.rules() {
         assert!(stdout.contains(&rule.id), "{} missing", rule.id);
     }
-    let json = leakhound().args(["rules", "list", "--format", "json"]).output().unwrap();
+    let json = leakhound()
+        .args(["rules", "list", "--format", "json"])
+        .output()
+        .unwrap();
     let list: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(list.as_array().unwrap().len(), rules.len());
     assert!(list[0]["keywords"].is_array() && list[0]["severity"].is_string());

@@ -49,7 +49,11 @@ impl TempTree {
             .args(args)
             .output()
             .unwrap();
-        assert!(output.status.code().unwrap() <= 1, "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.code().unwrap() <= 1,
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         serde_json::from_slice(&output.stdout).expect("valid JSON output")
     }
 }
@@ -80,7 +84,9 @@ const HEX: &[u8] = b"0123456789abcdef";
 /// alphabet allows (so entropy floors are met).
 pub fn random(alphabet: &[u8], n: usize) -> String {
     let mut rng = rand::rng();
-    (0..n).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect()
+    (0..n)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect()
 }
 
 pub fn base62(n: usize) -> String {
@@ -133,12 +139,13 @@ pub fn aws_key_id() -> String {
     format!("AKIA{}", random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16))
 }
 
-pub fn aws_secret_key() -> String {
-    random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40)
-}
-
 pub fn slack_bot_token() -> String {
-    format!("xoxb-{}-{}-{}", random(b"0123456789", 12), random(b"0123456789", 13), base62(24))
+    format!(
+        "xoxb-{}-{}-{}",
+        random(b"0123456789", 12),
+        random(b"0123456789", 13),
+        base62(24)
+    )
 }
 
 pub fn slack_webhook() -> String {
@@ -155,16 +162,30 @@ pub fn stripe_live_key() -> String {
 }
 
 pub fn google_api_key() -> String {
-    format!("AIza{}", random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 35))
+    format!(
+        "AIza{}",
+        random(
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-",
+            35
+        )
+    )
 }
 
 pub fn openai_project_key() -> String {
-    let part = || random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 74);
+    let part = || {
+        random(
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-",
+            74,
+        )
+    };
     format!("sk-proj-{}T3BlbkFJ{}", part(), part())
 }
 
 pub fn anthropic_key() -> String {
-    let body = random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 93);
+    let body = random(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-",
+        93,
+    );
     format!("sk-ant-api03-{body}AA")
 }
 
@@ -174,11 +195,20 @@ pub fn sendgrid_key() -> String {
 }
 
 pub fn huggingface_token() -> String {
-    format!("hf_{}", random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 34))
+    format!(
+        "hf_{}",
+        random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 34)
+    )
 }
 
 pub fn gitlab_pat() -> String {
-    format!("glpat-{}", random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 20))
+    format!(
+        "glpat-{}",
+        random(
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-",
+            20
+        )
+    )
 }
 
 pub fn digitalocean_token() -> String {
@@ -197,11 +227,131 @@ pub fn pem_private_key() -> String {
     let mut rng = rand::rng();
     let body: Vec<u8> = (0..1190).map(|_| rng.random()).collect();
     let encoded = STANDARD.encode(body);
-    let lines: Vec<&str> = encoded.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
-    format!("-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n", lines.join("\n"))
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+        lines.join("\n")
+    )
 }
 
 /// A password that passes entropy floors and the placeholder filter.
 pub fn password() -> String {
     format!("{}!{}#{}", base62(6), random(b"0123456789", 2), base62(6))
+}
+
+/// A temporary git repository driven through git2 (no `git` binary needed).
+pub struct TempRepo {
+    pub tree: TempTree,
+    pub repo: git2::Repository,
+    time: i64,
+}
+
+impl TempRepo {
+    pub fn new() -> TempRepo {
+        let tree = TempTree::new();
+        let repo = git2::Repository::init(tree.path()).unwrap();
+        TempRepo {
+            tree,
+            repo,
+            time: 1_700_000_000,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.tree.path()
+    }
+
+    /// Writes a file in the work tree and stages it.
+    pub fn stage(&self, rel: &str, content: impl AsRef<[u8]>) {
+        self.tree.write(rel, content);
+        let mut index = self.repo.index().unwrap();
+        index.add_path(Path::new(rel)).unwrap();
+        index.write().unwrap();
+    }
+
+    /// Removes a file from the work tree and the index.
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.path().join(rel)).unwrap();
+        let mut index = self.repo.index().unwrap();
+        index.remove_path(Path::new(rel)).unwrap();
+        index.write().unwrap();
+    }
+
+    /// Commits the index on HEAD; returns the commit id.
+    pub fn commit(&mut self, message: &str) -> git2::Oid {
+        self.time += 3600;
+        let signature = git2::Signature::new(
+            "Ada Lovelace",
+            "ada@example.com",
+            &git2::Time::new(self.time, 60),
+        )
+        .unwrap();
+        let mut index = self.repo.index().unwrap();
+        let tree = self.repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let parents: Vec<git2::Commit> = match self.repo.head() {
+            Ok(head) => vec![head.peel_to_commit().unwrap()],
+            Err(_) => vec![],
+        };
+        let parents: Vec<&git2::Commit> = parents.iter().collect();
+        self.repo
+            .commit(
+                Some("HEAD"),
+                &signature,
+                &signature,
+                message,
+                &tree,
+                &parents,
+            )
+            .unwrap()
+    }
+
+    /// Writes, stages and commits one file.
+    pub fn commit_file(
+        &mut self,
+        rel: &str,
+        content: impl AsRef<[u8]>,
+        message: &str,
+    ) -> git2::Oid {
+        self.stage(rel, content);
+        self.commit(message)
+    }
+
+    /// Creates a branch at HEAD and checks it out (index and HEAD only).
+    pub fn branch(&self, name: &str) {
+        let head = self.repo.head().unwrap().peel_to_commit().unwrap();
+        self.repo.branch(name, &head, false).unwrap();
+        self.repo.set_head(&format!("refs/heads/{name}")).unwrap();
+    }
+
+    /// Moves HEAD to an existing branch and resets the index and work tree to it.
+    pub fn checkout(&self, name: &str) {
+        self.repo.set_head(&format!("refs/heads/{name}")).unwrap();
+        self.repo
+            .checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+            .unwrap();
+    }
+
+    /// `leakhound <args> --format json` in the repository; returns the parsed document and code.
+    pub fn json(&self, args: &[&str]) -> (serde_json::Value, i32) {
+        let output = leakhound()
+            .current_dir(self.path())
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let code = output.status.code().unwrap();
+        assert!(
+            code <= 1,
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (
+            serde_json::from_slice(&output.stdout).expect("valid JSON"),
+            code,
+        )
+    }
 }

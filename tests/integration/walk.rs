@@ -6,16 +6,33 @@ use crate::util::*;
 fn hidden_files_are_scanned_but_git_directories_and_gitignored_files_are_not() {
     let tree = TempTree::new();
     tree.write(".gitignore", "ignored.txt\nbuild/\n");
-    tree.write(".aws/credentials", format!("[default]\naws_access_key_id = {}\n", aws_key_id()));
+    tree.write(
+        ".aws/credentials",
+        format!("[default]\naws_access_key_id = {}\n", aws_key_id()),
+    );
     tree.write(".git/config", format!("token = {}\n", github_pat()));
     tree.write("ignored.txt", format!("{}\n", github_pat()));
     tree.write("build/out.txt", format!("{}\n", github_pat()));
     let report = tree.scan_json(&[]);
-    assert_eq!(found(&report), [("aws.access-key-id".to_string(), ".aws/credentials".to_string(), 2)]);
+    assert_eq!(
+        found(&report),
+        [(
+            "aws.access-key-id".to_string(),
+            ".aws/credentials".to_string(),
+            2
+        )]
+    );
 
     let everything = tree.scan_json(&["--no-ignore"]);
-    let paths: Vec<String> = found(&everything).into_iter().map(|(_, path, _)| path).collect();
-    assert_eq!(paths, [".aws/credentials", "build/out.txt", "ignored.txt"], ".git/ is never scanned");
+    let paths: Vec<String> = found(&everything)
+        .into_iter()
+        .map(|(_, path, _)| path)
+        .collect();
+    assert_eq!(
+        paths,
+        [".aws/credentials", "build/out.txt", "ignored.txt"],
+        ".git/ is never scanned"
+    );
 }
 
 #[test]
@@ -32,10 +49,17 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
     assert_eq!(report["stats"]["skipped_too_large"], 1);
     assert_eq!(report["stats"]["files"], 1);
 
-    let verbose = leakhound().current_dir(tree.path()).args(["scan", "-v", "--max-file-size", "1000"]).output().unwrap();
+    let verbose = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "-v", "--max-file-size", "1000"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&verbose.stderr);
     assert!(stderr.contains("skipped image.bin: binary"), "{stderr}");
-    assert!(stderr.contains("skipped big.txt: 2040 bytes, over --max-file-size"), "{stderr}");
+    assert!(
+        stderr.contains("skipped big.txt: 2040 bytes, over --max-file-size"),
+        "{stderr}"
+    );
 }
 
 #[cfg(unix)]
@@ -46,7 +70,11 @@ fn symlinks_are_not_followed_out_of_the_tree_or_around_loops() {
     let tree = TempTree::new();
     tree.write("real/a.txt", "nothing\n");
     std::os::unix::fs::symlink(outside.path(), tree.path().join("out-dir")).unwrap();
-    std::os::unix::fs::symlink(outside.path().join("secret.txt"), tree.path().join("out-file")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        tree.path().join("out-file"),
+    )
+    .unwrap();
     std::os::unix::fs::symlink(tree.path().join("real"), tree.path().join("real/loop")).unwrap();
     let report = tree.scan_json(&[]);
     assert_eq!(found(&report), Vec::<(String, String, u64)>::new());
@@ -67,8 +95,15 @@ fn an_unreadable_file_is_a_warning_and_the_scan_goes_on() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "findings still decide the exit code: {stderr}");
-    assert!(stderr.contains("leakhound: warning: /proc/self/mem: "), "{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "findings still decide the exit code: {stderr}"
+    );
+    assert!(
+        stderr.contains("leakhound: warning: /proc/self/mem: "),
+        "{stderr}"
+    );
     assert!(stderr.contains("1 unreadable"), "{stderr}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("github.pat-classic"));
 
@@ -84,7 +119,11 @@ fn an_unreadable_file_is_a_warning_and_the_scan_goes_on() {
 fn many_files_in_parallel_are_all_scanned() {
     let tree = TempTree::new();
     for i in 0..300 {
-        let content = if i % 50 == 0 { format!("x = {}\n", github_pat()) } else { format!("plain file {i}\n") };
+        let content = if i % 50 == 0 {
+            format!("x = {}\n", github_pat())
+        } else {
+            format!("plain file {i}\n")
+        };
         tree.write(&format!("d{}/f{i}.txt", i % 7), content);
     }
     for threads in ["1", "4"] {
