@@ -93,7 +93,12 @@ impl Reporter for HumanReporter {
             )
         )?;
         let mut secret = escape(&shown_secret(finding, self.options), false);
-        if let Some(validation) = &finding.validation {
+        // The placeholder check says nothing a reader needs; structural checks do.
+        if let Some(validation) = finding
+            .validation
+            .as_ref()
+            .filter(|v| v.kind != "placeholder")
+        {
             secret.push_str(&format!(" ({} {})", validation.kind, validation.result));
         }
         writeln!(out, "  secret: {secret}")?;

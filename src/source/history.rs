@@ -6,12 +6,12 @@
 //! ids, an interned path and a commit index per blob, never content. Commit metadata is kept
 //! per commit (author, date, subject), so a finding's provenance costs nothing extra.
 
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use git2::{ObjectType, Oid, Repository, Sort};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::git::{commit_info, object_header, open_repository};
 use super::{
@@ -65,12 +65,24 @@ pub struct HistorySource {
     problems: Vec<(String, String)>,
 }
 
+/// An object id as a plain key: `Oid`'s own equality goes through an FFI call, which shows up
+/// in profiles of large histories.
+type Key = [u8; 32];
+
+fn key(oid: Oid) -> Key {
+    let mut key = [0u8; 32];
+    let bytes = oid.as_bytes();
+    key[..bytes.len().min(32)].copy_from_slice(&bytes[..bytes.len().min(32)]);
+    key
+}
+
 struct Enumeration<'r> {
     repo: &'r Repository,
-    seen_trees: HashSet<Oid>,
-    blob_index: HashMap<Oid, usize>,
+    odb: git2::Odb<'r>,
+    seen_trees: FxHashSet<Key>,
+    blob_index: FxHashMap<Key, usize>,
     blobs: Vec<BlobEntry>,
-    path_index: HashMap<String, u32>,
+    path_index: FxHashMap<String, u32>,
     paths: Vec<String>,
     commits: Vec<Arc<Commit>>,
     counts: HistoryCounts,
@@ -89,12 +101,12 @@ impl Enumeration<'_> {
     }
 
     fn add_blob(&mut self, oid: Oid, path: &str, commit: u32) {
-        if let Some(&at) = self.blob_index.get(&oid) {
+        if let Some(&at) = self.blob_index.get(&key(oid)) {
             self.blobs[at].also_in += 1;
             return;
         }
         let path = self.intern(path.to_string());
-        self.blob_index.insert(oid, self.blobs.len());
+        self.blob_index.insert(key(oid), self.blobs.len());
         self.blobs.push(BlobEntry {
             oid,
             path,
@@ -119,33 +131,88 @@ impl Enumeration<'_> {
     }
 
     fn visit_tree(&mut self, oid: Oid, prefix: &str, commit: u32) {
-        if !self.seen_trees.insert(oid) {
+        if !self.seen_trees.insert(key(oid)) {
             return; // an identical tree was visited already: nothing in it is new
         }
-        let tree = match self.repo.find_tree(oid) {
-            Ok(tree) => tree,
+        // The raw tree is parsed here rather than through `git2::Tree`: a history walk reads
+        // millions of entries, and most of them are unchanged and need no path or allocation.
+        let raw = match self.odb.read(oid) {
+            Ok(object) if object.kind() == ObjectType::Tree => object,
+            Ok(_) => return,
             Err(err) => {
                 self.problems
                     .push((oid.to_string(), err.message().to_string()));
                 return;
             }
         };
-        for entry in tree.iter() {
-            let name = String::from_utf8_lossy(entry.name_bytes());
-            let path = if prefix.is_empty() {
-                name.into_owned()
-            } else {
-                format!("{prefix}/{name}")
+        let data = raw.data().to_vec();
+        drop(raw);
+        let id_len = oid.as_bytes().len();
+        let mut rest = &data[..];
+        while !rest.is_empty() {
+            let Some(entry) = parse_tree_entry(rest, id_len) else {
+                self.problems
+                    .push((oid.to_string(), "malformed tree".to_string()));
+                return;
             };
-            match entry.kind() {
-                Some(ObjectType::Blob) => self.add_blob(entry.id(), &path, commit),
-                Some(ObjectType::Tree) => self.visit_tree(entry.id(), &path, commit),
+            rest = &rest[entry.len..];
+            let join = |name: &[u8]| {
+                let name = String::from_utf8_lossy(name);
+                if prefix.is_empty() {
+                    name.into_owned()
+                } else {
+                    format!("{prefix}/{name}")
+                }
+            };
+            let Ok(entry_oid) = Oid::from_bytes(entry.id) else {
+                continue;
+            };
+            match entry.mode {
+                // Directory.
+                0o040000 => {
+                    if !self.seen_trees.contains(&key(entry_oid)) {
+                        self.visit_tree(entry_oid, &join(entry.name), commit);
+                    }
+                }
                 // A submodule: its commit lives in another repository; never followed.
-                Some(ObjectType::Commit) => self.counts.submodules += 1,
-                _ => {}
+                0o160000 => self.counts.submodules += 1,
+                // Regular, executable and symlink blobs.
+                _ => match self.blob_index.get(&key(entry_oid)) {
+                    Some(&at) => self.blobs[at].also_in += 1,
+                    None => self.add_blob(entry_oid, &join(entry.name), commit),
+                },
             }
         }
     }
+}
+
+/// One entry of a raw tree object: `<octal mode> <name>\0<object id>`.
+struct TreeEntry<'a> {
+    mode: u32,
+    name: &'a [u8],
+    id: &'a [u8],
+    /// Bytes the entry takes.
+    len: usize,
+}
+
+fn parse_tree_entry(data: &[u8], id_len: usize) -> Option<TreeEntry<'_>> {
+    let space = memchr::memchr(b' ', data)?;
+    let nul = space + 1 + memchr::memchr(0, &data[space + 1..])?;
+    let end = nul + 1 + id_len;
+    if end > data.len() {
+        return None;
+    }
+    let mode = data[..space].iter().try_fold(0u32, |mode, &digit| {
+        (b'0'..=b'7')
+            .contains(&digit)
+            .then(|| mode * 8 + u32::from(digit - b'0'))
+    })?;
+    Some(TreeEntry {
+        mode,
+        name: &data[space + 1..nul],
+        id: &data[nul + 1..end],
+        len: end,
+    })
 }
 
 impl HistorySource {
@@ -172,22 +239,26 @@ impl HistorySource {
         if let Ok(head) = repo.head().and_then(|head| head.peel_to_commit()) {
             let _ = walk.push(head.id()); // a detached HEAD; unborn HEAD has nothing to push
         }
+        let odb = repo
+            .odb()
+            .map_err(|err| Error::git("cannot open the object database", &err))?;
         let mut enumeration = Enumeration {
             repo: &repo,
-            seen_trees: HashSet::new(),
-            blob_index: HashMap::new(),
+            odb,
+            seen_trees: FxHashSet::default(),
+            blob_index: FxHashMap::default(),
             blobs: Vec::new(),
-            path_index: HashMap::new(),
+            path_index: FxHashMap::default(),
             paths: Vec::new(),
             commits: Vec::new(),
             counts: HistoryCounts::default(),
             problems,
         };
-        let mut seen_commits = HashSet::new();
+        let mut seen_commits = FxHashSet::default();
         for oid in walk {
             match oid {
                 Ok(oid) => {
-                    seen_commits.insert(oid);
+                    seen_commits.insert(key(oid));
                     enumeration.visit_commit(oid);
                 }
                 Err(err) => enumeration
@@ -239,7 +310,7 @@ impl HistorySource {
 /// `--all-objects`: commits no ref reaches (oldest first) and then blobs no commit holds.
 fn add_unreachable(
     enumeration: &mut Enumeration<'_>,
-    seen_commits: &HashSet<Oid>,
+    seen_commits: &FxHashSet<Key>,
 ) -> Result<(), Error> {
     let odb = enumeration
         .repo
@@ -249,7 +320,7 @@ fn add_unreachable(
     let mut blobs = Vec::new();
     odb.foreach(|oid| {
         match odb.read_header(*oid) {
-            Ok((_, ObjectType::Commit)) if !seen_commits.contains(oid) => commits.push(*oid),
+            Ok((_, ObjectType::Commit)) if !seen_commits.contains(&key(*oid)) => commits.push(*oid),
             Ok((_, ObjectType::Blob)) => blobs.push(*oid),
             _ => {}
         }
@@ -272,7 +343,7 @@ fn add_unreachable(
     }
     blobs.sort_unstable();
     for oid in blobs {
-        if !enumeration.blob_index.contains_key(&oid) {
+        if !enumeration.blob_index.contains_key(&key(oid)) {
             enumeration.add_blob(oid, &format!("<unreachable blob {oid}>"), u32::MAX);
         }
     }

@@ -6,12 +6,12 @@ use crate::util::*;
 fn allowlisted_paths_stopwords_and_regexes_are_not_reported_but_counted() {
     let tree = TempTree::new();
     let kept = github_pat();
-    let stopped = format!("AKIA{}", "Q7EXAMPLEWXYZ234");
+    let stopped = format!("AKIA{}", "Q7LHNDTESTWXYZ23");
     tree.write("tests/fixtures/keys.txt", format!("{}\n", github_pat()));
     tree.write("src/a.py", format!("A = \"{kept}\"\nB = \"{stopped}\"\n"));
     tree.write(
         ".leakhound.toml",
-        "[allowlist]\npaths = [\"tests/fixtures/\"]\nstopwords = [\"example\"]\nregexes = ['^ghp_NEVER']\n",
+        "[allowlist]\npaths = [\"tests/fixtures/\"]\nstopwords = [\"lhndtest\"]\nregexes = ['^ghp_NEVER']\n",
     );
     let report = tree.scan_json(&[]);
     assert_eq!(

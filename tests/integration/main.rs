@@ -1,6 +1,9 @@
 //! leakhound's integration tests: one binary, a module per area.
 
-#![allow(clippy::unwrap_used, reason = "tests fail loudly on any unexpected error")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "tests fail loudly on any unexpected error"
+)]
 
 /// Helpers: the `leakhound()` command, temporary trees, fake token makers.
 mod util;
