@@ -16,7 +16,7 @@ use crate::source::{Commit, Provenance};
 pub use redact::Secret;
 
 /// Where a secret is, as a user sees it. Lines and columns are 1-based; columns count
-/// characters (Unicode scalar values; an invalid UTF-8 byte counts as one). `end_line` and
+/// characters (UTF-8 lead bytes: a stray continuation byte in invalid UTF-8 counts as none). `end_line` and
 /// `end_column` point at the secret's last character (inclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
@@ -198,11 +198,18 @@ fn snippet(bytes: &[u8], secret: Span, secrets: &[Span]) -> String {
     trimmed
 }
 
-/// Computes 1-based line and column for offsets, reusing work for increasing offsets.
+/// Computes 1-based line and column for offsets. Work is incremental between calls, so many
+/// findings on one multi-megabyte line cost one pass over it, not one pass each.
 struct LineCounter<'a> {
     bytes: &'a [u8],
     offset: usize,
     line: usize,
+    column: usize,
+}
+
+/// Characters in `bytes`: every byte but UTF-8 continuation bytes.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
 impl<'a> LineCounter<'a> {
@@ -211,22 +218,28 @@ impl<'a> LineCounter<'a> {
             bytes,
             offset: 0,
             line: 1,
+            column: 1,
         }
     }
 
-    fn locate(&mut self, offset: usize) -> (usize, usize) {
-        if offset < self.offset {
-            self.offset = 0;
-            self.line = 1;
+    fn locate(&mut self, target: usize) -> (usize, usize) {
+        let target = target.min(self.bytes.len());
+        if target >= self.offset {
+            let segment = &self.bytes[self.offset..target];
+            match memchr::memrchr(b'\n', segment) {
+                Some(last) => {
+                    self.line += memchr::memchr_iter(b'\n', segment).count();
+                    self.column = count_chars(&segment[last + 1..]) + 1;
+                }
+                None => self.column += count_chars(segment),
+            }
+        } else {
+            self.line -= memchr::memchr_iter(b'\n', &self.bytes[target..self.offset]).count();
+            let line_start = memchr::memrchr(b'\n', &self.bytes[..target]).map_or(0, |i| i + 1);
+            self.column = count_chars(&self.bytes[line_start..target]) + 1;
         }
-        self.line += memchr::memchr_iter(b'\n', &self.bytes[self.offset..offset]).count();
-        self.offset = offset;
-        let line_start = memchr::memrchr(b'\n', &self.bytes[..offset]).map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&self.bytes[line_start..offset])
-            .chars()
-            .count()
-            + 1;
-        (self.line, column)
+        self.offset = target;
+        (self.line, self.column)
     }
 }
 
@@ -249,7 +262,9 @@ mod tests {
         for (offset, expected) in cases {
             assert_eq!(lines.locate(offset), expected, "offset {offset}");
         }
-        assert_eq!(lines.locate(3), (2, 1), "going back restarts the count");
+        assert_eq!(lines.locate(3), (2, 1), "going back works too");
+        assert_eq!(lines.locate(11), (4, 3));
+        assert_eq!(lines.locate(0), (1, 1));
     }
 
     #[test]

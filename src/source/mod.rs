@@ -86,8 +86,8 @@ pub struct Commit {
     pub time: i64,
 }
 
-/// Bytes to scan and their provenance.
-#[derive(Debug, Clone, Copy)]
+/// Bytes to scan and their provenance. `Debug` shows the length, never the content.
+#[derive(Clone, Copy)]
 pub struct Chunk<'a> {
     /// The content.
     pub bytes: &'a [u8],
@@ -98,13 +98,32 @@ pub struct Chunk<'a> {
 }
 
 /// What a change added to a file: findings must touch an added line, and a secret the
-/// previous version already held is not new.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// previous version already held is not new. `Debug` never shows the previous content.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ChangeScope {
     /// 1-based numbers of the added lines, sorted.
     pub added_lines: Vec<u32>,
     /// The file before the change (empty for a new file).
     pub previous: Vec<u8>,
+}
+
+impl std::fmt::Debug for Chunk<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chunk")
+            .field("bytes", &format_args!("<{} bytes>", self.bytes.len()))
+            .field("provenance", self.provenance)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ChangeScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangeScope")
+            .field("added_lines", &self.added_lines)
+            .field("previous", &format_args!("<{} bytes>", self.previous.len()))
+            .finish()
+    }
 }
 
 impl ChangeScope {

@@ -408,23 +408,49 @@ fn a_corrupt_object_is_a_warning_naming_it_and_the_scan_goes_on() {
     let pat = github_pat();
     repo.commit_file("good.txt", format!("{pat}\n"), "good");
     repo.commit_file("bad.txt", "this blob will be corrupted\n", "bad");
-    let bad = repo.repo.revparse_single("HEAD:bad.txt").unwrap().id().to_string();
-    let loose = repo.path().join(".git/objects").join(&bad[..2]).join(&bad[2..]);
+    let bad = repo
+        .repo
+        .revparse_single("HEAD:bad.txt")
+        .unwrap()
+        .id()
+        .to_string();
+    let loose = repo
+        .path()
+        .join(".git/objects")
+        .join(&bad[..2])
+        .join(&bad[2..]);
     let mut permissions = std::fs::metadata(&loose).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false, reason = "git writes loose objects read-only")]
+    #[allow(
+        clippy::permissions_set_readonly_false,
+        reason = "git writes loose objects read-only"
+    )]
     permissions.set_readonly(false);
     std::fs::set_permissions(&loose, permissions).unwrap();
     std::fs::write(&loose, b"\x78\x9c garbage that does not inflate").unwrap();
 
-    let output = leakhound().current_dir(repo.path()).args(["history", "--format", "json"]).output().unwrap();
+    let output = leakhound()
+        .current_dir(repo.path())
+        .args(["history", "--format", "json"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("leakhound: warning:") && stderr.contains(&bad), "{stderr}");
+    assert!(
+        stderr.contains("leakhound: warning:") && stderr.contains(&bad),
+        "{stderr}"
+    );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(found(&report), [("github.pat-classic".into(), "good.txt".into(), 1)]);
+    assert_eq!(
+        found(&report),
+        [("github.pat-classic".into(), "good.txt".into(), 1)]
+    );
     assert_eq!(report["stats"]["errors"], 1);
 
-    let strict = leakhound().current_dir(repo.path()).args(["history", "--strict"]).output().unwrap();
+    let strict = leakhound()
+        .current_dir(repo.path())
+        .args(["history", "--strict"])
+        .output()
+        .unwrap();
     assert_eq!(strict.status.code(), Some(2));
 }
 
@@ -439,17 +465,36 @@ fn nothing_from_the_scanned_repository_is_executed() {
     config.set_str("filter.evil.clean", &command).unwrap();
     config.set_str("diff.evil.textconv", &command).unwrap();
     config.set_str("core.fsmonitor", &command).unwrap();
-    repo.tree.write(".git/hooks/post-checkout", format!("#!/bin/sh\n{command}\n"));
-    repo.commit_file(".gitattributes", "* filter=evil diff=evil\n*.txt binary -diff\n", "attributes");
+    repo.tree.write(
+        ".git/hooks/post-checkout",
+        format!("#!/bin/sh\n{command}\n"),
+    );
+    repo.commit_file(
+        ".gitattributes",
+        "* filter=evil diff=evil\n*.txt binary -diff\n",
+        "attributes",
+    );
     let pat = github_pat();
     repo.commit_file("a.txt", format!("{pat}\n"), "secret");
     repo.stage("b.txt", format!("{}\n", github_pat()));
     let (history, _) = repo.json(&["history"]);
-    assert_eq!(found(&history).len(), 1, ".gitattributes `binary` does not hide a file");
-    let base = repo.repo.revparse_single("HEAD~1").unwrap().id().to_string();
+    assert_eq!(
+        found(&history).len(),
+        1,
+        ".gitattributes `binary` does not hide a file"
+    );
+    let base = repo
+        .repo
+        .revparse_single("HEAD~1")
+        .unwrap()
+        .id()
+        .to_string();
     let (range, _) = repo.json(&["history", "--range", &format!("{base}..HEAD")]);
     assert_eq!(found(&range).len(), 1);
     let (staged, _) = repo.json(&["staged"]);
     assert_eq!(found(&staged).len(), 1);
-    assert!(!marker.exists(), "a filter, textconv, fsmonitor or hook ran");
+    assert!(
+        !marker.exists(),
+        "a filter, textconv, fsmonitor or hook ran"
+    );
 }
