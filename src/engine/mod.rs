@@ -1,20 +1,21 @@
 //! The detection engine: bytes in, matches out. It never sees files, git or output.
 //!
-//! One Aho-Corasick automaton over every rule's keywords (ASCII case-insensitive, overlapping,
-//! so no keyword hides another) finds the candidate rules of a chunk and where their keywords
-//! are; each candidate's regex then runs only in a window around those hits, sized by the
+//! One keyword matcher over every rule's keywords (ASCII case-insensitive, overlapping, so no
+//! keyword hides another; see [`keywords`]) finds the candidate rules of a chunk and where their
+//! keywords are; each candidate's regex then runs only in a window around those hits, sized by the
 //! regex's longest possible match. A match passes the rule's checks (secret group, entropy,
 //! validator) before it reaches the caller. [`Engine`] is built once and shared; each thread
 //! scans with its own [`Scanner`], which holds the regex caches and scratch buffers.
 
+pub mod keywords;
 pub mod validate;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta;
 use regex_automata::util::captures::Captures;
 use regex_automata::Input;
 
 use crate::rule::{Rule, RuleSet};
+use keywords::KeywordMatcher;
 use validate::Verdict;
 
 /// A byte range in a chunk: 0-based, half-open.
@@ -79,8 +80,8 @@ pub struct Match {
 #[derive(Debug)]
 pub struct Engine {
     rules: RuleSet,
-    keywords: Option<AhoCorasick>,
-    /// For each keyword (automaton pattern id), the rules that listed it.
+    keywords: KeywordMatcher,
+    /// For each keyword (matcher id), the rules that listed it.
     keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords: they run over every chunk.
     unkeyed_rules: Vec<usize>,
@@ -115,21 +116,10 @@ impl Engine {
                 }
             }
         }
-        let automaton = if keywords.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&keywords)
-                    .map_err(|err| BuildError(err.to_string()))?,
-            )
-        };
+        let matcher = KeywordMatcher::new(&keywords).map_err(|err| BuildError(err.to_string()))?;
         Ok(Engine {
             rules,
-            keywords: automaton,
+            keywords: matcher,
             keyword_rules,
             unkeyed_rules,
         })
@@ -173,13 +163,12 @@ impl<'e> Scanner<'e> {
     pub fn scan(&mut self, bytes: &[u8], path: Option<&str>, on_match: &mut dyn FnMut(Match)) {
         let engine = self.engine;
         self.hits.clear();
-        if let Some(automaton) = &engine.keywords {
-            for hit in automaton.find_overlapping_iter(bytes) {
-                for &rule in &engine.keyword_rules[hit.pattern().as_usize()] {
-                    self.hits.push((rule, hit.start(), hit.end()));
-                }
+        let hits = &mut self.hits;
+        engine.keywords.find_all(bytes, &mut |keyword, start, end| {
+            for &rule in &engine.keyword_rules[keyword] {
+                hits.push((rule, start, end));
             }
-        }
+        });
         for &rule in &engine.unkeyed_rules {
             self.hits.push((rule, 0, bytes.len()));
         }

@@ -27,11 +27,20 @@ pub enum Validator {
     Pem,
     /// Generic assignments: rejects placeholders, templates, variable lookups and other code.
     Placeholder,
+    /// Bech32 strings (age secret keys): the 6-character checksum over the data part.
+    Bech32,
 }
 
 impl Validator {
     /// Every validator name, as used in rule files.
-    pub const NAMES: [&'static str; 5] = ["github-crc32", "npm-crc32", "jwt", "pem", "placeholder"];
+    pub const NAMES: [&'static str; 6] = [
+        "github-crc32",
+        "npm-crc32",
+        "jwt",
+        "pem",
+        "placeholder",
+        "bech32",
+    ];
 
     /// The validator called `name` in rule files.
     pub fn from_name(name: &str) -> Option<Validator> {
@@ -41,6 +50,7 @@ impl Validator {
             "jwt" => Some(Validator::Jwt),
             "pem" => Some(Validator::Pem),
             "placeholder" => Some(Validator::Placeholder),
+            "bech32" => Some(Validator::Bech32),
             _ => None,
         }
     }
@@ -53,6 +63,7 @@ impl Validator {
             Validator::Jwt => "jwt",
             Validator::Pem => "pem",
             Validator::Placeholder => "placeholder",
+            Validator::Bech32 => "bech32",
         }
     }
 
@@ -63,6 +74,7 @@ impl Validator {
             Validator::Jwt => check_jwt(secret),
             Validator::Pem => check_pem(secret),
             Validator::Placeholder => check_placeholder(secret),
+            Validator::Bech32 => check_bech32(secret),
         }
     }
 }
@@ -94,6 +106,51 @@ fn check_crc32_base62(secret: &[u8]) -> Verdict {
     }
     let (body, checksum) = token.split_at(30);
     if base62(crc32fast::hash(body), 6).as_bytes() == checksum {
+        Verdict::Accept("checksum-ok")
+    } else {
+        Verdict::Reject
+    }
+}
+
+/// BIP-173 bech32: the human-readable part, `1`, then data characters whose last six are a
+/// checksum. age secret keys are bech32 (not bech32m) with the part `age-secret-key-`.
+fn check_bech32(secret: &[u8]) -> Verdict {
+    const CHARSET: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    const GENERATOR: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
+    let lower = secret.to_ascii_lowercase();
+    let Some(separator) = lower.iter().rposition(|&b| b == b'1') else {
+        return Verdict::Reject;
+    };
+    let (hrp, data) = (&lower[..separator], &lower[separator + 1..]);
+    if hrp.is_empty() || data.len() < 6 {
+        return Verdict::Reject;
+    }
+    let mut values: Vec<u8> = hrp.iter().map(|b| b >> 5).collect();
+    values.push(0);
+    values.extend(hrp.iter().map(|b| b & 31));
+    for &c in data {
+        match CHARSET.iter().position(|&x| x == c) {
+            Some(value) => values.push(value as u8),
+            None => return Verdict::Reject,
+        }
+    }
+    let mut checksum: u32 = 1;
+    for value in values {
+        let top = checksum >> 25;
+        checksum = ((checksum & 0x01ff_ffff) << 5) ^ u32::from(value);
+        for (bit, generator) in GENERATOR.iter().enumerate() {
+            if (top >> bit) & 1 == 1 {
+                checksum ^= generator;
+            }
+        }
+    }
+    if checksum == 1 {
         Verdict::Accept("checksum-ok")
     } else {
         Verdict::Reject
@@ -296,6 +353,34 @@ mod tests {
         bad[last] = if bad[last] == b'A' { b'B' } else { b'A' };
         assert_eq!(Validator::GithubCrc32.check(&bad), Verdict::Reject);
         assert_eq!(Validator::NpmCrc32.check(b"npm_short"), Verdict::Reject);
+    }
+
+    #[test]
+    fn bech32_checksums() {
+        // BIP-173's valid test vectors.
+        for valid in [
+            "A12UEL5L",
+            "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
+            "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w",
+        ] {
+            assert_eq!(
+                check_bech32(valid.as_bytes()),
+                Verdict::Accept("checksum-ok"),
+                "{valid}"
+            );
+        }
+        for invalid in [
+            "A12UEL5M",
+            "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxx",
+            "nosep",
+            "x1b",
+        ] {
+            assert_eq!(
+                check_bech32(invalid.as_bytes()),
+                Verdict::Reject,
+                "{invalid}"
+            );
+        }
     }
 
     #[test]

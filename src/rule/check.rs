@@ -6,6 +6,8 @@ use crate::engine::Engine;
 
 /// Fewest examples and negative examples a built-in rule carries.
 pub const MIN_EXAMPLES: usize = 2;
+/// Shortest keyword a built-in rule may have: the fast keyword matcher anchors on trigrams.
+pub const MIN_KEYWORD_LEN: usize = 3;
 
 /// One failed check, located as `file:rule-id:example#n`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +61,12 @@ pub fn check(engine: &Engine, options: CheckOptions) -> Vec<Failure> {
             }
             if rule.keywords.is_empty() {
                 fail(at.clone(), "has no keywords".into());
+            }
+            if let Some(short) = rule.keywords.iter().find(|k| k.len() < MIN_KEYWORD_LEN) {
+                fail(
+                    at.clone(),
+                    format!("keyword {short:?} is shorter than {MIN_KEYWORD_LEN} bytes: it would slow every scan"),
+                );
             }
             if rule.examples.len() < MIN_EXAMPLES || rule.negative_examples.len() < MIN_EXAMPLES {
                 fail(
