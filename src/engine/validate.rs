@@ -189,24 +189,28 @@ fn check_jwt(secret: &[u8]) -> Verdict {
 }
 
 /// Decodes the body of a PEM block. Tolerates the body being inside a JSON or code string
-/// (`\n` escapes, quotes and `+` concatenation), and header fields such as `DEK-Info:`.
+/// (`\n` escapes, quotes and `+` concatenation), a block collapsed onto one line (newlines
+/// turned into spaces, as in environment variables), and header fields such as `DEK-Info:`.
 fn check_pem(secret: &[u8]) -> Verdict {
     let text = String::from_utf8_lossy(secret)
         .replace("\\r", "\n")
         .replace("\\n", "\n");
-    let mut lines = text.lines().map(str::trim);
-    // Skip the BEGIN line; stop at the END line.
-    if !lines
-        .next()
-        .is_some_and(|first| first.contains("-----BEGIN"))
-    {
+    // The body runs from the end of the `-----BEGIN ...-----` marker to `-----END`.
+    let Some(begin) = text.find("-----BEGIN") else {
         return Verdict::Reject;
-    }
+    };
+    let after_begin = begin + "-----BEGIN".len();
+    let Some(label_end) = text[after_begin..]
+        .find("-----")
+        .map(|at| after_begin + at + 5)
+    else {
+        return Verdict::Reject;
+    };
+    let body_end = text[label_end..]
+        .find("-----END")
+        .map_or(text.len(), |at| label_end + at);
     let mut body = String::new();
-    for line in lines {
-        if line.contains("-----END") {
-            break;
-        }
+    for line in text[label_end..body_end].lines().map(str::trim) {
         // Header fields (`Proc-Type:`, `Version:`) and the PGP CRC24 line (`=AbCd`).
         if line.contains(':') || (line.starts_with('=') && line.len() <= 6) {
             continue;
@@ -285,14 +289,20 @@ fn check_placeholder(secret: &[u8]) -> Verdict {
     if templated || PLACEHOLDER_WORDS.iter().any(|word| lower.contains(word)) {
         return Verdict::Reject;
     }
-    // An identifier path (`self.token`, `settings.API_KEY`) or an environment variable name.
-    let is_identifier = |part: &str| {
-        part.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    // An identifier path (`self.token`, `settings.API_KEY`, `config.apiKey`) or an environment
+    // variable name. Random strings that happen to hold dots (`tBlYDs8A8V.cEn9a`) are not: a
+    // name is snake_case, SCREAMING_CASE or camelCase with at most two digits.
+    let looks_like_name = |part: &str| {
+        let digits = part.chars().filter(char::is_ascii_digit).count();
+        let lower = part.chars().filter(char::is_ascii_lowercase).count();
+        let upper = part.chars().filter(char::is_ascii_uppercase).count();
+        let camel = part.starts_with(|c: char| c.is_ascii_lowercase()) && upper <= 3;
+        part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
             && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && digits <= 2
+            && (upper == 0 || lower == 0 || camel)
     };
-    if text.contains('.') && text.split('.').all(is_identifier) {
+    if text.contains('.') && text.split('.').all(looks_like_name) {
         return Verdict::Reject;
     }
     if text.contains('_')
@@ -418,6 +428,11 @@ mod tests {
             Validator::Pem.check(escaped.as_bytes()),
             Verdict::Accept("decoded")
         );
+        let one_line = pem.replace('\n', " ");
+        assert_eq!(
+            Validator::Pem.check(one_line.as_bytes()),
+            Verdict::Accept("decoded")
+        );
         let placeholder = "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----";
         assert_eq!(
             Validator::Pem.check(placeholder.as_bytes()),
@@ -445,6 +460,8 @@ mod tests {
             "$TOKEN",
             "getenv(\"X\")",
             "settings.SECRET_KEY",
+            "config.apiKey",
+            "request.headers.authToken",
         ];
         for value in rejected {
             assert_eq!(
@@ -457,6 +474,7 @@ mod tests {
             "hR7#kq2!Lm9zP",
             "s3cr1t-Pa55-w0rd-9f2e",
             "8f14e45fceea167a5a36dedd4bea2543",
+            "tBlYDs8A8V.cEn9a",
         ] {
             assert_eq!(
                 check_placeholder(value.as_bytes()),

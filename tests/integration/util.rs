@@ -225,7 +225,11 @@ pub fn jwt() -> String {
 /// An RSA-looking PEM private key with a random body (not a real key).
 pub fn pem_private_key() -> String {
     let mut rng = rand::rng();
-    let body: Vec<u8> = (0..1190).map(|_| rng.random()).collect();
+    // A DER SEQUENCE header, as every PKCS#1 key body starts (base64 `MIIE`), then noise.
+    let mut body = vec![
+        0x30, 0x82, 0x04, 0xa2, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00,
+    ];
+    body.extend((0..1178).map(|_| rng.random::<u8>()));
     let encoded = STANDARD.encode(body);
     let lines: Vec<&str> = encoded
         .as_bytes()
@@ -240,7 +244,7 @@ pub fn pem_private_key() -> String {
 
 /// A password that passes entropy floors and the placeholder filter.
 pub fn password() -> String {
-    format!("{}!{}#{}", base62(6), random(b"0123456789", 2), base62(6))
+    format!("{}!{}-{}", base62(6), random(b"0123456789", 2), base62(6))
 }
 
 /// A temporary git repository driven through git2 (no `git` binary needed).
