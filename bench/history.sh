@@ -18,7 +18,9 @@ commits=$(git -C "$repo" rev-list --all --count)
 "$bin" history -q --no-progress --format json -o /tmp/leakhound-history.json "$repo" || true  # warm-up
 results=()
 for _ in $(seq "$runs"); do
-  results+=("$( { /usr/bin/time -f '%e %M' "$bin" history -q --no-progress --format json -o /tmp/leakhound-history.json "$repo" >/dev/null; } 2>&1 | tail -n 1)")
+  # Exit code 1 (findings) is expected: keep the timing line regardless.
+  line=$( { /usr/bin/time -f '%e %M' "$bin" history -q --no-progress --format json -o /tmp/leakhound-history.json "$repo" >/dev/null; } 2>&1 | tail -n 1) || true
+  results+=("$line")
 done
 stats=$(python3 -c 'import json;s=json.load(open("/tmp/leakhound-history.json"))["stats"];print(s["files"]+s["skipped_binary"]+s["skipped_too_large"], s["files"], s["bytes"], s["findings"])')
 printf '%s\n' "${results[@]}" | sort -n | awk -v stats="$stats" -v runs="$runs" -v commits="$commits" '

@@ -70,9 +70,13 @@ pub struct HistorySource {
 type Key = [u8; 32];
 
 fn key(oid: Oid) -> Key {
+    key_of_bytes(oid.as_bytes())
+}
+
+fn key_of_bytes(bytes: &[u8]) -> Key {
     let mut key = [0u8; 32];
-    let bytes = oid.as_bytes();
-    key[..bytes.len().min(32)].copy_from_slice(&bytes[..bytes.len().min(32)]);
+    let len = bytes.len().min(32);
+    key[..len].copy_from_slice(&bytes[..len]);
     key
 }
 
@@ -164,22 +168,28 @@ impl Enumeration<'_> {
                     format!("{prefix}/{name}")
                 }
             };
-            let Ok(entry_oid) = Oid::from_bytes(entry.id) else {
-                continue;
-            };
+            // Look up by the raw id first: an `Oid` is made only for what is new.
+            let entry_key = key_of_bytes(entry.id);
+            let new_oid = || Oid::from_bytes(entry.id).ok();
             match entry.mode {
                 // Directory.
                 0o040000 => {
-                    if !self.seen_trees.contains(&key(entry_oid)) {
-                        self.visit_tree(entry_oid, &join(entry.name), commit);
+                    if !self.seen_trees.contains(&entry_key) {
+                        if let Some(oid) = new_oid() {
+                            self.visit_tree(oid, &join(entry.name), commit);
+                        }
                     }
                 }
                 // A submodule: its commit lives in another repository; never followed.
                 0o160000 => self.counts.submodules += 1,
                 // Regular, executable and symlink blobs.
-                _ => match self.blob_index.get(&key(entry_oid)) {
+                _ => match self.blob_index.get(&entry_key) {
                     Some(&at) => self.blobs[at].also_in += 1,
-                    None => self.add_blob(entry_oid, &join(entry.name), commit),
+                    None => {
+                        if let Some(oid) = new_oid() {
+                            self.add_blob(oid, &join(entry.name), commit);
+                        }
+                    }
                 },
             }
         }
