@@ -8,7 +8,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::engine::{Engine, Match, Scanner};
-use crate::filter::{inline, Allowlist};
+use crate::filter::inline::InlineAllows;
+use crate::filter::Allowlist;
 use crate::finding::{self, Finding};
 use crate::source::{Chunk, SkipReason, Source, Visitor};
 
@@ -124,6 +125,7 @@ impl Visitor for Worker<'_> {
         }
         let rules = self.scanner.engine().rules();
         drop_shadowed_catch_alls(rules, &mut self.matches);
+        let inline = InlineAllows::parse(chunk.bytes);
         for found in finding::from_matches(rules, chunk.bytes, chunk.provenance, &mut self.matches)
         {
             let in_change = chunk.scope.is_none_or(|scope| {
@@ -136,9 +138,7 @@ impl Visitor for Worker<'_> {
             if !in_change {
                 continue; // not added by this change: not its finding
             }
-            if inline::line_is_allowed(chunk.bytes, found.span.start)
-                || self.allowlist.allows(&found)
-            {
+            if inline.allows(found.location.line) || self.allowlist.allows(&found) {
                 self.result.allowed.push(found);
             } else {
                 self.result.findings.push(found);
