@@ -45,6 +45,9 @@ pub enum Error {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectConfig {
+    /// A base config to layer this one on (an organisation-wide file), relative to this file.
+    #[serde(default)]
+    pub extend: Option<String>,
     /// Extra rules, in the built-in rule format.
     #[serde(default)]
     pub rules: Vec<RuleSyntax>,
@@ -57,7 +60,7 @@ pub struct ProjectConfig {
 }
 
 /// An `[allowlist]` table.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AllowlistConfig {
     /// Gitignore-style globs, relative to the project root (`tests/fixtures/`, `*.snap`).
@@ -92,14 +95,69 @@ impl ProjectConfig {
         })
     }
 
-    /// Reads and parses the file at `path`.
+    /// Reads and parses the file at `path`, and the files it extends: the base comes first and
+    /// this file is layered on it (see [`ProjectConfig::layer`]).
     pub fn load(path: &Path) -> Result<ProjectConfig, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        ProjectConfig::parse(path, &text)
+        load_layered(path, &mut Vec::new())
     }
+
+    /// Layers `self` on `base`: lists concatenate (base first), and a rule of `self` replaces a
+    /// base rule with the same id.
+    pub fn layer(self, base: ProjectConfig) -> ProjectConfig {
+        let mut rules: Vec<RuleSyntax> = base
+            .rules
+            .into_iter()
+            .filter(|rule| !self.rules.iter().any(|own| own.id == rule.id))
+            .collect();
+        rules.extend(self.rules);
+        let concat = |mut a: Vec<String>, b: Vec<String>| {
+            a.extend(b);
+            a
+        };
+        ProjectConfig {
+            extend: None,
+            rules,
+            disable: concat(base.disable, self.disable),
+            allowlist: AllowlistConfig {
+                paths: concat(base.allowlist.paths, self.allowlist.paths),
+                regexes: concat(base.allowlist.regexes, self.allowlist.regexes),
+                stopwords: concat(base.allowlist.stopwords, self.allowlist.stopwords),
+                commits: concat(base.allowlist.commits, self.allowlist.commits),
+            },
+        }
+    }
+}
+
+/// Most files one `extend` chain may hold.
+const MAX_EXTEND_DEPTH: usize = 8;
+
+fn load_layered(path: &Path, chain: &mut Vec<PathBuf>) -> Result<ProjectConfig, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut config = ProjectConfig::parse(path, &text)?;
+    let Some(base) = config.extend.take() else {
+        return Ok(config);
+    };
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    chain.push(canonical);
+    let base_path = path.parent().unwrap_or(Path::new(".")).join(&base);
+    let base_canonical = std::fs::canonicalize(&base_path).unwrap_or_else(|_| base_path.clone());
+    if chain.contains(&base_canonical) {
+        return Err(Error::Invalid {
+            path: path.to_path_buf(),
+            message: format!("extend = {base:?} makes a cycle"),
+        });
+    }
+    if chain.len() >= MAX_EXTEND_DEPTH {
+        return Err(Error::Invalid {
+            path: path.to_path_buf(),
+            message: format!("more than {MAX_EXTEND_DEPTH} files extend one another"),
+        });
+    }
+    let base_config = load_layered(&base_path, chain)?;
+    Ok(config.layer(base_config))
 }
 
 /// Loads `explicit` if given, else `.leakhound.toml` in `project_root` if it exists, else the
@@ -146,6 +204,36 @@ mod tests {
         assert_eq!(config.disable, ["generic.password"]);
         assert_eq!(config.allowlist.paths, ["tests/fixtures/"]);
         assert_eq!(config.rules[0].id, "acme.token");
+    }
+
+    #[test]
+    fn extend_layers_configs_later_file_winning() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("base.toml"),
+            "disable = [\"a.one\"]\n[allowlist]\npaths = [\"vendor/\"]\n[[rules]]\nid = \"acme.token\"\nname = \"base\"\nseverity = \"low\"\nregex = 'x'\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("leakhound.toml"),
+            "extend = \"base.toml\"\ndisable = [\"b.two\"]\n[allowlist]\npaths = [\"tests/\"]\n[[rules]]\nid = \"acme.token\"\nname = \"own\"\nseverity = \"high\"\nregex = 'y'\n",
+        )
+        .unwrap();
+        let config = ProjectConfig::load(&dir.path().join("leakhound.toml")).unwrap();
+        assert_eq!(config.disable, ["a.one", "b.two"]);
+        assert_eq!(config.allowlist.paths, ["vendor/", "tests/"]);
+        assert_eq!(config.rules.len(), 1);
+        assert_eq!(config.rules[0].name, "own");
+
+        std::fs::write(
+            dir.path().join("base.toml"),
+            "extend = \"leakhound.toml\"\n",
+        )
+        .unwrap();
+        let err = ProjectConfig::load(&dir.path().join("leakhound.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("makes a cycle"), "{err}");
     }
 
     #[test]

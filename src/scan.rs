@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::engine::{Engine, Match, Scanner};
 use crate::filter::inline::InlineAllows;
-use crate::filter::Allowlist;
+use crate::filter::Filters;
 use crate::finding::{self, Finding};
 use crate::source::{Chunk, SkipReason, Source, Visitor};
 
@@ -32,6 +32,8 @@ pub struct Stats {
     pub findings: u64,
     /// Findings dropped by an allowlist or an inline allow comment.
     pub allowed: u64,
+    /// Findings dropped because the baseline holds them.
+    pub baselined: u64,
     /// Wall time of the scan, milliseconds.
     pub elapsed_ms: u64,
 }
@@ -46,6 +48,7 @@ impl Stats {
         self.errors += other.errors;
         self.findings += other.findings;
         self.allowed += other.allowed;
+        self.baselined += other.baselined;
     }
 }
 
@@ -54,8 +57,10 @@ impl Stats {
 pub struct ScanResult {
     /// Reported findings, unsorted.
     pub findings: Vec<Finding>,
-    /// Findings dropped by a filter (shown with `-v`).
+    /// Findings dropped by an allowlist or inline allow (shown with `-v`).
     pub allowed: Vec<Finding>,
+    /// Findings dropped because the baseline holds them.
+    pub baselined: Vec<Finding>,
     /// Counts.
     pub stats: Stats,
 }
@@ -70,12 +75,12 @@ pub trait Diagnostics: Sync {
     fn scanned(&self, _bytes: u64) {}
 }
 
-/// Scans everything `source` produces with `engine`, dropping what `allowlist` or inline
-/// allow comments cover.
+/// Scans everything `source` produces with `engine`, dropping what the filters (allowlists,
+/// inline allow comments, the baseline) cover.
 pub fn run(
     source: &dyn Source,
     engine: &Engine,
-    allowlist: &Allowlist,
+    filters: &Filters,
     threads: usize,
     diagnostics: &dyn Diagnostics,
 ) -> ScanResult {
@@ -84,7 +89,7 @@ pub fn run(
     let make_worker = || -> Box<dyn Visitor + '_> {
         Box::new(Worker {
             scanner: engine.scanner(),
-            allowlist,
+            filters,
             diagnostics,
             matches: Vec::new(),
             result: ScanResult::default(),
@@ -97,13 +102,14 @@ pub fn run(
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     result.stats.findings = result.findings.len() as u64;
     result.stats.allowed = result.allowed.len() as u64;
+    result.stats.baselined = result.baselined.len() as u64;
     result.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     result
 }
 
 struct Worker<'a> {
     scanner: Scanner<'a>,
-    allowlist: &'a Allowlist,
+    filters: &'a Filters,
     diagnostics: &'a dyn Diagnostics,
     matches: Vec<Match>,
     result: ScanResult,
@@ -138,8 +144,15 @@ impl Visitor for Worker<'_> {
             if !in_change {
                 continue; // not added by this change: not its finding
             }
-            if inline.allows(found.location.line) || self.allowlist.allows(&found) {
+            if inline.allows(found.location.line) || self.filters.allows(found.rule, &found) {
                 self.result.allowed.push(found);
+            } else if self
+                .filters
+                .baseline
+                .as_ref()
+                .is_some_and(|b| b.contains(&found.fingerprint))
+            {
+                self.result.baselined.push(found);
             } else {
                 self.result.findings.push(found);
             }
@@ -207,6 +220,7 @@ impl Drop for Worker<'_> {
         shared.stats.add(&self.result.stats);
         shared.findings.append(&mut self.result.findings);
         shared.allowed.append(&mut self.result.allowed);
+        shared.baselined.append(&mut self.result.baselined);
     }
 }
 
@@ -246,7 +260,7 @@ mod tests {
                 (Provenance::file("b.txt", "b.txt"), b"nothing here".to_vec()),
             ],
         };
-        let result = run(&source, &engine, &Allowlist::default(), 1, &Quiet);
+        let result = run(&source, &engine, &Filters::default(), 1, &Quiet);
         assert_eq!(result.stats.files, 2);
         assert_eq!(result.stats.findings, 1);
         assert_eq!(result.stats.allowed, 1);

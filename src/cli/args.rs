@@ -27,6 +27,9 @@ pub enum Command {
     Staged(StagedArgs),
     /// Install the git pre-commit hook that runs `leakhound staged`.
     InstallHook(InstallHookArgs),
+    /// Write the current findings as a baseline file (`--output FILE`), to be passed to later
+    /// scans with `--baseline FILE`; `--prune` drops the entries that no longer match.
+    Baseline(BaselineArgs),
     /// Show the rules, or check every rule against its own examples.
     Rules(RulesArgs),
 }
@@ -63,6 +66,26 @@ pub struct StagedArgs {
     pub common: CommonArgs,
 }
 
+/// `leakhound baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Files and directories to scan (or, with --history, the repository).
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Take the findings from the repository's whole history instead of the files.
+    #[arg(long)]
+    pub history: bool,
+    /// Rewrite the baseline at --output keeping only the entries that still match a finding.
+    #[arg(long)]
+    pub prune: bool,
+    /// Also scan files that .gitignore excludes.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Options shared with the scanning commands; `--output` names the baseline file.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
 /// `leakhound install-hook`.
 #[derive(Debug, Args)]
 pub struct InstallHookArgs {
@@ -89,7 +112,7 @@ pub struct ScanArgs {
 }
 
 /// Options every scanning command takes.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
@@ -100,6 +123,9 @@ pub struct CommonArgs {
     /// Config file (default: .leakhound.toml at the project root, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Do not report findings already in this baseline file (see `leakhound baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Print secrets in full. Without it every format shows them redacted.
     #[arg(long)]
     pub show_secrets: bool,

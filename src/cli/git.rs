@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::args::{HistoryArgs, InstallHookArgs, StagedArgs};
+use super::args::{CommonArgs, HistoryArgs, InstallHookArgs, StagedArgs};
 use super::scan::{finish, Setup, Unit};
 use crate::finding::Finding;
 use crate::report::human::escape;
@@ -60,16 +60,34 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         return finish(&args.common, result, Unit::Files);
     }
     drop(repo);
+    drop(err);
+    let result = full_history(&setup, &args.repo, args.all_objects, &args.common)?;
+    setup.warn_stale_baseline(&result, &args.common);
+    finish(&args.common, result, Unit::Blobs)
+}
+
+/// Scans a repository's whole history with `setup`.
+fn full_history(
+    setup: &Setup,
+    repo: &Path,
+    all_objects: bool,
+    common: &CommonArgs,
+) -> anyhow::Result<ScanResult> {
     let source = HistorySource::open(&HistoryOptions {
-        repo: args.repo.clone(),
-        all_objects: args.all_objects,
-        max_file_size: args.common.max_file_size,
+        repo: repo.to_path_buf(),
+        all_objects,
+        max_file_size: common.max_file_size,
     })?;
     let counts = source.counts();
-    if args.common.verbose > 0 && counts.submodules > 0 {
-        writeln!(err, "leakhound: {} submodule entries not followed (their commits live in other repositories)", counts.submodules)?;
+    let mut err = std::io::stderr().lock();
+    if common.verbose > 0 && counts.submodules > 0 {
+        writeln!(
+            err,
+            "leakhound: {} submodule entries not followed (their commits live in other repositories)",
+            counts.submodules
+        )?;
     }
-    if !args.common.quiet {
+    if !common.quiet {
         writeln!(
             err,
             "leakhound: {} commits, {} unique blobs to scan",
@@ -77,14 +95,17 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         )?;
     }
     drop(err);
-    let mut result = setup.scan(
-        &source,
-        &args.common,
-        Some(counts.blobs as u64),
-        Unit::Blobs,
-    );
+    let mut result = setup.scan(&source, common, Some(counts.blobs as u64), Unit::Blobs);
     keep_first_of_each_secret(&mut result);
-    finish(&args.common, result, Unit::Blobs)
+    Ok(result)
+}
+
+/// The findings of a repository's whole history, with the repository's config (for
+/// `leakhound baseline --history`).
+pub(super) fn history_result(repo: &Path, common: &CommonArgs) -> anyhow::Result<ScanResult> {
+    let root = repository_root(&open_repository(repo)?);
+    let setup = Setup::new(common, &root)?;
+    full_history(&setup, repo, false, common)
 }
 
 /// The same secret at the same path for the same rule (one fingerprint) in several blobs or

@@ -34,6 +34,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::History(args) => git::history(args),
         Command::Staged(args) => git::staged(args),
         Command::InstallHook(args) => git::install_hook(args),
+        Command::Baseline(args) => scan::baseline(args),
         Command::Rules(args) => rules::run(args),
     }
 }

@@ -1,6 +1,7 @@
 //! `leakhound scan`: options from arguments, the rule set and filters from the config, one
 //! scan, one report, one exit code.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,10 +10,11 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::{CommonArgs, FormatArg, ScanArgs};
+use super::args::{BaselineArgs, CommonArgs, FormatArg, ScanArgs};
 use crate::config::{self, LoadedConfig};
 use crate::engine::Engine;
-use crate::filter::Allowlist;
+use crate::filter::baseline::Baseline;
+use crate::filter::{Allowlist, Filters};
 use crate::report::human::escape;
 use crate::report::{self, Format, ReportOptions};
 use crate::rule::RuleSetBuilder;
@@ -22,6 +24,22 @@ use crate::source::stdin::StdinSource;
 use crate::source::{SkipReason, Source};
 
 pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
+    let (setup, result) = scan_paths(&args.paths, args.no_ignore, &args.common)?;
+    setup.warn_stale_baseline(&result, &args.common);
+    finish(&args.common, result, Unit::Files)
+}
+
+/// Scans files, directories or standard input (`-`) with the config found for them.
+fn scan_paths(
+    paths: &[PathBuf],
+    no_ignore: bool,
+    common: &CommonArgs,
+) -> anyhow::Result<(Setup, ScanResult)> {
+    let args = ScanArgs {
+        paths: paths.to_vec(),
+        no_ignore,
+        common: CommonArgs { ..common.clone() },
+    };
     let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     if reads_stdin && args.paths.len() > 1 {
         anyhow::bail!("`-` (standard input) cannot be combined with other paths");
@@ -54,7 +72,58 @@ pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
         }))
     };
     let result = setup.scan(source.as_ref(), &args.common, None, Unit::Files);
-    finish(&args.common, result, Unit::Files)
+    Ok((setup, result))
+}
+
+/// `leakhound baseline`: writes (or prunes) the baseline at `--output`.
+pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
+    let Some(output) = args.common.output.clone() else {
+        anyhow::bail!("`leakhound baseline` needs --output FILE (the baseline file to write)");
+    };
+    // The baseline is built from every current finding: no baseline filters this scan.
+    let common = CommonArgs {
+        baseline: None,
+        ..args.common.clone()
+    };
+    let result = if args.history {
+        let repo = args
+            .paths
+            .first()
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("."));
+        super::git::history_result(&repo, &common)?
+    } else {
+        scan_paths(&args.paths, args.no_ignore, &common)?.1
+    };
+    let current = Baseline::from_findings(&result.findings);
+    let written = if args.prune {
+        let old = Baseline::load(&output)?;
+        let matched: HashSet<&str> = result
+            .findings
+            .iter()
+            .map(|f| f.fingerprint.as_str())
+            .collect();
+        let pruned = old.pruned(&matched);
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "leakhound: pruned {} stale entries from {}, kept {}",
+            old.len() - pruned.len(),
+            output.display(),
+            pruned.len()
+        );
+        pruned
+    } else {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "leakhound: wrote {} entries to {}",
+            current.len(),
+            output.display()
+        );
+        current
+    };
+    std::fs::write(&output, written.to_text())
+        .with_context(|| format!("{}: cannot write the baseline", output.display()))?;
+    Ok(super::EXIT_CLEAN)
 }
 
 /// What a scan counts: files (filesystem, stdin, changes) or blobs (history).
@@ -78,7 +147,7 @@ impl Unit {
 /// The engine and filters for a scan, from the config.
 pub(super) struct Setup {
     engine: Engine,
-    allowlist: Allowlist,
+    filters: Filters,
 }
 
 impl Setup {
@@ -96,7 +165,47 @@ impl Setup {
         let engine = Engine::new(builder.build()?)?;
         let config_file = path.unwrap_or_else(|| PathBuf::from(config::CONFIG_FILE_NAME));
         let allowlist = Allowlist::new(&config.allowlist, root, &config_file)?;
-        Ok(Setup { engine, allowlist })
+        let rule_allowlists = engine
+            .rules()
+            .rules()
+            .iter()
+            .map(|rule| {
+                rule.allowlist
+                    .as_ref()
+                    .map(|list| Allowlist::new(list, root, &config_file))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
+        Ok(Setup {
+            engine,
+            filters: Filters {
+                allowlist,
+                rule_allowlists,
+                baseline,
+            },
+        })
+    }
+
+    /// After a scan of everything (not a range or the index), warns about baseline entries
+    /// that no longer match any finding.
+    pub(super) fn warn_stale_baseline(&self, result: &ScanResult, common: &CommonArgs) {
+        let Some(baseline) = &self.filters.baseline else {
+            return;
+        };
+        let matched: HashSet<&str> = result
+            .baselined
+            .iter()
+            .map(|f| f.fingerprint.as_str())
+            .collect();
+        let stale = baseline.stale(&matched).count();
+        if stale > 0 && !common.quiet {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "leakhound: warning: {stale} baseline entr{} no longer match anything (`leakhound baseline --prune` removes them)",
+                if stale == 1 { "y" } else { "ies" }
+            );
+        }
     }
 
     /// Runs the scan with a progress display when appropriate; `total` is the number of
@@ -112,7 +221,7 @@ impl Setup {
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let diagnostics = StderrDiagnostics::new(common, total, unit);
-        let result = scan::run(source, &self.engine, &self.allowlist, threads, &diagnostics);
+        let result = scan::run(source, &self.engine, &self.filters, threads, &diagnostics);
         diagnostics.progress.finish_and_clear();
         result
     }
@@ -218,6 +327,9 @@ fn summary(result: &ScanResult, unit: Unit) -> String {
     let mut extras = Vec::new();
     if stats.allowed > 0 {
         extras.push(format!("{} allowed", stats.allowed));
+    }
+    if stats.baselined > 0 {
+        extras.push(format!("{} baselined", stats.baselined));
     }
     let skipped = stats.skipped_binary + stats.skipped_too_large + stats.skipped_symlinks;
     if skipped > 0 {

@@ -1,7 +1,8 @@
-//! Filters decide which findings are not reported: the config allowlist ([`Allowlist`]) and
-//! inline `leakhound:allow` comments ([`inline`]). Dropped findings are counted, never lost
-//! silently.
+//! Filters decide which findings are not reported: the config allowlists, global and per rule
+//! ([`Allowlist`]), inline `leakhound:allow` comments ([`inline`]) and a baseline of accepted
+//! findings ([`baseline`]). Dropped findings are counted, never lost silently.
 
+pub mod baseline;
 pub mod inline;
 
 use std::path::{Path, PathBuf};
@@ -10,6 +11,29 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::config::{AllowlistConfig, Error};
 use crate::finding::Finding;
+
+/// Every filter a scan applies after the engine.
+#[derive(Debug, Default)]
+pub struct Filters {
+    /// The config's global `[allowlist]`.
+    pub allowlist: Allowlist,
+    /// Each rule's own `allowlist`, by rule index.
+    pub rule_allowlists: Vec<Option<Allowlist>>,
+    /// Accepted findings (`--baseline`).
+    pub baseline: Option<baseline::Baseline>,
+}
+
+impl Filters {
+    /// Whether an allowlist (global or the rule's own) covers `finding` of rule `rule`.
+    pub fn allows(&self, rule: usize, finding: &Finding) -> bool {
+        self.allowlist.allows(finding)
+            || self
+                .rule_allowlists
+                .get(rule)
+                .and_then(Option::as_ref)
+                .is_some_and(|list| list.allows(finding))
+    }
+}
 
 /// A compiled `[allowlist]`.
 #[derive(Debug)]

@@ -42,6 +42,8 @@ pub struct Validation {
 /// A match with its location, provenance and everything a report needs.
 #[derive(Debug, Clone)]
 pub struct Finding {
+    /// Index of the rule in the engine's rule set.
+    pub rule: usize,
     /// The rule's id.
     pub rule_id: String,
     /// The rule's name.
@@ -121,6 +123,7 @@ pub fn from_matches(
             let last = m.secret.end.saturating_sub(1).max(m.secret.start);
             let (end_line, end_column) = lines.locate(last);
             Finding {
+                rule: m.rule,
                 rule_id: rule.id.clone(),
                 rule_name: rule.name.clone(),
                 severity: rule.severity,

@@ -47,6 +47,10 @@ pub struct Rule {
     pub negative_examples: Vec<String>,
     /// The file the rule came from (`patterns/github.toml` or a config path).
     pub file: String,
+    /// The rule's own allowlist.
+    pub allowlist: Option<crate::config::AllowlistConfig>,
+    /// An explicit secret group (else `secret`, else group 1).
+    pub secret_group: Option<usize>,
     matcher: OnceLock<Result<Matcher, String>>,
 }
 
@@ -72,7 +76,7 @@ impl Rule {
     /// compile, which [`RuleSetBuilder::build`] rules out unless rules are compiled lazily.
     pub fn matcher(&self) -> Result<&Matcher, &str> {
         self.matcher
-            .get_or_init(|| compile_matcher(&self.pattern))
+            .get_or_init(|| compile_matcher(&self.pattern, self.secret_group))
             .as_ref()
             .map_err(String::as_str)
     }
@@ -87,7 +91,7 @@ impl Rule {
     }
 }
 
-fn compile_matcher(pattern: &str) -> Result<Matcher, String> {
+fn compile_matcher(pattern: &str, explicit_group: Option<usize>) -> Result<Matcher, String> {
     // ASCII classes by default: tokens are ASCII, and Unicode `\w` under `(?i)` costs a tenth
     // of a second to compile per rule. `(?u)` opts back in.
     let hir = regex_syntax::ParserBuilder::new()
@@ -109,10 +113,21 @@ fn compile_matcher(pattern: &str) -> Result<Matcher, String> {
         )
         .build_from_hir(&hir)
         .map_err(|err| format!("regex does not compile: {}", one_line(&err.to_string())))?;
-    let secret_group = match regex.group_info().to_index(PatternID::ZERO, "secret") {
-        Some(index) => index,
-        None if regex.group_info().group_len(PatternID::ZERO) > 1 => 1,
-        None => 0,
+    let groups = regex.group_info().group_len(PatternID::ZERO);
+    let secret_group = if let Some(group) = explicit_group {
+        if group >= groups {
+            return Err(format!(
+                "secret group {group} does not exist (the regex has {} groups)",
+                groups - 1
+            ));
+        }
+        group
+    } else if let Some(index) = regex.group_info().to_index(PatternID::ZERO, "secret") {
+        index
+    } else if groups > 1 {
+        1
+    } else {
+        0
     };
     Ok(Matcher {
         regex,
@@ -182,8 +197,19 @@ impl RuleSet {
 #[derive(Debug, Default)]
 pub struct RuleSetBuilder {
     lazy: bool,
-    sources: Vec<(String, Result<Vec<RuleSyntax>, Error>)>,
+    sources: Vec<RuleSource>,
     disabled: Vec<String>,
+}
+
+/// One file's rules, and how to add them.
+#[derive(Debug)]
+struct RuleSource {
+    file: String,
+    parsed: Result<Vec<RuleSyntax>, Error>,
+    /// Compile regexes on first use (the lazy setting when the source was added).
+    lazy: bool,
+    /// A rule here replaces an earlier source's rule with the same id (user config over built-in).
+    overrides: bool,
 }
 
 impl RuleSetBuilder {
@@ -192,8 +218,9 @@ impl RuleSetBuilder {
         RuleSetBuilder::default()
     }
 
-    /// Compile regexes on first use instead of in [`build`](Self::build). Only for rules
-    /// known to compile (the built-in ones, which the test suite compiles).
+    /// Compile the regexes of the sources added from now on at first use instead of in
+    /// [`build`](Self::build). Only for rules known to compile (the built-in ones, which the
+    /// test suite compiles).
     pub fn lazy(&mut self, yes: bool) -> &mut Self {
         self.lazy = yes;
         self
@@ -210,13 +237,24 @@ impl RuleSetBuilder {
     /// Adds a rule file's text; `file` names it in errors.
     pub fn add_file(&mut self, file: &str, text: &str) -> &mut Self {
         let parsed = RuleFile::parse(file, text).map(|parsed| parsed.rules);
-        self.sources.push((file.to_string(), parsed));
+        self.sources.push(RuleSource {
+            file: file.to_string(),
+            parsed,
+            lazy: self.lazy,
+            overrides: false,
+        });
         self
     }
 
-    /// Adds rules already parsed (from a config file).
+    /// Adds rules already parsed (from a config file). A rule with the id of a rule added
+    /// before (a built-in one) replaces it.
     pub fn add_rules(&mut self, file: &str, rules: Vec<RuleSyntax>) -> &mut Self {
-        self.sources.push((file.to_string(), Ok(rules)));
+        self.sources.push(RuleSource {
+            file: file.to_string(),
+            parsed: Ok(rules),
+            lazy: self.lazy,
+            overrides: true,
+        });
         self
     }
 
@@ -228,10 +266,11 @@ impl RuleSetBuilder {
 
     /// Checks and compiles the rules. The first problem found is returned.
     pub fn build(&self) -> Result<RuleSet, Error> {
-        let mut rules = Vec::new();
-        let mut first_file: HashMap<String, String> = HashMap::new();
-        for (file, parsed) in &self.sources {
-            let syntaxes = match parsed {
+        let mut rules: Vec<Rule> = Vec::new();
+        // For each id: the file that defined it and the source index.
+        let mut defined: HashMap<String, (String, usize)> = HashMap::new();
+        for (index, source) in self.sources.iter().enumerate() {
+            let syntaxes = match &source.parsed {
                 Ok(syntaxes) => syntaxes,
                 Err(Error::Parse { file, message }) => {
                     return Err(Error::Parse {
@@ -241,29 +280,33 @@ impl RuleSetBuilder {
                 }
                 Err(other) => {
                     return Err(Error::Parse {
-                        file: file.clone(),
+                        file: source.file.clone(),
                         message: other.to_string(),
                     })
                 }
             };
             for syntax in syntaxes {
-                if let Some(first) = first_file.insert(syntax.id.clone(), file.clone()) {
-                    return Err(Error::DuplicateId {
-                        file: file.clone(),
-                        rule_id: syntax.id.clone(),
-                        first,
-                    });
+                let previous = defined.insert(syntax.id.clone(), (source.file.clone(), index));
+                if let Some((first, first_index)) = previous {
+                    if !source.overrides || first_index == index {
+                        return Err(Error::DuplicateId {
+                            file: source.file.clone(),
+                            rule_id: syntax.id.clone(),
+                            first,
+                        });
+                    }
+                    rules.retain(|rule| rule.id != syntax.id);
                 }
                 if self.disabled.contains(&syntax.id) {
                     continue;
                 }
-                rules.push(self.compile_rule(file, syntax)?);
+                rules.push(self.compile_rule(&source.file, syntax, source.lazy)?);
             }
         }
         Ok(RuleSet { rules })
     }
 
-    fn compile_rule(&self, file: &str, syntax: &RuleSyntax) -> Result<Rule, Error> {
+    fn compile_rule(&self, file: &str, syntax: &RuleSyntax, lazy: bool) -> Result<Rule, Error> {
         let invalid = |message: String| Error::Invalid {
             file: file.to_string(),
             rule_id: syntax.id.clone(),
@@ -318,9 +361,11 @@ impl RuleSetBuilder {
             examples: syntax.examples.clone(),
             negative_examples: syntax.negative_examples.clone(),
             file: file.to_string(),
+            allowlist: syntax.allowlist.clone(),
+            secret_group: syntax.secret_group,
             matcher: OnceLock::new(),
         };
-        if !self.lazy {
+        if !lazy {
             rule.matcher()
                 .map_err(|message| invalid(message.to_string()))?;
         }
@@ -400,6 +445,25 @@ mod tests {
             .add_file("test.toml", &RULE.replace("REGEX", "acme_("));
         let rules = builder.build().unwrap();
         assert!(rules.rules()[0].matcher().is_err());
+    }
+
+    #[test]
+    fn config_rules_replace_earlier_rules_with_their_id_and_laziness_is_per_source() {
+        let mut builder = RuleSetBuilder::new();
+        builder
+            .lazy(true)
+            .add_file("builtin.toml", &RULE.replace("REGEX", "acme_("));
+        let own: RuleFile = toml::from_str(
+            &RULE
+                .replace("REGEX", "acme_x")
+                .replace("\"high\"", "\"low\""),
+        )
+        .unwrap();
+        builder.lazy(false).add_rules("config.toml", own.rules);
+        let rules = builder.build().unwrap();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules.rules()[0].file, "config.toml");
+        assert_eq!(rules.rules()[0].severity, Severity::Low);
     }
 
     #[test]

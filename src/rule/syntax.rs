@@ -49,6 +49,13 @@ pub struct RuleSyntax {
     /// Text in which the rule must find nothing.
     #[serde(default)]
     pub negative_examples: Vec<String>,
+    /// Findings of this rule that are not reported (same keys as the global `[allowlist]`).
+    #[serde(default)]
+    pub allowlist: Option<crate::config::AllowlistConfig>,
+    /// The capture group holding the secret, when it is neither `secret` nor group 1 (imported
+    /// gitleaks rules set it from `secretGroup`).
+    #[serde(default)]
+    pub secret_group: Option<usize>,
 }
 
 /// Severity of a finding, from `info` (lowest) to `critical`.

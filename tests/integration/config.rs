@@ -90,3 +90,63 @@ fn inline_allow_comments_silence_their_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn per_rule_allowlists_and_extend() {
+    let tree = TempTree::new();
+    let pat = github_pat();
+    tree.write(
+        "src/a.py",
+        format!("A = \"{pat}\"\nB = \"{}\"\n", aws_key_id()),
+    );
+    tree.write("legacy/b.py", format!("C = \"{}\"\n", github_pat()));
+    tree.write("org.toml", "[allowlist]\npaths = [\"legacy/\"]\n");
+    // A per-rule allowlist on a rule the config redefines: only that rule's findings in src/ go.
+    tree.write(
+        ".leakhound.toml",
+        "extend = \"org.toml\"\n[[rules]]\nid = \"acme.token\"\nname = \"ACME\"\nseverity = \"low\"\nkeywords = [\"acme_\"]\nregex = 'acme_([a-z]{8})'\n[rules.allowlist]\npaths = [\"src/\"]\n",
+    );
+    tree.write("src/c.py", "X = acme_abcdefgh\n");
+    tree.write("lib/d.py", "Y = acme_zyxwvuts\n");
+    let report = tree.scan_json(&[]);
+    let rules: Vec<(String, String)> = found(&report)
+        .into_iter()
+        .map(|(rule, path, _)| (rule, path))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("acme.token".to_string(), "lib/d.py".to_string()),
+            ("aws.access-key-id".to_string(), "src/a.py".to_string()),
+            ("github.pat-classic".to_string(), "src/a.py".to_string()),
+        ]
+    );
+    assert_eq!(
+        report["stats"]["allowed"], 2,
+        "legacy/b.py by the base config, src/c.py by the rule's allowlist"
+    );
+}
+
+#[test]
+fn every_inline_allow_scope() {
+    let tree = TempTree::new();
+    let lines = [
+        format!("a = \"{}\"  # leakhound:allow", github_pat()),
+        "# leakhound:allow-next-line".to_string(),
+        format!("b = \"{}\"", github_pat()),
+        "# leakhound:allow-start".to_string(),
+        format!("c = \"{}\"", github_pat()),
+        format!("d = \"{}\"", github_pat()),
+        "# leakhound:allow-end".to_string(),
+        "# pragma: allowlist nextline secret".to_string(),
+        format!("e = \"{}\"", github_pat()),
+        format!("f = \"{}\"", github_pat()),
+    ];
+    tree.write("a.py", lines.join("\n") + "\n");
+    let report = tree.scan_json(&[]);
+    assert_eq!(
+        found(&report),
+        [("github.pat-classic".to_string(), "a.py".to_string(), 10)]
+    );
+    assert_eq!(report["stats"]["allowed"], 5);
+}

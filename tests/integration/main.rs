@@ -8,6 +8,8 @@
 /// Helpers: the `leakhound()` command, temporary trees, fake token makers.
 mod util;
 
+/// Baselines of accepted findings.
+mod baseline;
 /// `.leakhound.toml` and inline allow comments.
 mod config;
 /// Exit codes and error messages.
