@@ -13,6 +13,9 @@ pub enum Error {
     /// A source (a git repository, a range) cannot be read.
     #[error(transparent)]
     Source(#[from] crate::source::Error),
+    /// The keyword matcher cannot be built.
+    #[error(transparent)]
+    Keywords(#[from] crate::engine::BuildError),
     /// A configuration file is invalid.
     #[error(transparent)]
     Config(#[from] crate::config::Error),

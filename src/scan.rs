@@ -7,7 +7,10 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::config::ProjectConfig;
 use crate::engine::{Engine, Match, Scanner};
+use crate::filter::Allowlist;
+use crate::rule::RuleSetBuilder;
 use crate::filter::inline::InlineAllows;
 use crate::filter::Filters;
 use crate::finding::{self, Finding};
@@ -50,6 +53,43 @@ impl Stats {
         self.allowed += other.allowed;
         self.baselined += other.baselined;
     }
+}
+
+/// Builds the engine (built-in rules unless the config turns them off, plus the config's rules,
+/// minus disabled ones) and the allowlists of a config. `config_file` names it in errors;
+/// allowlist paths are relative to `root`.
+pub fn prepare(
+    config: &ProjectConfig,
+    config_file: &std::path::Path,
+    root: &std::path::Path,
+) -> crate::Result<(Engine, Filters)> {
+    let mut builder = RuleSetBuilder::new();
+    if config.builtin {
+        builder.lazy(true).builtin();
+    }
+    // User rules compile now, so a bad regex is an error before the scan starts.
+    builder.lazy(false).add_rules(&config_file.display().to_string(), config.rules.clone());
+    builder.disable(config.disable.iter().cloned());
+    let engine = Engine::new(builder.build()?)?;
+    let allowlists = config
+        .all_allowlists()
+        .filter(|list| !list.is_empty())
+        .map(|list| Allowlist::new(list, root, config_file))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rule_allowlists = engine
+        .rules()
+        .rules()
+        .iter()
+        .map(|rule| rule.allowlists.iter().map(|list| Allowlist::new(list, root, config_file)).collect())
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((
+        engine,
+        Filters {
+            allowlists,
+            rule_allowlists,
+            baseline: None,
+        },
+    ))
 }
 
 /// What a scan produced.
@@ -144,7 +184,7 @@ impl Visitor for Worker<'_> {
             if !in_change {
                 continue; // not added by this change: not its finding
             }
-            if inline.allows(found.location.line) || self.filters.allows(found.rule, &found) {
+            if inline.allows(found.location.line) || self.filters.allows(&found, chunk.bytes) {
                 self.result.allowed.push(found);
             } else if self
                 .filters

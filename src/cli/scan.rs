@@ -14,10 +14,9 @@ use super::args::{BaselineArgs, CommonArgs, FormatArg, ScanArgs};
 use crate::config::{self, LoadedConfig};
 use crate::engine::Engine;
 use crate::filter::baseline::Baseline;
-use crate::filter::{Allowlist, Filters};
+use crate::filter::Filters;
 use crate::report::human::escape;
 use crate::report::{self, Format, ReportOptions};
-use crate::rule::RuleSetBuilder;
 use crate::scan::{self, Diagnostics, ScanResult};
 use crate::source::fs::{project_root, FsOptions, FsSource};
 use crate::source::stdin::StdinSource;
@@ -154,37 +153,10 @@ impl Setup {
     /// Loads the config (explicit, or found at `root`) and builds the engine and allowlist.
     pub(super) fn new(common: &CommonArgs, root: &Path) -> anyhow::Result<Setup> {
         let LoadedConfig { config, path } = config::discover(common.config.as_deref(), root)?;
-        let mut builder = RuleSetBuilder::new();
-        builder.lazy(true).builtin();
-        if let Some(path) = &path {
-            builder
-                .lazy(false)
-                .add_rules(&path.display().to_string(), config.rules.clone());
-        }
-        builder.disable(config.disable.iter().cloned());
-        let engine = Engine::new(builder.build()?)?;
         let config_file = path.unwrap_or_else(|| PathBuf::from(config::CONFIG_FILE_NAME));
-        let allowlist = Allowlist::new(&config.allowlist, root, &config_file)?;
-        let rule_allowlists = engine
-            .rules()
-            .rules()
-            .iter()
-            .map(|rule| {
-                rule.allowlist
-                    .as_ref()
-                    .map(|list| Allowlist::new(list, root, &config_file))
-                    .transpose()
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
-        Ok(Setup {
-            engine,
-            filters: Filters {
-                allowlist,
-                rule_allowlists,
-                baseline,
-            },
-        })
+        let (engine, mut filters) = scan::prepare(&config, &config_file, root)?;
+        filters.baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
+        Ok(Setup { engine, filters })
     }
 
     /// After a scan of everything (not a range or the index), warns about baseline entries

@@ -15,42 +15,57 @@ use crate::finding::Finding;
 /// Every filter a scan applies after the engine.
 #[derive(Debug, Default)]
 pub struct Filters {
-    /// The config's global `[allowlist]`.
-    pub allowlist: Allowlist,
-    /// Each rule's own `allowlist`, by rule index.
-    pub rule_allowlists: Vec<Option<Allowlist>>,
+    /// The config's global allowlists (`[allowlist]`, `[[allowlists]]`).
+    pub allowlists: Vec<Allowlist>,
+    /// Each rule's own allowlists, by rule index.
+    pub rule_allowlists: Vec<Vec<Allowlist>>,
     /// Accepted findings (`--baseline`).
     pub baseline: Option<baseline::Baseline>,
 }
 
 impl Filters {
-    /// Whether an allowlist (global or the rule's own) covers `finding` of rule `rule`.
-    pub fn allows(&self, rule: usize, finding: &Finding) -> bool {
-        self.allowlist.allows(finding)
+    /// Whether an allowlist (global or the rule's own) covers `finding`, found in `chunk`.
+    pub fn allows(&self, finding: &Finding, chunk: &[u8]) -> bool {
+        self.allowlists.iter().any(|list| list.allows(finding, chunk))
             || self
                 .rule_allowlists
-                .get(rule)
-                .and_then(Option::as_ref)
-                .is_some_and(|list| list.allows(finding))
+                .get(finding.rule)
+                .is_some_and(|lists| lists.iter().any(|list| list.allows(finding, chunk)))
     }
 }
 
-/// A compiled `[allowlist]`.
+/// What allowlist regexes are matched against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum RegexTarget {
+    #[default]
+    Secret,
+    Match,
+    Line,
+}
+
+/// A compiled allowlist table.
 #[derive(Debug)]
 pub struct Allowlist {
     paths: Gitignore,
+    path_regexes: Vec<regex::Regex>,
     regexes: Vec<regex::bytes::Regex>,
     stopwords: Vec<String>,
     commits: Vec<String>,
+    target: RegexTarget,
+    /// Every kind of entry given must match (`condition = "and"`).
+    all: bool,
 }
 
 impl Default for Allowlist {
     fn default() -> Self {
         Allowlist {
             paths: Gitignore::empty(),
+            path_regexes: Vec::new(),
             regexes: Vec::new(),
             stopwords: Vec::new(),
             commits: Vec::new(),
+            target: RegexTarget::Secret,
+            all: false,
         }
     }
 }
@@ -60,7 +75,7 @@ impl Allowlist {
     pub fn new(config: &AllowlistConfig, root: &Path, file: &Path) -> Result<Allowlist, Error> {
         let invalid = |message: String| Error::Invalid {
             path: PathBuf::from(file),
-            message,
+            message: message.replace('\n', " "),
         };
         let mut paths = GitignoreBuilder::new(root);
         for glob in &config.paths {
@@ -68,55 +83,86 @@ impl Allowlist {
                 .add_line(None, glob)
                 .map_err(|err| invalid(format!("allowlist path {glob:?}: {err}")))?;
         }
-        let paths = paths
-            .build()
-            .map_err(|err| invalid(format!("allowlist paths: {err}")))?;
+        let paths = paths.build().map_err(|err| invalid(format!("allowlist paths: {err}")))?;
+        let path_regexes = config
+            .path_regexes
+            .iter()
+            .map(|pattern| {
+                regex::Regex::new(pattern).map_err(|err| invalid(format!("allowlist path regex {pattern:?}: {err}")))
+            })
+            .collect::<Result<_, _>>()?;
         let regexes = config
             .regexes
             .iter()
             .map(|pattern| {
-                regex::bytes::Regex::new(pattern).map_err(|err| {
-                    invalid(format!("allowlist regex {pattern:?}: {err}").replace('\n', " "))
-                })
+                regex::bytes::Regex::new(pattern).map_err(|err| invalid(format!("allowlist regex {pattern:?}: {err}")))
             })
             .collect::<Result<_, _>>()?;
+        let target = match config.regex_target.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("secret") => RegexTarget::Secret,
+            Some("match") => RegexTarget::Match,
+            Some("line") => RegexTarget::Line,
+            Some(other) => return Err(invalid(format!("regex_target {other:?}: expected secret, match or line"))),
+        };
+        let all = match config.condition.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("or") => false,
+            Some("and") => true,
+            Some(other) => return Err(invalid(format!("condition {other:?}: expected or or and"))),
+        };
         Ok(Allowlist {
             paths,
+            path_regexes,
             regexes,
-            stopwords: config
-                .stopwords
-                .iter()
-                .map(|word| word.to_lowercase())
-                .collect(),
+            stopwords: config.stopwords.iter().map(|word| word.to_lowercase()).collect(),
             commits: config.commits.iter().map(|id| id.to_lowercase()).collect(),
+            target,
+            all,
         })
     }
 
     /// Whether the path (relative to the project root) is allowlisted, file or any parent.
     pub fn allows_path(&self, rel_path: &str) -> bool {
         !rel_path.is_empty()
-            && self
-                .paths
-                .matched_path_or_any_parents(rel_path, false)
-                .is_ignore()
+            && (self.paths.matched_path_or_any_parents(rel_path, false).is_ignore()
+                || self.path_regexes.iter().any(|re| re.is_match(rel_path)))
     }
 
-    /// Whether `finding` is allowlisted by path, secret regex, stopword or commit.
-    pub fn allows(&self, finding: &Finding) -> bool {
+    /// Whether `finding` (found in `chunk`) is allowlisted: by any kind of entry, or with
+    /// `condition = "and"` by every kind of entry the table gives.
+    pub fn allows(&self, finding: &Finding, chunk: &[u8]) -> bool {
         let secret = finding.secret.expose();
-        self.allows_path(&finding.rel_path)
-            || self.regexes.iter().any(|re| re.is_match(secret))
-            || (!self.stopwords.is_empty() && {
+        let target = match self.target {
+            RegexTarget::Secret => secret,
+            RegexTarget::Match => chunk.get(finding.match_span.range()).unwrap_or(secret),
+            RegexTarget::Line => {
+                let start = memchr::memrchr(b'\n', &chunk[..finding.span.start.min(chunk.len())]).map_or(0, |i| i + 1);
+                let end = memchr::memchr(b'\n', &chunk[finding.span.end.min(chunk.len())..])
+                    .map_or(chunk.len(), |i| finding.span.end + i);
+                chunk.get(start..end).unwrap_or(secret)
+            }
+        };
+        let checks: [Option<bool>; 4] = [
+            (!self.paths.is_empty() || !self.path_regexes.is_empty()).then(|| self.allows_path(&finding.rel_path)),
+            (!self.regexes.is_empty()).then(|| self.regexes.iter().any(|re| re.is_match(target))),
+            (!self.stopwords.is_empty()).then(|| {
                 let lower = String::from_utf8_lossy(secret).to_lowercase();
-                self.stopwords
-                    .iter()
-                    .any(|word| lower.contains(word.as_str()))
-            })
-            || finding.commit.as_ref().is_some_and(|commit| {
-                self.commits
-                    .iter()
-                    .any(|id| id.len() >= 7 && commit.id.starts_with(id.as_str()))
-            })
+                self.stopwords.iter().any(|word| lower.contains(word.as_str()))
+            }),
+            (!self.commits.is_empty()).then(|| {
+                finding.commit.as_ref().is_some_and(|commit| {
+                    self.commits.iter().any(|id| id.len() >= 7 && commit.id.starts_with(id.as_str()))
+                })
+            }),
+        ];
+        let mut given = checks.iter().flatten().peekable();
+        if given.peek().is_none() {
+            return false;
+        }
+        if self.all {
+            given.all(|&matched| matched)
+        } else {
+            given.any(|&matched| matched)
+        }
     }
 }
 

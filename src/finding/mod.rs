@@ -59,6 +59,8 @@ pub struct Finding {
     pub location: Location,
     /// The secret's bytes in the chunk.
     pub span: Span,
+    /// The whole regex match in the chunk (allowlists with `regex_target = "match"`).
+    pub match_span: Span,
     /// The secret itself; prints redacted.
     pub secret: Secret,
     /// Hex SHA-256 of the secret.
@@ -136,6 +138,7 @@ pub fn from_matches(
                     end_column,
                 },
                 span: m.secret,
+                match_span: m.span,
                 fingerprint: fingerprint(&rule.id, &provenance.rel_path, &secret_sha256),
                 secret_sha256,
                 snippet: snippet(bytes, m.secret, &secrets),

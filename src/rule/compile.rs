@@ -47,8 +47,8 @@ pub struct Rule {
     pub negative_examples: Vec<String>,
     /// The file the rule came from (`patterns/github.toml` or a config path).
     pub file: String,
-    /// The rule's own allowlist.
-    pub allowlist: Option<crate::config::AllowlistConfig>,
+    /// The rule's own allowlists.
+    pub allowlists: Vec<crate::config::AllowlistConfig>,
     /// An explicit secret group (else `secret`, else group 1).
     pub secret_group: Option<usize>,
     matcher: OnceLock<Result<Matcher, String>>,
@@ -361,7 +361,7 @@ impl RuleSetBuilder {
             examples: syntax.examples.clone(),
             negative_examples: syntax.negative_examples.clone(),
             file: file.to_string(),
-            allowlist: syntax.allowlist.clone(),
+            allowlists: syntax.allowlist.iter().chain(&syntax.allowlists).cloned().collect(),
             secret_group: syntax.secret_group,
             matcher: OnceLock::new(),
         };

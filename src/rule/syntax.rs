@@ -52,6 +52,9 @@ pub struct RuleSyntax {
     /// Findings of this rule that are not reported (same keys as the global `[allowlist]`).
     #[serde(default)]
     pub allowlist: Option<crate::config::AllowlistConfig>,
+    /// More allowlists of this rule, each with its own `condition` and `regex_target`.
+    #[serde(default)]
+    pub allowlists: Vec<crate::config::AllowlistConfig>,
     /// The capture group holding the secret, when it is neither `secret` nor group 1 (imported
     /// gitleaks rules set it from `secretGroup`).
     #[serde(default)]

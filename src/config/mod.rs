@@ -42,7 +42,7 @@ pub enum Error {
 }
 
 /// The contents of a `.leakhound.toml`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectConfig {
     /// A base config to layer this one on (an organisation-wide file), relative to this file.
@@ -57,6 +57,27 @@ pub struct ProjectConfig {
     /// What to leave unreported.
     #[serde(default)]
     pub allowlist: AllowlistConfig,
+    /// More allowlists, each with its own `condition` and `regex_target`.
+    #[serde(default)]
+    pub allowlists: Vec<AllowlistConfig>,
+    /// Use the built-in rules (default true; a gitleaks config without `useDefault` sets false).
+    #[serde(default = "yes")]
+    pub builtin: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl AllowlistConfig {
+    /// Whether the table lists nothing.
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+            && self.path_regexes.is_empty()
+            && self.regexes.is_empty()
+            && self.stopwords.is_empty()
+            && self.commits.is_empty()
+    }
 }
 
 /// An `[allowlist]` table.
@@ -66,6 +87,9 @@ pub struct AllowlistConfig {
     /// Gitignore-style globs, relative to the project root (`tests/fixtures/`, `*.snap`).
     #[serde(default)]
     pub paths: Vec<String>,
+    /// Regexes matched against the path relative to the project root (gitleaks' `paths`).
+    #[serde(default)]
+    pub path_regexes: Vec<String>,
     /// Regexes matched against the secret.
     #[serde(default)]
     pub regexes: Vec<String>,
@@ -75,6 +99,13 @@ pub struct AllowlistConfig {
     /// Commit ids whose findings are not reported (git sources).
     #[serde(default)]
     pub commits: Vec<String>,
+    /// What `regexes` are matched against: `secret` (default), `match` (the whole regex match)
+    /// or `line` (the line holding the secret).
+    #[serde(default)]
+    pub regex_target: Option<String>,
+    /// `or` (default): any entry allows a finding; `and`: every kind of entry given must match.
+    #[serde(default)]
+    pub condition: Option<String>,
 }
 
 /// A config file as loaded: its contents and where it was.
@@ -86,7 +117,25 @@ pub struct LoadedConfig {
     pub path: Option<PathBuf>,
 }
 
+impl Default for ProjectConfig {
+    fn default() -> Self {
+        ProjectConfig {
+            extend: None,
+            rules: Vec::new(),
+            disable: Vec::new(),
+            allowlist: AllowlistConfig::default(),
+            allowlists: Vec::new(),
+            builtin: true,
+        }
+    }
+}
+
 impl ProjectConfig {
+    /// Every allowlist table: `[allowlist]` and `[[allowlists]]`.
+    pub fn all_allowlists(&self) -> impl Iterator<Item = &AllowlistConfig> {
+        std::iter::once(&self.allowlist).chain(&self.allowlists)
+    }
+
     /// Parses config text; `path` names the file in errors.
     pub fn parse(path: &Path, text: &str) -> Result<ProjectConfig, Error> {
         toml::from_str(text).map_err(|err| Error::Parse {
@@ -114,16 +163,23 @@ impl ProjectConfig {
             a.extend(b);
             a
         };
+        let mut allowlists = base.allowlists;
+        allowlists.extend(self.allowlists);
         ProjectConfig {
             extend: None,
             rules,
             disable: concat(base.disable, self.disable),
             allowlist: AllowlistConfig {
                 paths: concat(base.allowlist.paths, self.allowlist.paths),
+                path_regexes: concat(base.allowlist.path_regexes, self.allowlist.path_regexes),
                 regexes: concat(base.allowlist.regexes, self.allowlist.regexes),
                 stopwords: concat(base.allowlist.stopwords, self.allowlist.stopwords),
                 commits: concat(base.allowlist.commits, self.allowlist.commits),
+                regex_target: self.allowlist.regex_target.or(base.allowlist.regex_target),
+                condition: self.allowlist.condition.or(base.allowlist.condition),
             },
+            allowlists,
+            builtin: self.builtin && base.builtin,
         }
     }
 }
