@@ -9,11 +9,11 @@ use serde::Serialize;
 
 use crate::config::ProjectConfig;
 use crate::engine::{Engine, Match, Scanner};
-use crate::filter::Allowlist;
-use crate::rule::RuleSetBuilder;
 use crate::filter::inline::InlineAllows;
+use crate::filter::Allowlist;
 use crate::filter::Filters;
 use crate::finding::{self, Finding};
+use crate::rule::RuleSetBuilder;
 use crate::source::{Chunk, SkipReason, Source, Visitor};
 
 /// Counts of one scan.
@@ -68,7 +68,9 @@ pub fn prepare(
         builder.lazy(true).builtin();
     }
     // User rules compile now, so a bad regex is an error before the scan starts.
-    builder.lazy(false).add_rules(&config_file.display().to_string(), config.rules.clone());
+    builder
+        .lazy(false)
+        .add_rules(&config_file.display().to_string(), config.rules.clone());
     builder.disable(config.disable.iter().cloned());
     let engine = Engine::new(builder.build()?)?;
     let allowlists = config
@@ -80,7 +82,12 @@ pub fn prepare(
         .rules()
         .rules()
         .iter()
-        .map(|rule| rule.allowlists.iter().map(|list| Allowlist::new(list, root, config_file)).collect())
+        .map(|rule| {
+            rule.allowlists
+                .iter()
+                .map(|list| Allowlist::new(list, root, config_file))
+                .collect()
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((
         engine,

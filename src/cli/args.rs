@@ -32,6 +32,30 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Show the rules, or check every rule against its own examples.
     Rules(RulesArgs),
+    /// Validate a config (.leakhound.toml or a gitleaks config).
+    Config(ConfigArgs),
+}
+
+/// `leakhound config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+/// `leakhound config check`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Parse the config and compile its rules and allowlists; report every problem.
+    Check {
+        /// The config file (default: .leakhound.toml, else .gitleaks.toml, at the project root).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Where to look for the config (its project root).
+        #[arg(value_name = "PATH", default_value = ".")]
+        path: PathBuf,
+    },
 }
 
 /// `leakhound history`.

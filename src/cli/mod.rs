@@ -36,5 +36,6 @@ pub fn run() -> anyhow::Result<u8> {
         Command::InstallHook(args) => git::install_hook(args),
         Command::Baseline(args) => scan::baseline(args),
         Command::Rules(args) => rules::run(args),
+        Command::Config(args) => rules::config(args),
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::args::{ListFormat, RulesAction, RulesArgs};
+use super::args::{ConfigAction, ConfigArgs, ListFormat, RulesAction, RulesArgs};
 use crate::config::ProjectConfig;
 use crate::engine::Engine;
 use crate::rule::check::{self, CheckOptions};
@@ -156,4 +156,104 @@ fn check(patterns: Option<&Path>, config: Option<&Path>) -> anyhow::Result<u8> {
     } else {
         1
     })
+}
+
+/// `leakhound config check`: loads the config like a scan would, compiles everything, and
+/// reports problems (errors: exit 2) and slow rules (warnings).
+pub(super) fn config(args: ConfigArgs) -> anyhow::Result<u8> {
+    let ConfigAction::Check { config, path } = args.action;
+    let root = crate::source::fs::project_root(&path);
+    let loaded = match crate::config::discover(config.as_deref(), &root) {
+        Ok(loaded) => loaded,
+        Err(err) => return Ok(report_config_error(&err.to_string(), None)),
+    };
+    let Some(file) = loaded.path.clone() else {
+        anyhow::bail!(
+            "{}: no {} or {} found",
+            root.display(),
+            crate::config::CONFIG_FILE_NAME,
+            crate::config::GITLEAKS_FILE_NAME
+        );
+    };
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let (engine, filters) = match crate::scan::prepare(&loaded.config, &file, &root) {
+        Ok(prepared) => prepared,
+        Err(err) => return Ok(report_config_error(&err.to_string(), Some(&text))),
+    };
+    let mut err = std::io::stderr().lock();
+    let own_file = file.display().to_string();
+    let own_rules: Vec<_> = engine
+        .rules()
+        .rules()
+        .iter()
+        .filter(|rule| rule.file == own_file)
+        .collect();
+    let mut warnings = 0;
+    for rule in &own_rules {
+        let at = line_of_rule(&text, &rule.id)
+            .map(|line| format!(":{line}"))
+            .unwrap_or_default();
+        if rule.keywords.is_empty() {
+            warnings += 1;
+            writeln!(err, "{own_file}{at}: warning: rule {} has no keywords: it runs over every file and slows every scan", rule.id)?;
+        } else if let Some(short) = rule
+            .keywords
+            .iter()
+            .find(|k| k.len() < check::MIN_KEYWORD_LEN)
+        {
+            warnings += 1;
+            writeln!(err, "{own_file}{at}: warning: rule {}: keyword {short:?} is under {} bytes and takes the slow path", rule.id, check::MIN_KEYWORD_LEN)?;
+        }
+    }
+    // Rules that carry examples must pass them.
+    let failures: Vec<_> = check::check(&engine, CheckOptions { strict: false })
+        .into_iter()
+        .filter(|failure| failure.location.starts_with(&format!("{own_file}:")))
+        .collect();
+    for failure in &failures {
+        writeln!(err, "{failure}")?;
+    }
+    let builtin = engine.rules().len() - own_rules.len();
+    writeln!(
+        std::io::stdout().lock(),
+        "{own_file}: {} — {} rules ({builtin} built-in, {} from the config), {} disabled, {} allowlists, {warnings} warning(s)",
+        if failures.is_empty() { "ok" } else { "examples fail" },
+        engine.rules().len(),
+        own_rules.len(),
+        loaded.config.disable.len(),
+        filters.allowlists.len() + filters.rule_allowlists.iter().map(Vec::len).sum::<usize>(),
+    )?;
+    Ok(if failures.is_empty() {
+        super::EXIT_CLEAN
+    } else {
+        super::EXIT_ERROR
+    })
+}
+
+/// Prints a config error, with the line of the rule it names where it can be found; exit code.
+fn report_config_error(message: &str, text: Option<&str>) -> u8 {
+    let line = text.and_then(|text| {
+        let rule = message.split("rule ").nth(1)?.split(':').next()?;
+        line_of_rule(text, rule)
+    });
+    let shown = match line {
+        Some(line) => match message.split_once(": ") {
+            Some((file, rest)) => format!("{file}:{line}: {rest}"),
+            None => message.to_string(),
+        },
+        None => message.to_string(),
+    };
+    let _ = writeln!(std::io::stderr().lock(), "leakhound: error: {shown}");
+    super::EXIT_ERROR
+}
+
+/// The 1-based line of `id = "<rule>"` in a config's text.
+fn line_of_rule(text: &str, rule: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start();
+            line.starts_with("id")
+                && (line.contains(&format!("\"{rule}\"")) || line.contains(&format!("'{rule}'")))
+        })
+        .map(|index| index + 1)
 }

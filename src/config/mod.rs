@@ -2,6 +2,8 @@
 //! [`ProjectConfig`]. Found at the project root (the git work tree's top, or the scan root),
 //! or given with `--config`.
 
+pub mod gitleaks;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -216,21 +218,33 @@ fn load_layered(path: &Path, chain: &mut Vec<PathBuf>) -> Result<ProjectConfig, 
     Ok(config.layer(base_config))
 }
 
-/// Loads `explicit` if given, else `.leakhound.toml` in `project_root` if it exists, else the
-/// empty config.
+/// The gitleaks config file looked for when there is no `.leakhound.toml`.
+pub const GITLEAKS_FILE_NAME: &str = ".gitleaks.toml";
+
+/// Loads `explicit` if given; else `.leakhound.toml` in `project_root`; else `.gitleaks.toml`
+/// there; else the empty config. A file whose name contains `gitleaks` is read as a gitleaks
+/// config.
 pub fn discover(explicit: Option<&Path>, project_root: &Path) -> Result<LoadedConfig, Error> {
     let path = match explicit {
         Some(path) => path.to_path_buf(),
         None => {
-            let candidate = project_root.join(CONFIG_FILE_NAME);
-            if !candidate.is_file() {
+            let found = [CONFIG_FILE_NAME, GITLEAKS_FILE_NAME]
+                .iter()
+                .map(|name| project_root.join(name))
+                .find(|candidate| candidate.is_file());
+            let Some(candidate) = found else {
                 return Ok(LoadedConfig::default());
-            }
+            };
             candidate
         }
     };
+    let config = if gitleaks::is_gitleaks_file(&path) {
+        gitleaks::load(&path)?
+    } else {
+        ProjectConfig::load(&path)?
+    };
     Ok(LoadedConfig {
-        config: ProjectConfig::load(&path)?,
+        config,
         path: Some(path),
     })
 }

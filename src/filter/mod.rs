@@ -26,7 +26,9 @@ pub struct Filters {
 impl Filters {
     /// Whether an allowlist (global or the rule's own) covers `finding`, found in `chunk`.
     pub fn allows(&self, finding: &Finding, chunk: &[u8]) -> bool {
-        self.allowlists.iter().any(|list| list.allows(finding, chunk))
+        self.allowlists
+            .iter()
+            .any(|list| list.allows(finding, chunk))
             || self
                 .rule_allowlists
                 .get(finding.rule)
@@ -83,28 +85,46 @@ impl Allowlist {
                 .add_line(None, glob)
                 .map_err(|err| invalid(format!("allowlist path {glob:?}: {err}")))?;
         }
-        let paths = paths.build().map_err(|err| invalid(format!("allowlist paths: {err}")))?;
+        let paths = paths
+            .build()
+            .map_err(|err| invalid(format!("allowlist paths: {err}")))?;
         let path_regexes = config
             .path_regexes
             .iter()
             .map(|pattern| {
-                regex::Regex::new(pattern).map_err(|err| invalid(format!("allowlist path regex {pattern:?}: {err}")))
+                regex::Regex::new(pattern)
+                    .map_err(|err| invalid(format!("allowlist path regex {pattern:?}: {err}")))
             })
             .collect::<Result<_, _>>()?;
         let regexes = config
             .regexes
             .iter()
             .map(|pattern| {
-                regex::bytes::Regex::new(pattern).map_err(|err| invalid(format!("allowlist regex {pattern:?}: {err}")))
+                regex::bytes::Regex::new(pattern)
+                    .map_err(|err| invalid(format!("allowlist regex {pattern:?}: {err}")))
             })
             .collect::<Result<_, _>>()?;
-        let target = match config.regex_target.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let target = match config
+            .regex_target
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("secret") => RegexTarget::Secret,
             Some("match") => RegexTarget::Match,
             Some("line") => RegexTarget::Line,
-            Some(other) => return Err(invalid(format!("regex_target {other:?}: expected secret, match or line"))),
+            Some(other) => {
+                return Err(invalid(format!(
+                    "regex_target {other:?}: expected secret, match or line"
+                )))
+            }
         };
-        let all = match config.condition.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let all = match config
+            .condition
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("or") => false,
             Some("and") => true,
             Some(other) => return Err(invalid(format!("condition {other:?}: expected or or and"))),
@@ -113,7 +133,11 @@ impl Allowlist {
             paths,
             path_regexes,
             regexes,
-            stopwords: config.stopwords.iter().map(|word| word.to_lowercase()).collect(),
+            stopwords: config
+                .stopwords
+                .iter()
+                .map(|word| word.to_lowercase())
+                .collect(),
             commits: config.commits.iter().map(|id| id.to_lowercase()).collect(),
             target,
             all,
@@ -123,7 +147,10 @@ impl Allowlist {
     /// Whether the path (relative to the project root) is allowlisted, file or any parent.
     pub fn allows_path(&self, rel_path: &str) -> bool {
         !rel_path.is_empty()
-            && (self.paths.matched_path_or_any_parents(rel_path, false).is_ignore()
+            && (self
+                .paths
+                .matched_path_or_any_parents(rel_path, false)
+                .is_ignore()
                 || self.path_regexes.iter().any(|re| re.is_match(rel_path)))
     }
 
@@ -135,22 +162,28 @@ impl Allowlist {
             RegexTarget::Secret => secret,
             RegexTarget::Match => chunk.get(finding.match_span.range()).unwrap_or(secret),
             RegexTarget::Line => {
-                let start = memchr::memrchr(b'\n', &chunk[..finding.span.start.min(chunk.len())]).map_or(0, |i| i + 1);
+                let start = memchr::memrchr(b'\n', &chunk[..finding.span.start.min(chunk.len())])
+                    .map_or(0, |i| i + 1);
                 let end = memchr::memchr(b'\n', &chunk[finding.span.end.min(chunk.len())..])
                     .map_or(chunk.len(), |i| finding.span.end + i);
                 chunk.get(start..end).unwrap_or(secret)
             }
         };
         let checks: [Option<bool>; 4] = [
-            (!self.paths.is_empty() || !self.path_regexes.is_empty()).then(|| self.allows_path(&finding.rel_path)),
+            (!self.paths.is_empty() || !self.path_regexes.is_empty())
+                .then(|| self.allows_path(&finding.rel_path)),
             (!self.regexes.is_empty()).then(|| self.regexes.iter().any(|re| re.is_match(target))),
             (!self.stopwords.is_empty()).then(|| {
                 let lower = String::from_utf8_lossy(secret).to_lowercase();
-                self.stopwords.iter().any(|word| lower.contains(word.as_str()))
+                self.stopwords
+                    .iter()
+                    .any(|word| lower.contains(word.as_str()))
             }),
             (!self.commits.is_empty()).then(|| {
                 finding.commit.as_ref().is_some_and(|commit| {
-                    self.commits.iter().any(|id| id.len() >= 7 && commit.id.starts_with(id.as_str()))
+                    self.commits
+                        .iter()
+                        .any(|id| id.len() >= 7 && commit.id.starts_with(id.as_str()))
                 })
             }),
         ];

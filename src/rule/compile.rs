@@ -361,7 +361,12 @@ impl RuleSetBuilder {
             examples: syntax.examples.clone(),
             negative_examples: syntax.negative_examples.clone(),
             file: file.to_string(),
-            allowlists: syntax.allowlist.iter().chain(&syntax.allowlists).cloned().collect(),
+            allowlists: syntax
+                .allowlist
+                .iter()
+                .chain(&syntax.allowlists)
+                .cloned()
+                .collect(),
             secret_group: syntax.secret_group,
             matcher: OnceLock::new(),
         };

@@ -16,6 +16,8 @@ mod config;
 mod exit_codes;
 /// Git history, ranges, staged changes and the pre-commit hook.
 mod git;
+/// gitleaks configs and `config check`.
+mod gitleaks;
 /// Look-alikes (placeholders, hashes, UUIDs, docs, bad checksums) give nothing.
 mod lookalikes;
 /// Report formats, redaction and snapshots.
