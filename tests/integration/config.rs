@@ -150,3 +150,39 @@ fn every_inline_allow_scope() {
     );
     assert_eq!(report["stats"]["allowed"], 5);
 }
+
+#[test]
+fn allowlist_regexes_commits_path_regexes_and_and_conditions() {
+    let mut repo = TempRepo::new();
+    let keep = github_pat();
+    let by_regex = github_pat();
+    let by_commit = github_pat();
+    repo.commit_file("a.txt", format!("{keep}\n"), "kept");
+    repo.commit_file("b.txt", format!("{by_regex}\n"), "regex");
+    let allowed_commit = repo.commit_file("c.txt", format!("{by_commit}\n"), "allowed commit");
+    repo.commit_file(
+        "gen/d.min.js",
+        format!("x=\"{}\"\n", github_pat()),
+        "generated",
+    );
+    // AND: docs/ and the stopword together; docs/ alone is not enough.
+    repo.commit_file("docs/e.md", format!("{}\n", github_pat()), "docs");
+    repo.commit_file(
+        "docs/f.md",
+        format!("token: {} # sample\n", github_pat()),
+        "docs sample",
+    );
+    let config = format!(
+        "[allowlist]\nregexes = ['^{}$']\ncommits = [\"{}\"]\npath_regexes = ['\\.min\\.js$']\n[[allowlists]]\ncondition = \"and\"\npaths = [\"docs/\"]\nregexes = ['# sample']\nregex_target = \"line\"\n",
+        regex::escape(&by_regex),
+        &allowed_commit.to_string()[..12]
+    );
+    repo.tree.write(".leakhound.toml", config);
+    let (report, _) = repo.json(&["history"]);
+    let paths: Vec<String> = found(&report)
+        .into_iter()
+        .map(|(_, path, _)| path)
+        .collect();
+    assert_eq!(paths, ["a.txt", "docs/e.md"], "{report:#}");
+    assert_eq!(report["stats"]["allowed"], 4);
+}

@@ -74,6 +74,10 @@ fn a_bad_config_is_one_line_naming_the_file() {
         stderr.starts_with("leakhound: error: ") && stderr.contains(".leakhound.toml"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("line "),
+        "the parser's line is named: {stderr}"
+    );
 
     tree.write(
         ".leakhound.toml",
