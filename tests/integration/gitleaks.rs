@@ -106,77 +106,41 @@ fn gitleaks_extend_path_layers_configs() {
 #[test]
 fn config_check_reports_problems_with_file_and_line() {
     let tree = TempTree::new();
-    tree.write(".leakhound.toml", "[allowlist]\npaths = [\"a\"]\n\n[[rules]]\nid = \"acme.token\"\nname = \"ACME\"\nseverity = \"high\"\nregex = 'acme_([a-z]{8})'\n");
-    let output = leakhound()
-        .current_dir(tree.path())
-        .args(["config", "check"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains(".leakhound.toml: ok") && stdout.contains("1 from the config"),
-        "{stdout}"
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains(".leakhound.toml:5: warning: rule acme.token has no keywords"),
-        "{stderr}"
-    );
-
-    // A regex that does not compile: the rule's line and id.
-    tree.write(".leakhound.toml", "\n[[rules]]\nid = \"acme.token\"\nname = \"ACME\"\nseverity = \"high\"\nkeywords = [\"acme_\"]\nregex = 'acme_(['\n");
-    let output = leakhound()
-        .current_dir(tree.path())
-        .args(["config", "check"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains(".leakhound.toml:3: rule acme.token: invalid regex"),
-        "{stderr}"
-    );
-
-    // Bad TOML and unknown keys: the parser's line.
-    tree.write(".leakhound.toml", "[allowlist]\npaths = [\"a\"\n");
-    let output = leakhound()
-        .current_dir(tree.path())
-        .args(["config", "check"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("line 2"),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    tree.write(".leakhound.toml", "[allowlist]\npath = [\"a\"]\n");
-    let output = leakhound()
-        .current_dir(tree.path())
-        .args(["config", "check"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("unknown field `path`") && stderr.contains("line 2"),
-        "{stderr}"
-    );
-
-    // Duplicate ids.
+    let check = |config: &str| {
+        tree.write(".leakhound.toml", config);
+        let output = leakhound()
+            .current_dir(tree.path())
+            .args(["config", "check"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.code(), stdout + &stderr)
+    };
     let rule = "[[rules]]\nid = \"acme.token\"\nname = \"ACME\"\nseverity = \"high\"\nkeywords = [\"acme_\"]\nregex = 'acme_([a-z]{8})'\n";
-    tree.write(".leakhound.toml", format!("{rule}{rule}"));
-    let output = leakhound()
-        .current_dir(tree.path())
-        .args(["config", "check"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("duplicate id"));
+    let cases: Vec<(String, i32, Vec<&str>)> = vec![
+        // Valid, with a warning for a rule without keywords, at the rule's line.
+        (
+            "[allowlist]\npaths = [\"a\"]\n\n[[rules]]\nid = \"acme.token\"\nname = \"ACME\"\nseverity = \"high\"\nregex = 'acme_([a-z]{8})'\n".into(),
+            0,
+            vec![".leakhound.toml: ok", "1 from the config", ".leakhound.toml:5: warning: rule acme.token has no keywords"],
+        ),
+        // A regex that does not compile: the rule's line and id.
+        (format!("\n{}", rule.replace("'acme_([a-z]{8})'", "'acme_(['")), 2, vec![".leakhound.toml:3: rule acme.token: invalid regex"]),
+        // Bad TOML and unknown keys: the parser's line.
+        ("[allowlist]\npaths = [\"a\"\n".into(), 2, vec!["line 2"]),
+        ("[allowlist]\npath = [\"a\"]\n".into(), 2, vec!["unknown field `path`", "line 2"]),
+        // Duplicate ids.
+        (format!("{rule}{rule}"), 2, vec!["duplicate id"]),
+    ];
+    for (config, code, expected) in cases {
+        let (actual, output) = check(&config);
+        assert_eq!(actual, Some(code), "{config}\n{output}");
+        for text in expected {
+            assert!(
+                output.contains(text),
+                "{config}\nexpected {text:?} in:\n{output}"
+            );
+        }
+    }
 }
