@@ -74,6 +74,11 @@ pub struct HistoryArgs {
     /// Also scan objects that no ref reaches (force-pushed-away commits, dropped stashes).
     #[arg(long)]
     pub all_objects: bool,
+    /// Scan the whole history even in a CI pull-request job (where, without --range or
+    /// --base, the pull request's base is taken from GITHUB_BASE_REF or
+    /// CI_MERGE_REQUEST_DIFF_BASE_SHA).
+    #[arg(long, conflicts_with_all = ["range", "base"])]
+    pub full_history: bool,
     /// Options shared with the other scanning commands.
     #[command(flatten)]
     pub common: CommonArgs,
@@ -156,6 +161,10 @@ pub struct CommonArgs {
     /// Exit code when there are findings.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub exit_code: u8,
+    /// Fail (exit with --exit-code) only for findings of this severity or higher; lower ones
+    /// are still reported.
+    #[arg(long, value_name = "SEVERITY", value_parser = clap::value_parser!(crate::rule::Severity))]
+    pub fail_on: Option<crate::rule::Severity>,
     /// Skip files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 25 * 1024 * 1024)]
     pub max_file_size: u64,
@@ -185,6 +194,14 @@ pub enum FormatArg {
     Json,
     /// One JSON finding per line.
     Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// CSV (RFC 4180; formula cells defused).
+    Csv,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// GitHub Actions annotations (`::error file=...`).
+    Github,
 }
 
 /// `leakhound rules`.

@@ -10,6 +10,7 @@ use super::args::{CommonArgs, HistoryArgs, InstallHookArgs, StagedArgs};
 use super::scan::{finish, Setup, Unit};
 use crate::finding::Finding;
 use crate::report::human::escape;
+use crate::report::RepositoryInfo;
 use crate::scan::ScanResult;
 use crate::source::diff::{parse_range, DiffSource};
 use crate::source::git::open_repository;
@@ -30,9 +31,25 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
     let repo = open_repository(&args.repo)?;
     let root = repository_root(&repo);
     let setup = Setup::new(&args.common, &root)?;
+    let repository = repository_info(&repo);
     let mut err = std::io::stderr().lock();
-    if args.range.is_some() || args.base.is_some() {
-        let (spec, base_only) = match (&args.range, &args.base) {
+    let detected =
+        if args.range.is_none() && args.base.is_none() && !args.full_history && !args.all_objects {
+            ci_pull_request_base(&repo)
+        } else {
+            None
+        };
+    if let Some((base, variable)) = &detected {
+        if !args.common.quiet {
+            writeln!(
+                err,
+                "leakhound: CI pull request detected ({variable}): scanning what merge-base({base}, HEAD)..HEAD adds (--full-history scans everything)"
+            )?;
+        }
+    }
+    let base = args.base.clone().or(detected.map(|(base, _)| base));
+    if args.range.is_some() || base.is_some() {
+        let (spec, base_only) = match (&args.range, &base) {
             (Some(range), _) => (range.as_str(), false),
             (None, Some(base)) => (base.as_str(), true),
             (None, None) => unreachable!("checked above"),
@@ -57,13 +74,23 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             Unit::Files,
         );
         keep_first_of_each_secret(&mut result);
-        return finish(&args.common, result, Unit::Files);
+        return finish(
+            &args.common,
+            result,
+            Unit::Files,
+            setup.report_context(repository),
+        );
     }
     drop(repo);
     drop(err);
     let result = full_history(&setup, &args.repo, args.all_objects, &args.common)?;
     setup.warn_stale_baseline(&result, &args.common);
-    finish(&args.common, result, Unit::Blobs)
+    finish(
+        &args.common,
+        result,
+        Unit::Blobs,
+        setup.report_context(repository),
+    )
 }
 
 /// Scans a repository's whole history with `setup`.
@@ -108,6 +135,56 @@ pub(super) fn history_result(repo: &Path, common: &CommonArgs) -> anyhow::Result
     full_history(&setup, repo, false, common)
 }
 
+/// In a CI pull-request job, the base to diff against and the variable it came from:
+/// GitHub Actions' `GITHUB_BASE_REF` (a branch name: `origin/<name>` when that exists) or
+/// GitLab's `CI_MERGE_REQUEST_DIFF_BASE_SHA`.
+fn ci_pull_request_base(repo: &git2::Repository) -> Option<(String, &'static str)> {
+    let non_empty = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+    };
+    if non_empty("GITHUB_ACTIONS").is_some() {
+        if let Some(branch) = non_empty("GITHUB_BASE_REF") {
+            let remote = format!("origin/{branch}");
+            let base = if repo.revparse_single(&remote).is_ok() {
+                remote
+            } else {
+                branch
+            };
+            return Some((base, "GITHUB_BASE_REF"));
+        }
+    }
+    if non_empty("GITLAB_CI").is_some() {
+        if let Some(sha) = non_empty("CI_MERGE_REQUEST_DIFF_BASE_SHA") {
+            return Some((sha, "CI_MERGE_REQUEST_DIFF_BASE_SHA"));
+        }
+    }
+    None
+}
+
+/// The repository as SARIF describes it: `origin`'s URL (only without credentials in it), HEAD
+/// and its branch.
+fn repository_info(repo: &git2::Repository) -> Option<RepositoryInfo> {
+    let head = repo.head().ok()?;
+    let revision = head.peel_to_commit().ok()?.id().to_string();
+    let branch = head
+        .shorthand()
+        .ok()
+        .filter(|_| head.is_branch())
+        .map(str::to_string);
+    let uri = repo
+        .find_remote("origin")
+        .ok()
+        .and_then(|remote| remote.url().ok().map(str::to_string))
+        .filter(|url| !url.contains('@') || url.starts_with("git@"));
+    Some(RepositoryInfo {
+        uri,
+        revision,
+        branch,
+    })
+}
+
 /// The same secret at the same path for the same rule (one fingerprint) in several blobs or
 /// commits is one leak: keep the earliest commit's finding and count the others in `also_in`.
 fn keep_first_of_each_secret(result: &mut ScanResult) {
@@ -141,7 +218,12 @@ pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
     let setup = Setup::new(&args.common, &root)?;
     let source = DiffSource::staged(&args.repo, args.common.max_file_size)?;
     let result = setup.scan(&source, &args.common, None, Unit::Files);
-    let code = finish(&args.common, result, Unit::Files)?;
+    let code = finish(
+        &args.common,
+        result,
+        Unit::Files,
+        setup.report_context(None),
+    )?;
     if code != super::EXIT_CLEAN && code != super::EXIT_ERROR {
         let _ = writeln!(
             std::io::stderr().lock(),

@@ -16,7 +16,7 @@ use crate::engine::Engine;
 use crate::filter::baseline::Baseline;
 use crate::filter::Filters;
 use crate::report::human::escape;
-use crate::report::{self, Format, ReportOptions};
+use crate::report::{self, Format, ReportContext, ReportOptions};
 use crate::scan::{self, Diagnostics, ScanResult};
 use crate::source::fs::{project_root, FsOptions, FsSource};
 use crate::source::stdin::StdinSource;
@@ -25,7 +25,12 @@ use crate::source::{SkipReason, Source};
 pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let (setup, result) = scan_paths(&args.paths, args.no_ignore, &args.common)?;
     setup.warn_stale_baseline(&result, &args.common);
-    finish(&args.common, result, Unit::Files)
+    finish(
+        &args.common,
+        result,
+        Unit::Files,
+        setup.report_context(None),
+    )
 }
 
 /// Scans files, directories or standard input (`-`) with the config found for them.
@@ -159,6 +164,18 @@ impl Setup {
         Ok(Setup { engine, filters })
     }
 
+    /// What the report needs besides the findings: rule descriptions, the repository.
+    pub(super) fn report_context(
+        &self,
+        repository: Option<report::RepositoryInfo>,
+    ) -> ReportContext {
+        ReportContext {
+            exit_code: 0,
+            rules: ReportContext::rule_infos(self.engine.rules()),
+            repository,
+        }
+    }
+
     /// After a scan of everything (not a range or the index), warns about baseline entries
     /// that no longer match any finding.
     pub(super) fn warn_stale_baseline(&self, result: &ScanResult, common: &CommonArgs) {
@@ -204,6 +221,7 @@ pub(super) fn finish(
     common: &CommonArgs,
     mut result: ScanResult,
     unit: Unit,
+    mut context: ReportContext,
 ) -> anyhow::Result<u8> {
     report::sort(&mut result.findings);
     report::sort(&mut result.allowed);
@@ -211,13 +229,35 @@ pub(super) fn finish(
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
         FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Csv => Format::Csv,
+        FormatArg::Junit => Format::Junit,
+        FormatArg::Github => Format::Github,
     };
     let to_terminal = common.output.is_none() && std::io::stdout().is_terminal();
     let options = ReportOptions {
         show_secrets: common.show_secrets,
         color: format == Format::Human && to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
-    let mut reporter = report::reporter(format, options);
+    // Findings below --fail-on are reported but do not fail the gate.
+    let failing = result
+        .findings
+        .iter()
+        .filter(|f| {
+            common
+                .fail_on
+                .is_none_or(|threshold| f.severity >= threshold)
+        })
+        .count();
+    let exit_code = if common.strict && result.stats.errors > 0 {
+        super::EXIT_ERROR
+    } else if failing == 0 {
+        super::EXIT_CLEAN
+    } else {
+        common.exit_code
+    };
+    context.exit_code = exit_code;
+    let mut reporter = report::reporter(format, options, context);
     match &common.output {
         Some(path) => {
             let file = std::fs::File::create(path)
@@ -254,13 +294,7 @@ pub(super) fn finish(
     if !common.quiet {
         let _ = writeln!(err, "{}", summary(&result, unit));
     }
-    Ok(if common.strict && result.stats.errors > 0 {
-        super::EXIT_ERROR
-    } else if result.findings.is_empty() {
-        super::EXIT_CLEAN
-    } else {
-        common.exit_code
-    })
+    Ok(exit_code)
 }
 
 /// A write to a closed pipe (`leakhound scan | head`) ends the output quietly.

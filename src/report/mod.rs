@@ -2,12 +2,18 @@
 //! the findings in a deterministic order and writes them to any `io::Write`. Secrets are
 //! redacted unless [`ReportOptions::show_secrets`] is set.
 
+pub mod csv;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use crate::finding::Finding;
+use crate::rule::{RuleSet, Severity};
 use crate::scan::Stats;
 
 /// Output formats.
@@ -19,6 +25,14 @@ pub enum Format {
     Json,
     /// One JSON finding per line.
     Jsonl,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// CSV, RFC 4180, formula cells defused.
+    Csv,
+    /// JUnit XML.
+    Junit,
+    /// GitHub Actions workflow-command annotations.
+    Github,
 }
 
 impl std::str::FromStr for Format {
@@ -55,12 +69,76 @@ pub trait Reporter {
     fn finish(&mut self, out: &mut dyn Write, stats: &Stats) -> io::Result<()>;
 }
 
+/// What a rule looks like to a report (SARIF's rule descriptors).
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    /// Human-readable name.
+    pub name: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Documentation links.
+    pub references: Vec<String>,
+    /// The provider (the rule file's name).
+    pub provider: String,
+}
+
+/// The repository a git scan read (SARIF's `versionControlProvenance`).
+#[derive(Debug, Clone, Default)]
+pub struct RepositoryInfo {
+    /// The `origin` remote's URL, when it has one without credentials.
+    pub uri: Option<String>,
+    /// The commit scanned up to (HEAD).
+    pub revision: String,
+    /// The branch HEAD is on.
+    pub branch: Option<String>,
+}
+
+/// What a report needs besides the findings.
+#[derive(Debug, Clone, Default)]
+pub struct ReportContext {
+    /// The exit code the process will end with.
+    pub exit_code: u8,
+    /// The rules, by id.
+    pub rules: HashMap<String, RuleInfo>,
+    /// The repository, for git scans.
+    pub repository: Option<RepositoryInfo>,
+}
+
+impl ReportContext {
+    /// The rule descriptions of `rules`.
+    pub fn rule_infos(rules: &RuleSet) -> HashMap<String, RuleInfo> {
+        rules
+            .rules()
+            .iter()
+            .map(|rule| {
+                (
+                    rule.id.clone(),
+                    RuleInfo {
+                        name: rule.name.clone(),
+                        severity: rule.severity,
+                        references: rule.references.clone(),
+                        provider: rule.provider().to_string(),
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
 /// The reporter for `format`.
-pub fn reporter(format: Format, options: ReportOptions) -> Box<dyn Reporter> {
+pub fn reporter(
+    format: Format,
+    options: ReportOptions,
+    context: ReportContext,
+) -> Box<dyn Reporter> {
     match format {
         Format::Human => Box::new(human::HumanReporter::new(options)),
         Format::Json => Box::new(json::JsonReporter::new(options, false)),
         Format::Jsonl => Box::new(json::JsonReporter::new(options, true)),
+        Format::Sarif => Box::new(sarif::SarifReporter::new(options, context)),
+        Format::Csv => Box::new(csv::CsvReporter::new(options)),
+        Format::Junit => Box::new(junit::JunitReporter::new(options)),
+        Format::Github => Box::new(github::GithubReporter::new(options)),
     }
 }
 

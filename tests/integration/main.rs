@@ -10,6 +10,8 @@ mod util;
 
 /// Baselines of accepted findings.
 mod baseline;
+/// The CI gate: SARIF, CSV, JUnit, GitHub annotations, --fail-on, PR detection.
+mod ci;
 /// `.leakhound.toml` and inline allow comments.
 mod config;
 /// Exit codes and error messages.

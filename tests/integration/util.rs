@@ -12,6 +12,15 @@ use rand::Rng;
 pub fn leakhound() -> Command {
     let mut cmd = Command::cargo_bin("leakhound").expect("the leakhound binary is built");
     cmd.env("NO_COLOR", "1");
+    // Tests decide for themselves whether they run "in CI" (pull-request auto-detection).
+    for variable in [
+        "GITHUB_ACTIONS",
+        "GITHUB_BASE_REF",
+        "GITLAB_CI",
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+    ] {
+        cmd.env_remove(variable);
+    }
     cmd
 }
 

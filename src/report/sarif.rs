@@ -1,0 +1,276 @@
+//! `sarif`: SARIF 2.1.0, for GitHub code scanning and other SARIF viewers. This is a contract:
+//! properties are added, never renamed.
+//!
+//! - `runs[0].tool.driver.rules`: one `reportingDescriptor` per rule that fired: `id`, `name`,
+//!   `shortDescription`, `fullDescription`, `help` (text and markdown, with the rule's
+//!   references), `defaultConfiguration.level`, and `properties` with `tags` (`security`,
+//!   `secret`, the provider) and `security-severity` (GitHub's 0–10 scale: critical 9.5,
+//!   high 8.0, medium 5.5, low 3.0, info 1.0).
+//! - `results`: `ruleId`, `ruleIndex`, `level` (critical and high: `error`; medium: `warning`;
+//!   low and info: `note`), `message.text` (rule name and redacted secret), one physical
+//!   location relative to `%SRCROOT%` with a region (1-based start line and column, end line and
+//!   end column — SARIF's end column is exclusive), the redacted snippet, and
+//!   `partialFingerprints["leakhound/v1"]`, leakhound's fingerprint, so GitHub keeps one alert per
+//!   secret across pushes. `properties` carry `secret_sha256`, `entropy`, `validation`, and for
+//!   git findings `commit` (id, author, email, date, message) and `also_in`.
+//! - `versionControlProvenance` in git modes (repository URI when known, the revision scanned).
+//! - `invocations[0]`: `executionSuccessful` and `exitCode` (the process's exit code).
+//!
+//! Secrets are redacted unless `--show-secrets`.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde_json::{json, Value};
+
+use super::{shown_secret, shown_snippet, ReportContext, ReportOptions, Reporter};
+use crate::finding::Finding;
+use crate::rule::Severity;
+use crate::scan::Stats;
+
+/// Writes SARIF 2.1.0.
+#[derive(Debug)]
+pub struct SarifReporter {
+    options: ReportOptions,
+    context: ReportContext,
+    results: Vec<Value>,
+    /// Rule id -> index in the `rules` array, in order of first appearance.
+    rule_index: BTreeMap<String, usize>,
+    rule_order: Vec<String>,
+}
+
+impl SarifReporter {
+    /// A reporter with these options and this context.
+    pub fn new(options: ReportOptions, context: ReportContext) -> Self {
+        SarifReporter {
+            options,
+            context,
+            results: Vec::new(),
+            rule_index: BTreeMap::new(),
+            rule_order: Vec::new(),
+        }
+    }
+}
+
+/// SARIF's `level` for a severity.
+pub fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub's `security-severity` (0.0–10.0) for a severity.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+/// `path` as a relative URI reference: `/`-separated, percent-encoding what URIs cannot hold.
+pub fn relative_uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.replace('\\', "/").bytes() {
+        match byte {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'/'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'('
+            | b')'
+            | b'*'
+            | b'+'
+            | b','
+            | b';'
+            | b'='
+            | b'@' => out.push(byte as char),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+impl SarifReporter {
+    fn descriptor(&self, rule_id: &str) -> Value {
+        let info = self.context.rules.get(rule_id);
+        let name = info.map_or(rule_id, |info| info.name.as_str());
+        let severity = info.map_or(Severity::High, |info| info.severity);
+        let references: &[String] = info.map_or(&[], |info| info.references.as_slice());
+        let provider = info.map_or("", |info| info.provider.as_str());
+        let full = format!(
+            "{name}. A leaked credential of this kind grants access to the service it belongs to; \
+             leakhound found one matching rule {rule_id}."
+        );
+        let mut markdown = format!(
+            "**{name}** (`{rule_id}`, severity {severity}).\n\nRemove the secret from the code, **rotate it** \
+             (assume it is compromised once pushed), and load it from a secret store or environment \
+             variable. If it is not a secret, add a `leakhound:allow` comment on its line or an \
+             allowlist entry in `.leakhound.toml`."
+        );
+        let mut text = format!(
+            "{name} ({rule_id}). Remove the secret, rotate it, and load it from a secret store. \
+             Mark false positives with a `leakhound:allow` comment or an allowlist entry."
+        );
+        if !references.is_empty() {
+            markdown.push_str("\n\nReferences:\n");
+            for reference in references {
+                markdown.push_str(&format!("- <{reference}>\n"));
+            }
+            text.push_str(&format!(" References: {}", references.join(" ")));
+        }
+        let mut tags = vec!["security".to_string(), "secret".to_string()];
+        if !provider.is_empty() {
+            tags.push(provider.to_string());
+        }
+        json!({
+            "id": rule_id,
+            "name": pascal_case(rule_id),
+            "shortDescription": { "text": name },
+            "fullDescription": { "text": full },
+            "help": { "text": text, "markdown": markdown },
+            "helpUri": references.first(),
+            "defaultConfiguration": { "level": level(severity) },
+            "properties": {
+                "tags": tags,
+                "precision": "high",
+                "security-severity": security_severity(severity),
+            },
+        })
+    }
+}
+
+/// `github.pat-classic` -> `GithubPatClassic` (SARIF suggests an identifier-like `name`).
+fn pascal_case(id: &str) -> String {
+    id.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+impl Reporter for SarifReporter {
+    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn finding(&mut self, _out: &mut dyn Write, finding: &Finding) -> io::Result<()> {
+        let index = match self.rule_index.get(&finding.rule_id) {
+            Some(&index) => index,
+            None => {
+                let index = self.rule_order.len();
+                self.rule_index.insert(finding.rule_id.clone(), index);
+                self.rule_order.push(finding.rule_id.clone());
+                index
+            }
+        };
+        let location = &finding.location;
+        let mut properties = json!({
+            "secret_sha256": finding.secret_sha256,
+            "entropy": (finding.entropy * 1000.0).round() / 1000.0,
+            "severity": finding.severity.as_str(),
+        });
+        if let Some(validation) = &finding.validation {
+            properties["validation"] =
+                json!({ "kind": validation.kind, "result": validation.result });
+        }
+        if let Some(commit) = &finding.commit {
+            properties["commit"] = serde_json::to_value(commit.as_ref()).unwrap_or(Value::Null);
+        }
+        if let Some(also_in) = finding.also_in {
+            properties["also_in"] = json!(also_in);
+        }
+        self.results.push(json!({
+            "ruleId": finding.rule_id,
+            "ruleIndex": index,
+            "level": level(finding.severity),
+            "message": { "text": format!("{}: {}", finding.rule_name, shown_secret(finding, self.options)) },
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": { "uri": relative_uri(&finding.rel_path), "uriBaseId": "%SRCROOT%" },
+                    "region": {
+                        "startLine": location.line,
+                        "startColumn": location.column,
+                        "endLine": location.end_line,
+                        "endColumn": location.end_column + 1,
+                        "snippet": { "text": shown_snippet(finding, self.options) },
+                    },
+                },
+            }],
+            "partialFingerprints": { "leakhound/v1": finding.fingerprint },
+            "properties": properties,
+        }));
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, _stats: &Stats) -> io::Result<()> {
+        let rules: Vec<Value> = self
+            .rule_order
+            .iter()
+            .map(|id| self.descriptor(id))
+            .collect();
+        let mut run = json!({
+            "tool": {
+                "driver": {
+                    "name": "leakhound",
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://crates.io/crates/leakhound",
+                    "rules": rules,
+                },
+            },
+            "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "The project root (the git work tree)" } } },
+            "results": std::mem::take(&mut self.results),
+            "invocations": [{
+                "executionSuccessful": self.context.exit_code != 2,
+                "exitCode": self.context.exit_code,
+            }],
+            "columnKind": "unicodeCodePoints",
+        });
+        if let Some(repository) = &self.context.repository {
+            let mut provenance = json!({ "revisionId": repository.revision });
+            provenance["repositoryUri"] = json!(repository.uri.as_deref().unwrap_or("file:///"));
+            if let Some(branch) = &repository.branch {
+                provenance["branch"] = json!(branch);
+            }
+            run["versionControlProvenance"] = json!([provenance]);
+        }
+        let document = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [run],
+        });
+        serde_json::to_writer_pretty(&mut *out, &document)?;
+        writeln!(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_and_names() {
+        assert_eq!(relative_uri("src/a b/c%d.py"), "src/a%20b/c%25d.py");
+        assert_eq!(relative_uri("dir\\file#1?.txt"), "dir/file%231%3F.txt");
+        assert_eq!(relative_uri("café"), "caf%C3%A9");
+        assert_eq!(pascal_case("github.pat-classic"), "GithubPatClassic");
+    }
+}

@@ -1,0 +1,347 @@
+//! The CI gate: SARIF (validated against the 2.1.0 schema), CSV, JUnit, GitHub annotations,
+//! --fail-on, and pull-request auto-detection.
+
+use crate::util::*;
+
+fn sarif_schema() -> jsonschema::Validator {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/schemas/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display())),
+    )
+    .unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn assert_valid_sarif(validator: &jsonschema::Validator, text: &str) -> serde_json::Value {
+    let document: serde_json::Value = serde_json::from_str(text).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&document)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "invalid SARIF:\n{}", errors.join("\n"));
+    document
+}
+
+fn run_format(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let output = leakhound().current_dir(dir).args(args).output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn sarif_is_valid_for_zero_one_and_many_findings_and_for_history() {
+    let validator = sarif_schema();
+    let tree = TempTree::new();
+    tree.write("clean.txt", "nothing\n");
+    let (code, zero) = run_format(tree.path(), &["scan", "--format", "sarif"]);
+    assert_eq!(code, Some(0));
+    let zero = assert_valid_sarif(&validator, &zero);
+    assert_eq!(zero["runs"][0]["results"].as_array().unwrap().len(), 0);
+    assert_eq!(zero["runs"][0]["invocations"][0]["exitCode"], 0);
+
+    let pat = github_pat();
+    tree.write("one.py", format!("TOKEN = \"{pat}\"\n"));
+    let (code, one) = run_format(tree.path(), &["scan", "--format", "sarif"]);
+    assert_eq!(code, Some(1));
+    assert!(!one.contains(&pat), "redacted by default");
+    let one = assert_valid_sarif(&validator, &one);
+    let result = &one["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "github.pat-classic");
+    assert_eq!(result["level"], "error");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "one.py"
+    );
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (
+            region["startLine"].as_u64(),
+            region["startColumn"].as_u64(),
+            region["endColumn"].as_u64()
+        ),
+        (Some(1), Some(10), Some(50))
+    );
+    assert_eq!(one["runs"][0]["invocations"][0]["exitCode"], 1);
+    let rule = &one["runs"][0]["tool"]["driver"]["rules"][0];
+    assert_eq!(rule["id"], "github.pat-classic");
+    assert!(rule["help"]["markdown"]
+        .as_str()
+        .unwrap()
+        .contains("https://"));
+    assert_eq!(rule["properties"]["security-severity"], "8.0");
+
+    tree.write(
+        "many.env",
+        format!(
+            "A={}\nB={}\nC={}\nD={}\n",
+            github_pat(),
+            aws_key_id(),
+            slack_bot_token(),
+            npm_token()
+        ),
+    );
+    let (_, many) = run_format(tree.path(), &["scan", "--format", "sarif"]);
+    let many = assert_valid_sarif(&validator, &many);
+    let results = many["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    let rules = many["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let ids: std::collections::HashSet<&str> =
+        rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), rules.len(), "one descriptor per rule that fired");
+    for result in results {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+    }
+
+    let mut repo = TempRepo::new();
+    repo.commit_file("a.env", format!("TOKEN={}\n", github_pat()), "leak");
+    let (_, history) = run_format(repo.path(), &["history", "--format", "sarif"]);
+    let history = assert_valid_sarif(&validator, &history);
+    let run = &history["runs"][0];
+    assert_eq!(
+        run["versionControlProvenance"][0]["revisionId"]
+            .as_str()
+            .unwrap()
+            .len(),
+        40
+    );
+    assert_eq!(
+        run["results"][0]["properties"]["commit"]["author"],
+        "Ada Lovelace"
+    );
+}
+
+#[test]
+fn partial_fingerprints_are_stable_across_runs_and_line_moves() {
+    let tree = TempTree::new();
+    let pat = github_pat();
+    tree.write("a.py", format!("T = \"{pat}\"\n"));
+    let fingerprint = |tree: &TempTree| {
+        let (_, text) = run_format(tree.path(), &["scan", "--format", "sarif"]);
+        let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+        document["runs"][0]["results"][0]["partialFingerprints"]["leakhound/v1"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let first = fingerprint(&tree);
+    assert_eq!(first, fingerprint(&tree));
+    tree.write("a.py", format!("import os\n\nT = \"{pat}\"\n"));
+    assert_eq!(first, fingerprint(&tree));
+}
+
+#[test]
+fn csv_is_rfc_4180_with_formula_cells_defused() {
+    let tree = TempTree::new();
+    tree.write("=HYPERLINK(1).txt", format!("-cmd {}\n", github_pat()));
+    let (code, text) = run_format(tree.path(), &["scan", "--format", "csv"]);
+    assert_eq!(code, Some(1));
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "rule_id");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    assert_eq!(&rows[0][column("path")], "'=HYPERLINK(1).txt");
+    assert!(
+        rows[0][column("snippet")].starts_with("'-cmd ghp_****(40)"),
+        "{:?}",
+        &rows[0]
+    );
+    assert!(text.contains("\r\n"));
+}
+
+#[test]
+fn junit_parses_as_xml() {
+    let tree = TempTree::new();
+    tree.write("a<b>&.txt", format!("{}\n{}\n", github_pat(), aws_key_id()));
+    let (code, text) = run_format(tree.path(), &["scan", "--format", "junit"]);
+    assert_eq!(code, Some(1));
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let (mut cases, mut failures) = (0, 0);
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                match e.name().as_ref() {
+                    b"testcase" => cases += 1,
+                    b"failure" => failures += 1,
+                    _ => {}
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!((cases, failures), (2, 2), "{text}");
+    let clean = TempTree::new();
+    clean.write("a.txt", "nothing\n");
+    let (_, text) = run_format(clean.path(), &["scan", "--format", "junit"]);
+    assert!(text.contains("no secrets found") && text.contains("failures=\"0\""));
+}
+
+#[test]
+fn github_annotations_are_escaped() {
+    let tree = TempTree::new();
+    tree.write("a,b:c.txt", format!("{}\n", github_pat()));
+    let (code, text) = run_format(tree.path(), &["scan", "--format", "github"]);
+    assert_eq!(code, Some(1));
+    let line = text.lines().next().unwrap();
+    assert!(
+        line.starts_with("::error file=a%2Cb%3Ac.txt,line=1,col=1,endLine=1,endColumn=41,title=leakhound github.pat-classic::"),
+        "{line}"
+    );
+    assert_eq!(text.lines().count(), 1);
+}
+
+#[test]
+fn fail_on_gates_by_severity() {
+    let tree = TempTree::new();
+    // A Stripe test key is low severity; a GitHub token is high.
+    tree.write("low.txt", format!("STRIPE=sk_test_{}\n", base62(32)));
+    let report = tree.scan_json(&[]);
+    assert_eq!(report["findings"][0]["severity"], "low", "{report:#}");
+    leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--fail-on", "high"])
+        .assert()
+        .code(0);
+    leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--fail-on", "low"])
+        .assert()
+        .code(1);
+    tree.write("high.txt", format!("{}\n", github_pat()));
+    leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--fail-on", "high"])
+        .assert()
+        .code(1);
+    leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--fail-on", "critical"])
+        .assert()
+        .code(0);
+    leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--fail-on", "bogus"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn history_detects_a_pull_request_from_the_ci_environment() {
+    let mut repo = TempRepo::new();
+    repo.commit_file(
+        "old.env",
+        format!("OLD={}\n", github_pat()),
+        "old secret on the base branch",
+    );
+    repo.branch("feature");
+    repo.commit_file(
+        "new.env",
+        format!("NEW={}\n", github_pat()),
+        "the pull request",
+    );
+    let output = leakhound()
+        .current_dir(repo.path())
+        .args(["history", "--format", "json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_BASE_REF", "master")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("CI pull request detected (GITHUB_BASE_REF)"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        found(&report),
+        [("github.pat-classic".to_string(), "new.env".to_string(), 1)]
+    );
+
+    let base = repo
+        .repo
+        .revparse_single("master")
+        .unwrap()
+        .id()
+        .to_string();
+    let gitlab = leakhound()
+        .current_dir(repo.path())
+        .args(["history", "--format", "json"])
+        .env("GITLAB_CI", "true")
+        .env("CI_MERGE_REQUEST_DIFF_BASE_SHA", &base)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&gitlab.stdout).unwrap();
+    assert_eq!(found(&report).len(), 1);
+
+    let full = leakhound()
+        .current_dir(repo.path())
+        .args(["history", "--full-history", "--format", "json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_BASE_REF", "master")
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&full.stdout).unwrap();
+    assert_eq!(found(&report).len(), 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_action_gate_script_runs_locally() {
+    let validator = sarif_schema();
+    let mut repo = TempRepo::new();
+    repo.commit_file("README.md", "base\n", "base");
+    repo.branch("feature");
+    repo.commit_file(
+        "app.env",
+        format!("TOKEN={}\n", github_pat()),
+        "adds a secret",
+    );
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("action/gate.sh");
+    let outputs = repo.path().join("github-output.txt");
+    let run = |base: &str| {
+        std::process::Command::new("bash")
+            .arg(&script)
+            .current_dir(repo.path())
+            .env("LEAKHOUND", env!("CARGO_BIN_EXE_leakhound"))
+            .env("INPUT_BASE", base)
+            .env("INPUT_FAIL_ON", "high")
+            .env("GITHUB_OUTPUT", &outputs)
+            .env_remove("GITHUB_ACTIONS")
+            .output()
+            .unwrap()
+    };
+    let output = run("master");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("::error file=app.env,line=1"), "{stdout}");
+    let sarif = std::fs::read_to_string(repo.path().join("leakhound.sarif")).unwrap();
+    let document = assert_valid_sarif(&validator, &sarif);
+    assert_eq!(document["runs"][0]["results"].as_array().unwrap().len(), 1);
+    let written = std::fs::read_to_string(&outputs).unwrap();
+    assert!(
+        written.contains("sarif=leakhound.sarif") && written.contains("exit-code=1"),
+        "{written}"
+    );
+
+    // Nothing added since HEAD: the gate passes.
+    let output = run("HEAD");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
