@@ -174,3 +174,17 @@ fn the_summary_goes_to_stderr_and_quiet_silences_it() {
     let (_, quiet) = run(&tree, &["-q"]);
     assert_eq!(quiet, "");
 }
+
+#[test]
+fn sarif_and_csv_report_snapshots() {
+    let (tree, _) = fixed_tree();
+    let (sarif, _) = run(&tree, &["--format", "sarif"]);
+    let mut document: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let driver = &mut document["runs"][0]["tool"]["driver"];
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    driver["version"] = "[version]".into();
+    driver["semanticVersion"] = "[version]".into();
+    insta::assert_json_snapshot!("sarif_report", document);
+    let (csv, _) = run(&tree, &["--format", "csv"]);
+    insta::assert_snapshot!("csv_report", csv);
+}
