@@ -92,7 +92,7 @@ fn dependency_sources() -> Vec<u8> {
 fn corpus(text: &[u8]) -> Vec<u8> {
     assert!(!text.is_empty(), "the corpus sources are readable");
     let planted = [
-        format!("\nAWS_ACCESS_KEY_ID=AKIA{}\n", "QYLPMN5HHHFPZAM2"),
+        format!("\nAWS_ACCESS_KEY_ID=AKIA{}\n", "Z7WQ3RDXK5HPNM2T"),
         format!(
             "\nslack_token = \"xoxb-{}-{}-{}\"\n",
             "263594206564", "2966681186916", "LJwQfWcE8yoAUZzqyBW3anbE"

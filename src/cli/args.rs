@@ -242,4 +242,6 @@ pub enum ListFormat {
     Human,
     /// A JSON array.
     Json,
+    /// The Markdown table of docs/RULES.md.
+    Markdown,
 }

@@ -38,6 +38,7 @@ fn list(format: ListFormat, config: Option<&Path>) -> anyhow::Result<u8> {
     let written = match format {
         ListFormat::Json => write_json(&mut out, &rules),
         ListFormat::Human => write_table(&mut out, &rules),
+        ListFormat::Markdown => out.write_all(crate::rule::docs::markdown(&rules).as_bytes()),
     };
     super::scan::ignore_broken_pipe(written)?;
     Ok(super::EXIT_CLEAN)

@@ -61,7 +61,7 @@ pub struct Match {
     /// Shannon entropy of the secret, bits per byte.
     pub entropy: f64,
     /// What the rule's validator said, when it has one: `(validator name, result)`.
-    pub validation: Option<(&'static str, &'static str)>,
+    pub validation: Option<(&'static str, std::borrow::Cow<'static, str>)>,
 }
 
 /// The compiled rules and their keyword automaton. Immutable and shared between threads.
@@ -72,7 +72,7 @@ pub struct Match {
 ///
 /// let engine = Engine::new(RuleSet::builtin().unwrap()).unwrap();
 /// let mut scanner = engine.scanner();
-/// let text = concat!("AWS_ACCESS_KEY_ID=AKIA", "QYLPMN5HHHFPZAM2").as_bytes();
+/// let text = concat!("AWS_ACCESS_KEY_ID=AKIA", "Z7WQ3RDXK5HPNM2T").as_bytes();
 /// let mut found = Vec::new();
 /// scanner.scan(text, None, &mut |m| found.push(engine.rules().rules()[m.rule].id.clone()));
 /// assert!(found.contains(&"aws.access-key-id".to_string()));

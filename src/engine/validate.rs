@@ -2,14 +2,24 @@
 //! allows it (a checksum, a decodable header). They never touch the network. A rule names its
 //! validator; [`Validator::from_name`] maps the name to the check.
 
+use std::borrow::Cow;
+
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 
+impl Verdict {
+    /// Accept with a fixed result.
+    pub fn ok(result: &'static str) -> Verdict {
+        Verdict::Accept(Cow::Borrowed(result))
+    }
+}
+
 /// What a validator concluded about a secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// Keep the match; the string says what was established (`checksum-ok`, `alg-none`, ...).
-    Accept(&'static str),
+    /// Keep the match; the string says what was established (`checksum-ok`, `alg-none`,
+    /// `account 123456789012`, ...).
+    Accept(Cow<'static, str>),
     /// Not a secret of this kind (bad checksum, undecodable, a placeholder): drop the match.
     Reject,
 }
@@ -29,11 +39,14 @@ pub enum Validator {
     Placeholder,
     /// Bech32 strings (age secret keys): the 6-character checksum over the data part.
     Bech32,
+    /// AWS access key IDs: rejects AWS's documentation keys and decodes the account id.
+    AwsKeyId,
 }
 
 impl Validator {
     /// Every validator name, as used in rule files.
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
+        "aws-key-id",
         "github-crc32",
         "npm-crc32",
         "jwt",
@@ -51,6 +64,7 @@ impl Validator {
             "pem" => Some(Validator::Pem),
             "placeholder" => Some(Validator::Placeholder),
             "bech32" => Some(Validator::Bech32),
+            "aws-key-id" => Some(Validator::AwsKeyId),
             _ => None,
         }
     }
@@ -64,6 +78,7 @@ impl Validator {
             Validator::Pem => "pem",
             Validator::Placeholder => "placeholder",
             Validator::Bech32 => "bech32",
+            Validator::AwsKeyId => "aws-key-id",
         }
     }
 
@@ -75,6 +90,7 @@ impl Validator {
             Validator::Pem => check_pem(secret),
             Validator::Placeholder => check_placeholder(secret),
             Validator::Bech32 => check_bech32(secret),
+            Validator::AwsKeyId => check_aws_key_id(secret),
         }
     }
 }
@@ -106,7 +122,7 @@ fn check_crc32_base62(secret: &[u8]) -> Verdict {
     }
     let (body, checksum) = token.split_at(30);
     if base62(crc32fast::hash(body), 6).as_bytes() == checksum {
-        Verdict::Accept("checksum-ok")
+        Verdict::ok("checksum-ok")
     } else {
         Verdict::Reject
     }
@@ -151,7 +167,7 @@ fn check_bech32(secret: &[u8]) -> Verdict {
         }
     }
     if checksum == 1 {
-        Verdict::Accept("checksum-ok")
+        Verdict::ok("checksum-ok")
     } else {
         Verdict::Reject
     }
@@ -175,17 +191,55 @@ fn check_jwt(secret: &[u8]) -> Verdict {
     let payload_is_object = decode_base64url(payload)
         .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
         .is_some_and(|value| value.is_object());
+    let expired = decode_base64url(payload)
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|payload| payload.get("exp").and_then(serde_json::Value::as_f64))
+        .zip(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok(),
+        )
+        .is_some_and(|(exp, now)| exp < now.as_secs_f64());
     let alg = header
         .as_ref()
         .and_then(|h| h.get("alg"))
         .and_then(|alg| alg.as_str());
     match alg {
         Some(alg) if payload_is_object && alg.eq_ignore_ascii_case("none") => {
-            Verdict::Accept("alg-none")
+            Verdict::ok(if expired {
+                "alg-none expired"
+            } else {
+                "alg-none"
+            })
         }
-        Some(_) if payload_is_object => Verdict::Accept("decoded"),
+        Some(_) if payload_is_object => Verdict::ok(if expired { "expired" } else { "decoded" }),
         _ => Verdict::Reject,
     }
+}
+
+/// The AWS account an access key ID belongs to: the ten base32 characters after the 4-character
+/// prefix hold it, shifted by 7 bits (public research by Tal Be'ery, 2023). AWS's documentation
+/// keys (`...EXAMPLE`) are rejected.
+fn check_aws_key_id(secret: &[u8]) -> Verdict {
+    if secret
+        .windows(7)
+        .any(|w| w.eq_ignore_ascii_case(b"EXAMPLE"))
+        || secret.len() < 16
+    {
+        return Verdict::Reject;
+    }
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits: u64 = 0;
+    for &c in &secret[4..14] {
+        let Some(value) = ALPHABET.iter().position(|&a| a == c) else {
+            return Verdict::ok("unknown-account");
+        };
+        bits = (bits << 5) | value as u64;
+    }
+    // 50 bits decoded; the first 48 are the 6 bytes the account is read from.
+    let six_bytes = bits >> 2;
+    let account = (six_bytes & 0x7fff_ffff_ff80) >> 7;
+    Verdict::Accept(Cow::Owned(format!("account {account:012}")))
 }
 
 /// Decodes the body of a PEM block. Tolerates the body being inside a JSON or code string
@@ -209,8 +263,21 @@ fn check_pem(secret: &[u8]) -> Verdict {
     let body_end = text[label_end..]
         .find("-----END")
         .map_or(text.len(), |at| label_end + at);
+    // In code the block may be a concatenation of string literals (`"MIIE...\n" +`): then only
+    // what is inside the quotes is the block. The literal holding the BEGIN marker closes
+    // right after it, so the region then starts with a quote.
+    let region = &text[label_end..body_end];
+    let quote = region
+        .trim_start()
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '"' | '\''));
+    let region: String = match quote {
+        Some(q) => region.split(q).step_by(2).collect(),
+        None => region.to_string(),
+    };
     let mut body = String::new();
-    for line in text[label_end..body_end].lines().map(str::trim) {
+    for line in region.lines().map(str::trim) {
         // Header fields (`Proc-Type:`, `Version:`) and the PGP CRC24 line (`=AbCd`).
         if line.contains(':') || (line.starts_with('=') && line.len() <= 6) {
             continue;
@@ -220,9 +287,53 @@ fn check_pem(secret: &[u8]) -> Verdict {
                 .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/')),
         );
     }
+    let label = &text[after_begin..label_end - 5];
+    // Traditional OpenSSL encryption (`Proc-Type: 4,ENCRYPTED`) encrypts the DER: the body is
+    // ciphertext with no structure to check.
+    let encrypted_body = region.contains("ENCRYPTED");
     match STANDARD_NO_PAD.decode(body.trim_end_matches('=')) {
-        Ok(decoded) if decoded.len() >= 32 => Verdict::Accept("decoded"),
+        Ok(decoded) if decoded.len() >= 32 && encrypted_body => Verdict::ok("decoded encrypted"),
+        Ok(decoded) if decoded.len() >= 32 => key_structure(label, &decoded),
         _ => Verdict::Reject,
+    }
+}
+
+/// Checks that a decoded key body has its format's structure: `openssh-key-v1` for OpenSSH
+/// keys, a DER SEQUENCE whose length prefix covers the body for PKCS#1, PKCS#8 and SEC 1 keys.
+/// PGP blocks are OpenPGP packets, not DER: decoding is all that is checked.
+fn key_structure(label: &str, decoded: &[u8]) -> Verdict {
+    if label.contains("PGP") {
+        return Verdict::ok("decoded");
+    }
+    if label.contains("OPENSSH") {
+        return if decoded.starts_with(b"openssh-key-v1\0") {
+            Verdict::ok("openssh-key-v1")
+        } else {
+            Verdict::Reject
+        };
+    }
+    // DER: 0x30, then a short length (< 0x80) or 0x81..=0x84 and that many length bytes.
+    let (Some(&0x30), Some(&first)) = (decoded.first(), decoded.get(1)) else {
+        return Verdict::Reject;
+    };
+    let (length, header) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let count = usize::from(first & 0x7f);
+        if !(1..=4).contains(&count) || decoded.len() < 2 + count {
+            return Verdict::Reject;
+        }
+        let length = decoded[2..2 + count]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        (length, 2 + count)
+    };
+    // Base64 padding can leave up to two stray bytes; anything else means a cut or fake body.
+    let total = header + length;
+    if total <= decoded.len() && decoded.len() - total <= 2 {
+        Verdict::ok("der-ok")
+    } else {
+        Verdict::Reject
     }
 }
 
@@ -275,7 +386,7 @@ const PLACEHOLDER_WORDS: &[&str] = &[
 /// repeated or sequential characters.
 fn check_placeholder(secret: &[u8]) -> Verdict {
     let Ok(text) = std::str::from_utf8(secret) else {
-        return Verdict::Accept("literal");
+        return Verdict::ok("literal");
     };
     let lower = text.to_ascii_lowercase();
     let templated = ["${", "{{", "}}", "$(", "#{", "%s", "%(", "%d"]
@@ -315,7 +426,7 @@ fn check_placeholder(secret: &[u8]) -> Verdict {
     if is_repetitive(secret) {
         return Verdict::Reject;
     }
-    Verdict::Accept("literal")
+    Verdict::ok("literal")
 }
 
 /// Mostly one character, or a run of consecutive characters (`abcdef`, `98765`).
@@ -356,13 +467,39 @@ mod tests {
         let good = github_token("aBcDeFgHiJkLmNoPqRsTuVwXyZ0123");
         assert_eq!(
             Validator::GithubCrc32.check(good.as_bytes()),
-            Verdict::Accept("checksum-ok")
+            Verdict::ok("checksum-ok")
         );
         let mut bad = good.clone().into_bytes();
         let last = bad.len() - 1;
         bad[last] = if bad[last] == b'A' { b'B' } else { b'A' };
         assert_eq!(Validator::GithubCrc32.check(&bad), Verdict::Reject);
         assert_eq!(Validator::NpmCrc32.check(b"npm_short"), Verdict::Reject);
+    }
+
+    #[test]
+    fn aws_key_ids_decode_to_their_account() {
+        // The example from the published research (split, so this file is not itself a finding).
+        let key = concat!("ASIA", "Y34FZKBOKMUTVV7A");
+        assert_eq!(
+            check_aws_key_id(key.as_bytes()),
+            Verdict::Accept(Cow::Owned("account 609629065308".into()))
+        );
+        assert_eq!(check_aws_key_id(b"AKIAIOSFODNN7EXAMPLE"), Verdict::Reject);
+    }
+
+    #[test]
+    fn jwt_expiry_is_reported() {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256"}"#);
+        let old = URL_SAFE_NO_PAD.encode(br#"{"sub":"x","exp":1000000000}"#);
+        let future = URL_SAFE_NO_PAD.encode(br#"{"sub":"x","exp":99999999999}"#);
+        assert_eq!(
+            Validator::Jwt.check(format!("{header}.{old}.sig").as_bytes()),
+            Verdict::ok("expired")
+        );
+        assert_eq!(
+            Validator::Jwt.check(format!("{header}.{future}.sig").as_bytes()),
+            Verdict::ok("decoded")
+        );
     }
 
     #[test]
@@ -375,7 +512,7 @@ mod tests {
         ] {
             assert_eq!(
                 check_bech32(valid.as_bytes()),
-                Verdict::Accept("checksum-ok"),
+                Verdict::ok("checksum-ok"),
                 "{valid}"
             );
         }
@@ -401,9 +538,9 @@ mod tests {
         let cases = [
             (
                 format!("{header}.{payload}.c2lnbmF0dXJl"),
-                Verdict::Accept("decoded"),
+                Verdict::ok("decoded"),
             ),
-            (format!("{none}.{payload}."), Verdict::Accept("alg-none")),
+            (format!("{none}.{payload}."), Verdict::ok("alg-none")),
             (format!("{payload}.{payload}.sig"), Verdict::Reject),
             (format!("{header}.bm90IGpzb24.sig"), Verdict::Reject),
             ("eyJhbGciOi.eyJzdWIi.x".to_string(), Verdict::Reject),
@@ -415,23 +552,40 @@ mod tests {
 
     #[test]
     fn pem_bodies() {
-        let body = base64::engine::general_purpose::STANDARD.encode([7u8; 120]);
+        // A DER SEQUENCE of 118 bytes: the length prefix covers the body.
+        let mut der = vec![0x30, 0x76];
+        der.extend([7u8; 118]);
+        let body = base64::engine::general_purpose::STANDARD.encode(&der);
         let (a, b) = body.split_at(64);
         let pem =
             format!("-----BEGIN RSA PRIVATE KEY-----\n{a}\n{b}\n-----END RSA PRIVATE KEY-----");
-        assert_eq!(
-            Validator::Pem.check(pem.as_bytes()),
-            Verdict::Accept("decoded")
-        );
+        assert_eq!(Validator::Pem.check(pem.as_bytes()), Verdict::ok("der-ok"));
         let escaped = pem.replace('\n', "\\n");
         assert_eq!(
             Validator::Pem.check(escaped.as_bytes()),
-            Verdict::Accept("decoded")
+            Verdict::ok("der-ok")
         );
         let one_line = pem.replace('\n', " ");
         assert_eq!(
             Validator::Pem.check(one_line.as_bytes()),
-            Verdict::Accept("decoded")
+            Verdict::ok("der-ok")
+        );
+        // A body whose DER length does not cover it (cut or made up) is not a key.
+        let mut short = der.clone();
+        short[1] = 0x40;
+        let cut = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
+            base64::engine::general_purpose::STANDARD.encode(&short)
+        );
+        assert_eq!(Validator::Pem.check(cut.as_bytes()), Verdict::Reject);
+        let openssh = format!(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----",
+            base64::engine::general_purpose::STANDARD
+                .encode([b"openssh-key-v1\0".as_slice(), &[1u8; 40]].concat())
+        );
+        assert_eq!(
+            Validator::Pem.check(openssh.as_bytes()),
+            Verdict::ok("openssh-key-v1")
         );
         let placeholder = "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----";
         assert_eq!(
@@ -478,7 +632,7 @@ mod tests {
         ] {
             assert_eq!(
                 check_placeholder(value.as_bytes()),
-                Verdict::Accept("literal"),
+                Verdict::ok("literal"),
                 "{value}"
             );
         }

@@ -87,7 +87,7 @@ mod tests {
                 "github_pat_11ABCDEFG0123456789_abcdefghijklmnop",
                 "github_pat_****(47)",
             ),
-            (concat!("AKIA", "QYLPMN5HHHFPZAM2"), "AKIA****(20)"),
+            (concat!("AKIA", "Z7WQ3RDXK5HPNM2T"), "AKIA****(20)"),
             ("xoxb-1234-5678-abcdefghijklmnop", "xoxb-1234-****(31)"),
             ("hunter2", "****(7)"),
             ("correcthorse", "cor****(12)"),

@@ -6,6 +6,7 @@
 pub mod builtin;
 pub mod check;
 pub mod compile;
+pub mod docs;
 pub mod syntax;
 
 pub use compile::{Rule, RuleSet, RuleSetBuilder};

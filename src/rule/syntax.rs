@@ -87,6 +87,16 @@ impl Severity {
         Severity::Critical,
     ];
 
+    /// The next severity down (`info` stays `info`).
+    pub fn lower(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            Severity::Low | Severity::Info => Severity::Info,
+        }
+    }
+
     /// The lowercase name used in rule files and reports.
     pub fn as_str(self) -> &'static str {
         match self {

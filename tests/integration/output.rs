@@ -18,7 +18,7 @@ fn fixed_tree() -> (TempTree, Vec<String>) {
         String::from_utf8(digits).unwrap()
     };
     let pat = format!("ghp_{body}{checksum}");
-    let aws = format!("AKIA{}", "QYLPMN5HHHFPZAM2");
+    let aws = format!("AKIA{}", "Z7WQ3RDXK5HPNM2T");
     tree.write(
         "app/config.py",
         format!("# settings\nGITHUB_TOKEN = \"{pat}\"\n"),

@@ -81,3 +81,14 @@ fn rules_list_shows_every_rule() {
     assert_eq!(list.as_array().unwrap().len(), rules.len());
     assert!(list[0]["keywords"].is_array() && list[0]["severity"].is_string());
 }
+
+#[test]
+fn docs_rules_md_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/RULES.md");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let generated = leakhound::rule::docs::markdown(&RuleSet::builtin().unwrap());
+    assert!(
+        committed == generated,
+        "docs/RULES.md is stale: run `cargo run -- rules list --format markdown > docs/RULES.md`"
+    );
+}
