@@ -8,7 +8,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::config::ProjectConfig;
-use crate::engine::{Engine, Match, Scanner};
+use crate::engine::decode::decode_runs;
+use crate::engine::{Engine, Match, Scanner, Span};
 use crate::filter::inline::InlineAllows;
 use crate::filter::Allowlist;
 use crate::filter::Filters;
@@ -55,6 +56,9 @@ impl Stats {
     }
 }
 
+/// Layers of base64/hex encoding looked through by default.
+pub const DEFAULT_DECODE_DEPTH: usize = 2;
+
 /// Builds the engine (built-in rules unless the config turns them off, plus the config's rules,
 /// minus disabled ones) and the allowlists of a config. `config_file` names it in errors;
 /// allowlist paths are relative to `root`.
@@ -95,6 +99,7 @@ pub fn prepare(
             allowlists,
             rule_allowlists,
             baseline: None,
+            decode_depth: DEFAULT_DECODE_DEPTH,
         },
     ))
 }
@@ -136,6 +141,7 @@ pub fn run(
     let make_worker = || -> Box<dyn Visitor + '_> {
         Box::new(Worker {
             scanner: engine.scanner(),
+            decode_depth: filters.decode_depth,
             filters,
             diagnostics,
             matches: Vec::new(),
@@ -156,11 +162,64 @@ pub fn run(
 
 struct Worker<'a> {
     scanner: Scanner<'a>,
+    /// How many encoding layers to look through (0: none).
+    decode_depth: usize,
     filters: &'a Filters,
     diagnostics: &'a dyn Diagnostics,
     matches: Vec<Match>,
     result: ScanResult,
     shared: &'a Mutex<ScanResult>,
+}
+
+impl Worker<'_> {
+    /// Decodes base64 and hex runs of `bytes` (up to the decode depth), scans the text they hold,
+    /// and adds what it finds to `found`, located at the outermost encoded run in `chunk`. Runs
+    /// that hold a secret the raw scan already found are left alone.
+    fn scan_decoded(
+        &mut self,
+        bytes: &[u8],
+        chunk: Chunk<'_>,
+        raw_secrets: &[Span],
+        found: &mut Vec<Finding>,
+    ) {
+        let rules = self.scanner.engine().rules();
+        let path = Some(chunk.provenance.rel_path.as_str());
+        // (encoded span in the chunk, decoded text, encoding, depth)
+        let mut pending: Vec<(Span, Vec<u8>, &'static str, usize)> = decode_runs(bytes)
+            .into_iter()
+            .filter(|run| {
+                !raw_secrets
+                    .iter()
+                    .any(|s| s.start < run.span.end && run.span.start < s.end)
+            })
+            .map(|run| (run.span, run.bytes, run.encoding, 1))
+            .collect();
+        while let Some((outer, text, encoding, depth)) = pending.pop() {
+            self.matches.clear();
+            let matches = &mut self.matches;
+            self.scanner.scan(&text, path, &mut |m| matches.push(m));
+            drop_shadowed_catch_alls(rules, &mut self.matches);
+            for mut inner in
+                finding::from_matches(rules, &text, chunk.provenance, &mut self.matches)
+            {
+                if found
+                    .iter()
+                    .any(|f| f.span == outer && f.rule == inner.rule)
+                {
+                    continue;
+                }
+                finding::relocate(&mut inner, chunk.bytes, outer, encoding);
+                found.push(inner);
+            }
+            if depth < self.decode_depth {
+                pending.extend(
+                    decode_runs(&text)
+                        .into_iter()
+                        .map(|run| (outer, run.bytes, encoding, depth + 1)),
+                );
+            }
+        }
+    }
 }
 
 impl Visitor for Worker<'_> {
@@ -173,14 +232,37 @@ impl Visitor for Worker<'_> {
         let path = Some(chunk.provenance.rel_path.as_str());
         self.scanner
             .scan(chunk.bytes, path, &mut |m| matches.push(m));
-        if self.matches.is_empty() {
-            return;
-        }
         let rules = self.scanner.engine().rules();
         drop_shadowed_catch_alls(rules, &mut self.matches);
+        let mut found_all =
+            finding::from_matches(rules, chunk.bytes, chunk.provenance, &mut self.matches);
+        if self.decode_depth > 0 {
+            // A vendor finding already says what the text is; a catch-all one (a generic
+            // `secret = <base64>`) yields to what the decoded text turns out to hold.
+            let vendor_secrets: Vec<Span> = found_all
+                .iter()
+                .filter(|f| !is_catch_all(&f.rule_id))
+                .map(|f| f.span)
+                .collect();
+            let raw = found_all.len();
+            self.scan_decoded(chunk.bytes, chunk, &vendor_secrets, &mut found_all);
+            let decoded_spans: Vec<Span> = found_all[raw..].iter().map(|f| f.span).collect();
+            let mut index = 0;
+            found_all.retain(|f| {
+                index += 1;
+                let shadowed = index <= raw
+                    && is_catch_all(&f.rule_id)
+                    && decoded_spans
+                        .iter()
+                        .any(|d| d.start < f.span.end && f.span.start < d.end);
+                !shadowed
+            });
+        }
+        if found_all.is_empty() {
+            return;
+        }
         let inline = InlineAllows::parse(chunk.bytes);
-        for found in finding::from_matches(rules, chunk.bytes, chunk.provenance, &mut self.matches)
-        {
+        for found in found_all {
             let in_change = chunk.scope.is_none_or(|scope| {
                 scope.covers(
                     found.location.line,

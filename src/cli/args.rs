@@ -171,6 +171,9 @@ pub struct CommonArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+    /// Layers of base64 and hex encoding to decode and scan (0 turns decoding off).
+    #[arg(long, value_name = "N", default_value_t = crate::scan::DEFAULT_DECODE_DEPTH)]
+    pub decode_depth: usize,
     /// Exit with code 2 when any input could not be read (default: warn and go on).
     #[arg(long)]
     pub strict: bool,

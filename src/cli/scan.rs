@@ -161,6 +161,7 @@ impl Setup {
         let config_file = path.unwrap_or_else(|| PathBuf::from(config::CONFIG_FILE_NAME));
         let (engine, mut filters) = scan::prepare(&config, &config_file, root)?;
         filters.baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
+        filters.decode_depth = common.decode_depth.min(4);
         Ok(Setup { engine, filters })
     }
 

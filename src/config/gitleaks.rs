@@ -212,6 +212,7 @@ fn convert(path: &Path, parsed: GitleaksConfig) -> Result<(ProjectConfig, Option
             negative_examples: Vec::new(),
             allowlist: None,
             allowlists,
+            multiline: false,
             // gitleaks' 0 means "not set".
             secret_group: rule.secret_group.filter(|&group| group > 0),
         });

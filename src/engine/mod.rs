@@ -7,6 +7,7 @@
 //! validator) before it reaches the caller. [`Engine`] is built once and shared; each thread
 //! scans with its own [`Scanner`], which holds the regex caches and scratch buffers.
 
+pub mod decode;
 pub mod keywords;
 pub mod validate;
 
@@ -17,6 +18,9 @@ use regex_automata::Input;
 use crate::rule::{Rule, RuleSet};
 use keywords::KeywordMatcher;
 use validate::Verdict;
+
+/// Lines searched before and after a keyword's line for a regex with no maximum length.
+pub const UNBOUNDED_LINES: usize = 3;
 
 /// A byte range in a chunk: 0-based, half-open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -190,10 +194,28 @@ impl<'e> Scanner<'e> {
             };
             self.windows.clear();
             for &(_, start, end) in group {
-                let window = Span::new(
+                let mut window = Span::new(
                     start.saturating_sub(matcher.window),
                     end.saturating_add(matcher.window).min(bytes.len()),
                 );
+                if matcher.single_line || (matcher.unbounded && !rule.multiline) {
+                    // A single-line regex cannot leave its keyword's line; an unbounded one
+                    // (assignments, headers, URIs) is searched on its keyword's line and the
+                    // few lines around it, not 4 KiB each way.
+                    let lines = if matcher.single_line {
+                        1
+                    } else {
+                        UNBOUNDED_LINES + 1
+                    };
+                    let before = &bytes[window.start..start];
+                    if let Some(newline) = memchr::memrchr_iter(b'\n', before).nth(lines - 1) {
+                        window.start += newline + 1;
+                    }
+                    let after = &bytes[end..window.end];
+                    if let Some(newline) = memchr::memchr_iter(b'\n', after).nth(lines - 1) {
+                        window.end = end + newline;
+                    }
+                }
                 match self.windows.last_mut() {
                     Some(last) if window.start <= last.end => last.end = last.end.max(window.end),
                     _ => self.windows.push(window),

@@ -21,6 +21,8 @@ pub struct Filters {
     pub rule_allowlists: Vec<Vec<Allowlist>>,
     /// Accepted findings (`--baseline`).
     pub baseline: Option<baseline::Baseline>,
+    /// How many layers of base64/hex encoding to decode and scan (0: none; default 2).
+    pub decode_depth: usize,
 }
 
 impl Filters {

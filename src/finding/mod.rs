@@ -77,6 +77,9 @@ pub struct Finding {
     pub also_in: Option<u32>,
     /// What the rule's validator said.
     pub validation: Option<Validation>,
+    /// How the secret was encoded where it was found (`base64`, `hex`), when it was found by
+    /// decoding; the location is then the encoded text's.
+    pub decoded: Option<&'static str>,
 }
 
 /// `sha256(rule_id NUL rel_path NUL secret_sha256)`, first 16 bytes in hex. It has no line,
@@ -159,9 +162,29 @@ pub fn from_matches(
                     kind: kind.to_string(),
                     result: result.to_string(),
                 }),
+                decoded: None,
             }
         })
         .collect()
+}
+
+/// Moves a finding made from decoded text to the encoded span it came from in `chunk`: its
+/// location and snippet become the encoded text's (redacted as a whole), its secret stays the
+/// decoded secret.
+pub fn relocate(finding: &mut Finding, chunk: &[u8], encoded: Span, encoding: &'static str) {
+    let mut lines = LineCounter::new(chunk);
+    let (line, column) = lines.locate(encoded.start);
+    let (end_line, end_column) = lines.locate(encoded.end.saturating_sub(1).max(encoded.start));
+    finding.location = Location {
+        line,
+        column,
+        end_line,
+        end_column,
+    };
+    finding.span = encoded;
+    finding.match_span = encoded;
+    finding.snippet = snippet(chunk, encoded, &[encoded]);
+    finding.decoded = Some(encoding);
 }
 
 /// The line around `secret`, cut to [`SNIPPET_CONTEXT`] bytes on each side, with every span in

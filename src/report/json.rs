@@ -15,6 +15,7 @@
 //! | `entropy` | Shannon entropy of the secret, bits per byte |
 //! | `commit` | `{id, author, email, date, message}` for git sources, else absent |
 //! | `also_in` | history: how many other tree snapshots (other commits or paths) hold the same blob |
+//! | `decoded` | `base64` or `hex` when the secret was found by decoding the text at the location |
 //! | `validation` | `{kind, result}` when the rule has a validator, else absent |
 //!
 //! `stats` has `files`, `bytes`, `skipped_binary`, `skipped_too_large`, `skipped_symlinks`,
@@ -50,6 +51,8 @@ pub struct FindingRecord<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     also_in: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    decoded: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     validation: Option<&'a Validation>,
 }
 
@@ -72,6 +75,7 @@ impl<'a> FindingRecord<'a> {
             entropy: (finding.entropy * 1000.0).round() / 1000.0,
             commit: finding.commit.as_deref(),
             also_in: finding.also_in,
+            decoded: finding.decoded,
             validation: finding.validation.as_ref(),
         }
     }

@@ -51,6 +51,8 @@ pub struct Rule {
     pub allowlists: Vec<crate::config::AllowlistConfig>,
     /// An explicit secret group (else `secret`, else group 1).
     pub secret_group: Option<usize>,
+    /// Matches may span many lines (see [`RuleSyntax::multiline`]).
+    pub multiline: bool,
     matcher: OnceLock<Result<Matcher, String>>,
 }
 
@@ -63,6 +65,31 @@ pub struct Matcher {
     pub secret_group: usize,
     /// Bytes to search on each side of a keyword hit: the regex's longest match, bounded.
     pub window: usize,
+    /// The regex cannot match a newline, so a match never leaves the line of its keyword: the
+    /// search window is cut to that line (a large saving for unbounded rules).
+    pub single_line: bool,
+    /// The regex has no maximum match length.
+    pub unbounded: bool,
+}
+
+/// Whether any match of `hir` can contain a `\n`.
+fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(literal) => literal.0.contains(&b'\n'),
+        HirKind::Class(Class::Unicode(class)) => class
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= '\n' && '\n' <= r.end()),
+        HirKind::Class(Class::Bytes(class)) => class
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
+        HirKind::Repetition(repetition) => can_match_newline(&repetition.sub),
+        HirKind::Capture(capture) => can_match_newline(&capture.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(can_match_newline),
+    }
 }
 
 impl Rule {
@@ -100,10 +127,12 @@ fn compile_matcher(pattern: &str, explicit_group: Option<usize>) -> Result<Match
         .build()
         .parse(pattern)
         .map_err(|err| format!("invalid regex: {}", one_line(&err.to_string())))?;
+    let unbounded = hir.properties().maximum_len().is_none();
     let window = hir
         .properties()
         .maximum_len()
         .map_or(UNBOUNDED_WINDOW, |len| len.clamp(1, MAX_WINDOW));
+    let single_line = !can_match_newline(&hir);
     let regex = meta::Regex::builder()
         .configure(
             meta::Config::new()
@@ -133,6 +162,8 @@ fn compile_matcher(pattern: &str, explicit_group: Option<usize>) -> Result<Match
         regex,
         secret_group,
         window,
+        single_line,
+        unbounded,
     })
 }
 
@@ -368,6 +399,7 @@ impl RuleSetBuilder {
                 .cloned()
                 .collect(),
             secret_group: syntax.secret_group,
+            multiline: syntax.multiline,
             matcher: OnceLock::new(),
         };
         if !lazy {
@@ -440,6 +472,26 @@ mod tests {
         assert!(err.starts_with("test.toml: "), "{err}");
         let err = build(&RULE.replace("REGEX", "a").replace("keywords", "keywordz")).unwrap_err();
         assert!(err.to_string().contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn single_line_regexes_are_recognised() {
+        let cases = [
+            (r"acme_[a-z]+", true),
+            (r"acme_[^\s]+", true),
+            (r"acme_\s+x", false),
+            (r"acme_(?s:.)+", false),
+            (r"acme_.+", true),
+            (r"acme_\n", false),
+        ];
+        for (pattern, single) in cases {
+            let rules = build(&RULE.replace("REGEX", pattern)).unwrap();
+            assert_eq!(
+                rules.rules()[0].matcher().unwrap().single_line,
+                single,
+                "{pattern}"
+            );
+        }
     }
 
     #[test]

@@ -55,6 +55,11 @@ pub struct RuleSyntax {
     /// More allowlists of this rule, each with its own `condition` and `regex_target`.
     #[serde(default)]
     pub allowlists: Vec<crate::config::AllowlistConfig>,
+    /// The match may span many lines (a manifest, a document): a regex with no maximum length
+    /// is then searched 4 KiB around each keyword hit instead of the keyword's line and the
+    /// three lines on each side.
+    #[serde(default)]
+    pub multiline: bool,
     /// The capture group holding the secret, when it is neither `secret` nor group 1 (imported
     /// gitleaks rules set it from `secretGroup`).
     #[serde(default)]

@@ -148,3 +148,63 @@ fn secrets_on_a_huge_line_are_found() {
     let snippet = report["findings"][0]["snippet"].as_str().unwrap();
     assert!(snippet.len() < 300, "the snippet is cut around the secret");
 }
+
+#[test]
+fn secrets_hidden_in_base64_and_hex_are_found_at_the_encoded_text() {
+    use base64::Engine as _;
+    let tree = TempTree::new();
+    let pat = github_pat();
+    let once = base64::engine::general_purpose::STANDARD.encode(format!("GITHUB_TOKEN={pat}"));
+    let twice =
+        base64::engine::general_purpose::STANDARD.encode(format!("inner: {}", once.clone() + "\n"));
+    let hex: String = format!("token={}", npm_token())
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    tree.write("values.yaml", format!("a: {once}\nb: {twice}\nc: {hex}\n"));
+    let report = tree.scan_json(&[]);
+    let findings = report["findings"].as_array().unwrap();
+    let summary: Vec<(String, u64, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["decoded"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("github.pat-classic".to_string(), 1, "base64".to_string()),
+            ("github.pat-classic".to_string(), 2, "base64".to_string()),
+            ("npm.access-token".to_string(), 3, "hex".to_string()),
+        ],
+        "{report:#}"
+    );
+    assert_eq!(
+        findings[0]["column"], 4,
+        "the location is the encoded text's"
+    );
+    assert!(
+        !serde_json::to_string(&report).unwrap().contains(&once),
+        "the encoded secret is redacted too"
+    );
+    let off = tree.scan_json(&["--decode-depth", "0"]);
+    assert!(off["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f.get("decoded").is_none()));
+    let one_layer = tree.scan_json(&["--decode-depth", "1"]);
+    assert_eq!(
+        one_layer["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["line"] == 2)
+            .count(),
+        0
+    );
+}

@@ -1,0 +1,201 @@
+//! Secrets hidden one layer down: base64 (standard and URL-safe) and hex runs are decoded, and
+//! when the result is text, the caller scans it with the same engine and reports what it finds
+//! at the encoded span, marked `decoded: "base64"` or `"hex"`. Bounded: runs of 24 bytes to
+//! 64 KiB, at most 1,024 runs and 1 MiB of decoded text per chunk; the caller limits the depth.
+
+use base64::alphabet;
+use base64::engine::general_purpose::GeneralPurposeConfig;
+use base64::engine::{DecodePaddingMode, GeneralPurpose};
+use base64::Engine as _;
+
+use super::Span;
+
+/// Shortest run worth decoding (bytes): 24 base64 characters hold 18 bytes.
+pub const MIN_RUN: usize = 24;
+/// Longest run decoded.
+pub const MAX_RUN: usize = 64 * 1024;
+/// Most runs decoded in one chunk.
+pub const MAX_RUNS: usize = 1024;
+/// Most decoded bytes kept for one chunk.
+pub const MAX_DECODED: usize = 1 << 20;
+
+/// An encoded run and what it decodes to.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// The encoded run in the chunk.
+    pub span: Span,
+    /// `base64` or `hex`.
+    pub encoding: &'static str,
+    /// The decoded text.
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Decoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The decoded text may be a secret: show its length only.
+        f.debug_struct("Decoded")
+            .field("span", &self.span)
+            .field("encoding", &self.encoding)
+            .field("bytes", &format_args!("<{} bytes>", self.bytes.len()))
+            .finish()
+    }
+}
+
+const STD: u8 = 1;
+const URL: u8 = 2;
+const HEX: u8 = 4;
+
+const fn classes() -> [u8; 256] {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let alnum = c.is_ascii_alphanumeric();
+        let mut class = 0;
+        if alnum || c == b'+' || c == b'/' {
+            class |= STD;
+        }
+        if alnum || c == b'-' || c == b'_' {
+            class |= URL;
+        }
+        if c.is_ascii_hexdigit() {
+            class |= HEX;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+}
+
+static CLASSES: [u8; 256] = classes();
+
+fn lenient(alphabet: &alphabet::Alphabet) -> GeneralPurpose {
+    GeneralPurpose::new(
+        alphabet,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    )
+}
+
+/// Whether decoded bytes look like text worth scanning: mostly printable ASCII.
+fn is_text(bytes: &[u8]) -> bool {
+    let printable = bytes
+        .iter()
+        .filter(|&&b| (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'))
+        .count();
+    bytes.len() >= 8 && printable * 10 >= bytes.len() * 9
+}
+
+/// The encoded runs of `bytes` that decode to text.
+pub fn decode_runs(bytes: &[u8]) -> Vec<Decoded> {
+    let standard = lenient(&alphabet::STANDARD);
+    let url_safe = lenient(&alphabet::URL_SAFE);
+    let mut out = Vec::new();
+    let mut decoded_total = 0;
+    let mut runs = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        if CLASSES[bytes[at] as usize] & (STD | URL) == 0 {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        let mut all = STD | URL | HEX;
+        let (mut upper, mut lower, mut digit) = (false, false, false);
+        while at < bytes.len() {
+            let class = CLASSES[bytes[at] as usize];
+            if class & all & (STD | URL) == 0 {
+                break;
+            }
+            all &= class;
+            let b = bytes[at];
+            upper |= b.is_ascii_uppercase();
+            lower |= b.is_ascii_lowercase();
+            digit |= b.is_ascii_digit();
+            at += 1;
+        }
+        let mut end = at;
+        while end < bytes.len() && end - at < 2 && bytes[end] == b'=' {
+            end += 1;
+        }
+        let length = at - start;
+        if !(MIN_RUN..=MAX_RUN).contains(&length) {
+            continue;
+        }
+        runs += 1;
+        if runs > MAX_RUNS || decoded_total >= MAX_DECODED {
+            break;
+        }
+        let run = &bytes[start..at];
+        let (encoding, decoded) = if all & HEX != 0 && length % 2 == 0 {
+            ("hex", decode_hex(run))
+        } else if upper && lower && digit {
+            let engine = if all & STD != 0 { &standard } else { &url_safe };
+            // A length of 4n+1 cannot be base64: drop the last character.
+            let usable = if run.len() % 4 == 1 {
+                &run[..run.len() - 1]
+            } else {
+                run
+            };
+            ("base64", engine.decode(usable).ok())
+        } else {
+            continue;
+        };
+        if let Some(decoded) = decoded.filter(|d| is_text(d)) {
+            decoded_total += decoded.len();
+            out.push(Decoded {
+                span: Span::new(start, end),
+                encoding,
+                bytes: decoded,
+            });
+        }
+    }
+    out
+}
+
+fn decode_hex(run: &[u8]) -> Option<Vec<u8>> {
+    let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    run.chunks(2)
+        .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+    #[test]
+    fn base64_and_hex_runs_that_hold_text_are_decoded() {
+        // Split, so that this file is not itself a finding.
+        let secret = concat!("pass", "word=Xk29fjQ7pLm3Vz!");
+        let b64 = STANDARD.encode(secret);
+        let url = URL_SAFE_NO_PAD.encode("token: ab?>~cd~~~~~ efgh ijkl");
+        let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+        let text = format!("a = \"{b64}\"\nb = {url}\nc = {hex}\n");
+        let runs = decode_runs(text.as_bytes());
+        let decoded: Vec<(&str, String)> = runs
+            .iter()
+            .map(|r| (r.encoding, String::from_utf8_lossy(&r.bytes).into_owned()))
+            .collect();
+        assert_eq!(
+            decoded,
+            [
+                ("base64", secret.to_string()),
+                ("base64", "token: ab?>~cd~~~~~ efgh ijkl".to_string()),
+                ("hex", secret.to_string())
+            ]
+        );
+        assert_eq!(&text[runs[0].span.range()], b64);
+    }
+
+    #[test]
+    fn identifiers_short_runs_and_binary_are_not_decoded() {
+        let binary = STANDARD.encode([
+            0u8, 1, 2, 3, 255, 254, 200, 100, 50, 0, 0, 7, 9, 12, 99, 128, 129, 130,
+        ]);
+        let text = format!("some_long_identifier_without_digits_here\nshort Zm9vYmFy\n{binary}\n");
+        assert!(decode_runs(text.as_bytes()).is_empty());
+    }
+}
