@@ -132,3 +132,12 @@ fn many_files_in_parallel_are_all_scanned() {
         assert_eq!(found(&report).len(), 6);
     }
 }
+
+#[test]
+fn this_repository_scans_clean() {
+    // The project's own `.leakhound.toml` allowlists rule examples and fixtures by path; any
+    // other token-shaped literal in the sources is a defect.
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = leakhound().current_dir(root).args(["scan", ".", "--format", "jsonl", "-q"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+}
