@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use rustc_hash::FxHashMap;
 
 /// Bits in the anchor bitmap (a power of two): 32 KiB, an L1 cache.
 const BITMAP_BITS: usize = 1 << 18;
@@ -27,6 +28,8 @@ pub struct KeywordMatcher {
     bitmap: Vec<u64>,
     /// `(folded anchor, keyword, offset of the anchor in the keyword)`, sorted.
     anchors: Vec<(u32, u32, u32)>,
+    /// For each folded anchor, the range of `anchors` holding it.
+    anchor_ranges: FxHashMap<u32, (u32, u32)>,
     /// Keywords under 3 bytes, and their ids.
     short: Option<(AhoCorasick, Vec<usize>)>,
 }
@@ -115,6 +118,13 @@ impl KeywordMatcher {
             anchors.push((folded, id as u32, offset as u32));
         }
         anchors.sort_unstable();
+        let mut anchor_ranges: FxHashMap<u32, (u32, u32)> = FxHashMap::default();
+        for (index, &(folded, _, _)) in anchors.iter().enumerate() {
+            anchor_ranges
+                .entry(folded)
+                .or_insert((index as u32, index as u32))
+                .1 = index as u32 + 1;
+        }
         let short = if short_keywords.is_empty() {
             None
         } else {
@@ -129,6 +139,7 @@ impl KeywordMatcher {
             keywords,
             bitmap,
             anchors,
+            anchor_ranges,
             short,
         })
     }
@@ -191,13 +202,11 @@ impl KeywordMatcher {
         folded: u32,
         on_hit: &mut dyn FnMut(usize, usize, usize),
     ) {
-        let first = self
-            .anchors
-            .partition_point(|&(anchor, _, _)| anchor < folded);
-        for &(anchor, id, offset) in &self.anchors[first..] {
-            if anchor != folded {
-                break;
-            }
+        // Positions that only collide in the bitmap stop here.
+        let Some(&(first, last)) = self.anchor_ranges.get(&folded) else {
+            return;
+        };
+        for &(_, id, offset) in &self.anchors[first as usize..last as usize] {
             let Some(start) = at.checked_sub(offset as usize) else {
                 continue;
             };

@@ -138,6 +138,15 @@ fn this_repository_scans_clean() {
     // The project's own `.leakhound.toml` allowlists rule examples and fixtures by path; any
     // other token-shaped literal in the sources is a defect.
     let root = env!("CARGO_MANIFEST_DIR");
-    let output = leakhound().current_dir(root).args(["scan", ".", "--format", "jsonl", "-q"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    let output = leakhound()
+        .current_dir(root)
+        .args(["scan", ".", "--format", "jsonl", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }
