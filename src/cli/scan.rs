@@ -42,7 +42,7 @@ fn scan_paths(
     let args = ScanArgs {
         paths: paths.to_vec(),
         no_ignore,
-        common: CommonArgs { ..common.clone() },
+        common: common.clone(),
     };
     let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     if reads_stdin && args.paths.len() > 1 {
