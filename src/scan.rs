@@ -395,6 +395,6 @@ mod tests {
         assert_eq!(result.stats.allowed, 1);
         assert_eq!(result.findings[0].location.line, 1);
         assert_eq!(result.findings[0].location.column, 5);
-        assert_eq!(result.findings[0].snippet, "x = tok****(12)");
+        assert_eq!(result.findings[0].snippet, "x = ****(12)");
     }
 }

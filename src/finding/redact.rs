@@ -31,13 +31,13 @@ impl Secret {
     /// Redacts `secret`: keeps a short, non-secret prefix and the length in characters, as in
     /// `ghp_****(40)` or `AKIA****(20)`. The prefix is the token's type marker when it has one
     /// (the text up to a `_`, `-` or `.` within the first 12 characters, such as `ghp_`,
-    /// `github_pat_`, `xoxb-`), otherwise at most 4 characters and never more than a quarter of
-    /// the secret; secrets under 8 characters keep nothing.
+    /// `github_pat_`, `xoxb-`), otherwise at most 4 characters and never more than a fifth of
+    /// the secret; secrets under 20 characters (passwords, short keys) keep nothing.
     pub fn redact_bytes(secret: &[u8]) -> String {
         let text = String::from_utf8_lossy(secret);
         let chars: Vec<char> = text.chars().collect();
         let length = chars.len();
-        let mut keep = if length < 8 { 0 } else { (length / 4).min(4) };
+        let mut keep = if length < 20 { 0 } else { (length / 5).min(4) };
         // A type marker such as `ghp_` or `github_pat_` ends at the last separator among the
         // first 12 characters; it may be longer than a quarter of the secret only if at least
         // 16 characters stay hidden.
@@ -90,7 +90,8 @@ mod tests {
             (concat!("AKIA", "Z7WQ3RDXK5HPNM2T"), "AKIA****(20)"),
             ("xoxb-1234-5678-abcdefghijklmnop", "xoxb-1234-****(31)"),
             ("hunter2", "****(7)"),
-            ("correcthorse", "cor****(12)"),
+            ("correcthorse", "****(12)"),
+            ("Q7hL2xVb9KpR4mNw8TzY3cJf6DsG1aEu5HkW0rBn", "Q7hL****(40)"),
             ("", "****(0)"),
         ];
         for (secret, expected) in cases {
