@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::config::ProjectConfig;
-use crate::engine::decode::decode_runs;
+use crate::engine::decode::{decode_percent_runs, decode_runs};
 use crate::engine::{Engine, Match, Scanner, Span};
 use crate::filter::inline::InlineAllows;
 use crate::filter::Allowlist;
@@ -187,6 +187,7 @@ impl Worker<'_> {
         // (encoded span in the chunk, decoded text, encoding, depth)
         let mut pending: Vec<(Span, Vec<u8>, &'static str, usize)> = decode_runs(bytes)
             .into_iter()
+            .chain(decode_percent_runs(bytes))
             .filter(|run| {
                 !raw_secrets
                     .iter()

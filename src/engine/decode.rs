@@ -1,7 +1,8 @@
-//! Secrets hidden one layer down: base64 (standard and URL-safe) and hex runs are decoded, and
-//! when the result is text, the caller scans it with the same engine and reports what it finds
-//! at the encoded span, marked `decoded: "base64"` or `"hex"`. Bounded: runs of 24 bytes to
-//! 64 KiB, at most 1,024 runs and 1 MiB of decoded text per chunk; the caller limits the depth.
+//! Secrets hidden one layer down: base64 (standard and URL-safe), hex and percent-encoded runs
+//! are decoded, and when the result is text, the caller scans it with the same engine and
+//! reports what it finds at the encoded span, marked `decoded: "base64"`, `"hex"` or
+//! `"percent"`. Bounded: runs of 24 bytes to 64 KiB, at most 1,024 runs and 1 MiB of decoded
+//! text per chunk; the caller limits the depth.
 
 use base64::alphabet;
 use base64::engine::general_purpose::GeneralPurposeConfig;
@@ -154,6 +155,62 @@ pub fn decode_runs(bytes: &[u8]) -> Vec<Decoded> {
     out
 }
 
+/// Runs holding percent escapes (`%3D`, `%40`): a URL-encoded assignment or credential hides
+/// from rules that expect `=` or `@`. A run is a stretch of non-blank, non-quote bytes with at
+/// least two escapes.
+pub fn decode_percent_runs(bytes: &[u8]) -> Vec<Decoded> {
+    let is_escape = |at: usize| {
+        bytes.get(at) == Some(&b'%')
+            && bytes.get(at + 1).is_some_and(u8::is_ascii_hexdigit)
+            && bytes.get(at + 2).is_some_and(u8::is_ascii_hexdigit)
+    };
+    let in_run =
+        |b: u8| !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\'' | b'`' | b'<' | b'>');
+    let mut out: Vec<Decoded> = Vec::new();
+    for at in memchr::memchr_iter(b'%', bytes) {
+        if out.len() >= MAX_RUNS
+            || out.last().is_some_and(|run| at < run.span.end)
+            || !is_escape(at)
+        {
+            continue;
+        }
+        let start = bytes[..at]
+            .iter()
+            .rposition(|&b| !in_run(b))
+            .map_or(0, |i| i + 1);
+        let end = bytes[at..]
+            .iter()
+            .position(|&b| !in_run(b))
+            .map_or(bytes.len(), |i| at + i);
+        if end - start > MAX_RUN {
+            continue;
+        }
+        let run = &bytes[start..end];
+        let mut decoded = Vec::with_capacity(run.len());
+        let mut escapes = 0;
+        let mut i = 0;
+        while i < run.len() {
+            if is_escape(start + i) {
+                let digit = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+                decoded.push(digit(run[i + 1]) << 4 | digit(run[i + 2]));
+                escapes += 1;
+                i += 3;
+            } else {
+                decoded.push(run[i]);
+                i += 1;
+            }
+        }
+        if escapes >= 2 && is_text(&decoded) {
+            out.push(Decoded {
+                span: Span::new(start, end),
+                encoding: "percent",
+                bytes: decoded,
+            });
+        }
+    }
+    out
+}
+
 fn decode_hex(run: &[u8]) -> Option<Vec<u8>> {
     let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     run.chunks(2)
@@ -188,6 +245,23 @@ mod tests {
             ]
         );
         assert_eq!(&text[runs[0].span.range()], b64);
+    }
+
+    #[test]
+    fn percent_encoded_runs_are_decoded() {
+        // Split, so that this file is not itself a finding.
+        let text = concat!(
+            "url = https://api.example.net/login?user%3Dadmin%26pass",
+            "word%3DXk29fjQ7 next"
+        );
+        let runs = decode_percent_runs(text.as_bytes());
+        assert_eq!(runs.len(), 1);
+        let expected = concat!(
+            "https://api.example.net/login?user=admin&pass",
+            "word=Xk29fjQ7"
+        );
+        assert_eq!(runs[0].bytes, expected.as_bytes());
+        assert!(decode_percent_runs(b"100% sure, 50%off").is_empty());
     }
 
     #[test]

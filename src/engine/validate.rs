@@ -397,7 +397,11 @@ fn check_placeholder(secret: &[u8]) -> Verdict {
         || lower.starts_with('<') && lower.ends_with('>')
         || lower.starts_with('[') && lower.ends_with(']')
         || lower.contains('(') && lower.contains(')');
-    if templated || PLACEHOLDER_WORDS.iter().any(|word| lower.contains(word)) {
+    if templated
+        || PLACEHOLDER_WORDS
+            .iter()
+            .any(|word| has_placeholder_word(&lower, word))
+    {
         return Verdict::Reject;
     }
     // An identifier path (`self.token`, `settings.API_KEY`, `config.apiKey`) or an environment
@@ -427,6 +431,29 @@ fn check_placeholder(secret: &[u8]) -> Verdict {
         return Verdict::Reject;
     }
     Verdict::ok("literal")
+}
+
+/// Values longer than this are random-looking tokens: a short placeholder word inside one counts
+/// only when it stands apart (`my-mock-key`), not when it happens to appear (`...xMockQ3...`).
+const SHORT_VALUE: usize = 24;
+
+/// Whether `word` marks `lower` (a lowercased value) as a placeholder.
+fn has_placeholder_word(lower: &str, word: &str) -> bool {
+    if lower.len() <= SHORT_VALUE {
+        return lower.contains(word);
+    }
+    let bytes = lower.as_bytes();
+    lower.match_indices(word).any(|(at, _)| {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(at + word.len()).copied();
+        let apart = |b: Option<u8>| b.is_none_or(|b| !b.is_ascii_alphanumeric());
+        // Words of 6+ letters (`example`, `placeholder`) are unlikely by chance and always
+        // count, as do words made of punctuation (`****`, `....`); short ones (`mock`, `null`)
+        // only when they stand apart.
+        word.len() >= 6
+            || !word.bytes().any(|b| b.is_ascii_alphanumeric())
+            || (apart(before) && apart(after))
+    })
 }
 
 /// Mostly one character, or a run of consecutive characters (`abcdef`, `98765`).
@@ -614,6 +641,7 @@ mod tests {
             "$TOKEN",
             "getenv(\"X\")",
             "settings.SECRET_KEY",
+            "this-is-an-example-secret-key-for-docs",
             "config.apiKey",
             "request.headers.authToken",
         ];
@@ -629,6 +657,8 @@ mod tests {
             "s3cr1t-Pa55-w0rd-9f2e",
             "8f14e45fceea167a5a36dedd4bea2543",
             "tBlYDs8A8V.cEn9a",
+            "k9XmockQ3vT7pL2wZ8nR4sB6yH1cF5dJ0gA",
+            "7f3a9c1e5b8d2f6a4c0e9b7d3a1f5c8e2b6d4a0f",
         ] {
             assert_eq!(
                 check_placeholder(value.as_bytes()),

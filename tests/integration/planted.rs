@@ -208,3 +208,22 @@ fn secrets_hidden_in_base64_and_hex_are_found_at_the_encoded_text() {
         0
     );
 }
+
+#[test]
+fn percent_encoded_credentials_are_found() {
+    let tree = TempTree::new();
+    let secret = password();
+    // A connection URI passed as a URL parameter: `:` `/` `@` are escaped, so no rule sees it raw.
+    tree.write(
+        "access.log",
+        format!("GET /connect?dsn=postgres%3A%2F%2Fapp%3A{secret}%40db.internal%3A5432%2Fapp HTTP/1.1\n"),
+    );
+    let report = tree.scan_json(&[]);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    assert_eq!(findings[0]["rule_id"], "database.postgres");
+    assert_eq!(findings[0]["decoded"], "percent");
+    assert!(!serde_json::to_string(&report).unwrap().contains(&secret));
+    let off = tree.scan_json(&["--decode-depth", "0"]);
+    assert_eq!(off["findings"].as_array().unwrap().len(), 0);
+}
