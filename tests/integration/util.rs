@@ -67,6 +67,16 @@ impl TempTree {
     }
 }
 
+/// `leakhound scan` in `dir`, which must fail with exit code 2 and a one-line message; returns
+/// the message.
+pub fn scan_error(dir: &Path) -> String {
+    let output = leakhound().current_dir(dir).arg("scan").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
 /// `(rule_id, path, line)` for every finding of a json report, sorted.
 pub fn found(report: &serde_json::Value) -> Vec<(String, String, u64)> {
     let mut out: Vec<_> = report["findings"]
