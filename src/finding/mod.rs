@@ -188,22 +188,56 @@ pub fn relocate(finding: &mut Finding, chunk: &[u8], encoded: Span, encoding: &'
 }
 
 /// The line around `secret`, cut to [`SNIPPET_CONTEXT`] bytes on each side, with every span in
-/// `secrets` that touches it replaced by its redacted form.
+/// `secrets` that touches it replaced by its redacted form — and every other place in the cut
+/// where the same bytes as one of `secrets` stand (a secret repeated on its line, or found on
+/// another line of the chunk), so no snippet shows a secret the scan found.
 fn snippet(bytes: &[u8], secret: Span, secrets: &[Span]) -> String {
     let line_start = memchr::memrchr(b'\n', &bytes[..secret.start]).map_or(0, |i| i + 1);
     let line_end =
         memchr::memchr(b'\n', &bytes[secret.start..]).map_or(bytes.len(), |i| secret.start + i);
-    let mut start = line_start.max(secret.start.saturating_sub(SNIPPET_CONTEXT));
-    let mut end = line_end
+    let start = line_start.max(secret.start.saturating_sub(SNIPPET_CONTEXT));
+    let end = line_end
         .min(secret.end.max(secret.start).saturating_add(SNIPPET_CONTEXT))
         .max(start);
-    // Never cut through another secret: widen to cover any secret the cut would split.
-    for other in secrets {
-        if other.start < start && other.end > start {
-            start = other.start.max(line_start);
+    // Every span to redact near the cut: the secrets themselves, and repeats of their bytes.
+    let longest = secrets.iter().map(Span::len).max().unwrap_or(0);
+    let near = Span::new(
+        start.saturating_sub(longest).max(line_start),
+        end.saturating_add(longest).min(line_end),
+    );
+    let mut spans: Vec<Span> = secrets
+        .iter()
+        .copied()
+        .filter(|s| s.start < near.end && s.end > near.start)
+        .collect();
+    let mut contents: Vec<&[u8]> = secrets
+        .iter()
+        .map(|s| &bytes[s.range()])
+        .filter(|c| c.len() >= 8)
+        .collect();
+    contents.sort_unstable();
+    contents.dedup();
+    for content in contents {
+        for at in memchr::memmem::find_iter(&bytes[near.range()], content) {
+            spans.push(Span::new(near.start + at, near.start + at + content.len()));
         }
-        if other.start < end && other.end > end {
-            end = other.end;
+    }
+    spans.sort_unstable();
+    let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match merged.last_mut() {
+            Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+            _ => merged.push(span),
+        }
+    }
+    // Never cut through a redacted span: widen the cut to cover it.
+    let (mut start, mut end) = (start, end);
+    for span in &merged {
+        if span.start < start && span.end > start {
+            start = span.start.max(line_start);
+        }
+        if span.start < end && span.end > end {
+            end = span.end;
         }
     }
     let mut out = String::new();
@@ -211,14 +245,12 @@ fn snippet(bytes: &[u8], secret: Span, secrets: &[Span]) -> String {
         out.push('…');
     }
     let mut at = start;
-    for other in secrets.iter().filter(|s| s.start < end && s.end > start) {
-        if other.start > at {
-            out.push_str(&String::from_utf8_lossy(&bytes[at..other.start]));
+    for span in merged.iter().filter(|s| s.start < end && s.end > start) {
+        if span.start > at {
+            out.push_str(&String::from_utf8_lossy(&bytes[at..span.start]));
         }
-        if other.end > at {
-            out.push_str(&Secret::redact_bytes(&bytes[other.range()]));
-            at = other.end;
-        }
+        out.push_str(&Secret::redact_bytes(&bytes[span.start.max(at)..span.end]));
+        at = span.end;
     }
     if end > at {
         out.push_str(&String::from_utf8_lossy(&bytes[at..end]));
@@ -331,6 +363,22 @@ mod tests {
         let line = snippet(text, aws, &[aws, gh]);
         assert_eq!(line, "key=AKIA****(20) other=ghp_****(40) end");
         assert!(!line.contains("Z7WQ3R"));
+    }
+
+    #[test]
+    fn repeats_of_a_found_secret_are_redacted_too() {
+        let text = b"a=tok_Zq8vK2mP9xLw4 # copy: tok_Zq8vK2mP9xLw4\nb=other";
+        let found = Span::new(28, 45);
+        let line = snippet(text, found, &[found]);
+        assert_eq!(line, "a=****(17) # copy: ****(17)");
+        // The same bytes found on another line are redacted wherever they stand.
+        let text = b"x=Zq8vK2mP9xLw4QQ\ny=Zq8vK2mP9xLw4QQ";
+        let second = Span::new(20, 35);
+        assert_eq!(
+            snippet(text, Span::new(2, 17), &[Span::new(2, 17), second]),
+            "x=****(15)"
+        );
+        assert_eq!(snippet(text, second, &[second]), "y=****(15)");
     }
 
     #[test]
