@@ -15,7 +15,7 @@ use crate::filter::Allowlist;
 use crate::filter::Filters;
 use crate::finding::{self, Finding};
 use crate::rule::RuleSetBuilder;
-use crate::source::{Chunk, SkipReason, Source, Visitor};
+use crate::source::{Chunk, Provenance, SkipReason, Source, Visitor};
 
 /// Counts of one scan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -172,6 +172,32 @@ struct Worker<'a> {
 }
 
 impl Worker<'_> {
+    /// Adds a finding for each file rule whose path regex matches the file at `provenance`.
+    fn file_findings(&self, provenance: &Provenance, found: &mut Vec<Finding>) {
+        let engine = self.scanner.engine();
+        found.extend(
+            engine
+                .file_rules_matching(&provenance.rel_path)
+                .map(|rule| finding::for_file(engine.rules(), rule, provenance)),
+        );
+    }
+
+    /// Files a finding as allowed (by an allowlist), baselined or reported.
+    fn sort(&mut self, found: Finding, bytes: &[u8]) {
+        if self.filters.allows(&found, bytes) {
+            self.result.allowed.push(found);
+        } else if self
+            .filters
+            .baseline
+            .as_ref()
+            .is_some_and(|b| b.contains(&found.fingerprint))
+        {
+            self.result.baselined.push(found);
+        } else {
+            self.result.findings.push(found);
+        }
+    }
+
     /// Decodes base64 and hex runs of `bytes` (up to the decode depth), scans the text they hold,
     /// and adds what it finds to `found`, located at the outermost encoded run in `chunk`. Runs
     /// that hold a secret the raw scan already found are left alone.
@@ -259,43 +285,49 @@ impl Visitor for Worker<'_> {
                 !shadowed
             });
         }
+        self.file_findings(chunk.provenance, &mut found_all);
         if found_all.is_empty() {
             return;
         }
         let inline = InlineAllows::parse(chunk.bytes);
+        let rules = self.scanner.engine().rules();
         for found in found_all {
-            let in_change = chunk.scope.is_none_or(|scope| {
-                scope.covers(
-                    found.location.line,
-                    found.location.end_line,
-                    found.secret.expose(),
-                )
-            });
+            let file_rule = rules.rules()[found.rule].is_file_rule();
+            let in_change = file_rule
+                || chunk.scope.is_none_or(|scope| {
+                    scope.covers(
+                        found.location.line,
+                        found.location.end_line,
+                        found.secret.expose(),
+                    )
+                });
             if !in_change {
                 continue; // not added by this change: not its finding
             }
-            if inline.allows(found.location.line) || self.filters.allows(&found, chunk.bytes) {
+            if !file_rule && inline.allows(found.location.line) {
                 self.result.allowed.push(found);
-            } else if self
-                .filters
-                .baseline
-                .as_ref()
-                .is_some_and(|b| b.contains(&found.fingerprint))
-            {
-                self.result.baselined.push(found);
             } else {
-                self.result.findings.push(found);
+                self.sort(found, chunk.bytes);
             }
         }
     }
 
-    fn skipped(&mut self, path: &str, reason: SkipReason) {
+    fn skipped(&mut self, provenance: &Provenance, reason: SkipReason) {
+        self.diagnostics.skipped(&provenance.path, reason);
         match reason {
             SkipReason::Binary => self.result.stats.skipped_binary += 1,
             SkipReason::TooLarge(_) => self.result.stats.skipped_too_large += 1,
-            SkipReason::Symlink => self.result.stats.skipped_symlinks += 1,
+            SkipReason::Symlink => {
+                self.result.stats.skipped_symlinks += 1;
+                return; // not followed: not a file of this tree
+            }
         }
-        self.diagnostics.skipped(path, reason);
+        // A keystore is binary: its name is all a file rule needs.
+        let mut found = Vec::new();
+        self.file_findings(provenance, &mut found);
+        for finding in found {
+            self.sort(finding, b"");
+        }
     }
 
     fn error(&mut self, path: &str, message: &str) {

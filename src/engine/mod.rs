@@ -89,6 +89,8 @@ pub struct Engine {
     keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords: they run over every chunk.
     unkeyed_rules: Vec<usize>,
+    /// File rules: they look at paths, never at content.
+    file_rules: Vec<usize>,
 }
 
 /// The keyword automaton could not be built (far too many or too long keywords).
@@ -102,7 +104,12 @@ impl Engine {
         let mut keywords: Vec<Vec<u8>> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut unkeyed_rules = Vec::new();
+        let mut file_rules = Vec::new();
         for (index, rule) in rules.rules().iter().enumerate() {
+            if rule.is_file_rule() {
+                file_rules.push(index);
+                continue;
+            }
             if rule.keywords.is_empty() {
                 unkeyed_rules.push(index);
             }
@@ -126,7 +133,16 @@ impl Engine {
             keywords: matcher,
             keyword_rules,
             unkeyed_rules,
+            file_rules,
         })
+    }
+
+    /// The file rules whose path regex matches `path`: a file there is a finding by itself.
+    pub fn file_rules_matching<'a>(&'a self, path: &'a str) -> impl Iterator<Item = usize> + 'a {
+        self.file_rules
+            .iter()
+            .copied()
+            .filter(move |&rule| self.rules.rules()[rule].applies_to(Some(path)))
     }
 
     /// The rules this engine runs.

@@ -31,6 +31,8 @@ pub enum Validator {
     GithubCrc32,
     /// npm tokens: `npm_` + 30 random base62 + 6-char base62 CRC32.
     NpmCrc32,
+    /// Cloudflare tokens: `cfk_`/`cfut_`/`cfat_` + 40 characters + 8-hex CRC32.
+    CloudflareCrc32,
     /// JSON Web Token: header and payload decode to JSON objects and the header has `alg`.
     Jwt,
     /// PEM private key block: the base64 body decodes to a plausible key.
@@ -45,8 +47,9 @@ pub enum Validator {
 
 impl Validator {
     /// Every validator name, as used in rule files.
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 8] = [
         "aws-key-id",
+        "cloudflare-crc32",
         "github-crc32",
         "npm-crc32",
         "jwt",
@@ -60,6 +63,7 @@ impl Validator {
         match name {
             "github-crc32" => Some(Validator::GithubCrc32),
             "npm-crc32" => Some(Validator::NpmCrc32),
+            "cloudflare-crc32" => Some(Validator::CloudflareCrc32),
             "jwt" => Some(Validator::Jwt),
             "pem" => Some(Validator::Pem),
             "placeholder" => Some(Validator::Placeholder),
@@ -74,6 +78,7 @@ impl Validator {
         match self {
             Validator::GithubCrc32 => "github-crc32",
             Validator::NpmCrc32 => "npm-crc32",
+            Validator::CloudflareCrc32 => "cloudflare-crc32",
             Validator::Jwt => "jwt",
             Validator::Pem => "pem",
             Validator::Placeholder => "placeholder",
@@ -86,6 +91,7 @@ impl Validator {
     pub fn check(self, secret: &[u8]) -> Verdict {
         match self {
             Validator::GithubCrc32 | Validator::NpmCrc32 => check_crc32_base62(secret),
+            Validator::CloudflareCrc32 => check_crc32_hex_suffix(secret),
             Validator::Jwt => check_jwt(secret),
             Validator::Pem => check_pem(secret),
             Validator::Placeholder => check_placeholder(secret),
@@ -130,6 +136,31 @@ fn check_crc32_base62(secret: &[u8]) -> Verdict {
 
 /// BIP-173 bech32: the human-readable part, `1`, then data characters whose last six are a
 /// checksum. age secret keys are bech32 (not bech32m) with the part `age-secret-key-`.
+/// A token ending in the 8-hex-digit CRC32 of what precedes it (Cloudflare's `cfut_` tokens).
+/// Whether the prefix is covered is not published, so a checksum of the whole head or of the
+/// part after the prefix both pass; a random suffix passes either by chance once in 2^31.
+fn check_crc32_hex_suffix(secret: &[u8]) -> Verdict {
+    let Some(split) = secret.len().checked_sub(8) else {
+        return Verdict::Reject;
+    };
+    let (head, checksum) = secret.split_at(split);
+    let Some(stated) = std::str::from_utf8(checksum)
+        .ok()
+        .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+    else {
+        return Verdict::Reject;
+    };
+    let body = head
+        .iter()
+        .position(|&b| b == b'_')
+        .map_or(head, |underscore| &head[underscore + 1..]);
+    if crc32fast::hash(head) == stated || crc32fast::hash(body) == stated {
+        Verdict::ok("checksum-ok")
+    } else {
+        Verdict::Reject
+    }
+}
+
 fn check_bech32(secret: &[u8]) -> Verdict {
     const CHARSET: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
     const GENERATOR: [u32; 5] = [
@@ -238,9 +269,27 @@ fn check_aws_key_id(secret: &[u8]) -> Verdict {
     }
     // 50 bits decoded; the first 48 are the 6 bytes the account is read from.
     let six_bytes = bits >> 2;
-    let account = (six_bytes & 0x7fff_ffff_ff80) >> 7;
-    Verdict::Accept(Cow::Owned(format!("account {account:012}")))
+    let account = format!("{:012}", (six_bytes & 0x7fff_ffff_ff80) >> 7);
+    if CANARY_AWS_ACCOUNTS.contains(&account.as_str()) {
+        // Still reported: someone planted it to learn who uses it, and using it tells them.
+        return Verdict::Accept(Cow::Owned(format!("account {account} (canary token)")));
+    }
+    Verdict::Accept(Cow::Owned(format!("account {account}")))
 }
+
+/// AWS accounts that Thinkst Canarytokens issues its AWS key canaries from, as flagged by other
+/// open-source scanners. A key from one of them is a tripwire, not a working credential.
+const CANARY_AWS_ACCOUNTS: [&str; 9] = [
+    "052310077262",
+    "171436882533",
+    "266735846894",
+    "534261010715",
+    "595918472158",
+    "717712589309",
+    "730335385048",
+    "819147034852",
+    "992382622183",
+];
 
 /// Decodes the body of a PEM block. Tolerates the body being inside a JSON or code string
 /// (`\n` escapes, quotes and `+` concatenation), a block collapsed onto one line (newlines
@@ -504,6 +553,27 @@ mod tests {
     }
 
     #[test]
+    fn cloudflare_checksums_cover_the_head_or_the_body() {
+        let body = "NVpSkxkBHPjg0CDaOpiGR8n6gdCHG2GSaR9ZDrqT";
+        let over_head = format!("cfut_{body}{:08x}", crc32fast::hash(format!("cfut_{body}").as_bytes()));
+        let over_body = format!("cfat_{body}{:08X}", crc32fast::hash(body.as_bytes()));
+        for good in [&over_head, &over_body] {
+            assert_eq!(
+                Validator::CloudflareCrc32.check(good.as_bytes()),
+                Verdict::ok("checksum-ok"),
+                "{good}"
+            );
+        }
+        let wrong = format!("cfk_{body}{:08x}", crc32fast::hash(body.as_bytes()) ^ 1);
+        assert_eq!(Validator::CloudflareCrc32.check(wrong.as_bytes()), Verdict::Reject);
+        assert_eq!(Validator::CloudflareCrc32.check(b"cfk_abc"), Verdict::Reject);
+        assert_eq!(
+            Validator::CloudflareCrc32.check(format!("cfk_{body}zzzzzzzz").as_bytes()),
+            Verdict::Reject
+        );
+    }
+
+    #[test]
     fn aws_key_ids_decode_to_their_account() {
         // The example from the published research (split, so this file is not itself a finding).
         let key = concat!("ASIA", "Y34FZKBOKMUTVV7A");
@@ -512,6 +582,31 @@ mod tests {
             Verdict::Accept(Cow::Owned("account 609629065308".into()))
         );
         assert_eq!(check_aws_key_id(b"AKIAIOSFODNN7EXAMPLE"), Verdict::Reject);
+    }
+
+    /// An access key id of `account` (the decoding above, reversed), ending in `tail`.
+    fn aws_key_of(account: u64, tail: &str) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        let bits = (account << 7 | 0x55) << 2;
+        let middle: String = (0..10)
+            .rev()
+            .map(|i| ALPHABET[((bits >> (5 * i)) & 31) as usize] as char)
+            .collect();
+        format!("AKIA{middle}{tail}")
+    }
+
+    #[test]
+    fn canary_token_accounts_are_named_as_such() {
+        let canary = aws_key_of(52_310_077_262, "QZ7M2K");
+        assert_eq!(
+            check_aws_key_id(canary.as_bytes()),
+            Verdict::Accept(Cow::Owned("account 052310077262 (canary token)".into()))
+        );
+        let ordinary = aws_key_of(123_456_789_012, "QZ7M2K");
+        assert_eq!(
+            check_aws_key_id(ordinary.as_bytes()),
+            Verdict::Accept(Cow::Owned("account 123456789012".into()))
+        );
     }
 
     #[test]

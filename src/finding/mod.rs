@@ -82,6 +82,13 @@ pub struct Finding {
     pub decoded: Option<&'static str>,
 }
 
+impl Finding {
+    /// A file rule's finding: the whole file is the leak (see [`for_file`]).
+    pub fn is_whole_file(&self) -> bool {
+        self.span.is_empty()
+    }
+}
+
 /// `sha256(rule_id NUL rel_path NUL secret_sha256)`, first 16 bytes in hex. It has no line,
 /// offset or commit in it, so unrelated edits do not change it, and it does not reveal the secret.
 pub fn fingerprint(rule_id: &str, rel_path: &str, secret_sha256: &str) -> String {
@@ -166,6 +173,45 @@ pub fn from_matches(
             }
         })
         .collect()
+}
+
+/// The finding of a file rule for the file at `provenance`: the file itself is the leak (a
+/// PKCS#12 keystore), so its name stands for the secret and the location is its first line.
+pub fn for_file(rules: &RuleSet, rule_index: usize, provenance: &Provenance) -> Finding {
+    let rule = &rules.rules()[rule_index];
+    let name = provenance
+        .rel_path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&provenance.rel_path);
+    let secret = Secret::new(name.as_bytes().to_vec());
+    let secret_sha256 = secret.sha256();
+    let start = Location {
+        line: 1,
+        column: 1,
+        end_line: 1,
+        end_column: 1,
+    };
+    Finding {
+        rule: rule_index,
+        rule_id: rule.id.clone(),
+        rule_name: rule.name.clone(),
+        severity: rule.severity,
+        path: provenance.path.clone(),
+        rel_path: provenance.rel_path.clone(),
+        location: start,
+        span: Span::new(0, 0),
+        match_span: Span::new(0, 0),
+        fingerprint: fingerprint(&rule.id, &provenance.rel_path, &secret_sha256),
+        secret_sha256,
+        snippet: String::new(),
+        entropy: 0.0,
+        secret,
+        commit: provenance.commit.clone(),
+        also_in: provenance.also_in,
+        validation: None,
+        decoded: None,
+    }
 }
 
 /// Moves a finding made from decoded text to the encoded span it came from in `chunk`: its

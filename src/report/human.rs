@@ -92,7 +92,11 @@ impl Reporter for HumanReporter {
                 &location
             )
         )?;
-        let mut secret = escape(&shown_secret(finding, self.options), false);
+        let mut secret = if finding.is_whole_file() {
+            "the whole file".to_string()
+        } else {
+            escape(&shown_secret(finding, self.options), false)
+        };
         // The placeholder check says nothing a reader needs; structural checks do.
         if let Some(validation) = finding
             .validation
@@ -112,6 +116,9 @@ impl Reporter for HumanReporter {
                 commit.date,
                 escape(&commit.message, false)
             )?;
+        }
+        if finding.is_whole_file() {
+            return writeln!(out); // no line to show
         }
         let gutter = self.paint(
             Style::new().dimmed(),

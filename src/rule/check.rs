@@ -52,6 +52,10 @@ pub fn check(engine: &Engine, options: CheckOptions) -> Vec<Failure> {
         let at = format!("{}:{}", rule.file, rule.id);
         let mut fail =
             |location: String, message: String| failures.push(Failure { location, message });
+        if rule.is_file_rule() {
+            check_file_rule(engine, index, &at, options, &mut fail);
+            continue;
+        }
         if options.strict {
             if !id_is_well_formed(&rule.id) {
                 fail(
@@ -126,6 +130,45 @@ pub fn check(engine: &Engine, options: CheckOptions) -> Vec<Failure> {
         }
     }
     failures
+}
+
+/// A file rule's examples are paths it must flag, its negative examples paths it must not.
+fn check_file_rule(
+    engine: &Engine,
+    index: usize,
+    at: &str,
+    options: CheckOptions,
+    fail: &mut dyn FnMut(String, String),
+) {
+    let rule = &engine.rules().rules()[index];
+    if !id_is_well_formed(&rule.id) && options.strict {
+        fail(at.to_string(), "id must be lowercase `vendor.kind`".into());
+    }
+    if options.strict
+        && (rule.examples.len() < MIN_EXAMPLES || rule.negative_examples.len() < MIN_EXAMPLES)
+    {
+        fail(
+            at.to_string(),
+            format!("needs at least {MIN_EXAMPLES} example paths and {MIN_EXAMPLES} negative ones"),
+        );
+    }
+    let flags = |path: &str| engine.file_rules_matching(path).any(|r| r == index);
+    for (n, path) in rule.examples.iter().enumerate() {
+        if !flags(path) {
+            fail(
+                format!("{at}:example#{}", n + 1),
+                "path is not flagged".into(),
+            );
+        }
+    }
+    for (n, path) in rule.negative_examples.iter().enumerate() {
+        if flags(path) {
+            fail(
+                format!("{at}:negative_example#{}", n + 1),
+                "path is flagged".into(),
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -108,6 +108,11 @@ impl Rule {
             .map_err(String::as_str)
     }
 
+    /// A file rule: no regex, it flags every file whose path matches `path`.
+    pub fn is_file_rule(&self) -> bool {
+        self.pattern.is_empty()
+    }
+
     /// Whether the rule applies to a chunk at `path` (`None`: no path, such as stdin).
     pub fn applies_to(&self, path: Option<&str>) -> bool {
         match (&self.path, path) {
@@ -372,6 +377,11 @@ impl RuleSetBuilder {
                 ))
             })?),
         };
+        if syntax.regex.is_empty() && path.is_none() {
+            return Err(invalid(
+                "needs a `regex`, or a `path` for a rule that flags files by name".into(),
+            ));
+        }
         if let Some(entropy) = syntax.entropy {
             if !(0.0..=8.0).contains(&entropy) {
                 return Err(invalid(format!(
@@ -402,7 +412,7 @@ impl RuleSetBuilder {
             multiline: syntax.multiline,
             matcher: OnceLock::new(),
         };
-        if !lazy {
+        if !lazy && !rule.is_file_rule() {
             rule.matcher()
                 .map_err(|message| invalid(message.to_string()))?;
         }

@@ -29,7 +29,9 @@ pub struct RuleSyntax {
     #[serde(default)]
     pub keywords: Vec<String>,
     /// The pattern (the `regex` crate's syntax). The secret is the group named `secret`, else
-    /// group 1, else the whole match.
+    /// group 1, else the whole match. Left out, the rule is a *file rule*: it flags every file
+    /// whose path matches `path` (a PKCS#12 keystore), whatever it holds, binary or not.
+    #[serde(default)]
     pub regex: String,
     /// Minimum Shannon entropy of the secret, in bits per byte.
     #[serde(default)]

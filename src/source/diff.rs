@@ -274,9 +274,15 @@ impl Source for DiffSource {
                 break;
             };
             let where_ = |oid: Oid| format!("{} (blob {oid})", file.path);
+            let provenance = Provenance {
+                path: file.path.clone(),
+                rel_path: file.path.clone(),
+                commit: file.commit.clone(),
+                also_in: None,
+            };
             match object_header(repo, file.new) {
                 Ok((size, _)) if size as u64 > self.max_file_size => {
-                    visitor.skipped(&file.path, SkipReason::TooLarge(size as u64));
+                    visitor.skipped(&provenance, SkipReason::TooLarge(size as u64));
                     continue;
                 }
                 Ok(_) => {}
@@ -293,7 +299,7 @@ impl Source for DiffSource {
                 }
             };
             if is_binary(new.content()) {
-                visitor.skipped(&file.path, SkipReason::Binary);
+                visitor.skipped(&provenance, SkipReason::Binary);
                 continue;
             }
             let previous = match file.old.map(|oid| repo.find_blob(oid)) {
@@ -321,12 +327,6 @@ impl Source for DiffSource {
             let scope = ChangeScope {
                 added_lines: added,
                 previous,
-            };
-            let provenance = Provenance {
-                path: file.path.clone(),
-                rel_path: file.path.clone(),
-                commit: file.commit.clone(),
-                also_in: None,
             };
             visitor.chunk(Chunk {
                 bytes: new.content(),

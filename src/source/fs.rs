@@ -153,19 +153,21 @@ fn visit_entry(
     if file_type.is_dir() {
         return;
     }
-    let path = display_path(entry.path());
+    let provenance = Provenance::file(
+        display_path(entry.path()),
+        relative_path(entry.path(), project_root),
+    );
     if file_type.is_symlink() {
-        visitor.skipped(&path, SkipReason::Symlink);
+        visitor.skipped(&provenance, SkipReason::Symlink);
         return;
     }
     if !file_type.is_file() {
         return; // sockets, FIFOs, devices: reading them could block forever
     }
     match read_file(entry.path(), max_file_size, buffer) {
-        Err(err) => visitor.error(&path, &err.to_string()),
-        Ok(Some(reason)) => visitor.skipped(&path, reason),
+        Err(err) => visitor.error(&provenance.path, &err.to_string()),
+        Ok(Some(reason)) => visitor.skipped(&provenance, reason),
         Ok(None) => {
-            let provenance = Provenance::file(path, relative_path(entry.path(), project_root));
             visitor.chunk(Chunk {
                 bytes: buffer,
                 provenance: &provenance,

@@ -381,9 +381,15 @@ impl Source for HistorySource {
 impl HistorySource {
     fn scan_blob(&self, repo: &Repository, entry: &BlobEntry, visitor: &mut dyn Visitor) {
         let path = &self.paths[entry.path as usize];
+        let provenance = Provenance {
+            path: path.clone(),
+            rel_path: path.clone(),
+            commit: self.commits.get(entry.commit as usize).cloned(),
+            also_in: Some(entry.also_in),
+        };
         match object_header(repo, entry.oid) {
             Ok((size, _)) if size as u64 > self.max_file_size => {
-                visitor.skipped(path, SkipReason::TooLarge(size as u64));
+                visitor.skipped(&provenance, SkipReason::TooLarge(size as u64));
                 return;
             }
             Ok(_) => {}
@@ -401,15 +407,9 @@ impl HistorySource {
         };
         let content = blob.content();
         if is_binary(content) {
-            visitor.skipped(path, SkipReason::Binary);
+            visitor.skipped(&provenance, SkipReason::Binary);
             return;
         }
-        let provenance = Provenance {
-            path: path.clone(),
-            rel_path: path.clone(),
-            commit: self.commits.get(entry.commit as usize).cloned(),
-            also_in: Some(entry.also_in),
-        };
         visitor.chunk(Chunk {
             bytes: content,
             provenance: &provenance,

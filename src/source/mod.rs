@@ -156,8 +156,8 @@ pub enum SkipReason {
 pub trait Visitor: Send {
     /// A chunk to scan.
     fn chunk(&mut self, chunk: Chunk<'_>);
-    /// An input that was passed over on purpose.
-    fn skipped(&mut self, path: &str, reason: SkipReason);
+    /// An input that was passed over on purpose (its path still counts for file rules).
+    fn skipped(&mut self, provenance: &Provenance, reason: SkipReason);
     /// An input that could not be read; the scan goes on.
     fn error(&mut self, path: &str, message: &str);
 }

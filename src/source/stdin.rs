@@ -34,14 +34,14 @@ impl<R: Read> Source for StdinSource<R> {
                 .read_to_end(&mut bytes),
             Err(_) => Err(std::io::Error::other("standard input is unavailable")),
         };
+        let provenance = Provenance::file(STDIN_PATH, STDIN_PATH);
         if let Err(err) = read {
             visitor.error(STDIN_PATH, &err.to_string());
         } else if bytes.len() as u64 > self.max_size {
-            visitor.skipped(STDIN_PATH, SkipReason::TooLarge(bytes.len() as u64));
+            visitor.skipped(&provenance, SkipReason::TooLarge(bytes.len() as u64));
         } else if is_binary(&bytes) {
-            visitor.skipped(STDIN_PATH, SkipReason::Binary);
+            visitor.skipped(&provenance, SkipReason::Binary);
         } else {
-            let provenance = Provenance::file(STDIN_PATH, STDIN_PATH);
             visitor.chunk(Chunk {
                 bytes: &bytes,
                 provenance: &provenance,

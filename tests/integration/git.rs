@@ -498,3 +498,31 @@ fn nothing_from_the_scanned_repository_is_executed() {
         "a filter, textconv, fsmonitor or hook ran"
     );
 }
+
+#[test]
+fn keystore_files_are_flagged_by_name_in_history_and_when_staged() {
+    let mut repo = TempRepo::new();
+    // A PKCS#12 file is DER: binary, so only its name can give it away.
+    let keystore = [0x30, 0x82, 0x0a, 0x00, 0x02, 0x01, 0x03, 0x00, 0x30];
+    let added = repo.commit_file("certs/signing.p12", keystore, "add keystore");
+    repo.commit_file("notes.md", "how to make a .p12\n", "docs");
+    let (report, code) = repo.json(&["history"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&report),
+        [(
+            "private-key.pkcs12-file".into(),
+            "certs/signing.p12".into(),
+            1
+        )]
+    );
+    assert_eq!(commits_of(&report), [added.to_string()]);
+
+    repo.stage("release/App.PFX", keystore);
+    let (report, code) = repo.json(&["staged"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&report),
+        [("private-key.pkcs12-file".into(), "release/App.PFX".into(), 1)]
+    );
+}

@@ -150,3 +150,33 @@ fn this_repository_scans_clean() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+#[test]
+fn keystore_files_are_flagged_by_name_however_large_and_can_be_allowlisted() {
+    let tree = TempTree::new();
+    let mut keystore = vec![0x30, 0x82, 0x0a, 0x00, 0x02, 0x01, 0x03, 0x00];
+    keystore.resize(5000, 0);
+    tree.write("certs/server.pfx", &keystore);
+    tree.write("certs/client.p12", &keystore[..16]);
+    tree.write("certs/README.p12.md", "not a keystore\n");
+    let report = tree.scan_json(&["--max-file-size", "1000"]);
+    assert_eq!(
+        found(&report),
+        [
+            ("private-key.pkcs12-file".into(), "certs/client.p12".into(), 1),
+            ("private-key.pkcs12-file".into(), "certs/server.pfx".into(), 1),
+        ]
+    );
+    assert_eq!(report["findings"][0]["snippet"], "");
+
+    tree.write(
+        ".leakhound.toml",
+        "[allowlist]\npaths = [\"certs/client.p12\"]\n",
+    );
+    let report = tree.scan_json(&["--max-file-size", "1000"]);
+    assert_eq!(
+        found(&report),
+        [("private-key.pkcs12-file".into(), "certs/server.pfx".into(), 1)]
+    );
+    assert_eq!(report["stats"]["allowed"], 1);
+}
