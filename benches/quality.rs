@@ -68,7 +68,10 @@ fn fix_checksum(sample: &mut Vec<u8>) {
             let body_end = at + prefix.len() + 40;
             if text.len() >= body_end + 8 && text.is_char_boundary(body_end) {
                 let checksum = crc32fast::hash(&sample[at..body_end]);
-                sample.splice(body_end..body_end + 8, format!("{checksum:08x}").into_bytes());
+                sample.splice(
+                    body_end..body_end + 8,
+                    format!("{checksum:08x}").into_bytes(),
+                );
             }
             return;
         }

@@ -347,13 +347,25 @@ fn is_catch_all(id: &str) -> bool {
         .any(|prefix| id.starts_with(prefix))
 }
 
-/// Drops catch-all matches whose secret overlaps a vendor rule's secret, and catch-all
-/// matches of the same secret span as an earlier catch-all match.
+/// Drops catch-all matches whose secret overlaps a vendor rule's secret, catch-all matches of
+/// the same secret span as an earlier catch-all match, and vendor matches that a more specific
+/// vendor rule made of the very same secret (see [`specificity`]).
 fn drop_shadowed_catch_alls(rules: &crate::rule::RuleSet, matches: &mut Vec<Match>) {
     if matches.len() < 2 {
         return;
     }
     let catch_all = |m: &Match| is_catch_all(&rules.rules()[m.rule].id);
+    let best_of_span: Vec<(Span, (usize, std::cmp::Reverse<usize>))> = matches
+        .iter()
+        .filter(|m| !catch_all(m))
+        .map(|m| (m.secret, specificity(rules, m)))
+        .collect();
+    matches.retain(|m| {
+        catch_all(m)
+            || best_of_span
+                .iter()
+                .all(|(span, rank)| *span != m.secret || *rank <= specificity(rules, m))
+    });
     let vendor_spans: Vec<_> = matches
         .iter()
         .filter(|m| !catch_all(m))
@@ -371,6 +383,17 @@ fn drop_shadowed_catch_alls(rules: &crate::rule::RuleSet, matches: &mut Vec<Matc
         seen.push(m.secret);
         !shadowed && !duplicate
     });
+}
+
+/// How specific a vendor match is: first the context its rule demanded around the secret
+/// (`clerk ... secret_key = sk_live_...` over a bare `sk_live_...`), then how few distinct
+/// bytes the rule's secret can hold (Paystack's `sk_live_` + 40 hex over Stripe's `sk_live_` +
+/// alphanumerics).
+fn specificity(rules: &crate::rule::RuleSet, m: &Match) -> (usize, std::cmp::Reverse<usize>) {
+    let alphabet = rules.rules()[m.rule]
+        .matcher()
+        .map_or(256, |matcher| matcher.secret_alphabet);
+    (m.span.len() - m.secret.len(), std::cmp::Reverse(alphabet))
 }
 
 impl Drop for Worker<'_> {
@@ -429,5 +452,52 @@ mod tests {
         assert_eq!(result.findings[0].location.line, 1);
         assert_eq!(result.findings[0].location.column, 5);
         assert_eq!(result.findings[0].snippet, "x = ****(12)");
+    }
+
+    #[test]
+    fn the_most_specific_vendor_rule_reports_a_secret_two_rules_find() {
+        let mut builder = RuleSetBuilder::new();
+        builder.add_file(
+            "t.toml",
+            r#"
+            [[rules]]
+            id = "broad.key"
+            name = "broad"
+            severity = "high"
+            keywords = ["sk_"]
+            regex = '\b(sk_[A-Za-z0-9]{16,})\b'
+
+            [[rules]]
+            id = "narrow.key"
+            name = "hex only"
+            severity = "high"
+            keywords = ["sk_"]
+            regex = '\b(sk_[a-f0-9]{16})\b'
+
+            [[rules]]
+            id = "context.key"
+            name = "named by context"
+            severity = "high"
+            keywords = ["acme"]
+            regex = 'acme_key = (sk_[A-Za-z0-9]{16})'
+        "#,
+        );
+        let engine = Engine::new(builder.build().unwrap()).unwrap();
+        let text =
+            b"a = sk_0123456789abcdef\nb = sk_Q1w9Zk3Lm8Xp2Vb7\nacme_key = sk_fedcba9876543210\n";
+        let source = VecSource {
+            chunks: vec![(Provenance::file("a.txt", "a.txt"), text.to_vec())],
+        };
+        let result = run(&source, &engine, &Filters::default(), 1, &Quiet);
+        let mut found: Vec<(usize, &str)> = result
+            .findings
+            .iter()
+            .map(|f| (f.location.line, f.rule_id.as_str()))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [(1, "narrow.key"), (2, "broad.key"), (3, "context.key")]
+        );
     }
 }

@@ -476,10 +476,89 @@ fn check_placeholder(secret: &[u8]) -> Verdict {
     {
         return Verdict::Reject;
     }
-    if is_repetitive(secret) {
+    if is_repetitive(secret) || is_keyboard_walk(secret) || low_entropy_for_its_class(secret) {
         return Verdict::Reject;
     }
     Verdict::ok("literal")
+}
+
+/// Fewest bits per character, as a share of the most the value's characters allow, that a
+/// literal secret has. Random tokens score 0.85–1; `hunter2hunter2` 0.73; fixtures such as
+/// `abab12abab12` under 0.6.
+const MIN_RELATIVE_ENTROPY: f64 = 0.65;
+
+/// Whether `secret` is far less random than its character class allows. An absolute entropy
+/// bar cannot tell: 32 hex digits top out at 4 bits per character, mixed-case text at 6, so a
+/// bar that rejects patterned mixed-case text also rejects every random hex key. Here the
+/// bar is relative to `log2` of the class size, capped by the length. The class is the union
+/// of the groups the value draws on: digits (10), lowercase letters (6 if only `a-f`, else 26),
+/// uppercase likewise, and each distinct other character, so lowercase hex is 16 and a
+/// `hex:hex` pair 17.
+fn low_entropy_for_its_class(secret: &[u8]) -> bool {
+    if secret.len() < 8 {
+        return false;
+    }
+    let letters = |range: std::ops::RangeInclusive<u8>, hex: std::ops::RangeInclusive<u8>| {
+        let used: Vec<&u8> = secret.iter().filter(|b| range.contains(b)).collect();
+        match used.iter().all(|b| hex.contains(b)) {
+            _ if used.is_empty() => 0,
+            true => 6,
+            false => 26,
+        }
+    };
+    let mut others = [false; 256];
+    for &b in secret.iter().filter(|b| !b.is_ascii_alphanumeric()) {
+        others[b as usize] = true;
+    }
+    let class = letters(b'a'..=b'z', b'a'..=b'f')
+        + letters(b'A'..=b'Z', b'A'..=b'F')
+        + if secret.iter().any(u8::is_ascii_digit) {
+            10
+        } else {
+            0
+        }
+        + others.iter().filter(|&&seen| seen).count();
+    let most = (class.min(secret.len()) as f64).log2();
+    let actual = f64::from(entropy::shannon_entropy(secret));
+    actual < MIN_RELATIVE_ENTROPY * most
+}
+
+/// Rows of a US keyboard, for spotting keyboard walks.
+const KEYBOARD_ROWS: [&[u8]; 4] = [
+    b"1234567890-=",
+    b"qwertyuiop[]",
+    b"asdfghjkl;'",
+    b"zxcvbnm,./",
+];
+
+/// Whether most steps of `secret` go to a neighbouring key (`qwertyuiop`, `1qaz2wsx`,
+/// `zaq12wsx`): a typed pattern, not a random secret.
+fn is_keyboard_walk(secret: &[u8]) -> bool {
+    if secret.len() < 8 {
+        return false;
+    }
+    let position = |b: u8| {
+        let b = b.to_ascii_lowercase();
+        KEYBOARD_ROWS.iter().enumerate().find_map(|(row, keys)| {
+            keys.iter()
+                .position(|&k| k == b)
+                .map(|col| (row as i32, col as i32))
+        })
+    };
+    let neighbours = secret
+        .windows(2)
+        .filter(|pair| match (position(pair[0]), position(pair[1])) {
+            // Rows are staggered: a key touches the two keys below it at columns c-1 and c.
+            (Some((r1, c1)), Some((r2, c2))) => match r2 - r1 {
+                0 => (c2 - c1).abs() == 1,
+                1 => c2 == c1 || c2 == c1 - 1,
+                -1 => c2 == c1 || c2 == c1 + 1,
+                _ => false,
+            },
+            _ => false,
+        })
+        .count();
+    neighbours * 4 >= (secret.len() - 1) * 3
 }
 
 /// Values longer than this are random-looking tokens: a short placeholder word inside one counts
@@ -505,8 +584,14 @@ fn has_placeholder_word(lower: &str, word: &str) -> bool {
     })
 }
 
-/// Mostly one character, or a run of consecutive characters (`abcdef`, `98765`).
+/// Mostly one character, a run of consecutive characters (`abcdef`, `98765`), or a short
+/// unit repeated three times or more (`deadbeefdeadbeefdeadbeef`).
 fn is_repetitive(secret: &[u8]) -> bool {
+    let repeated_unit = (1..=secret.len() / 3)
+        .any(|period| secret.iter().zip(&secret[period..]).all(|(a, b)| a == b));
+    if repeated_unit {
+        return true;
+    }
     let mut counts = [0usize; 256];
     for &b in secret {
         counts[b as usize] += 1;
@@ -555,7 +640,10 @@ mod tests {
     #[test]
     fn cloudflare_checksums_cover_the_head_or_the_body() {
         let body = "NVpSkxkBHPjg0CDaOpiGR8n6gdCHG2GSaR9ZDrqT";
-        let over_head = format!("cfut_{body}{:08x}", crc32fast::hash(format!("cfut_{body}").as_bytes()));
+        let over_head = format!(
+            "cfut_{body}{:08x}",
+            crc32fast::hash(format!("cfut_{body}").as_bytes())
+        );
         let over_body = format!("cfat_{body}{:08X}", crc32fast::hash(body.as_bytes()));
         for good in [&over_head, &over_body] {
             assert_eq!(
@@ -565,8 +653,14 @@ mod tests {
             );
         }
         let wrong = format!("cfk_{body}{:08x}", crc32fast::hash(body.as_bytes()) ^ 1);
-        assert_eq!(Validator::CloudflareCrc32.check(wrong.as_bytes()), Verdict::Reject);
-        assert_eq!(Validator::CloudflareCrc32.check(b"cfk_abc"), Verdict::Reject);
+        assert_eq!(
+            Validator::CloudflareCrc32.check(wrong.as_bytes()),
+            Verdict::Reject
+        );
+        assert_eq!(
+            Validator::CloudflareCrc32.check(b"cfk_abc"),
+            Verdict::Reject
+        );
         assert_eq!(
             Validator::CloudflareCrc32.check(format!("cfk_{body}zzzzzzzz").as_bytes()),
             Verdict::Reject
@@ -739,6 +833,12 @@ mod tests {
             "this-is-an-example-secret-key-for-docs",
             "config.apiKey",
             "request.headers.authToken",
+            "qwertyuiopasdfgh",
+            "1qaz2wsx3edc4rfv",
+            "zaq12wsxcde34rfv",
+            "abab12abab12abab",
+            "deadbeefdeadbeefdeadbeef",
+            "1212121234343434",
         ];
         for value in rejected {
             assert_eq!(
@@ -754,6 +854,10 @@ mod tests {
             "tBlYDs8A8V.cEn9a",
             "k9XmockQ3vT7pL2wZ8nR4sB6yH1cF5dJ0gA",
             "7f3a9c1e5b8d2f6a4c0e9b7d3a1f5c8e2b6d4a0f",
+            "hunter2hunter2",
+            "s3cr3tP4ss",
+            "93841275601938",
+            "k8Qz2LmX9vBn4TpW7rYc",
         ] {
             assert_eq!(
                 check_placeholder(value.as_bytes()),

@@ -70,6 +70,52 @@ pub struct Matcher {
     pub single_line: bool,
     /// The regex has no maximum match length.
     pub unbounded: bool,
+    /// How many distinct bytes the secret group can hold: when two vendor rules find the same
+    /// secret, the narrower one (`sk_live_` + 40 hex over `sk_live_` + alphanumerics) says
+    /// more about what it is.
+    pub secret_alphabet: usize,
+}
+
+/// The bytes any match of `hir` can contain, added to `seen`.
+fn collect_bytes(hir: &regex_syntax::hir::Hir, seen: &mut [bool; 256]) {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(literal) => literal.0.iter().for_each(|&b| seen[b as usize] = true),
+        HirKind::Class(Class::Unicode(class)) => {
+            for range in class.ranges() {
+                let (start, end) = (range.start() as u32, (range.end() as u32).min(255));
+                (start..=end).for_each(|b| seen[b as usize] = true);
+            }
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            for range in class.ranges() {
+                (range.start()..=range.end()).for_each(|b| seen[b as usize] = true);
+            }
+        }
+        HirKind::Repetition(repetition) => collect_bytes(&repetition.sub, seen),
+        HirKind::Capture(capture) => collect_bytes(&capture.sub, seen),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().for_each(|sub| collect_bytes(sub, seen))
+        }
+    }
+}
+
+/// The sub-expression of capture group `index` (0: the whole regex).
+fn capture_group(hir: &regex_syntax::hir::Hir, index: usize) -> Option<&regex_syntax::hir::Hir> {
+    use regex_syntax::hir::HirKind;
+    if index == 0 {
+        return Some(hir);
+    }
+    match hir.kind() {
+        HirKind::Capture(capture) if capture.index as usize == index => Some(&capture.sub),
+        HirKind::Capture(capture) => capture_group(&capture.sub, index),
+        HirKind::Repetition(repetition) => capture_group(&repetition.sub, index),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().find_map(|sub| capture_group(sub, index))
+        }
+        _ => None,
+    }
 }
 
 /// Whether any match of `hir` can contain a `\n`.
@@ -163,12 +209,17 @@ fn compile_matcher(pattern: &str, explicit_group: Option<usize>) -> Result<Match
     } else {
         0
     };
+    let mut seen = [false; 256];
+    if let Some(secret) = capture_group(&hir, secret_group) {
+        collect_bytes(secret, &mut seen);
+    }
     Ok(Matcher {
         regex,
         secret_group,
         window,
         single_line,
         unbounded,
+        secret_alphabet: seen.iter().filter(|&&b| b).count(),
     })
 }
 

@@ -523,6 +523,10 @@ fn keystore_files_are_flagged_by_name_in_history_and_when_staged() {
     assert_eq!(code, 1);
     assert_eq!(
         found(&report),
-        [("private-key.pkcs12-file".into(), "release/App.PFX".into(), 1)]
+        [(
+            "private-key.pkcs12-file".into(),
+            "release/App.PFX".into(),
+            1
+        )]
     );
 }

@@ -54,3 +54,33 @@ fn lookalikes_give_nothing() {
         "{report:#}"
     );
 }
+
+#[test]
+fn generic_assignments_of_fixture_shapes_and_lockfile_hashes_give_nothing() {
+    let tree = TempTree::new();
+    let fixtures = [
+        "zaq12wsxcde34rfv",         // keyboard walk
+        "1qaz2wsx3edc4rfv",         // keyboard walk down the columns
+        "abab12abab12abab",         // low entropy for its class
+        "a1a1b2b2a1b2b2a1",         // likewise
+        "deadbeefdeadbeefdeadbeef", // a unit repeated
+    ];
+    let config: String = fixtures
+        .iter()
+        .map(|value| format!("api_key = \"{value}\"\n"))
+        .collect();
+    tree.write("config.py", &config);
+    tree.write("poetry.lock", format!("api_key = \"{}\"\n", hex(32)));
+    let real = format!("{}{}", hex(16), base62(16));
+    tree.write("settings.py", format!("api_key = \"{real}\"\n"));
+    let report = tree.scan_json(&[]);
+    assert_eq!(
+        found(&report),
+        [("generic.api-key".into(), "settings.py".into(), 1)],
+        "only the random value is a finding"
+    );
+    assert_eq!(
+        report["stats"]["allowed"], 1,
+        "the lockfile's value is allowlisted"
+    );
+}

@@ -163,8 +163,16 @@ fn keystore_files_are_flagged_by_name_however_large_and_can_be_allowlisted() {
     assert_eq!(
         found(&report),
         [
-            ("private-key.pkcs12-file".into(), "certs/client.p12".into(), 1),
-            ("private-key.pkcs12-file".into(), "certs/server.pfx".into(), 1),
+            (
+                "private-key.pkcs12-file".into(),
+                "certs/client.p12".into(),
+                1
+            ),
+            (
+                "private-key.pkcs12-file".into(),
+                "certs/server.pfx".into(),
+                1
+            ),
         ]
     );
     assert_eq!(report["findings"][0]["snippet"], "");
@@ -176,7 +184,11 @@ fn keystore_files_are_flagged_by_name_however_large_and_can_be_allowlisted() {
     let report = tree.scan_json(&["--max-file-size", "1000"]);
     assert_eq!(
         found(&report),
-        [("private-key.pkcs12-file".into(), "certs/server.pfx".into(), 1)]
+        [(
+            "private-key.pkcs12-file".into(),
+            "certs/server.pfx".into(),
+            1
+        )]
     );
     assert_eq!(report["stats"]["allowed"], 1);
 }
