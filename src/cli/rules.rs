@@ -108,7 +108,7 @@ fn check(patterns: Option<&Path>, config: Option<&Path>) -> anyhow::Result<u8> {
     builder.lazy(true);
     match patterns {
         None => {
-            builder.builtin();
+            builder.builtin_with_examples();
         }
         Some(dir) => {
             let mut files: Vec<_> = std::fs::read_dir(dir)

@@ -7,3 +7,7 @@ include!(concat!(env!("OUT_DIR"), "/builtin_patterns.rs"));
 pub fn files() -> &'static [(&'static str, &'static str)] {
     BUILTIN_PATTERNS
 }
+
+/// The same rules as a JSON array of `{file, rules}` without `examples` and
+/// `negative_examples`: what a scan loads, fast.
+pub const LEAN_RULES: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin_rules.json"));

@@ -8,7 +8,7 @@ use crate::util::*;
 
 #[test]
 fn every_builtin_rule_passes_its_examples() {
-    let engine = Engine::new(RuleSet::builtin().unwrap()).unwrap();
+    let engine = Engine::new(RuleSet::builtin_with_examples().unwrap()).unwrap();
     let failures: Vec<String> = check(&engine, CheckOptions { strict: true })
         .iter()
         .map(ToString::to_string)
@@ -23,7 +23,7 @@ fn every_builtin_rule_passes_its_examples() {
 
 #[test]
 fn builtin_coverage_meets_the_bar() {
-    let rules = RuleSet::builtin().unwrap();
+    let rules = RuleSet::builtin_with_examples().unwrap();
     let mut providers: Vec<&str> = rules.rules().iter().map(|r| r.provider()).collect();
     providers.sort_unstable();
     providers.dedup();
@@ -66,7 +66,7 @@ fn rules_check_command_passes_and_fails_loudly() {
 
 #[test]
 fn rules_list_shows_every_rule() {
-    let rules = RuleSet::builtin().unwrap();
+    let rules = RuleSet::builtin_with_examples().unwrap();
     let output = leakhound().args(["rules", "list"]).output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -86,9 +86,31 @@ fn rules_list_shows_every_rule() {
 fn docs_rules_md_is_current() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/RULES.md");
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    let generated = leakhound::rule::docs::markdown(&RuleSet::builtin().unwrap());
+    let generated = leakhound::rule::docs::markdown(&RuleSet::builtin_with_examples().unwrap());
     assert!(
         committed == generated,
         "docs/RULES.md is stale: run `cargo run -- rules list --format markdown > docs/RULES.md`"
     );
+}
+
+#[test]
+fn the_lean_builtin_rules_scans_load_are_the_full_rules_without_examples() {
+    let lean = RuleSet::builtin().unwrap();
+    let full = RuleSet::builtin_with_examples().unwrap();
+    assert_eq!(lean.len(), full.len());
+    for (lean, full) in lean.rules().iter().zip(full.rules()) {
+        assert_eq!(
+            (&lean.id, &lean.file, &lean.pattern, &lean.keywords),
+            (&full.id, &full.file, &full.pattern, &full.keywords)
+        );
+        assert_eq!(
+            (lean.severity, lean.validator, lean.entropy),
+            (full.severity, full.validator, full.entropy)
+        );
+        assert!(
+            lean.examples.is_empty() && !full.examples.is_empty(),
+            "{}",
+            full.id
+        );
+    }
 }
