@@ -23,7 +23,7 @@ const REGEX_SIZE_LIMIT: usize = 8 * 1024 * 1024;
 /// Memory for each rule's lazy DFA, per thread. Windows around keyword hits are short, so a
 /// rule visits few DFA states; regex's default of 2 MiB times hundreds of rules and every
 /// thread was most of a large scan's peak memory.
-const HYBRID_CACHE_CAPACITY: usize = 256 * 1024;
+const HYBRID_CACHE_CAPACITY: usize = 128 * 1024;
 
 /// A compiled rule: its metadata, checks, and a regex compiled on first use.
 #[derive(Debug)]

@@ -530,3 +530,16 @@ fn keystore_files_are_flagged_by_name_in_history_and_when_staged() {
         )]
     );
 }
+
+#[test]
+fn also_in_counts_the_later_snapshots_holding_the_same_blob() {
+    let mut repo = TempRepo::new();
+    let first = repo.commit_file("keys.env", format!("TOKEN={}\n", github_pat()), "add");
+    for n in 0..5 {
+        repo.commit_file("notes.txt", format!("{n}\n"), "notes");
+    }
+    let (report, code) = repo.json(&["history"]);
+    assert_eq!(code, 1);
+    assert_eq!(commits_of(&report), [first.to_string()]);
+    assert_eq!(report["findings"][0]["also_in"], 5, "{report:#}");
+}
