@@ -8,7 +8,8 @@
 //! gitleaks), `stopwords`, `commits` and `condition`. `[extend] useDefault = true` turns on
 //! leakhound's built-in rules (not gitleaks' own list), `path` layers another gitleaks config,
 //! `disabledRules` disables. What cannot be carried over is an error naming the rule and why: a
-//! Go-only regex construct, a rule with no regex (gitleaks' path-only rules), an extend `url`.
+//! Go-only regex construct, a rule with neither regex nor path, an extend `url`. Path-only rules
+//! become file rules.
 
 use std::path::{Path, PathBuf};
 
@@ -128,7 +129,7 @@ fn load_layered(path: &Path, depth: usize) -> Result<ProjectConfig, Error> {
     })?;
     let parsed: GitleaksConfig = toml::from_str(&text).map_err(|err| Error::Parse {
         path: path.to_path_buf(),
-        message: err.to_string().trim_end().replace('\n', " "),
+        message: super::describe_toml_error(&text, &err),
     })?;
     let (config, base) = convert(path, parsed)?;
     match base {
@@ -166,14 +167,16 @@ fn convert(path: &Path, parsed: GitleaksConfig) -> Result<(ProjectConfig, Option
     }
     let mut rules = Vec::new();
     for rule in parsed.rules {
-        let Some(regex) = rule.regex else {
-            return Err(invalid(
-                path,
-                format!(
-                    "rule {}: rules without a regex (gitleaks' path-only rules) are not supported",
-                    rule.id
-                ),
-            ));
+        // A path-only rule becomes a file rule: an empty regex and the path.
+        let regex = match (rule.regex, &rule.path) {
+            (Some(regex), _) => regex,
+            (None, Some(_)) => String::new(),
+            (None, None) => {
+                return Err(invalid(
+                    path,
+                    format!("rule {}: has neither a regex nor a path", rule.id),
+                ))
+            }
         };
         // Go's RE2 and Rust's regex agree on almost everything; say clearly when they do not.
         if let Err(err) = regex_syntax::ParserBuilder::new()
@@ -306,10 +309,13 @@ mod tests {
             err.contains("rule go-only: regex uses a construct"),
             "{err}"
         );
-        let err = convert_text("[[rules]]\nid = \"p12\"\npath = '''\\.p12$'''\n")
+        let err = convert_text("[[rules]]\nid = \"nothing\"\nkeywords = [\"abc\"]\n")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("rule p12: rules without a regex"), "{err}");
+        assert!(
+            err.contains("rule nothing: has neither a regex nor a path"),
+            "{err}"
+        );
         let err = convert_text("[extend]\nurl = \"https://example.com/x.toml\"\n")
             .unwrap_err()
             .to_string();

@@ -142,7 +142,7 @@ impl ProjectConfig {
     pub fn parse(path: &Path, text: &str) -> Result<ProjectConfig, Error> {
         toml::from_str(text).map_err(|err| Error::Parse {
             path: path.to_path_buf(),
-            message: err.to_string().trim_end().replace('\n', " "),
+            message: describe_toml_error(text, &err),
         })
     }
 
@@ -247,6 +247,34 @@ pub fn discover(explicit: Option<&Path>, project_root: &Path) -> Result<LoadedCo
         config,
         path: Some(path),
     })
+}
+
+/// A TOML error as `line L, column C: message`, without the excerpt of the file the parser
+/// would print and with quoted values elided: a config may `extend` any file, and a parse error
+/// must not copy a secret from it into a CI log.
+pub fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+    let mut message = String::new();
+    for (i, part) in err.message().split('"').enumerate() {
+        match i % 2 {
+            0 => message.push_str(part),
+            _ => message.push_str("\"…\""),
+        }
+    }
+    let message = message.trim_end().replace('\n', " ");
+    match err.span() {
+        Some(span) => {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = before.len()
+                - before
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1)
+                + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
 }
 
 #[cfg(test)]

@@ -140,7 +140,7 @@ impl RuleFile {
     pub fn parse(file: &str, text: &str) -> Result<RuleFile, super::Error> {
         toml::from_str(text).map_err(|err| super::Error::Parse {
             file: file.to_string(),
-            message: err.to_string().trim_end().replace('\n', " "),
+            message: crate::config::describe_toml_error(text, &err),
         })
     }
 }

@@ -186,3 +186,25 @@ fn allowlist_regexes_commits_path_regexes_and_and_conditions() {
     assert_eq!(paths, ["a.txt", "docs/e.md"], "{report:#}");
     assert_eq!(report["stats"]["allowed"], 4);
 }
+
+#[test]
+fn a_config_error_never_copies_a_value_from_the_file_it_names() {
+    let tree = TempTree::new();
+    let secret = format!("{}{}", base62(20), hex(20));
+    // A repository's config may `extend` any file: a credentials file, say.
+    let credentials = tree.write(
+        "outside/credentials",
+        format!("[default]\nkey = {secret}\n"),
+    );
+    let typed = tree.write("outside/typed.toml", format!("builtin = \"{secret}\"\n"));
+    for target in [credentials, typed] {
+        tree.write(
+            "repo/.leakhound.toml",
+            format!("extend = {:?}\n", target.display().to_string()),
+        );
+        tree.write("repo/a.txt", "nothing\n");
+        let message = scan_error(&tree.path().join("repo"));
+        assert!(message.contains("line "), "{message}");
+        assert!(!message.contains(&secret), "{message}");
+    }
+}

@@ -137,3 +137,22 @@ fn config_check_reports_problems_with_file_and_line() {
         }
     }
 }
+
+#[test]
+fn gitleaks_path_only_rules_become_file_rules() {
+    let tree = TempTree::new();
+    tree.write(
+        ".gitleaks.toml",
+        "[[rules]]\nid = \"pkcs12-file\"\ndescription = \"PKCS12 file\"\npath = '''(?i)\\.p(?:12|fx)$'''\n",
+    );
+    tree.write(
+        "certs/server.p12",
+        [0x30u8, 0x82, 0x00, 0x10, 0x02, 0x01, 0x03],
+    );
+    tree.write("certs/notes.txt", "server.p12 is the keystore\n");
+    let report = tree.scan_json(&[]);
+    assert_eq!(
+        found(&report),
+        [("pkcs12-file".to_string(), "certs/server.p12".to_string(), 1)]
+    );
+}
