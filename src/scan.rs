@@ -172,14 +172,18 @@ struct Worker<'a> {
 }
 
 impl Worker<'_> {
-    /// Adds a finding for each file rule whose path regex matches the file at `provenance`.
-    fn file_findings(&self, provenance: &Provenance, found: &mut Vec<Finding>) {
+    /// Reports a finding for each file rule whose path regex matches the file at `provenance`
+    /// (`bytes`: its content, empty for a skipped file). The whole file is the finding, so
+    /// change scopes and inline allow comments do not apply; allowlists and baselines do.
+    fn report_file_rules(&mut self, provenance: &Provenance, bytes: &[u8]) {
         let engine = self.scanner.engine();
-        found.extend(
-            engine
-                .file_rules_matching(&provenance.rel_path)
-                .map(|rule| finding::for_file(engine.rules(), rule, provenance)),
-        );
+        let found: Vec<Finding> = engine
+            .file_rules_matching(&provenance.rel_path)
+            .map(|rule| finding::for_file(engine.rules(), rule, provenance))
+            .collect();
+        for finding in found {
+            self.sort(finding, bytes);
+        }
     }
 
     /// Files a finding as allowed (by an allowlist), baselined or reported.
@@ -225,7 +229,7 @@ impl Worker<'_> {
             self.matches.clear();
             let matches = &mut self.matches;
             self.scanner.scan(&text, path, &mut |m| matches.push(m));
-            drop_shadowed_catch_alls(rules, &mut self.matches);
+            drop_shadowed_matches(rules, &mut self.matches);
             for mut inner in
                 finding::from_matches(rules, &text, chunk.provenance, &mut self.matches)
             {
@@ -260,7 +264,7 @@ impl Visitor for Worker<'_> {
         self.scanner
             .scan(chunk.bytes, path, &mut |m| matches.push(m));
         let rules = self.scanner.engine().rules();
-        drop_shadowed_catch_alls(rules, &mut self.matches);
+        drop_shadowed_matches(rules, &mut self.matches);
         let mut found_all =
             finding::from_matches(rules, chunk.bytes, chunk.provenance, &mut self.matches);
         if self.decode_depth > 0 {
@@ -285,26 +289,23 @@ impl Visitor for Worker<'_> {
                 !shadowed
             });
         }
-        self.file_findings(chunk.provenance, &mut found_all);
+        self.report_file_rules(chunk.provenance, chunk.bytes);
         if found_all.is_empty() {
             return;
         }
         let inline = InlineAllows::parse(chunk.bytes);
-        let rules = self.scanner.engine().rules();
         for found in found_all {
-            let file_rule = rules.rules()[found.rule].is_file_rule();
-            let in_change = file_rule
-                || chunk.scope.is_none_or(|scope| {
-                    scope.covers(
-                        found.location.line,
-                        found.location.end_line,
-                        found.secret.expose(),
-                    )
-                });
+            let in_change = chunk.scope.is_none_or(|scope| {
+                scope.covers(
+                    found.location.line,
+                    found.location.end_line,
+                    found.secret.expose(),
+                )
+            });
             if !in_change {
                 continue; // not added by this change: not its finding
             }
-            if !file_rule && inline.allows(found.location.line) {
+            if inline.allows(found.location.line) {
                 self.result.allowed.push(found);
             } else {
                 self.sort(found, chunk.bytes);
@@ -323,11 +324,7 @@ impl Visitor for Worker<'_> {
             }
         }
         // A keystore is binary: its name is all a file rule needs.
-        let mut found = Vec::new();
-        self.file_findings(provenance, &mut found);
-        for finding in found {
-            self.sort(finding, b"");
-        }
+        self.report_file_rules(provenance, b"");
     }
 
     fn error(&mut self, path: &str, message: &str) {
@@ -350,21 +347,24 @@ fn is_catch_all(id: &str) -> bool {
 /// Drops catch-all matches whose secret overlaps a vendor rule's secret, catch-all matches of
 /// the same secret span as an earlier catch-all match, and vendor matches that a more specific
 /// vendor rule made of the very same secret (see [`specificity`]).
-fn drop_shadowed_catch_alls(rules: &crate::rule::RuleSet, matches: &mut Vec<Match>) {
+fn drop_shadowed_matches(rules: &crate::rule::RuleSet, matches: &mut Vec<Match>) {
     if matches.len() < 2 {
         return;
     }
     let catch_all = |m: &Match| is_catch_all(&rules.rules()[m.rule].id);
-    let best_of_span: Vec<(Span, (usize, std::cmp::Reverse<usize>))> = matches
+    let vendor_ranks: Vec<(Span, Specificity)> = matches
         .iter()
         .filter(|m| !catch_all(m))
         .map(|m| (m.secret, specificity(rules, m)))
         .collect();
     matches.retain(|m| {
-        catch_all(m)
-            || best_of_span
-                .iter()
-                .all(|(span, rank)| *span != m.secret || *rank <= specificity(rules, m))
+        if catch_all(m) {
+            return true;
+        }
+        let own = specificity(rules, m);
+        vendor_ranks
+            .iter()
+            .all(|(span, rank)| *span != m.secret || *rank <= own)
     });
     let vendor_spans: Vec<_> = matches
         .iter()
@@ -385,11 +385,15 @@ fn drop_shadowed_catch_alls(rules: &crate::rule::RuleSet, matches: &mut Vec<Matc
     });
 }
 
+/// Context bytes around the secret, then (reversed) the size of the secret's alphabet: greater
+/// is more specific.
+type Specificity = (usize, std::cmp::Reverse<usize>);
+
 /// How specific a vendor match is: first the context its rule demanded around the secret
 /// (`clerk ... secret_key = sk_live_...` over a bare `sk_live_...`), then how few distinct
 /// bytes the rule's secret can hold (Paystack's `sk_live_` + 40 hex over Stripe's `sk_live_` +
 /// alphanumerics).
-fn specificity(rules: &crate::rule::RuleSet, m: &Match) -> (usize, std::cmp::Reverse<usize>) {
+fn specificity(rules: &crate::rule::RuleSet, m: &Match) -> Specificity {
     let alphabet = rules.rules()[m.rule]
         .matcher()
         .map_or(256, |matcher| matcher.secret_alphabet);

@@ -499,11 +499,13 @@ fn low_entropy_for_its_class(secret: &[u8]) -> bool {
         return false;
     }
     let letters = |range: std::ops::RangeInclusive<u8>, hex: std::ops::RangeInclusive<u8>| {
-        let used: Vec<&u8> = secret.iter().filter(|b| range.contains(b)).collect();
-        match used.iter().all(|b| hex.contains(b)) {
-            _ if used.is_empty() => 0,
-            true => 6,
-            false => 26,
+        let mut used = secret.iter().filter(|b| range.contains(b)).peekable();
+        if used.peek().is_none() {
+            0
+        } else if used.all(|b| hex.contains(b)) {
+            6
+        } else {
+            26
         }
     };
     let mut others = [false; 256];

@@ -52,24 +52,11 @@ pub fn check(engine: &Engine, options: CheckOptions) -> Vec<Failure> {
         let at = format!("{}:{}", rule.file, rule.id);
         let mut fail =
             |location: String, message: String| failures.push(Failure { location, message });
-        if rule.is_file_rule() {
-            check_file_rule(engine, index, &at, options, &mut fail);
-            continue;
-        }
         if options.strict {
             if !id_is_well_formed(&rule.id) {
                 fail(
                     at.clone(),
                     "id must be lowercase `vendor.kind` (letters, digits, `-`, `.`)".into(),
-                );
-            }
-            if rule.keywords.is_empty() {
-                fail(at.clone(), "has no keywords".into());
-            }
-            if let Some(short) = rule.keywords.iter().find(|k| k.len() < MIN_KEYWORD_LEN) {
-                fail(
-                    at.clone(),
-                    format!("keyword {short:?} is shorter than {MIN_KEYWORD_LEN} bytes: it would slow every scan"),
                 );
             }
             if rule.examples.len() < MIN_EXAMPLES || rule.negative_examples.len() < MIN_EXAMPLES {
@@ -80,6 +67,21 @@ pub fn check(engine: &Engine, options: CheckOptions) -> Vec<Failure> {
                         rule.examples.len(),
                         rule.negative_examples.len()
                     ),
+                );
+            }
+        }
+        if rule.is_file_rule() {
+            check_file_rule(engine, index, &at, &mut fail);
+            continue;
+        }
+        if options.strict {
+            if rule.keywords.is_empty() {
+                fail(at.clone(), "has no keywords".into());
+            }
+            if let Some(short) = rule.keywords.iter().find(|k| k.len() < MIN_KEYWORD_LEN) {
+                fail(
+                    at.clone(),
+                    format!("keyword {short:?} is shorter than {MIN_KEYWORD_LEN} bytes: it would slow every scan"),
                 );
             }
         }
@@ -133,25 +135,8 @@ pub fn check(engine: &Engine, options: CheckOptions) -> Vec<Failure> {
 }
 
 /// A file rule's examples are paths it must flag, its negative examples paths it must not.
-fn check_file_rule(
-    engine: &Engine,
-    index: usize,
-    at: &str,
-    options: CheckOptions,
-    fail: &mut dyn FnMut(String, String),
-) {
+fn check_file_rule(engine: &Engine, index: usize, at: &str, fail: &mut dyn FnMut(String, String)) {
     let rule = &engine.rules().rules()[index];
-    if !id_is_well_formed(&rule.id) && options.strict {
-        fail(at.to_string(), "id must be lowercase `vendor.kind`".into());
-    }
-    if options.strict
-        && (rule.examples.len() < MIN_EXAMPLES || rule.negative_examples.len() < MIN_EXAMPLES)
-    {
-        fail(
-            at.to_string(),
-            format!("needs at least {MIN_EXAMPLES} example paths and {MIN_EXAMPLES} negative ones"),
-        );
-    }
     let flags = |path: &str| engine.file_rules_matching(path).any(|r| r == index);
     for (n, path) in rule.examples.iter().enumerate() {
         if !flags(path) {
