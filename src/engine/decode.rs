@@ -88,6 +88,34 @@ fn is_text(bytes: &[u8]) -> bool {
     bytes.len() >= 8 && printable * 10 >= bytes.len() * 9
 }
 
+/// The next maximal stretch of base64/hex-alphabet bytes, at or after `at`, that is at least
+/// `MIN_RUN` long. Most text has no such stretch, so this looks at every `MIN_RUN`th byte first:
+/// when that byte is outside the alphabet, no long enough stretch can cover the bytes before it.
+/// `bytes[at - 1]` must be outside the alphabet (or `at` 0).
+fn next_long_stretch(bytes: &[u8], mut at: usize) -> Option<(usize, usize)> {
+    let in_alphabet = |b: u8| CLASSES[b as usize] & (STD | URL) != 0;
+    while at + MIN_RUN <= bytes.len() {
+        let probe = at + MIN_RUN - 1;
+        if !in_alphabet(bytes[probe]) {
+            at = probe + 1;
+            continue;
+        }
+        let start = bytes[at..probe]
+            .iter()
+            .rposition(|&b| !in_alphabet(b))
+            .map_or(at, |i| at + i + 1);
+        let end = bytes[probe..]
+            .iter()
+            .position(|&b| !in_alphabet(b))
+            .map_or(bytes.len(), |i| probe + i);
+        if end - start >= MIN_RUN {
+            return Some((start, end));
+        }
+        at = end + 1;
+    }
+    None
+}
+
 /// The encoded runs of `bytes` that decode to text.
 pub fn decode_runs(bytes: &[u8]) -> Vec<Decoded> {
     let standard = lenient(&alphabet::STANDARD);
@@ -95,61 +123,63 @@ pub fn decode_runs(bytes: &[u8]) -> Vec<Decoded> {
     let mut out = Vec::new();
     let mut decoded_total = 0;
     let mut runs = 0;
-    let mut at = 0;
-    while at < bytes.len() {
-        if CLASSES[bytes[at] as usize] & (STD | URL) == 0 {
-            at += 1;
-            continue;
-        }
-        let start = at;
-        let mut all = STD | URL | HEX;
-        let (mut upper, mut lower, mut digit) = (false, false, false);
-        while at < bytes.len() {
-            let class = CLASSES[bytes[at] as usize];
-            if class & all & (STD | URL) == 0 {
-                break;
+    let mut next_search = 0;
+    'stretches: while let Some((stretch_start, stretch_end)) = next_long_stretch(bytes, next_search)
+    {
+        next_search = stretch_end + 1;
+        // A stretch mixing `+`/`/` with `-`/`_` splits into runs of one alphabet each.
+        let mut at = stretch_start;
+        while at < stretch_end {
+            let start = at;
+            let mut all = STD | URL | HEX;
+            let (mut upper, mut lower, mut digit) = (false, false, false);
+            while at < stretch_end {
+                let class = CLASSES[bytes[at] as usize];
+                if class & all & (STD | URL) == 0 {
+                    break;
+                }
+                all &= class;
+                let b = bytes[at];
+                upper |= b.is_ascii_uppercase();
+                lower |= b.is_ascii_lowercase();
+                digit |= b.is_ascii_digit();
+                at += 1;
             }
-            all &= class;
-            let b = bytes[at];
-            upper |= b.is_ascii_uppercase();
-            lower |= b.is_ascii_lowercase();
-            digit |= b.is_ascii_digit();
-            at += 1;
-        }
-        let mut end = at;
-        while end < bytes.len() && end - at < 2 && bytes[end] == b'=' {
-            end += 1;
-        }
-        let length = at - start;
-        if !(MIN_RUN..=MAX_RUN).contains(&length) {
-            continue;
-        }
-        runs += 1;
-        if runs > MAX_RUNS || decoded_total >= MAX_DECODED {
-            break;
-        }
-        let run = &bytes[start..at];
-        let (encoding, decoded) = if all & HEX != 0 && length % 2 == 0 {
-            ("hex", decode_hex(run))
-        } else if upper && lower && digit {
-            let engine = if all & STD != 0 { &standard } else { &url_safe };
-            // A length of 4n+1 cannot be base64: drop the last character.
-            let usable = if run.len() % 4 == 1 {
-                &run[..run.len() - 1]
+            let mut end = at;
+            while end < bytes.len() && end - at < 2 && bytes[end] == b'=' {
+                end += 1;
+            }
+            let length = at - start;
+            if !(MIN_RUN..=MAX_RUN).contains(&length) {
+                continue;
+            }
+            runs += 1;
+            if runs > MAX_RUNS || decoded_total >= MAX_DECODED {
+                break 'stretches;
+            }
+            let run = &bytes[start..at];
+            let (encoding, decoded) = if all & HEX != 0 && length % 2 == 0 {
+                ("hex", decode_hex(run))
+            } else if upper && lower && digit {
+                let engine = if all & STD != 0 { &standard } else { &url_safe };
+                // A length of 4n+1 cannot be base64: drop the last character.
+                let usable = if run.len() % 4 == 1 {
+                    &run[..run.len() - 1]
+                } else {
+                    run
+                };
+                ("base64", engine.decode(usable).ok())
             } else {
-                run
+                continue;
             };
-            ("base64", engine.decode(usable).ok())
-        } else {
-            continue;
-        };
-        if let Some(decoded) = decoded.filter(|d| is_text(d)) {
-            decoded_total += decoded.len();
-            out.push(Decoded {
-                span: Span::new(start, end),
-                encoding,
-                bytes: decoded,
-            });
+            if let Some(decoded) = decoded.filter(|d| is_text(d)) {
+                decoded_total += decoded.len();
+                out.push(Decoded {
+                    span: Span::new(start, end),
+                    encoding,
+                    bytes: decoded,
+                });
+            }
         }
     }
     out
@@ -262,6 +292,63 @@ mod tests {
         );
         assert_eq!(runs[0].bytes, expected.as_bytes());
         assert!(decode_percent_runs(b"100% sure, 50%off").is_empty());
+    }
+
+    /// Every maximal alphabet stretch of `MIN_RUN` or more bytes, the slow way.
+    fn long_stretches_naively(bytes: &[u8]) -> Vec<(usize, usize)> {
+        let in_alphabet = |b: u8| CLASSES[b as usize] & (STD | URL) != 0;
+        let mut out = Vec::new();
+        let mut start = None;
+        for at in 0..=bytes.len() {
+            match (bytes.get(at).is_some_and(|&b| in_alphabet(b)), start) {
+                (true, None) => start = Some(at),
+                (false, Some(from)) => {
+                    if at - from >= MIN_RUN {
+                        out.push((from, at));
+                    }
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_stretch_search_skips_nothing_a_byte_by_byte_search_finds() {
+        // Text built from alphabet bytes with separators at random gaps, so stretches of every
+        // length around `MIN_RUN` occur at every alignment.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..200 {
+            let len = (next() % 400) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match next() % 40 {
+                    0 => b' ',
+                    1 => b'-',
+                    2 => b'+',
+                    3 => b'=',
+                    n => b"aZ09/_"[(n % 6) as usize],
+                })
+                .collect();
+            let mut fast = Vec::new();
+            let mut at = 0;
+            while let Some((start, end)) = next_long_stretch(&bytes, at) {
+                fast.push((start, end));
+                at = end + 1;
+            }
+            assert_eq!(
+                fast,
+                long_stretches_naively(&bytes),
+                "{:?}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
     }
 
     #[test]

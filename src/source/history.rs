@@ -82,7 +82,9 @@ fn key_of_bytes(bytes: &[u8]) -> Key {
 
 struct Enumeration<'r> {
     repo: &'r Repository,
-    odb: git2::Odb<'r>,
+    /// Kept apart from the rest so that a tree read from it can be parsed in place while the
+    /// enumeration records what the tree holds.
+    odb: &'r git2::Odb<'r>,
     seen_trees: FxHashSet<Key>,
     blob_index: FxHashMap<Key, usize>,
     blobs: Vec<BlobEntry>,
@@ -140,7 +142,8 @@ impl Enumeration<'_> {
         }
         // The raw tree is parsed here rather than through `git2::Tree`: a history walk reads
         // millions of entries, and most of them are unchanged and need no path or allocation.
-        let raw = match self.odb.read(oid) {
+        let odb = self.odb;
+        let raw = match odb.read(oid) {
             Ok(object) if object.kind() == ObjectType::Tree => object,
             Ok(_) => return,
             Err(err) => {
@@ -149,10 +152,9 @@ impl Enumeration<'_> {
                 return;
             }
         };
-        let data = raw.data().to_vec();
-        drop(raw);
+        let data = raw.data();
         let id_len = oid.as_bytes().len();
-        let mut rest = &data[..];
+        let mut rest = data;
         while !rest.is_empty() {
             let Some(entry) = parse_tree_entry(rest, id_len) else {
                 self.problems
@@ -254,7 +256,7 @@ impl HistorySource {
             .map_err(|err| Error::git("cannot open the object database", &err))?;
         let mut enumeration = Enumeration {
             repo: &repo,
-            odb,
+            odb: &odb,
             seen_trees: FxHashSet::default(),
             blob_index: FxHashMap::default(),
             blobs: Vec::new(),
