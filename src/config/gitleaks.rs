@@ -127,11 +127,7 @@ fn load_layered(path: &Path, depth: usize) -> Result<ProjectConfig, Error> {
         path: path.to_path_buf(),
         source,
     })?;
-    let parsed: GitleaksConfig = toml::from_str(&text).map_err(|err| Error::Parse {
-        path: path.to_path_buf(),
-        message: super::describe_toml_error(&text, &err),
-    })?;
-    let (config, base) = convert(path, parsed)?;
+    let (config, base) = parse(path, &text)?;
     match base {
         None => Ok(config),
         Some(_) if depth >= super::MAX_EXTEND_DEPTH => Err(invalid(
@@ -149,6 +145,16 @@ fn load_layered(path: &Path, depth: usize) -> Result<ProjectConfig, Error> {
     }
 }
 
+/// One gitleaks config's text as a [`ProjectConfig`], and the path of the config it extends
+/// (not read here). `path` names the file in errors.
+pub fn parse(path: &Path, text: &str) -> Result<(ProjectConfig, Option<PathBuf>), Error> {
+    let parsed: GitleaksConfig = toml::from_str(text).map_err(|err| Error::Parse {
+        path: path.to_path_buf(),
+        message: super::describe_toml_error(text, &err),
+    })?;
+    convert(path, parsed)
+}
+
 fn invalid(path: &Path, message: String) -> Error {
     Error::Invalid {
         path: PathBuf::from(path),
@@ -159,10 +165,11 @@ fn invalid(path: &Path, message: String) -> Error {
 /// The config, and the path of the config it extends.
 fn convert(path: &Path, parsed: GitleaksConfig) -> Result<(ProjectConfig, Option<PathBuf>), Error> {
     let extend = parsed.extend.unwrap_or_default();
-    if let Some(url) = &extend.url {
+    if extend.url.is_some() {
+        // The URL is not repeated: it may carry credentials.
         return Err(invalid(
             path,
-            format!("[extend] url = {url:?} is not supported: leakhound never fetches anything"),
+            "[extend] url is not supported: leakhound never fetches anything".into(),
         ));
     }
     let mut rules = Vec::new();

@@ -123,7 +123,7 @@ pub fn from_matches(
     matches: &mut [Match],
 ) -> Vec<Finding> {
     matches.sort_by_key(|m| (m.secret.start, m.rule));
-    let secrets: Vec<Span> = matches.iter().map(|m| m.secret).collect();
+    let secrets = ChunkSecrets::new(bytes, matches.iter().map(|m| m.secret).collect());
     let mut lines = LineCounter::new(bytes);
     matches
         .iter()
@@ -229,45 +229,91 @@ pub fn relocate(finding: &mut Finding, chunk: &[u8], encoded: Span, encoding: &'
     };
     finding.span = encoded;
     finding.match_span = encoded;
-    finding.snippet = snippet(chunk, encoded, &[encoded]);
+    finding.snippet = snippet(chunk, encoded, &ChunkSecrets::new(chunk, vec![encoded]));
     finding.decoded = Some(encoding);
+}
+
+/// The secrets found in one chunk, set up once so that each finding's snippet costs time in
+/// its own neighbourhood only, however many findings share the chunk.
+struct ChunkSecrets {
+    /// Sorted by start.
+    spans: Vec<Span>,
+    longest: usize,
+    /// Finds repeats of any secret's bytes (secrets of 8 bytes or more).
+    repeats: Option<aho_corasick::AhoCorasick>,
+}
+
+impl ChunkSecrets {
+    fn new(bytes: &[u8], mut spans: Vec<Span>) -> ChunkSecrets {
+        spans.sort_unstable();
+        let mut contents: Vec<&[u8]> = spans
+            .iter()
+            .map(|s| &bytes[s.range()])
+            .filter(|c| c.len() >= 8)
+            .collect();
+        contents.sort_unstable();
+        contents.dedup();
+        let repeats = (!contents.is_empty())
+            .then(|| aho_corasick::AhoCorasick::new(&contents).ok())
+            .flatten();
+        ChunkSecrets {
+            longest: spans.iter().map(Span::len).max().unwrap_or(0),
+            spans,
+            repeats,
+        }
+    }
+
+    /// The secrets touching `near`, and every repeat of a secret's bytes inside it.
+    fn near(&self, near: Span, bytes: &[u8]) -> Vec<Span> {
+        let first = self
+            .spans
+            .partition_point(|s| s.start.saturating_add(self.longest) <= near.start);
+        let mut out: Vec<Span> = self.spans[first..]
+            .iter()
+            .take_while(|s| s.start < near.end)
+            .filter(|s| s.end > near.start)
+            .copied()
+            .collect();
+        if let Some(repeats) = &self.repeats {
+            out.extend(
+                repeats
+                    .find_overlapping_iter(&bytes[near.range()])
+                    .map(|m| Span::new(near.start + m.start(), near.start + m.end())),
+            );
+        }
+        out
+    }
 }
 
 /// The line around `secret`, cut to [`SNIPPET_CONTEXT`] bytes on each side, with every span in
 /// `secrets` that touches it replaced by its redacted form — and every other place in the cut
 /// where the same bytes as one of `secrets` stand (a secret repeated on its line, or found on
 /// another line of the chunk), so no snippet shows a secret the scan found.
-fn snippet(bytes: &[u8], secret: Span, secrets: &[Span]) -> String {
-    let line_start = memchr::memrchr(b'\n', &bytes[..secret.start]).map_or(0, |i| i + 1);
-    let line_end =
-        memchr::memchr(b'\n', &bytes[secret.start..]).map_or(bytes.len(), |i| secret.start + i);
+fn snippet(bytes: &[u8], secret: Span, secrets: &ChunkSecrets) -> String {
+    let longest = secrets.longest;
+    // The line is looked for only as far as the cut can reach: on a 100 MB minified line, a
+    // search to its real ends for every finding would take time quadratic in the line.
+    let reach = SNIPPET_CONTEXT.saturating_add(longest);
+    let window_start = secret.start.saturating_sub(reach);
+    let window_end = secret
+        .end
+        .max(secret.start)
+        .saturating_add(reach)
+        .min(bytes.len());
+    let line_start = memchr::memrchr(b'\n', &bytes[window_start..secret.start])
+        .map_or(window_start, |i| window_start + i + 1);
+    let line_end = memchr::memchr(b'\n', &bytes[secret.start..window_end])
+        .map_or(window_end, |i| secret.start + i);
     let start = line_start.max(secret.start.saturating_sub(SNIPPET_CONTEXT));
     let end = line_end
         .min(secret.end.max(secret.start).saturating_add(SNIPPET_CONTEXT))
         .max(start);
     // Every span to redact near the cut: the secrets themselves, and repeats of their bytes.
-    let longest = secrets.iter().map(Span::len).max().unwrap_or(0);
     let near = Span::new(
         start.saturating_sub(longest).max(line_start),
         end.saturating_add(longest).min(line_end),
     );
-    let mut spans: Vec<Span> = secrets
-        .iter()
-        .copied()
-        .filter(|s| s.start < near.end && s.end > near.start)
-        .collect();
-    let mut contents: Vec<&[u8]> = secrets
-        .iter()
-        .map(|s| &bytes[s.range()])
-        .filter(|c| c.len() >= 8)
-        .collect();
-    contents.sort_unstable();
-    contents.dedup();
-    for content in contents {
-        for at in memchr::memmem::find_iter(&bytes[near.range()], content) {
-            spans.push(Span::new(near.start + at, near.start + at + content.len()));
-        }
-    }
+    let mut spans = secrets.near(near, bytes);
     spans.sort_unstable();
     let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
     for span in spans {
@@ -406,7 +452,7 @@ mod tests {
         .as_bytes();
         let aws = Span::new(10, 30);
         let gh = Span::new(37, 77);
-        let line = snippet(text, aws, &[aws, gh]);
+        let line = snippet(text, aws, &ChunkSecrets::new(text, vec![aws, gh]));
         assert_eq!(line, "key=AKIA****(20) other=ghp_****(40) end");
         assert!(!line.contains("Z7WQ3R"));
     }
@@ -415,16 +461,23 @@ mod tests {
     fn repeats_of_a_found_secret_are_redacted_too() {
         let text = b"a=tok_Zq8vK2mP9xLw4 # copy: tok_Zq8vK2mP9xLw4\nb=other";
         let found = Span::new(28, 45);
-        let line = snippet(text, found, &[found]);
+        let line = snippet(text, found, &ChunkSecrets::new(text, vec![found]));
         assert_eq!(line, "a=****(17) # copy: ****(17)");
         // The same bytes found on another line are redacted wherever they stand.
         let text = b"x=Zq8vK2mP9xLw4QQ\ny=Zq8vK2mP9xLw4QQ";
         let second = Span::new(20, 35);
         assert_eq!(
-            snippet(text, Span::new(2, 17), &[Span::new(2, 17), second]),
+            snippet(
+                text,
+                Span::new(2, 17),
+                &ChunkSecrets::new(text, vec![Span::new(2, 17), second])
+            ),
             "x=****(15)"
         );
-        assert_eq!(snippet(text, second, &[second]), "y=****(15)");
+        assert_eq!(
+            snippet(text, second, &ChunkSecrets::new(text, vec![second])),
+            "y=****(15)"
+        );
     }
 
     #[test]
@@ -433,7 +486,11 @@ mod tests {
         text.push_str("SECRETSECRET");
         text.push_str(&"y".repeat(500));
         let span = Span::new(500, 512);
-        let line = snippet(text.as_bytes(), span, &[span]);
+        let line = snippet(
+            text.as_bytes(),
+            span,
+            &ChunkSecrets::new(text.as_bytes(), vec![span]),
+        );
         assert!(line.starts_with('…') && line.ends_with('…'), "{line}");
         assert!(line.len() < 200 + 12, "{}", line.len());
         assert!(!line.contains("SECRETSECRET"));

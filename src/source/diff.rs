@@ -9,6 +9,7 @@
 //! - Staged: the index against HEAD (an unborn HEAD is empty), read from the index's blobs,
 //!   never from the working tree.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository, Sort};
 use super::git::{added_lines, commit_info, object_header, open_repository};
 use super::history::run_workers;
 use super::{
-    is_binary, ChangeScope, Chunk, Commit, Error, Provenance, SkipReason, Source, VisitorFactory,
+    text_of, ChangeScope, Chunk, Commit, Error, Provenance, SkipReason, Source, VisitorFactory,
 };
 
 /// One changed file: its new blob, its previous blob, where, and in which commit.
@@ -298,14 +299,15 @@ impl Source for DiffSource {
                     continue;
                 }
             };
-            if is_binary(new.content()) {
+            let Some(text) = text_of(new.content()) else {
                 visitor.skipped(&provenance, SkipReason::Binary);
                 continue;
-            }
+            };
+            // Both sides as text (UTF-16 decoded), so lines compare like for like.
             let previous = match file.old.map(|oid| repo.find_blob(oid)) {
                 None => Vec::new(),
                 Some(Ok(blob)) if blob.size() as u64 <= self.max_file_size => {
-                    blob.content().to_vec()
+                    text_of(blob.content()).map_or_else(Vec::new, Cow::into_owned)
                 }
                 Some(Ok(_)) => Vec::new(),
                 Some(Err(err)) => {
@@ -314,7 +316,7 @@ impl Source for DiffSource {
                     Vec::new()
                 }
             };
-            let added = match added_lines(&previous, new.content()) {
+            let added = match added_lines(&previous, &text) {
                 Ok(added) => added,
                 Err(err) => {
                     visitor.error(&file.path, err.message());
@@ -329,7 +331,7 @@ impl Source for DiffSource {
                 previous,
             };
             visitor.chunk(Chunk {
-                bytes: new.content(),
+                bytes: &text,
                 provenance: &provenance,
                 scope: Some(&scope),
             });

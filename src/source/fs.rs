@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{is_binary, Chunk, Provenance, SkipReason, Source, Visitor, VisitorFactory};
+use super::{text_of, Chunk, Provenance, SkipReason, Source, Visitor, VisitorFactory};
 
 /// Options of a filesystem scan.
 #[derive(Debug, Clone)]
@@ -167,13 +167,14 @@ fn visit_entry(
     match read_file(entry.path(), max_file_size, buffer) {
         Err(err) => visitor.error(&provenance.path, &err.to_string()),
         Ok(Some(reason)) => visitor.skipped(&provenance, reason),
-        Ok(None) => {
-            visitor.chunk(Chunk {
-                bytes: buffer,
+        Ok(None) => match text_of(buffer) {
+            Some(text) => visitor.chunk(Chunk {
+                bytes: &text,
                 provenance: &provenance,
                 scope: None,
-            });
-        }
+            }),
+            None => visitor.skipped(&provenance, SkipReason::Binary),
+        },
     }
 }
 
@@ -199,7 +200,7 @@ fn read_file(
     let mut file = file.take(max_file_size.saturating_add(1));
     // The first 8 KiB tell a binary file, which is then not read further.
     (&mut file).take(BINARY_PROBE).read_to_end(buffer)?;
-    if is_binary(buffer) {
+    if text_of(buffer).is_none() {
         return Ok(Some(SkipReason::Binary));
     }
     file.read_to_end(buffer)?;
@@ -209,7 +210,7 @@ fn read_file(
     Ok(None)
 }
 
-/// Bytes read before deciding whether a file is binary (what [`is_binary`] looks at).
+/// Bytes read before deciding whether a file is binary (what [`text_of`] looks at).
 const BINARY_PROBE: u64 = 8192;
 
 /// Largest read buffer a worker keeps between files.

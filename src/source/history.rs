@@ -15,7 +15,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::git::{commit_info, object_header, open_repository};
 use super::{
-    is_binary, Chunk, Commit, Error, Provenance, SkipReason, Source, Visitor, VisitorFactory,
+    text_of, Chunk, Commit, Error, Provenance, SkipReason, Source, Visitor, VisitorFactory,
 };
 
 /// Options of a history scan.
@@ -407,13 +407,12 @@ impl HistorySource {
                 return;
             }
         };
-        let content = blob.content();
-        if is_binary(content) {
+        let Some(text) = text_of(blob.content()) else {
             visitor.skipped(&provenance, SkipReason::Binary);
             return;
-        }
+        };
         visitor.chunk(Chunk {
-            bytes: content,
+            bytes: &text,
             provenance: &provenance,
             scope: None,
         });

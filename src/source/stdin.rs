@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use super::{is_binary, Chunk, Provenance, SkipReason, Source, VisitorFactory};
+use super::{text_of, Chunk, Provenance, SkipReason, Source, VisitorFactory};
 
 /// The path shown for standard input.
 pub const STDIN_PATH: &str = "<stdin>";
@@ -39,14 +39,15 @@ impl<R: Read> Source for StdinSource<R> {
             visitor.error(STDIN_PATH, &err.to_string());
         } else if bytes.len() as u64 > self.max_size {
             visitor.skipped(&provenance, SkipReason::TooLarge(bytes.len() as u64));
-        } else if is_binary(&bytes) {
-            visitor.skipped(&provenance, SkipReason::Binary);
         } else {
-            visitor.chunk(Chunk {
-                bytes: &bytes,
-                provenance: &provenance,
-                scope: None,
-            });
+            match text_of(&bytes) {
+                Some(text) => visitor.chunk(Chunk {
+                    bytes: &text,
+                    provenance: &provenance,
+                    scope: None,
+                }),
+                None => visitor.skipped(&provenance, SkipReason::Binary),
+            }
         }
     }
 }

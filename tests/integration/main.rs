@@ -16,10 +16,14 @@ mod ci;
 mod config;
 /// Exit codes and error messages.
 mod exit_codes;
+/// The fuzz targets' seeds and past crashes, replayed.
+mod fuzz_replay;
 /// Git history, ranges, staged changes and the pre-commit hook.
 mod git;
 /// gitleaks configs and `config check`.
 mod gitleaks;
+/// Hostile and broken input: huge files and lines, UTF-16, report injection, broken repos.
+mod hostile;
 /// Look-alikes (placeholders, hashes, UUIDs, docs, bad checksums) give nothing.
 mod lookalikes;
 /// Report formats, redaction and snapshots.

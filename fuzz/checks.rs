@@ -1,0 +1,186 @@
+//! What each fuzz target checks, shared by the cargo-fuzz targets (`fuzz_targets/`) and by the
+//! test that replays the committed corpus and every past crash (`tests/integration/fuzz_replay.rs`),
+//! so a crash once found stays fixed in plain `cargo test`.
+//!
+//! Beyond "no panic", each check asserts what must hold for any input: spans inside the input,
+//! a finding's secret standing at its span, no found secret left readable in a snippet, and
+//! parsers that accept their own output.
+
+#![allow(dead_code)] // each fuzz target uses one of these
+
+use std::path::Path;
+
+use leakhound::config::{gitleaks, ProjectConfig};
+use leakhound::engine::decode::{decode_percent_runs, decode_runs};
+use leakhound::engine::Engine;
+use leakhound::filter::baseline::Baseline;
+use leakhound::filter::Filters;
+use leakhound::rule::{RuleFile, RuleSetBuilder};
+use leakhound::scan::{self, Diagnostics};
+use leakhound::source::decode_utf16;
+use leakhound::source::{Provenance, SkipReason, VecSource};
+
+/// Text a compiled rule set is run over after it builds (split, so this file is no finding).
+const SAMPLE: &[u8] = concat!(
+    "api_key = \"Xk29fjQ7",
+    "pLm3VzQ8rT5wYb2N\"\nuser: admin\npassword: hunter2\n"
+)
+.as_bytes();
+
+struct Quiet;
+
+impl Diagnostics for Quiet {
+    fn warn(&self, _path: &str, _message: &str) {}
+    fn skipped(&self, _path: &str, _reason: SkipReason) {}
+}
+
+/// Paths the scan target picks from with the input's first byte: rules and allowlists keyed
+/// on file names get exercised too.
+const PATHS: &[&str] = &[
+    "input.txt",
+    ".env",
+    "config/settings.yaml",
+    ".npmrc",
+    "src/main.rs",
+    "package-lock.json",
+    "id_rsa",
+];
+
+/// The built-in rule set with default filters, built once per process.
+pub struct FullScanner {
+    engine: Engine,
+    filters: Filters,
+}
+
+impl FullScanner {
+    pub fn new() -> FullScanner {
+        let (engine, filters) = scan::prepare(
+            &ProjectConfig::parse(Path::new(".leakhound.toml"), "")
+                .expect("an empty config parses"),
+            Path::new(".leakhound.toml"),
+            Path::new("."),
+        )
+        .expect("the built-in rules build");
+        FullScanner { engine, filters }
+    }
+
+    /// Scans `data` as one file and checks every finding against it.
+    pub fn check(&self, data: &[u8]) {
+        let path = PATHS[data.first().map_or(0, |&b| b as usize) % PATHS.len()];
+        let source = VecSource {
+            chunks: vec![(Provenance::file(path, path), data.to_vec())],
+        };
+        let result = scan::run(&source, &self.engine, &self.filters, 1, &Quiet);
+        for finding in result.findings.iter().chain(&result.allowed) {
+            let secret = finding.secret.expose();
+            assert!(finding.span.end <= data.len() && finding.span.start <= finding.span.end);
+            assert!(finding.match_span.end <= data.len());
+            assert!(finding.location.line >= 1 && finding.location.column >= 1);
+            assert!(finding.location.end_line >= finding.location.line);
+            if finding.decoded.is_none() {
+                assert_eq!(
+                    &data[finding.span.range()],
+                    secret,
+                    "{}: the secret stands at its span",
+                    finding.rule_id
+                );
+            }
+            if secret.len() >= 8 {
+                let shown = finding.snippet.as_bytes();
+                assert!(
+                    !shown.windows(secret.len()).any(|window| window == secret),
+                    "{}: a snippet shows the secret it reports",
+                    finding.rule_id
+                );
+            }
+            if secret.len() >= 8 {
+                let debug = format!("{finding:?}");
+                assert!(
+                    !debug.contains(String::from_utf8_lossy(secret).as_ref()),
+                    "Debug of a finding shows its secret"
+                );
+            }
+        }
+    }
+}
+
+/// A rule file: parses, and if it compiles, runs over a sample.
+pub fn rule_file(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if RuleFile::parse("fuzz.toml", text).is_err() {
+        return;
+    }
+    let mut builder = RuleSetBuilder::new();
+    builder.add_file("fuzz.toml", text);
+    if let Ok(rules) = builder.build() {
+        if let Ok(engine) = Engine::new(rules) {
+            let mut scanner = engine.scanner();
+            scanner.scan(SAMPLE, Some("sample.env"), &mut |m| {
+                assert!(m.secret.end <= SAMPLE.len());
+            });
+        }
+    }
+}
+
+/// Builds what a config describes (its rules and allowlists), without the built-in rules,
+/// and scans a sample with it.
+fn build_config(mut config: ProjectConfig) {
+    config.builtin = false;
+    if let Ok((engine, filters)) = scan::prepare(&config, Path::new("fuzz.toml"), Path::new(".")) {
+        let source = VecSource {
+            chunks: vec![(
+                Provenance::file("sample.env", "sample.env"),
+                SAMPLE.to_vec(),
+            )],
+        };
+        let result = scan::run(&source, &engine, &filters, 1, &Quiet);
+        for finding in &result.findings {
+            assert!(finding.span.end <= SAMPLE.len());
+        }
+    }
+}
+
+/// A `.leakhound.toml`.
+pub fn project_config(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(config) = ProjectConfig::parse(Path::new("fuzz.toml"), text) {
+        build_config(config);
+    }
+}
+
+/// A gitleaks config.
+pub fn gitleaks_config(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok((config, _extends)) = gitleaks::parse(Path::new(".gitleaks.toml"), text) {
+        build_config(config);
+    }
+}
+
+/// A baseline: what parses writes back to text that parses to the same fingerprints.
+pub fn baseline(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let path = Path::new("baseline.json");
+    if let Ok(baseline) = Baseline::parse(path, text) {
+        let again = Baseline::parse(path, &baseline.to_text()).expect("a written baseline parses");
+        assert_eq!(again.len(), baseline.len());
+    }
+}
+
+/// The base64/hex, percent and UTF-16 decoders: spans inside the input, output bounded.
+pub fn decoders(data: &[u8]) {
+    for run in decode_runs(data).iter().chain(&decode_percent_runs(data)) {
+        assert!(run.span.start < run.span.end && run.span.end <= data.len());
+        assert!(!run.bytes.is_empty() && run.bytes.len() <= run.span.len());
+    }
+    if let Some(text) = decode_utf16(data) {
+        assert!(text.len() <= data.len() / 2 * 3 + 3);
+    }
+}

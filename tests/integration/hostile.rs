@@ -1,0 +1,368 @@
+//! Hostile and broken input: huge files and lines, UTF-16, names built to break reports,
+//! many files, broken repositories and huge blobs. The scan finishes, reports what it could
+//! not read, and exit codes stay 0, 1 or 2.
+
+use std::io::Write as _;
+
+use crate::util::{found, github_pat, leakhound, TempRepo, TempTree};
+
+fn utf16le_with_bom(text: &str) -> Vec<u8> {
+    [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect()
+}
+
+#[test]
+fn a_1_gib_file_is_skipped_by_size_and_counted() {
+    let tree = TempTree::new();
+    let huge = std::fs::File::create(tree.path().join("huge.log")).unwrap();
+    huge.set_len(1 << 30).unwrap(); // sparse: no disk used, and never read
+    tree.write("small.txt", format!("{}\n", github_pat()));
+    let report = tree.scan_json(&[]);
+    assert_eq!(report["stats"]["skipped_too_large"], 1);
+    assert_eq!(report["stats"]["files"], 1);
+    assert_eq!(found(&report).len(), 1);
+}
+
+#[test]
+fn a_100_mb_single_line_is_scanned_and_its_secrets_found() {
+    let tree = TempTree::new();
+    let filler = "abc=defghij ".repeat(100 * 1024 * 1024 / 12 / 1000);
+    let tokens: Vec<String> = (0..1000).map(|_| github_pat()).collect();
+    let mut line = Vec::with_capacity(100 << 20);
+    for token in &tokens {
+        line.extend_from_slice(filler.as_bytes());
+        line.extend_from_slice(token.as_bytes());
+        line.push(b' ');
+    }
+    tree.write("one-line.min.js", &line);
+    let report = tree.scan_json(&["--max-file-size", "200000000"]);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), tokens.len(), "every secret on the line");
+    assert!(findings.iter().all(|f| f["line"] == 1));
+    // Snippets stay short however long the line.
+    assert!(findings
+        .iter()
+        .all(|f| f["snippet"].as_str().unwrap().len() < 400));
+}
+
+#[test]
+fn utf16_files_are_decoded_and_scanned_in_the_tree_in_history_and_staged() {
+    let mut repo = TempRepo::new();
+    let (committed, staged) = (github_pat(), github_pat());
+    repo.commit_file(
+        "windows.ini",
+        utf16le_with_bom(&format!("[auth]\r\ntoken={committed}\r\n")),
+        "ini",
+    );
+    repo.stage(
+        "notes.txt",
+        utf16le_with_bom(&format!("line one\r\ntoken {staged}\r\n")),
+    );
+    let (history, _) = repo.json(&["history"]);
+    assert_eq!(
+        found(&history),
+        [("github.pat-classic".into(), "windows.ini".into(), 2)]
+    );
+    let (staged_report, _) = repo.json(&["staged"]);
+    assert_eq!(
+        found(&staged_report),
+        [("github.pat-classic".into(), "notes.txt".into(), 2)]
+    );
+    let tree = repo.tree.scan_json(&[]);
+    assert_eq!(found(&tree).len(), 2);
+    assert_eq!(tree["stats"]["skipped_binary"], 0);
+}
+
+#[test]
+fn invalid_utf8_around_a_secret_does_not_hide_it() {
+    let tree = TempTree::new();
+    let mut content = b"\xff\xfe\xfd garbage \xc3\x28 token=".to_vec();
+    content.extend_from_slice(github_pat().as_bytes());
+    content.extend_from_slice(b" \xe2\x82\n");
+    tree.write("latin1.cfg", content);
+    let report = tree.scan_json(&[]);
+    assert_eq!(
+        found(&report),
+        [("github.pat-classic".into(), "latin1.cfg".into(), 1)]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn names_built_to_break_reports_stay_escaped_or_intact() {
+    let tree = TempTree::new();
+    let names = [
+        "new\nline.txt",
+        "=cmd|' calc'!A0,\"x\".txt",
+        "quote\"back\\slash</script>.txt",
+        "tab\tand\u{7}bell.txt",
+    ];
+    for name in names {
+        tree.write(name, format!("{}\n", github_pat()));
+    }
+    let run = |format: &str| {
+        let output = leakhound()
+            .current_dir(tree.path())
+            .args(["scan", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        String::from_utf8(output.stdout).expect("reports are UTF-8")
+    };
+    let human = run("human");
+    assert!(
+        !human.contains("new\nline") && human.contains("new\\nline.txt"),
+        "{human}"
+    );
+    assert!(!human.contains('\u{7}'), "{human}");
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let mut paths: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    paths.sort_unstable();
+    let mut expected = names.to_vec();
+    expected.sort_unstable();
+    assert_eq!(paths, expected, "JSON keeps names intact");
+    for line in run("jsonl").lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("one JSON document per line");
+    }
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 4);
+    let csv = run("csv");
+    let mut reader = csv_rows(&csv);
+    let header = reader.remove(0);
+    let path_column = header.iter().position(|c| c == "path").unwrap();
+    assert_eq!(
+        reader.len(),
+        4,
+        "one row per finding, newlines inside quotes"
+    );
+    assert!(
+        reader.iter().all(|row| !row[path_column].starts_with('=')),
+        "formula cells are defused: {csv}"
+    );
+}
+
+/// A small RFC 4180 reader: quoted cells may hold commas, quotes and newlines.
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![Vec::new()];
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => rows.last_mut().unwrap().push(std::mem::take(&mut cell)),
+            ('\n', false) => {
+                rows.last_mut().unwrap().push(std::mem::take(&mut cell));
+                rows.push(Vec::new());
+            }
+            ('\r', false) => {}
+            (c, _) => cell.push(c),
+        }
+    }
+    rows.retain(|row| !row.is_empty());
+    rows
+}
+
+#[test]
+fn secrets_in_content_cannot_break_out_of_json_sarif_or_csv() {
+    let tree = TempTree::new();
+    let token = github_pat();
+    tree.write(
+        "inject.txt",
+        format!(
+            "\"}}]}}, {{\"injected\": true, \"x\": \"{token}\"\n=HYPERLINK(\"http://x\"),{token}\n"
+        ),
+    );
+    for format in ["json", "sarif"] {
+        let output = leakhound()
+            .current_dir(tree.path())
+            .args(["scan", "--format", format])
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert!(
+            report.get("injected").is_none(),
+            "{format}: the content stays a string"
+        );
+    }
+    let output = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--format", "csv"])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(output.stdout).unwrap();
+    let rows = csv_rows(&csv);
+    assert!(rows.iter().all(|row| row.len() == rows[0].len()), "{csv}");
+    assert!(
+        rows.iter().flatten().all(|cell| !cell.starts_with('=')),
+        "{csv}"
+    );
+}
+
+#[test]
+fn a_directory_of_100_000_small_files_is_scanned_whole() {
+    let tree = TempTree::new();
+    for dir in 0..100 {
+        let dir_path = tree.path().join(format!("d{dir:03}"));
+        std::fs::create_dir(&dir_path).unwrap();
+        for file in 0..1000 {
+            let mut out = std::fs::File::create(dir_path.join(format!("f{file:04}.txt"))).unwrap();
+            writeln!(out, "value = {dir} {file}").unwrap();
+        }
+    }
+    let token = github_pat();
+    tree.write("d042/f0999.txt", format!("{token}\n"));
+    let report = tree.scan_json(&[]);
+    assert_eq!(report["stats"]["files"], 100_000);
+    assert_eq!(
+        found(&report),
+        [("github.pat-classic".into(), "d042/f0999.txt".into(), 1)]
+    );
+}
+
+/// Turns the repository's objects into one pack (loose objects removed), with git itself.
+fn repack(repo: &TempRepo) {
+    let status = std::process::Command::new("git")
+        .args(["-c", "core.hooksPath=/dev/null", "repack", "-adq"])
+        .current_dir(repo.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = std::process::Command::new("git")
+        .args(["prune-packed", "-q"])
+        .current_dir(repo.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_corrupt_pack_is_an_error_naming_what_failed_never_a_crash() {
+    let mut repo = TempRepo::new();
+    for i in 0..20 {
+        repo.commit_file(
+            &format!("f{i}.txt"),
+            format!("file {i} {}\n", "x".repeat(i * 50)),
+            "c",
+        );
+    }
+    repack(&repo);
+    let pack_dir = repo.path().join(".git/objects/pack");
+    let pack = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "pack"))
+        .unwrap();
+    let mut bytes = std::fs::read(&pack).unwrap();
+    // Flip bytes in the middle of the compressed objects.
+    let middle = bytes.len() / 2;
+    for byte in &mut bytes[middle..middle + 64] {
+        *byte ^= 0x5a;
+    }
+    let mut permissions = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(
+        clippy::permissions_set_readonly_false,
+        reason = "git writes packs read-only"
+    )]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&pack, permissions).unwrap();
+    std::fs::write(&pack, bytes).unwrap();
+    let output = leakhound()
+        .current_dir(repo.path())
+        .args(["history", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let code = output.status.code();
+    assert!(
+        matches!(code, Some(0..=2)),
+        "exit {code:?}, no crash: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    if code == Some(2) {
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    } else {
+        assert!(stderr.contains("warning"), "damage is reported: {stderr}");
+    }
+}
+
+#[test]
+fn a_missing_object_is_a_warning_and_the_rest_is_scanned() {
+    let mut repo = TempRepo::new();
+    let token = github_pat();
+    repo.commit_file("kept.txt", format!("{token}\n"), "kept");
+    repo.commit_file("lost.txt", "this blob goes missing\n", "lost");
+    let lost = repo
+        .repo
+        .revparse_single("HEAD:lost.txt")
+        .unwrap()
+        .id()
+        .to_string();
+    std::fs::remove_file(
+        repo.path()
+            .join(".git/objects")
+            .join(&lost[..2])
+            .join(&lost[2..]),
+    )
+    .unwrap();
+    let output = leakhound()
+        .current_dir(repo.path())
+        .args(["history", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&lost), "names the missing object: {stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        found(&report),
+        [("github.pat-classic".into(), "kept.txt".into(), 1)]
+    );
+}
+
+#[test]
+fn a_2_gb_blob_in_history_is_skipped_by_size_without_being_read() {
+    let mut repo = TempRepo::new();
+    let token = github_pat();
+    repo.commit_file("small.txt", format!("{token}\n"), "small");
+    // A 2 GiB file of zeros, sparse on disk, added by git (which streams it into a pack).
+    let huge = std::fs::File::create(repo.path().join("disk.img")).unwrap();
+    huge.set_len(2 << 30).unwrap();
+    drop(huge);
+    for args in [
+        &["-c", "core.hooksPath=/dev/null", "add", "disk.img"][..],
+        &[
+            "-c",
+            "core.hooksPath=/dev/null",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-qm",
+            "huge",
+        ][..],
+    ] {
+        let status = std::process::Command::new("git")
+            .args(args)
+            .current_dir(repo.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let (report, _) = repo.json(&["history"]);
+    assert_eq!(report["stats"]["skipped_too_large"], 1);
+    assert_eq!(found(&report).len(), 1);
+}
