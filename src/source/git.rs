@@ -9,12 +9,36 @@ use git2::{DiffOptions, ObjectType, Oid, Patch, Repository, RepositoryOpenFlags}
 
 use super::{Commit, Error};
 
+/// Memory libgit2 may hold for parsed objects, and for pack files mapped into memory.
+const LIBGIT2_OBJECT_CACHE: usize = 32 << 20;
+const LIBGIT2_MAPPED_PACKS: usize = 128 << 20;
+const LIBGIT2_PACK_WINDOW: usize = 32 << 20;
+
+/// Bounds libgit2's process-wide caches, once, so a history scan's peak memory does not grow
+/// with the size of the repository: by default libgit2 keeps up to 256 MiB of parsed objects
+/// and maps up to 8 GiB of pack files, all of which counts as the process's memory.
+fn bound_libgit2_memory() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        #[allow(unsafe_code, reason = "the one place libgit2's global options are set")]
+        // SAFETY: these setters write libgit2's global settings without locking. They run
+        // once, from the first `open_repository`, before any other thread uses libgit2:
+        // history and diff workers open their repositories only after this call returns.
+        unsafe {
+            let _ = git2::opts::set_cache_max_size(LIBGIT2_OBJECT_CACHE as isize);
+            let _ = git2::opts::set_mwindow_size(LIBGIT2_PACK_WINDOW);
+            let _ = git2::opts::set_mwindow_mapped_limit(LIBGIT2_MAPPED_PACKS);
+        }
+    });
+}
+
 /// Opens the repository holding `path` (a work tree, a subdirectory of one, or a bare
 /// repository).
 pub fn open_repository(path: &Path) -> Result<Repository, Error> {
     // Re-hashing every object read costs a third of a history scan; a corrupt object still
     // fails to inflate or apply as a delta, and is reported.
     git2::opts::strict_hash_verification(false);
+    bound_libgit2_memory();
     Repository::open_ext(path, RepositoryOpenFlags::empty(), &[] as &[&OsStr]).map_err(|err| {
         if err.code() == git2::ErrorCode::NotFound {
             Error::NotARepository(path.to_path_buf())

@@ -24,6 +24,8 @@ mod git;
 mod gitleaks;
 /// Hostile and broken input: huge files and lines, UTF-16, report injection, broken repos.
 mod hostile;
+/// Secret hygiene: no command or format shows a raw secret unless asked.
+mod hygiene;
 /// Look-alikes (placeholders, hashes, UUIDs, docs, bad checksums) give nothing.
 mod lookalikes;
 /// Report formats, redaction and snapshots.
