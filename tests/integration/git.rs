@@ -408,31 +408,10 @@ fn a_corrupt_object_is_a_warning_naming_it_and_the_scan_goes_on() {
     let pat = github_pat();
     repo.commit_file("good.txt", format!("{pat}\n"), "good");
     repo.commit_file("bad.txt", "this blob will be corrupted\n", "bad");
-    let bad = repo
-        .repo
-        .revparse_single("HEAD:bad.txt")
-        .unwrap()
-        .id()
-        .to_string();
-    let loose = repo
-        .path()
-        .join(".git/objects")
-        .join(&bad[..2])
-        .join(&bad[2..]);
-    let mut permissions = std::fs::metadata(&loose).unwrap().permissions();
-    #[allow(
-        clippy::permissions_set_readonly_false,
-        reason = "git writes loose objects read-only"
-    )]
-    permissions.set_readonly(false);
-    std::fs::set_permissions(&loose, permissions).unwrap();
+    let (bad, loose) = repo.loose_object("HEAD:bad.txt");
     std::fs::write(&loose, b"\x78\x9c garbage that does not inflate").unwrap();
 
-    let output = leakhound()
-        .current_dir(repo.path())
-        .args(["history", "--format", "json"])
-        .output()
-        .unwrap();
+    let output = repo.history_output();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(

@@ -4,7 +4,7 @@
 
 use std::io::Write as _;
 
-use crate::util::{found, github_pat, leakhound, TempRepo, TempTree};
+use crate::util::{found, github_pat, leakhound, make_writable, TempRepo, TempTree};
 
 fn utf16le_with_bom(text: &str) -> Vec<u8> {
     [0xFF, 0xFE]
@@ -271,19 +271,9 @@ fn a_corrupt_pack_is_an_error_naming_what_failed_never_a_crash() {
     for byte in &mut bytes[middle..middle + 64] {
         *byte ^= 0x5a;
     }
-    let mut permissions = std::fs::metadata(&pack).unwrap().permissions();
-    #[allow(
-        clippy::permissions_set_readonly_false,
-        reason = "git writes packs read-only"
-    )]
-    permissions.set_readonly(false);
-    std::fs::set_permissions(&pack, permissions).unwrap();
+    make_writable(&pack);
     std::fs::write(&pack, bytes).unwrap();
-    let output = leakhound()
-        .current_dir(repo.path())
-        .args(["history", "--format", "json"])
-        .output()
-        .unwrap();
+    let output = repo.history_output();
     let stderr = String::from_utf8_lossy(&output.stderr);
     let code = output.status.code();
     assert!(
@@ -304,24 +294,9 @@ fn a_missing_object_is_a_warning_and_the_rest_is_scanned() {
     let token = github_pat();
     repo.commit_file("kept.txt", format!("{token}\n"), "kept");
     repo.commit_file("lost.txt", "this blob goes missing\n", "lost");
-    let lost = repo
-        .repo
-        .revparse_single("HEAD:lost.txt")
-        .unwrap()
-        .id()
-        .to_string();
-    std::fs::remove_file(
-        repo.path()
-            .join(".git/objects")
-            .join(&lost[..2])
-            .join(&lost[2..]),
-    )
-    .unwrap();
-    let output = leakhound()
-        .current_dir(repo.path())
-        .args(["history", "--format", "json"])
-        .output()
-        .unwrap();
+    let (lost, loose) = repo.loose_object("HEAD:lost.txt");
+    std::fs::remove_file(loose).unwrap();
+    let output = repo.history_output();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains(&lost), "names the missing object: {stderr}");

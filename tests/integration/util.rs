@@ -358,6 +358,28 @@ impl TempRepo {
             .unwrap();
     }
 
+    /// The id of the object `spec` names (`HEAD:file.txt`) and the path of its loose file,
+    /// made writable so that a test can damage it.
+    pub fn loose_object(&self, spec: &str) -> (String, PathBuf) {
+        let id = self.repo.revparse_single(spec).unwrap().id().to_string();
+        let path = self
+            .path()
+            .join(".git/objects")
+            .join(&id[..2])
+            .join(&id[2..]);
+        make_writable(&path);
+        (id, path)
+    }
+
+    /// `leakhound history --format json` in the repository, whatever its exit code.
+    pub fn history_output(&self) -> std::process::Output {
+        leakhound()
+            .current_dir(self.path())
+            .args(["history", "--format", "json"])
+            .output()
+            .unwrap()
+    }
+
     /// `leakhound <args> --format json` in the repository; returns the parsed document and code.
     pub fn json(&self, args: &[&str]) -> (serde_json::Value, i32) {
         let output = leakhound()
@@ -377,4 +399,15 @@ impl TempRepo {
             code,
         )
     }
+}
+
+/// Clears the read-only bit git sets on objects and packs.
+pub fn make_writable(path: &Path) {
+    let mut permissions = std::fs::metadata(path).unwrap().permissions();
+    #[allow(
+        clippy::permissions_set_readonly_false,
+        reason = "git writes objects and packs read-only"
+    )]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(path, permissions).unwrap();
 }
