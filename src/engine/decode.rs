@@ -88,12 +88,16 @@ fn is_text(bytes: &[u8]) -> bool {
     bytes.len() >= 8 && printable * 10 >= bytes.len() * 9
 }
 
+/// Whether `b` can stand in a base64 (standard or URL-safe) or hex run.
+fn in_alphabet(b: u8) -> bool {
+    CLASSES[b as usize] & (STD | URL) != 0
+}
+
 /// The next maximal stretch of base64/hex-alphabet bytes, at or after `at`, that is at least
 /// `MIN_RUN` long. Most text has no such stretch, so this looks at every `MIN_RUN`th byte first:
 /// when that byte is outside the alphabet, no long enough stretch can cover the bytes before it.
 /// `bytes[at - 1]` must be outside the alphabet (or `at` 0).
 fn next_long_stretch(bytes: &[u8], mut at: usize) -> Option<(usize, usize)> {
-    let in_alphabet = |b: u8| CLASSES[b as usize] & (STD | URL) != 0;
     while at + MIN_RUN <= bytes.len() {
         let probe = at + MIN_RUN - 1;
         if !in_alphabet(bytes[probe]) {
@@ -296,7 +300,6 @@ mod tests {
 
     /// Every maximal alphabet stretch of `MIN_RUN` or more bytes, the slow way.
     fn long_stretches_naively(bytes: &[u8]) -> Vec<(usize, usize)> {
-        let in_alphabet = |b: u8| CLASSES[b as usize] & (STD | URL) != 0;
         let mut out = Vec::new();
         let mut start = None;
         for at in 0..=bytes.len() {
