@@ -125,6 +125,11 @@ pub trait Diagnostics: Sync {
     fn skipped(&self, path: &str, reason: SkipReason);
     /// A chunk was scanned (for progress).
     fn scanned(&self, _bytes: u64) {}
+    /// Whether skipped inputs are shown by path (then a source that learns paths late must
+    /// find the paths of skipped inputs too).
+    fn lists_skipped(&self) -> bool {
+        false
+    }
 }
 
 /// Scans everything `source` produces with `engine`, dropping what the filters (allowlists,
@@ -200,6 +205,36 @@ impl Worker<'_> {
         } else {
             self.result.findings.push(found);
         }
+    }
+
+    /// Whether `bytes` hold a match of any rule under any path, raw or in encoded runs: a
+    /// superset of what [`Visitor::chunk`] reports, since allowlists, inline allows, shadowing
+    /// and change scopes only ever remove findings.
+    fn may_find(&mut self, bytes: &[u8]) -> bool {
+        let mut found = false;
+        self.scanner.scan_any_path(bytes, &mut |_| found = true);
+        if found || self.decode_depth == 0 {
+            return found;
+        }
+        let mut pending: Vec<(Vec<u8>, usize)> = decode_runs(bytes)
+            .into_iter()
+            .chain(decode_percent_runs(bytes))
+            .map(|run| (run.bytes, 1))
+            .collect();
+        while let Some((text, depth)) = pending.pop() {
+            self.scanner.scan_any_path(&text, &mut |_| found = true);
+            if found {
+                return true;
+            }
+            if depth < self.decode_depth {
+                pending.extend(
+                    decode_runs(&text)
+                        .into_iter()
+                        .map(|run| (run.bytes, depth + 1)),
+                );
+            }
+        }
+        false
     }
 
     /// Decodes base64 and hex runs of `bytes` (up to the decode depth), scans the text they hold,
@@ -330,6 +365,36 @@ impl Visitor for Worker<'_> {
     fn error(&mut self, path: &str, message: &str) {
         self.result.stats.errors += 1;
         self.diagnostics.warn(path, message);
+    }
+
+    fn prescreen(&mut self, bytes: &[u8]) -> bool {
+        if self.may_find(bytes) {
+            return true;
+        }
+        self.result.stats.files += 1;
+        self.result.stats.bytes += bytes.len() as u64;
+        self.diagnostics.scanned(bytes.len() as u64);
+        false
+    }
+
+    fn prescreen_skipped(&mut self, reason: SkipReason) -> bool {
+        if self.diagnostics.lists_skipped() {
+            return true;
+        }
+        match reason {
+            SkipReason::Binary => self.result.stats.skipped_binary += 1,
+            SkipReason::TooLarge(_) => self.result.stats.skipped_too_large += 1,
+            SkipReason::Symlink => self.result.stats.skipped_symlinks += 1,
+        }
+        false
+    }
+
+    fn path_checks(&mut self, provenance: &Provenance, bytes: &[u8]) {
+        self.report_file_rules(provenance, bytes);
+    }
+
+    fn file_names(&self) -> Option<&crate::engine::FileNames> {
+        Some(self.scanner.engine().file_names())
     }
 }
 

@@ -106,23 +106,22 @@ fn full_history(
         max_file_size: common.max_file_size,
     })?;
     let counts = source.counts();
-    let mut err = std::io::stderr().lock();
-    if common.verbose > 0 && counts.submodules > 0 {
-        writeln!(
-            err,
-            "leakhound: {} submodule entries not followed (their commits live in other repositories)",
-            counts.submodules
-        )?;
-    }
     if !common.quiet {
         writeln!(
-            err,
+            std::io::stderr().lock(),
             "leakhound: {} commits, {} unique blobs to scan",
-            counts.commits, counts.blobs
+            counts.commits,
+            counts.blobs
         )?;
     }
-    drop(err);
     let mut result = setup.scan(&source, common, Some(counts.blobs as u64), Unit::Blobs);
+    let submodules = source.counts().submodules;
+    if common.verbose > 0 && submodules > 0 {
+        writeln!(
+            std::io::stderr().lock(),
+            "leakhound: {submodules} submodule entries not followed (their commits live in other repositories)"
+        )?;
+    }
     keep_first_of_each_secret(&mut result);
     Ok(result)
 }

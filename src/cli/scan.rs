@@ -433,6 +433,10 @@ impl Diagnostics for StderrDiagnostics {
         }
     }
 
+    fn lists_skipped(&self) -> bool {
+        self.verbose
+    }
+
     fn scanned(&self, bytes: u64) {
         if !self.progress.is_hidden() {
             let total = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;

@@ -8,8 +8,11 @@
 //! scans with its own [`Scanner`], which holds the regex caches and scratch buffers.
 
 pub mod decode;
+mod file_names;
 pub mod keywords;
 pub mod validate;
+
+pub use file_names::FileNames;
 
 use regex_automata::meta;
 use regex_automata::util::captures::Captures;
@@ -91,6 +94,7 @@ pub struct Engine {
     unkeyed_rules: Vec<usize>,
     /// File rules: they look at paths, never at content.
     file_rules: Vec<usize>,
+    file_names: FileNames,
 }
 
 /// The keyword automaton could not be built (far too many or too long keywords).
@@ -128,7 +132,13 @@ impl Engine {
             }
         }
         let matcher = KeywordMatcher::new(&keywords).map_err(|err| BuildError(err.to_string()))?;
+        let file_names = FileNames::new(
+            file_rules
+                .iter()
+                .filter_map(|&rule| rules.rules()[rule].path.as_ref()),
+        );
         Ok(Engine {
+            file_names,
             rules,
             keywords: matcher,
             keyword_rules,
@@ -143,6 +153,11 @@ impl Engine {
             .iter()
             .copied()
             .filter(move |&rule| self.rules.rules()[rule].applies_to(Some(path)))
+    }
+
+    /// A test of file names against the file rules, for sources that learn full paths late.
+    pub fn file_names(&self) -> &FileNames {
+        &self.file_names
     }
 
     /// The rules this engine runs.
@@ -181,6 +196,21 @@ impl<'e> Scanner<'e> {
     /// rule order, then position. `path` (if the chunk has one) selects the rules whose path
     /// filter applies.
     pub fn scan(&mut self, bytes: &[u8], path: Option<&str>, on_match: &mut dyn FnMut(Match)) {
+        self.scan_rules(bytes, &|rule| rule.applies_to(path), on_match);
+    }
+
+    /// Scans one chunk as if its path matched every rule's path filter: what a chunk whose
+    /// path is not known yet could hold under any path (a superset of [`Scanner::scan`]).
+    pub fn scan_any_path(&mut self, bytes: &[u8], on_match: &mut dyn FnMut(Match)) {
+        self.scan_rules(bytes, &|_| true, on_match);
+    }
+
+    fn scan_rules(
+        &mut self,
+        bytes: &[u8],
+        applies: &dyn Fn(&Rule) -> bool,
+        on_match: &mut dyn FnMut(Match),
+    ) {
         let engine = self.engine;
         self.hits.clear();
         let hits = &mut self.hits;
@@ -200,7 +230,7 @@ impl<'e> Scanner<'e> {
         for group in hits.chunk_by(|a, b| a.0 == b.0) {
             let rule_index = group[0].0;
             let rule = &engine.rules.rules()[rule_index];
-            if !rule.applies_to(path) {
+            if !applies(rule) {
                 continue;
             }
             // A regex that fails to compile is reported when the rule set is built or checked;

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod fs;
 pub mod git;
 pub mod history;
+pub mod pack;
 pub mod stdin;
 
 use std::borrow::Cow;
@@ -161,6 +162,27 @@ pub trait Visitor: Send {
     fn skipped(&mut self, provenance: &Provenance, reason: SkipReason);
     /// An input that could not be read; the scan goes on.
     fn error(&mut self, path: &str, message: &str);
+    /// Content whose path is not known yet (history reads blobs in pack order and learns the
+    /// paths of a few of them afterwards). Returns whether it could hold a finding under some
+    /// path; if not, it counts as scanned and is not delivered again. If so (and by default),
+    /// the source delivers it later as a [`Chunk`].
+    fn prescreen(&mut self, _bytes: &[u8]) -> bool {
+        true
+    }
+    /// Content skipped (binary, too large) before its path is known. Returns whether the source
+    /// must deliver it again with its path, through [`Visitor::skipped`] (when skipped inputs
+    /// are listed by path; and by default); if not, it is counted now. File rules, which do
+    /// need the path, are the source's to look after (see [`Visitor::file_names`]).
+    fn prescreen_skipped(&mut self, _reason: SkipReason) -> bool {
+        true
+    }
+    /// Content a [`Visitor::prescreen`] passed as clean, now with its provenance, because its
+    /// name matches a file rule: only the checks that look at paths run.
+    fn path_checks(&mut self, _provenance: &Provenance, _bytes: &[u8]) {}
+    /// Which file names the file rules flag (none by default).
+    fn file_names(&self) -> Option<&crate::engine::FileNames> {
+        None
+    }
 }
 
 /// Makes one visitor per worker thread.

@@ -231,22 +231,6 @@ fn a_directory_of_100_000_small_files_is_scanned_whole() {
     );
 }
 
-/// Turns the repository's objects into one pack (loose objects removed), with git itself.
-fn repack(repo: &TempRepo) {
-    let status = std::process::Command::new("git")
-        .args(["-c", "core.hooksPath=/dev/null", "repack", "-adq"])
-        .current_dir(repo.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let status = std::process::Command::new("git")
-        .args(["prune-packed", "-q"])
-        .current_dir(repo.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 #[test]
 fn a_corrupt_pack_is_an_error_naming_what_failed_never_a_crash() {
     let mut repo = TempRepo::new();
@@ -257,7 +241,8 @@ fn a_corrupt_pack_is_an_error_naming_what_failed_never_a_crash() {
             "c",
         );
     }
-    repack(&repo);
+    repo.git(&["repack", "-adq"]);
+    repo.git(&["prune-packed", "-q"]);
     let pack_dir = repo.path().join(".git/objects/pack");
     let pack = std::fs::read_dir(&pack_dir)
         .unwrap()

@@ -30,6 +30,8 @@ mod hygiene;
 mod lookalikes;
 /// Report formats, redaction and snapshots.
 mod output;
+/// Pack files read directly: the same findings as loose objects, deltas, damage.
+mod packs;
 /// Planted secrets in realistic files are found at the right place.
 mod planted;
 /// `rules list` and `rules check`, and every built-in rule's examples.

@@ -371,6 +371,17 @@ impl TempRepo {
         (id, path)
     }
 
+    /// Runs `git` itself in the repository (for packing: git2 cannot repack), hooks off.
+    pub fn git(&self, args: &[&str]) {
+        let status = std::process::Command::new("git")
+            .args(["-c", "core.hooksPath=/dev/null"])
+            .args(args)
+            .current_dir(self.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+
     /// `leakhound history --format json` in the repository, whatever its exit code.
     pub fn history_output(&self) -> std::process::Output {
         leakhound()

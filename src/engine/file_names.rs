@@ -1,0 +1,269 @@
+//! File rules judged by a file's name alone. A history scan learns a blob's full path only for
+//! the few blobs it must report, so it asks, for every name in every tree, whether a file of
+//! that name could match a file rule. That is exact when each file rule's path regex looks only
+//! at the last path component (`(?:^|/)[^/]+\.p12$`), which this module checks on the regex's
+//! syntax; a cheap test of the name's last byte keeps the regexes off almost every name.
+
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
+
+/// The file rules' path regexes, and what can be decided from a file name.
+#[derive(Debug, Clone)]
+pub struct FileNames {
+    regexes: Vec<regex::Regex>,
+    /// Every regex decides on the last path component alone.
+    by_name: bool,
+    /// Bytes a matching name can end with (all of them when unsure).
+    last_bytes: [bool; 256],
+}
+
+impl FileNames {
+    /// The test for these file rules' path regexes.
+    pub fn new<'a>(paths: impl Iterator<Item = &'a regex::Regex>) -> FileNames {
+        let mut names = FileNames {
+            regexes: Vec::new(),
+            by_name: true,
+            last_bytes: [false; 256],
+        };
+        for regex in paths {
+            names.regexes.push(regex.clone());
+            let local = regex_syntax::Parser::new()
+                .parse(regex.as_str())
+                .ok()
+                .and_then(|hir| name_local_last_bytes(&hir));
+            match local {
+                Some(bytes) => {
+                    for (byte, possible) in bytes.iter().enumerate() {
+                        names.last_bytes[byte] |= possible;
+                    }
+                }
+                None => names.by_name = false,
+            }
+        }
+        names
+    }
+
+    /// Whether there is no file rule at all.
+    pub fn is_empty(&self) -> bool {
+        self.regexes.is_empty()
+    }
+
+    /// Whether a file's name alone decides every file rule (see [`FileNames::may_match_name`]).
+    pub fn by_name(&self) -> bool {
+        self.by_name
+    }
+
+    /// Whether a file named `name` (in any directory) matches a file rule. Exact when
+    /// [`FileNames::by_name`]; otherwise use [`FileNames::matches_path`].
+    pub fn may_match_name(&self, name: &[u8]) -> bool {
+        let Some(&last) = name.last() else {
+            return false;
+        };
+        if !self.last_bytes[usize::from(last)] {
+            return false;
+        }
+        let path = format!("/{}", String::from_utf8_lossy(name));
+        self.regexes.iter().any(|regex| regex.is_match(&path))
+    }
+
+    /// Whether the file at `path` matches a file rule.
+    pub fn matches_path(&self, path: &str) -> bool {
+        self.regexes.iter().any(|regex| regex.is_match(path))
+    }
+}
+
+type ByteSet = [bool; 256];
+
+/// For a regex that can only match the last component of a path (`R$` or `(?:^|/)R$`, where
+/// `R` cannot match a `/`), the bytes a match can end with; `None` for any other regex.
+fn name_local_last_bytes(hir: &Hir) -> Option<ByteSet> {
+    let HirKind::Concat(items) = hir.kind() else {
+        return None;
+    };
+    let (last, body) = items.split_last()?;
+    if !matches!(last.kind(), HirKind::Look(Look::End)) {
+        return None;
+    }
+    let body = match body.first() {
+        Some(first) if is_start_or_slash(first) => &body[1..],
+        _ => body,
+    };
+    if body
+        .iter()
+        .any(|item| anchors_start(item) || can_match_slash(item))
+    {
+        return None;
+    }
+    // An empty name part (`(?:^|/)$`) would match a directory: not a file rule worth judging.
+    if body.is_empty() {
+        return None;
+    }
+    Some(last_bytes_of_concat(body).unwrap_or([true; 256]))
+}
+
+/// `(?:^|/)`, in either order, captured or not.
+fn is_start_or_slash(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Capture(capture) => is_start_or_slash(&capture.sub),
+        HirKind::Alternation(branches) if branches.len() == 2 => {
+            let start = |h: &Hir| matches!(h.kind(), HirKind::Look(Look::Start));
+            let slash = |h: &Hir| matches!(h.kind(), HirKind::Literal(lit) if &*lit.0 == b"/");
+            (start(&branches[0]) && slash(&branches[1]))
+                || (slash(&branches[0]) && start(&branches[1]))
+        }
+        _ => false,
+    }
+}
+
+fn anchors_start(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Look(look) => matches!(look, Look::Start | Look::StartLF | Look::StartCRLF),
+        HirKind::Capture(capture) => anchors_start(&capture.sub),
+        HirKind::Repetition(repetition) => anchors_start(&repetition.sub),
+        HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().any(anchors_start),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => false,
+    }
+}
+
+fn can_match_slash(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Literal(literal) => literal.0.contains(&b'/'),
+        HirKind::Class(Class::Bytes(class)) => class
+            .ranges()
+            .iter()
+            .any(|range| (range.start()..=range.end()).contains(&b'/')),
+        HirKind::Class(Class::Unicode(class)) => class
+            .ranges()
+            .iter()
+            .any(|range| (range.start()..=range.end()).contains(&'/')),
+        HirKind::Capture(capture) => can_match_slash(&capture.sub),
+        HirKind::Repetition(repetition) => can_match_slash(&repetition.sub),
+        HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().any(can_match_slash),
+        HirKind::Empty | HirKind::Look(_) => false,
+    }
+}
+
+/// The bytes a non-empty match of `hir` can end with; `None` when unsure.
+fn last_bytes(hir: &Hir) -> Option<ByteSet> {
+    let mut set = [false; 256];
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(literal) => set[usize::from(*literal.0.last()?)] = true,
+        HirKind::Class(Class::Bytes(class)) => {
+            for range in class.ranges() {
+                for byte in range.start()..=range.end() {
+                    set[usize::from(byte)] = true;
+                }
+            }
+        }
+        HirKind::Class(Class::Unicode(class)) => {
+            for range in class.ranges() {
+                // A non-ASCII character ends in a UTF-8 continuation byte: give up.
+                let end = u8::try_from(u32::from(range.end()))
+                    .ok()
+                    .filter(u8::is_ascii)?;
+                for byte in range.start() as u8..=end {
+                    set[usize::from(byte)] = true;
+                }
+            }
+        }
+        HirKind::Capture(capture) => return last_bytes(&capture.sub),
+        HirKind::Repetition(repetition) => return last_bytes(&repetition.sub),
+        HirKind::Alternation(branches) => {
+            for branch in branches {
+                let branch = last_bytes(branch)?;
+                for (byte, possible) in branch.iter().enumerate() {
+                    set[byte] |= possible;
+                }
+            }
+        }
+        HirKind::Concat(items) => return last_bytes_of_concat(items),
+    }
+    Some(set)
+}
+
+/// The last bytes of a sequence: of its last item, and of the ones before while the later
+/// ones can match empty.
+fn last_bytes_of_concat(items: &[Hir]) -> Option<ByteSet> {
+    let mut set = [false; 256];
+    for item in items.iter().rev() {
+        let own = last_bytes(item)?;
+        for (byte, possible) in own.iter().enumerate() {
+            set[byte] |= possible;
+        }
+        if item.properties().minimum_len().is_some_and(|len| len > 0) {
+            return Some(set);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(patterns: &[&str]) -> FileNames {
+        let regexes: Vec<regex::Regex> = patterns
+            .iter()
+            .map(|p| regex::Regex::new(p).unwrap())
+            .collect();
+        FileNames::new(regexes.iter())
+    }
+
+    #[test]
+    fn name_local_regexes_are_judged_by_name() {
+        let keystores = names(&[r"(?i)(?:^|/)[^/]+\.(?:p12|pfx)$", r"id_rsa$"]);
+        assert!(keystores.by_name());
+        for name in ["cert.p12", "CERT.PFX", "x.Pfx", "id_rsa", "my_id_rsa"] {
+            assert!(keystores.may_match_name(name.as_bytes()), "{name}");
+        }
+        for name in ["cert.p12.txt", ".p12", "p12", "id_rsa.pub", ""] {
+            assert!(!keystores.may_match_name(name.as_bytes()), "{name}");
+        }
+        // Names agree with full paths, wherever the file is.
+        for path in [
+            "cert.p12",
+            "a/b/cert.p12",
+            "a/.p12",
+            "a/id_rsa.pub",
+            "x/id_rsa",
+        ] {
+            let name = path.rsplit('/').next().unwrap();
+            assert_eq!(
+                keystores.may_match_name(name.as_bytes()),
+                keystores.matches_path(path),
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn regexes_that_look_at_directories_are_not() {
+        for pattern in [
+            r"^secrets/.*\.key$",
+            r"(?:^|/)config/[^/]+$",
+            r"^id_rsa$",
+            r"\.p12",
+            r"secrets.p12$",
+            r"(?:^|/)$",
+        ] {
+            assert!(!names(&[pattern]).by_name(), "{pattern}");
+        }
+        assert!(names(&[]).is_empty());
+        assert!(names(&[]).by_name());
+    }
+
+    #[test]
+    fn last_bytes_cover_every_ending() {
+        let set = |pattern: &str| {
+            let hir = regex_syntax::Parser::new().parse(pattern).unwrap();
+            let bytes = name_local_last_bytes(&hir).unwrap();
+            (0..=255u8)
+                .filter(|&b| bytes[usize::from(b)])
+                .map(char::from)
+                .collect::<String>()
+        };
+        assert_eq!(set(r"(?i)(?:^|/)[^/]+\.(?:p12|pfx)$"), "2Xx");
+        assert_eq!(set(r"\.ke?y?$"), "eky");
+        assert_eq!(set(r"a[0-2]*$"), "012a");
+    }
+}

@@ -1,0 +1,676 @@
+//! Git pack files, read directly: the index (`.idx`, version 2), each object's header, and
+//! every object's content resolved in delta order, the way `git index-pack` does it. A
+//! history scan reads every object of a repository; through libgit2 each read resolves its own
+//! delta chain and shares one process-wide cache, so a history walk is bound to one core. Here
+//! each family of deltas (a base and everything built on it) is inflated once, base first, and
+//! families are spread over the threads.
+//!
+//! Anything unusual (a corrupt object, a delta whose base is in another pack, an object over
+//! the size limit) is reported per object, never as a failure of the pack: the caller reads
+//! those objects through libgit2, which reports them properly.
+
+use std::fs::File;
+use std::path::Path;
+
+use flate2::{Decompress, FlushDecompress, Status};
+
+/// Bytes of a SHA-1 object id: the only object format read here (libgit2 reads SHA-256
+/// repositories, if at all, through the slow path).
+pub const ID_LEN: usize = 20;
+
+/// An object id.
+pub type Id = [u8; ID_LEN];
+
+/// The kind of an object, or of the family a delta belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A commit.
+    Commit,
+    /// A tree.
+    Tree,
+    /// A blob.
+    Blob,
+    /// An annotated tag.
+    Tag,
+    /// A delta whose chain cannot be followed in this pack (a base elsewhere, a cycle).
+    Unknown,
+}
+
+/// A pack could not be opened; the caller falls back to libgit2 for its objects.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct PackError {
+    path: String,
+    message: String,
+}
+
+fn pack_error(path: &Path, message: impl Into<String>) -> PackError {
+    PackError {
+        path: path.display().to_string(),
+        message: message.into(),
+    }
+}
+
+/// No base: the object is whole.
+const NO_BASE: u32 = u32::MAX;
+/// The base is not in this pack (or the header is corrupt): the object cannot be resolved here.
+const FOREIGN_BASE: u32 = u32::MAX - 1;
+
+/// One pack and its index.
+pub struct Pack {
+    data: memmap2::Mmap,
+    index: memmap2::Mmap,
+    count: usize,
+    /// Where the object ids start in the index.
+    ids_at: usize,
+    /// Each object's offset in the pack, by index position.
+    offsets: Vec<u64>,
+    /// Declared size of each object (for a delta: of the delta data).
+    sizes: Vec<u64>,
+    /// Each object's base (index position), or [`NO_BASE`] / [`FOREIGN_BASE`].
+    bases: Vec<u32>,
+    /// The kind of each object's family.
+    kinds: Vec<Kind>,
+    /// Deltas built on each object: `children[child_start[p]..child_start[p + 1]]`.
+    child_start: Vec<u32>,
+    children: Vec<u32>,
+}
+
+impl std::fmt::Debug for Pack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pack")
+            .field("objects", &self.count)
+            .finish()
+    }
+}
+
+/// Maps a file into memory, read-only.
+fn map(file: &File) -> std::io::Result<memmap2::Mmap> {
+    #[allow(unsafe_code, reason = "pack files are mapped, as git and libgit2 do")]
+    // SAFETY: the mapping is read-only and lives no longer than the `Pack`. Git never changes a
+    // pack or an index in place: it writes new files and renames them, and a file deleted while
+    // mapped stays readable. Truncating one in place under a running scan would be the only way
+    // to fault, and would take a deliberate act against this very process.
+    unsafe {
+        memmap2::Mmap::map(file)
+    }
+}
+
+fn be32(bytes: &[u8], at: usize) -> Option<u32> {
+    let word = bytes.get(at..at + 4)?;
+    Some(u32::from_be_bytes([word[0], word[1], word[2], word[3]]))
+}
+
+fn be64(bytes: &[u8], at: usize) -> Option<u64> {
+    let word = bytes.get(at..at + 8)?;
+    let mut array = [0u8; 8];
+    array.copy_from_slice(word);
+    Some(u64::from_be_bytes(array))
+}
+
+/// An object's header in a pack: kind code, declared size, where its data starts, and its base
+/// (an offset for `OFS_DELTA`, an id for `REF_DELTA`).
+struct Header<'a> {
+    code: u8,
+    size: u64,
+    data_at: usize,
+    base_offset: Option<u64>,
+    base_id: Option<&'a [u8]>,
+}
+
+const OBJ_COMMIT: u8 = 1;
+const OBJ_TREE: u8 = 2;
+const OBJ_BLOB: u8 = 3;
+const OBJ_TAG: u8 = 4;
+const OBJ_OFS_DELTA: u8 = 6;
+const OBJ_REF_DELTA: u8 = 7;
+
+fn parse_header(data: &[u8], offset: u64) -> Option<Header<'_>> {
+    let mut at = usize::try_from(offset).ok()?;
+    let mut byte = *data.get(at)?;
+    at += 1;
+    let code = (byte >> 4) & 7;
+    let mut size = u64::from(byte & 15);
+    let mut shift = 4;
+    while byte & 0x80 != 0 {
+        byte = *data.get(at)?;
+        at += 1;
+        if shift > 57 {
+            return None;
+        }
+        size |= u64::from(byte & 0x7f) << shift;
+        shift += 7;
+    }
+    let mut header = Header {
+        code,
+        size,
+        data_at: at,
+        base_offset: None,
+        base_id: None,
+    };
+    match code {
+        OBJ_OFS_DELTA => {
+            let mut byte = *data.get(at)?;
+            at += 1;
+            let mut distance = u64::from(byte & 0x7f);
+            while byte & 0x80 != 0 {
+                byte = *data.get(at)?;
+                at += 1;
+                distance = distance.checked_add(1)?.checked_mul(128)? | u64::from(byte & 0x7f);
+            }
+            header.base_offset = Some(offset.checked_sub(distance)?);
+            header.data_at = at;
+        }
+        OBJ_REF_DELTA => {
+            header.base_id = Some(data.get(at..at + ID_LEN)?);
+            header.data_at = at + ID_LEN;
+        }
+        OBJ_COMMIT | OBJ_TREE | OBJ_BLOB | OBJ_TAG => {}
+        _ => return None,
+    }
+    Some(header)
+}
+
+impl Pack {
+    /// Opens `<name>.idx` and `<name>.pack`, and reads every object's header.
+    pub fn open(index_path: &Path) -> Result<Pack, PackError> {
+        let pack_path = index_path.with_extension("pack");
+        let open = |path: &Path| {
+            File::open(path)
+                .and_then(|file| map(&file))
+                .map_err(|err| pack_error(path, err.to_string()))
+        };
+        let index = open(index_path)?;
+        let data = open(&pack_path)?;
+        let bad_index =
+            |what: &str| pack_error(index_path, format!("not a version 2 index: {what}"));
+        if index.get(..8) != Some(&[0xff, b't', b'O', b'c', 0, 0, 0, 2][..]) {
+            return Err(bad_index("header"));
+        }
+        let fanout = |byte: usize| be32(&index, 8 + 4 * byte);
+        let count = fanout(255).ok_or_else(|| bad_index("fan-out table"))? as usize;
+        let ids_at = 8 + 256 * 4;
+        let offsets_at = ids_at + count * (ID_LEN + 4);
+        let large_at = offsets_at + count * 4;
+        if index.len() < large_at + 2 * ID_LEN {
+            return Err(bad_index("truncated"));
+        }
+        if data.get(..4) != Some(b"PACK")
+            || !matches!(be32(&data, 4), Some(2 | 3))
+            || be32(&data, 8) != Some(count as u32)
+        {
+            return Err(pack_error(&pack_path, "not a pack matching its index"));
+        }
+        let mut offsets = Vec::with_capacity(count);
+        for position in 0..count {
+            let small = be32(&index, offsets_at + 4 * position).unwrap_or(0);
+            let offset = if small & 0x8000_0000 == 0 {
+                u64::from(small)
+            } else {
+                let at = large_at + 8 * (small & 0x7fff_ffff) as usize;
+                be64(&index, at).ok_or_else(|| bad_index("large offset"))?
+            };
+            offsets.push(offset);
+        }
+        let mut pack = Pack {
+            data,
+            index,
+            count,
+            ids_at,
+            offsets,
+            sizes: vec![0; count],
+            bases: vec![NO_BASE; count],
+            kinds: vec![Kind::Unknown; count],
+            child_start: Vec::new(),
+            children: Vec::new(),
+        };
+        pack.read_headers();
+        Ok(pack)
+    }
+
+    /// Reads every header: sizes, bases, the family kind of each object, and the delta tree.
+    fn read_headers(&mut self) {
+        let mut by_offset: Vec<(u64, u32)> = (0..self.count as u32)
+            .map(|position| (self.offsets[position as usize], position))
+            .collect();
+        by_offset.sort_unstable();
+        let mut codes = vec![0u8; self.count];
+        for (position, code) in codes.iter_mut().enumerate() {
+            let Some(header) = parse_header(&self.data, self.offsets[position]) else {
+                self.bases[position] = FOREIGN_BASE;
+                continue;
+            };
+            *code = header.code;
+            self.sizes[position] = header.size;
+            self.bases[position] = match (header.base_offset, header.base_id) {
+                (Some(offset), _) => by_offset
+                    .binary_search_by_key(&offset, |&(offset, _)| offset)
+                    .map_or(FOREIGN_BASE, |at| by_offset[at].1),
+                (None, Some(id)) => self.find(id).map_or(FOREIGN_BASE, |at| at as u32),
+                (None, None) => NO_BASE,
+            };
+        }
+        // The kind of a delta is the kind of the whole object at the root of its chain. Chains
+        // are followed once each; a cycle (only in a corrupt pack) leaves its members Unknown.
+        const UNSEEN: u8 = 0;
+        const ON_PATH: u8 = 1;
+        const DONE: u8 = 2;
+        let mut state = vec![UNSEEN; self.count];
+        let mut path = Vec::new();
+        for start in 0..self.count {
+            let mut at = start;
+            while state[at] == UNSEEN && self.bases[at] < FOREIGN_BASE {
+                state[at] = ON_PATH;
+                path.push(at);
+                at = self.bases[at] as usize;
+            }
+            let kind = if state[at] == ON_PATH {
+                Kind::Unknown // a cycle
+            } else if state[at] == DONE {
+                self.kinds[at]
+            } else {
+                state[at] = DONE;
+                self.kinds[at] = match (self.bases[at], codes[at]) {
+                    (NO_BASE, OBJ_COMMIT) => Kind::Commit,
+                    (NO_BASE, OBJ_TREE) => Kind::Tree,
+                    (NO_BASE, OBJ_BLOB) => Kind::Blob,
+                    (NO_BASE, OBJ_TAG) => Kind::Tag,
+                    _ => Kind::Unknown,
+                };
+                self.kinds[at]
+            };
+            for &member in &path {
+                state[member] = DONE;
+                self.kinds[member] = kind;
+            }
+            path.clear();
+        }
+        // Delta children of each object, in pack order (bases come before their deltas there,
+        // so reading stays mostly sequential). Members of a cycle have none.
+        let resolvable =
+            |at: usize| self.bases[at] < FOREIGN_BASE && self.kinds[at] != Kind::Unknown;
+        let mut child_start = vec![0u32; self.count + 1];
+        for at in (0..self.count).filter(|&at| resolvable(at)) {
+            child_start[self.bases[at] as usize + 1] += 1;
+        }
+        for at in 0..self.count {
+            child_start[at + 1] += child_start[at];
+        }
+        let mut filled = child_start.clone();
+        let mut children = vec![0u32; child_start[self.count] as usize];
+        for &(_, position) in &by_offset {
+            if resolvable(position as usize) {
+                let base = self.bases[position as usize] as usize;
+                children[filled[base] as usize] = position;
+                filled[base] += 1;
+            }
+        }
+        self.child_start = child_start;
+        self.children = children;
+    }
+
+    /// Objects in the pack.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether the pack holds no object.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The id of the object at index position `position`.
+    pub fn id(&self, position: usize) -> Id {
+        let at = self.ids_at + position * ID_LEN;
+        let mut id = [0u8; ID_LEN];
+        id.copy_from_slice(&self.index[at..at + ID_LEN]);
+        id
+    }
+
+    /// The kind of the object (of its delta family).
+    pub fn kind(&self, position: usize) -> Kind {
+        self.kinds[position]
+    }
+
+    /// The index position of `id`, if the pack holds it.
+    pub fn find(&self, id: &[u8]) -> Option<usize> {
+        let first = *id.first()? as usize;
+        let fanout = |byte: usize| be32(&self.index, 8 + 4 * byte).unwrap_or(0) as usize;
+        let mut low = if first == 0 { 0 } else { fanout(first - 1) };
+        let mut high = fanout(first).min(self.count);
+        while low < high {
+            let middle = (low + high) / 2;
+            let at = self.ids_at + middle * ID_LEN;
+            match self.index[at..at + ID_LEN].cmp(id) {
+                std::cmp::Ordering::Less => low = middle + 1,
+                std::cmp::Ordering::Greater => high = middle,
+                std::cmp::Ordering::Equal => return Some(middle),
+            }
+        }
+        None
+    }
+
+    /// The whole objects of the families of kind `kind`, in pack order: the roots to hand to
+    /// [`Pack::resolve_family`]. Objects of that kind the pack cannot resolve (a base in another
+    /// pack) are in the second list.
+    pub fn roots(&self, kind: Kind) -> Vec<u32> {
+        let mut roots: Vec<u32> = (0..self.count as u32)
+            .filter(|&at| self.bases[at as usize] == NO_BASE && self.kinds[at as usize] == kind)
+            .collect();
+        roots.sort_unstable_by_key(|&at| self.offsets[at as usize]);
+        roots
+    }
+
+    /// Objects whose family kind is unknown: deltas on a base outside this pack, or corrupt.
+    pub fn unresolvable(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.count).filter(|&at| self.kinds[at] == Kind::Unknown)
+    }
+
+    fn children_of(&self, position: usize) -> &[u32] {
+        let start = self.child_start[position] as usize;
+        let end = self.child_start[position + 1] as usize;
+        &self.children[start..end]
+    }
+
+    /// Inflates the data of the object at `position` (whole content, or delta instructions)
+    /// into `out`, which must come back holding exactly the declared size.
+    fn inflate(
+        &self,
+        position: usize,
+        limit: u64,
+        inflater: &mut Decompress,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Failure> {
+        let size = self.sizes[position];
+        if size > limit {
+            return Err(Failure::TooLarge(size));
+        }
+        let header = parse_header(&self.data, self.offsets[position]).ok_or(Failure::Corrupt)?;
+        let input = self.data.get(header.data_at..).ok_or(Failure::Corrupt)?;
+        out.clear();
+        out.reserve_exact(size as usize);
+        inflater.reset(true);
+        match inflater.decompress_vec(input, out, FlushDecompress::Finish) {
+            Ok(Status::StreamEnd) if out.len() as u64 == size => Ok(()),
+            // A zero-length object may end without the stream saying so.
+            Ok(_) if size == 0 && out.is_empty() => Ok(()),
+            _ => Err(Failure::Corrupt),
+        }
+    }
+
+    /// Resolves the family rooted at `root` (a whole object): the root, then every delta built
+    /// on it, depth first, each applied to its base's content. `on_object` gets each object's
+    /// index position and its content, or why it has none. A base is let go as soon as its last
+    /// delta is applied, so a long chain holds two objects, not the whole chain.
+    pub fn resolve_family(
+        &self,
+        root: u32,
+        limit: u64,
+        scratch: &mut Scratch,
+        on_object: &mut OnObject<'_>,
+    ) {
+        let mut root_data = scratch.buffer();
+        if let Err(failure) =
+            self.inflate(root as usize, limit, &mut scratch.inflater, &mut root_data)
+        {
+            on_object(root as usize, Err(failure));
+            scratch.recycle(root_data);
+            self.fail_descendants(root as usize, on_object);
+            return;
+        }
+        on_object(root as usize, Ok(&root_data));
+        // (content, the object's children, the next child to resolve)
+        let mut stack: Vec<(Vec<u8>, usize, usize)> = vec![(root_data, root as usize, 0)];
+        while let Some((_, parent, next)) = stack.last_mut() {
+            let children = self.children_of(*parent);
+            let Some(&child) = children.get(*next) else {
+                if let Some((buffer, _, _)) = stack.pop() {
+                    scratch.recycle(buffer);
+                }
+                continue;
+            };
+            *next += 1;
+            let last = *next == children.len();
+            let child = child as usize;
+            let mut delta = std::mem::take(&mut scratch.delta);
+            let mut content = scratch.buffer();
+            let result = self
+                .inflate(
+                    child,
+                    limit.saturating_mul(2).max(1 << 20),
+                    &mut scratch.inflater,
+                    &mut delta,
+                )
+                .and_then(|()| {
+                    let base = stack.last().map_or(&[][..], |(data, _, _)| data);
+                    apply_delta(base, &delta, limit, &mut content)
+                });
+            scratch.delta = delta;
+            if last {
+                if let Some((buffer, _, _)) = stack.pop() {
+                    scratch.recycle(buffer);
+                }
+            }
+            match result {
+                Ok(()) => {
+                    on_object(child, Ok(&content));
+                    if self.children_of(child).is_empty() {
+                        scratch.recycle(content);
+                    } else {
+                        stack.push((content, child, 0));
+                    }
+                }
+                Err(failure) => {
+                    on_object(child, Err(failure));
+                    scratch.recycle(content);
+                    self.fail_descendants(child, on_object);
+                }
+            }
+        }
+    }
+
+    /// Reports every delta built (directly or not) on `position` as unresolved.
+    fn fail_descendants(&self, position: usize, on_object: &mut OnObject<'_>) {
+        let mut pending: Vec<usize> = self
+            .children_of(position)
+            .iter()
+            .map(|&c| c as usize)
+            .collect();
+        while let Some(at) = pending.pop() {
+            on_object(at, Err(Failure::Unresolved));
+            pending.extend(self.children_of(at).iter().map(|&c| c as usize));
+        }
+    }
+}
+
+/// What [`Pack::resolve_family`] calls with each object: its index position, and its content
+/// or why it has none.
+pub type OnObject<'a> = dyn FnMut(usize, Result<&[u8], Failure>) + 'a;
+
+/// Why an object has no content here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Over the size limit (its size, or its delta's result size).
+    TooLarge(u64),
+    /// It does not inflate, or its delta does not apply.
+    Corrupt,
+    /// Its base has no content here (too large or corrupt).
+    Unresolved,
+}
+
+/// One thread's reusable buffers and inflater. Buffers go back to a small pool, so resolving
+/// millions of objects does not fault in fresh pages for each one.
+pub struct Scratch {
+    inflater: Decompress,
+    delta: Vec<u8>,
+    pool: Vec<Vec<u8>>,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch {
+            inflater: Decompress::new(true),
+            delta: Vec::new(),
+            pool: Vec::new(),
+        }
+    }
+}
+
+/// Buffers kept for reuse, and the largest one kept (a big blob's buffer is let go).
+const POOL_BUFFERS: usize = 64;
+const POOL_BUFFER_BYTES: usize = 4 << 20;
+
+impl Scratch {
+    fn buffer(&mut self) -> Vec<u8> {
+        self.pool.pop().unwrap_or_default()
+    }
+
+    fn recycle(&mut self, mut buffer: Vec<u8>) {
+        if self.pool.len() < POOL_BUFFERS && buffer.capacity() <= POOL_BUFFER_BYTES {
+            buffer.clear();
+            self.pool.push(buffer);
+        }
+    }
+}
+
+/// Reads a delta header's little-endian base-128 size.
+fn delta_size(delta: &[u8], at: &mut usize) -> Option<u64> {
+    let mut size = 0u64;
+    let mut shift = 0;
+    loop {
+        let byte = *delta.get(*at)?;
+        *at += 1;
+        if shift > 63 {
+            return None;
+        }
+        size |= u64::from(byte & 0x7f) << shift;
+        shift += 7;
+        if byte & 0x80 == 0 {
+            return Some(size);
+        }
+    }
+}
+
+/// Applies git delta instructions to `base`, into `out`.
+pub fn apply_delta(
+    base: &[u8],
+    delta: &[u8],
+    limit: u64,
+    out: &mut Vec<u8>,
+) -> Result<(), Failure> {
+    let mut at = 0;
+    let base_size = delta_size(delta, &mut at).ok_or(Failure::Corrupt)?;
+    let result_size = delta_size(delta, &mut at).ok_or(Failure::Corrupt)?;
+    if base_size != base.len() as u64 {
+        return Err(Failure::Corrupt);
+    }
+    if result_size > limit {
+        return Err(Failure::TooLarge(result_size));
+    }
+    out.clear();
+    out.reserve_exact(result_size as usize);
+    while let Some(&op) = delta.get(at) {
+        at += 1;
+        if op & 0x80 != 0 {
+            // Copy from the base: which offset and size bytes follow is in the op's low bits.
+            let mut offset = 0usize;
+            let mut size = 0usize;
+            for bit in 0..4 {
+                if op & (1 << bit) != 0 {
+                    offset |= usize::from(*delta.get(at).ok_or(Failure::Corrupt)?) << (8 * bit);
+                    at += 1;
+                }
+            }
+            for bit in 0..3 {
+                if op & (0x10 << bit) != 0 {
+                    size |= usize::from(*delta.get(at).ok_or(Failure::Corrupt)?) << (8 * bit);
+                    at += 1;
+                }
+            }
+            if size == 0 {
+                size = 0x10000;
+            }
+            let piece = offset
+                .checked_add(size)
+                .and_then(|end| base.get(offset..end))
+                .ok_or(Failure::Corrupt)?;
+            out.extend_from_slice(piece);
+        } else if op != 0 {
+            let piece = delta
+                .get(at..at + usize::from(op))
+                .ok_or(Failure::Corrupt)?;
+            out.extend_from_slice(piece);
+            at += usize::from(op);
+        } else {
+            return Err(Failure::Corrupt); // reserved
+        }
+        if out.len() as u64 > result_size {
+            return Err(Failure::Corrupt);
+        }
+    }
+    if out.len() as u64 == result_size {
+        Ok(())
+    } else {
+        Err(Failure::Corrupt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_copy_and_insert() {
+        let base = b"hello, world";
+        // base 12, result 11: copy "hello" (offset 0, size 5), insert " git", copy "ld" is not
+        // needed: insert "!!".
+        let delta = [12, 11, 0x90, 5, 4, b' ', b'g', b'i', b't', 2, b'!', b'!'];
+        let mut out = Vec::new();
+        apply_delta(base, &delta, 100, &mut out).unwrap();
+        assert_eq!(out, b"hello git!!");
+    }
+
+    #[test]
+    fn bad_deltas_are_corrupt_not_panics() {
+        let mut out = Vec::new();
+        let base = b"abc";
+        for delta in [
+            &[3, 5, 0x91, 2, 9][..],    // copy past the end of the base
+            &[4, 1, 1, b'x'][..],       // wrong base size
+            &[3, 1, 0][..],             // reserved op
+            &[3, 2, 5, b'x'][..],       // insert past the end of the delta
+            &[3, 1, 2, b'x', b'y'][..], // result longer than declared
+            &[3][..],                   // truncated header
+        ] {
+            assert_eq!(
+                apply_delta(base, delta, 100, &mut out),
+                Err(Failure::Corrupt),
+                "{delta:?}"
+            );
+        }
+        assert_eq!(
+            apply_delta(base, &[3, 200, 1, 0x90, 1], 100, &mut out),
+            Err(Failure::TooLarge(200))
+        );
+    }
+
+    #[test]
+    fn headers_parse_offsets_and_sizes() {
+        // A blob of 300 bytes: 0b1_011_1100, then 300 >> 4 = 18.
+        let data = [0xbc, 18];
+        let header = parse_header(&data, 0).unwrap();
+        assert_eq!(
+            (header.code, header.size, header.data_at),
+            (OBJ_BLOB, 300, 2)
+        );
+        // An OFS_DELTA of 5 bytes whose base is 130 bytes back: 130 = (0 + 1) * 128 + 2.
+        let mut data = vec![0u8; 140];
+        data[130..133].copy_from_slice(&[0x65, 0x80, 0x02]);
+        let header = parse_header(&data, 130).unwrap();
+        assert_eq!(header.code, OBJ_OFS_DELTA);
+        assert_eq!(header.base_offset, Some(0));
+        // A base before the start of the pack is refused.
+        assert!(parse_header(&[0x65, 0x7f], 1).is_none());
+        assert!(parse_header(&[0x80], 0).is_none());
+    }
+}
