@@ -747,8 +747,16 @@ impl HistorySource {
         match entry.class {
             BlobClass::Binary => visitor.skipped(&provenance, SkipReason::Binary),
             BlobClass::TooLarge(size) => visitor.skipped(&provenance, SkipReason::TooLarge(size)),
-            BlobClass::Clean => match repo.find_blob(oid) {
-                Ok(blob) => visitor.path_checks(&provenance, blob.content()),
+            // Prescreened (and counted) already; here for its name only. An oversized one is
+            // not read: file rules need its path, not its content.
+            BlobClass::Clean => match object_header(repo, oid) {
+                Ok((size, _)) if size as u64 > self.max_file_size => {
+                    visitor.path_checks(&provenance, b"");
+                }
+                Ok(_) => match repo.find_blob(oid) {
+                    Ok(blob) => visitor.path_checks(&provenance, blob.content()),
+                    Err(err) => read_error(visitor, err),
+                },
                 Err(err) => read_error(visitor, err),
             },
             BlobClass::Candidate | BlobClass::Unread => {
