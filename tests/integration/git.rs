@@ -380,19 +380,7 @@ fn history_skips_binary_and_huge_blobs_and_counts_them() {
 
 #[test]
 fn unreachable_objects_are_scanned_with_all_objects() {
-    let mut repo = TempRepo::new();
-    repo.commit_file("a.txt", "a\n", "a");
-    repo.branch("doomed");
-    let pat = github_pat();
-    repo.commit_file("leak.txt", format!("{pat}\n"), "leak");
-    repo.checkout("master");
-    repo.repo
-        .find_branch("doomed", git2::BranchType::Local)
-        .unwrap()
-        .delete()
-        .unwrap();
-    // Drop the reflogs too, as a force-push on a server would leave things.
-    let _ = std::fs::remove_dir_all(repo.path().join(".git/logs"));
+    let (repo, _) = TempRepo::with_unreachable_leak();
     let (reachable, _) = repo.json(&["history"]);
     assert_eq!(found(&reachable).len(), 0);
     let (all, _) = repo.json(&["history", "--all-objects"]);

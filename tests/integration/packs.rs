@@ -232,18 +232,7 @@ fn packed_history_names_skipped_blobs_with_verbose() {
 
 #[test]
 fn all_objects_finds_an_unreachable_blob_in_a_pack() {
-    let mut repo = TempRepo::new();
-    repo.commit_file("a.txt", "a\n", "a");
-    repo.branch("doomed");
-    let pat = github_pat();
-    repo.commit_file("leak.txt", format!("{pat}\n"), "leak");
-    repo.checkout("master");
-    repo.repo
-        .find_branch("doomed", git2::BranchType::Local)
-        .unwrap()
-        .delete()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(repo.path().join(".git/logs"));
+    let (repo, _) = TempRepo::with_unreachable_leak();
     repo.git(&["repack", "-adkq"]); // -k: keep unreachable objects in the pack
     repo.git(&["prune-packed", "-q"]);
     let output = leakhound()

@@ -371,6 +371,24 @@ impl TempRepo {
         (id, path)
     }
 
+    /// A repository whose one leak (returned) is in a commit no ref reaches any more: made on a
+    /// branch that was then deleted, reflogs too, as a force-push on a server leaves things.
+    pub fn with_unreachable_leak() -> (TempRepo, String) {
+        let mut repo = TempRepo::new();
+        repo.commit_file("a.txt", "a\n", "a");
+        repo.branch("doomed");
+        let pat = github_pat();
+        repo.commit_file("leak.txt", format!("{pat}\n"), "leak");
+        repo.checkout("master");
+        repo.repo
+            .find_branch("doomed", git2::BranchType::Local)
+            .unwrap()
+            .delete()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(repo.path().join(".git/logs"));
+        (repo, pat)
+    }
+
     /// Runs `git` itself in the repository (for packing: git2 cannot repack), hooks off.
     pub fn git(&self, args: &[&str]) {
         let status = std::process::Command::new("git")
