@@ -213,28 +213,12 @@ impl Worker<'_> {
     fn may_find(&mut self, bytes: &[u8]) -> bool {
         let mut found = false;
         self.scanner.scan_any_path(bytes, &mut |_| found = true);
-        if found || self.decode_depth == 0 {
-            return found;
-        }
-        let mut pending: Vec<(Vec<u8>, usize)> = decode_runs(bytes)
-            .into_iter()
-            .chain(decode_percent_runs(bytes))
-            .map(|run| (run.bytes, 1))
-            .collect();
-        while let Some((text, depth)) = pending.pop() {
-            self.scanner.scan_any_path(&text, &mut |_| found = true);
-            if found {
-                return true;
-            }
-            if depth < self.decode_depth {
-                pending.extend(
-                    decode_runs(&text)
-                        .into_iter()
-                        .map(|run| (run.bytes, depth + 1)),
-                );
-            }
-        }
-        false
+        let scanner = &mut self.scanner;
+        walk_decoded(bytes, self.decode_depth, |_| true, &mut |_, _, text| {
+            scanner.scan_any_path(text, &mut |_| found = true);
+            !found
+        });
+        found
     }
 
     /// Decodes base64 and hex runs of `bytes` (up to the decode depth), scans the text they hold,
@@ -249,41 +233,67 @@ impl Worker<'_> {
     ) {
         let rules = self.scanner.engine().rules();
         let path = Some(chunk.provenance.rel_path.as_str());
-        // (encoded span in the chunk, decoded text, encoding, depth)
-        let mut pending: Vec<(Span, Vec<u8>, &'static str, usize)> = decode_runs(bytes)
-            .into_iter()
-            .chain(decode_percent_runs(bytes))
-            .filter(|run| {
-                !raw_secrets
-                    .iter()
-                    .any(|s| s.start < run.span.end && run.span.start < s.end)
-            })
-            .map(|run| (run.span, run.bytes, run.encoding, 1))
-            .collect();
-        while let Some((outer, text, encoding, depth)) = pending.pop() {
-            self.matches.clear();
-            let matches = &mut self.matches;
-            self.scanner.scan(&text, path, &mut |m| matches.push(m));
-            drop_shadowed_matches(rules, &mut self.matches);
-            for mut inner in
-                finding::from_matches(rules, &text, chunk.provenance, &mut self.matches)
-            {
-                if found
-                    .iter()
-                    .any(|f| f.span == outer && f.rule == inner.rule)
-                {
-                    continue;
+        let holds_raw_secret = |run: Span| {
+            raw_secrets
+                .iter()
+                .any(|s| s.start < run.end && run.start < s.end)
+        };
+        let (scanner, matches) = (&mut self.scanner, &mut self.matches);
+        walk_decoded(
+            bytes,
+            self.decode_depth,
+            |run| !holds_raw_secret(run),
+            &mut |outer, encoding, text| {
+                matches.clear();
+                scanner.scan(text, path, &mut |m| matches.push(m));
+                drop_shadowed_matches(rules, matches);
+                for mut inner in finding::from_matches(rules, text, chunk.provenance, matches) {
+                    if found
+                        .iter()
+                        .any(|f| f.span == outer && f.rule == inner.rule)
+                    {
+                        continue;
+                    }
+                    finding::relocate(&mut inner, chunk.bytes, outer, encoding);
+                    found.push(inner);
                 }
-                finding::relocate(&mut inner, chunk.bytes, outer, encoding);
-                found.push(inner);
-            }
-            if depth < self.decode_depth {
-                pending.extend(
-                    decode_runs(&text)
-                        .into_iter()
-                        .map(|run| (outer, run.bytes, encoding, depth + 1)),
-                );
-            }
+                true
+            },
+        );
+    }
+}
+
+/// The encoded layers of `bytes`, down to `depth` layers: each base64, hex or percent-encoded
+/// run `follow` accepts, then the base64 and hex runs inside what each decodes to. `visit` gets
+/// the outermost run's span in `bytes`, its encoding and the decoded text, and returns whether
+/// to go on. The one walk behind both the scan and the path-free prescreen, so the prescreen
+/// looks wherever the scan does.
+fn walk_decoded(
+    bytes: &[u8],
+    depth: usize,
+    follow: impl Fn(Span) -> bool,
+    visit: &mut dyn FnMut(Span, &'static str, &[u8]) -> bool,
+) {
+    if depth == 0 {
+        return;
+    }
+    // (encoded span in `bytes`, decoded text, encoding, layer)
+    let mut pending: Vec<(Span, Vec<u8>, &'static str, usize)> = decode_runs(bytes)
+        .into_iter()
+        .chain(decode_percent_runs(bytes))
+        .filter(|run| follow(run.span))
+        .map(|run| (run.span, run.bytes, run.encoding, 1))
+        .collect();
+    while let Some((outer, text, encoding, layer)) = pending.pop() {
+        if !visit(outer, encoding, &text) {
+            return;
+        }
+        if layer < depth {
+            pending.extend(
+                decode_runs(&text)
+                    .into_iter()
+                    .map(|run| (outer, run.bytes, encoding, layer + 1)),
+            );
         }
     }
 }

@@ -216,15 +216,7 @@ impl HistorySource {
 }
 
 fn id_of(oid: Oid) -> Id {
-    let mut id = [0u8; ID_LEN];
-    let bytes = oid.as_bytes();
-    let len = bytes.len().min(ID_LEN);
-    id[..len].copy_from_slice(&bytes[..len]);
-    id
-}
-
-fn hex(id: &Id) -> String {
-    id.iter().map(|byte| format!("{byte:02x}")).collect()
+    id_from(oid.as_bytes())
 }
 
 /// Whether the repository uses SHA-1 object ids: the only format the pack reader reads.
@@ -475,9 +467,11 @@ impl TreeShard {
     }
 }
 
+/// An id from raw bytes (always `ID_LEN` of them here; shorter ones are zero-padded).
 fn id_from(bytes: &[u8]) -> Id {
     let mut id = [0u8; ID_LEN];
-    id.copy_from_slice(&bytes[..ID_LEN]);
+    let len = bytes.len().min(ID_LEN);
+    id[..len].copy_from_slice(&bytes[..len]);
     id
 }
 
@@ -744,42 +738,37 @@ impl HistorySource {
         let read_error = |visitor: &mut dyn Visitor, err: git2::Error| {
             visitor.error(&format!("{} (blob {oid})", provenance.path), err.message());
         };
-        match entry.class {
-            BlobClass::Binary => visitor.skipped(&provenance, SkipReason::Binary),
-            BlobClass::TooLarge(size) => visitor.skipped(&provenance, SkipReason::TooLarge(size)),
+        // The blob, or its size when over `--max-file-size` (then it is not read).
+        let read_within_limit = || -> Result<Result<git2::Blob<'_>, u64>, git2::Error> {
+            match object_header(repo, oid)? {
+                (size, _) if size as u64 > self.max_file_size => Ok(Err(size as u64)),
+                _ => repo.find_blob(oid).map(Ok),
+            }
+        };
+        match (entry.class, read_within_limit) {
+            (BlobClass::Binary, _) => visitor.skipped(&provenance, SkipReason::Binary),
+            (BlobClass::TooLarge(size), _) => {
+                visitor.skipped(&provenance, SkipReason::TooLarge(size));
+            }
             // Prescreened (and counted) already; here for its name only. An oversized one is
             // not read: file rules need its path, not its content.
-            BlobClass::Clean => match object_header(repo, oid) {
-                Ok((size, _)) if size as u64 > self.max_file_size => {
-                    visitor.path_checks(&provenance, b"");
-                }
-                Ok(_) => match repo.find_blob(oid) {
-                    Ok(blob) => visitor.path_checks(&provenance, blob.content()),
-                    Err(err) => read_error(visitor, err),
-                },
+            (BlobClass::Clean, read) => match read() {
+                Ok(Ok(blob)) => visitor.path_checks(&provenance, blob.content()),
+                Ok(Err(_)) => visitor.path_checks(&provenance, b""),
                 Err(err) => read_error(visitor, err),
             },
-            BlobClass::Candidate | BlobClass::Unread => {
-                match object_header(repo, oid) {
-                    Ok((size, _)) if size as u64 > self.max_file_size => {
-                        return visitor.skipped(&provenance, SkipReason::TooLarge(size as u64));
-                    }
-                    Ok(_) => {}
-                    Err(err) => return read_error(visitor, err),
-                }
-                let blob = match repo.find_blob(oid) {
-                    Ok(blob) => blob,
-                    Err(err) => return read_error(visitor, err),
-                };
-                let Some(text) = text_of(blob.content()) else {
-                    return visitor.skipped(&provenance, SkipReason::Binary);
-                };
-                visitor.chunk(Chunk {
-                    bytes: &text,
-                    provenance: &provenance,
-                    scope: None,
-                });
-            }
+            (BlobClass::Candidate | BlobClass::Unread, read) => match read() {
+                Ok(Ok(blob)) => match text_of(blob.content()) {
+                    Some(text) => visitor.chunk(Chunk {
+                        bytes: &text,
+                        provenance: &provenance,
+                        scope: None,
+                    }),
+                    None => visitor.skipped(&provenance, SkipReason::Binary),
+                },
+                Ok(Err(size)) => visitor.skipped(&provenance, SkipReason::TooLarge(size)),
+                Err(err) => read_error(visitor, err),
+            },
         }
     }
 }
@@ -1084,7 +1073,8 @@ impl Walk<'_> {
             .collect();
         unreached.sort_unstable();
         for id in unreached {
-            let path = format!("<unreachable blob {}>", hex(&id));
+            let name = Oid::from_bytes(&id).map_or_else(|_| String::new(), |oid| oid.to_string());
+            let path = format!("<unreachable blob {name}>");
             self.add_blob(id, path, u32::MAX);
         }
     }
