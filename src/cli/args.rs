@@ -25,7 +25,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Scan the lines staged in the index (what `git commit` would add): the pre-commit hook.
     Staged(StagedArgs),
-    /// Install the git pre-commit hook that runs `leakhound staged`.
+    /// Install the git pre-commit hook that runs `leakhound staged` (or, with --pre-push, the
+    /// pre-push hook that scans the commits being pushed).
     InstallHook(InstallHookArgs),
     /// Write the current findings as a baseline file (`--output FILE`), to be passed to later
     /// scans with `--baseline FILE`; `--prune` drops the entries that no longer match.
@@ -79,6 +80,15 @@ pub struct HistoryArgs {
     /// CI_MERGE_REQUEST_DIFF_BASE_SHA).
     #[arg(long, conflicts_with_all = ["range", "base"])]
     pub full_history: bool,
+    /// Scan what a push adds, from the ref lines git gives a pre-push hook (`<local ref>
+    /// <local oid> <remote ref> <remote oid>`) or a pre-receive hook (`<old oid> <new oid>
+    /// <ref>`) on standard input; a new branch counts against everything the other side has
+    #[arg(long, conflicts_with_all = ["range", "base", "all_objects", "full_history"])]
+    pub refs_from_stdin: bool,
+    /// With --refs-from-stdin in a pre-push hook: the remote pushed to (git's first hook
+    /// argument), whose remote-tracking branches it already has
+    #[arg(long, value_name = "NAME", requires = "refs_from_stdin")]
+    pub remote: Option<String>,
     /// Options shared with the other scanning commands.
     #[command(flatten)]
     pub common: CommonArgs,
@@ -121,9 +131,13 @@ pub struct InstallHookArgs {
     /// The repository (a work tree or a directory inside one).
     #[arg(value_name = "REPO", default_value = ".")]
     pub repo: PathBuf,
-    /// Replace an existing pre-commit hook that leakhound did not write.
+    /// Install over a hook that leakhound did not write: the old hook is kept beside it as
+    /// `<hook>.before-leakhound` and runs after leakhound's.
     #[arg(long)]
     pub force: bool,
+    /// Install the pre-push hook (scans the commits being pushed) instead of pre-commit.
+    #[arg(long)]
+    pub pre_push: bool,
 }
 
 /// `leakhound scan`.

@@ -13,13 +13,18 @@ use crate::report::human::escape;
 use crate::report::RepositoryInfo;
 use crate::scan::ScanResult;
 use crate::source::diff::{parse_range, DiffSource};
-use crate::source::git::open_repository;
+use crate::source::git::{open_repository, SecretsInTrees};
 use crate::source::history::{HistoryOptions, HistorySource};
 
-/// The hook script `install-hook` writes (also in the repository as `hooks/pre-commit`).
-pub const HOOK_SCRIPT: &str = include_str!("../../hooks/pre-commit");
-/// The line that marks a hook as leakhound's own.
-const HOOK_MARKER: &str = "# leakhound pre-commit hook";
+/// The hook scripts `install-hook` writes (also in the repository, under `hooks/`).
+pub const PRE_COMMIT_HOOK: &str = include_str!("../../hooks/pre-commit");
+/// See [`PRE_COMMIT_HOOK`].
+pub const PRE_PUSH_HOOK: &str = include_str!("../../hooks/pre-push");
+/// The line of a hook script that `install-hook` fills in with its own binary's path.
+const INSTALLED_PATH_LINE: &str = "installed=''";
+/// Where `install-hook --force` keeps a hook it replaces, next to the hook (`pre-commit` ->
+/// `pre-commit.before-leakhound`); leakhound's hook runs it afterwards.
+const PREVIOUS_HOOK_SUFFIX: &str = ".before-leakhound";
 
 /// Where config and allowlists are relative to: the work tree, or the git directory of a bare
 /// repository.
@@ -48,15 +53,24 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         }
     }
     let base = args.base.clone().or(detected.map(|(base, _)| base));
-    if args.range.is_some() || base.is_some() {
-        let (spec, base_only) = match (&args.range, &base) {
-            (Some(range), _) => (range.as_str(), false),
-            (None, Some(base)) => (base.as_str(), true),
-            (None, None) => unreachable!("checked above"),
-        };
-        let range = parse_range(&repo, spec, base_only)?;
-        drop(repo);
-        let source = DiffSource::range(&args.repo, range, args.common.max_file_size)?;
+    let changes = if args.refs_from_stdin {
+        Some(pushed_changes(&repo, &args)?)
+    } else if let Some(range) = &args.range {
+        Some(DiffSource::range(
+            &args.repo,
+            parse_range(&repo, range, false)?,
+            args.common.max_file_size,
+        )?)
+    } else if let Some(base) = &base {
+        Some(DiffSource::range(
+            &args.repo,
+            parse_range(&repo, base, true)?,
+            args.common.max_file_size,
+        )?)
+    } else {
+        None
+    };
+    if let Some(source) = changes {
         if !args.common.quiet {
             writeln!(
                 err,
@@ -73,6 +87,11 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             Some(source.len() as u64),
             Unit::Files,
         );
+        drop_secrets_the_parents_hold(&repo, &mut result, |finding| {
+            let id = finding.commit.as_ref()?.id.parse().ok()?;
+            let commit = repo.find_commit(id).ok()?;
+            Some(commit.parents().map(|parent| parent.tree_id()).collect())
+        })?;
         keep_first_of_each_secret(&mut result);
         return finish(
             &args.common,
@@ -91,6 +110,84 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         Unit::Blobs,
         setup.report_context(repository),
     )
+}
+
+/// What a push adds, from git's ref lines on standard input: a pre-push hook's `<local ref>
+/// <local oid> <remote ref> <remote oid>` or a pre-receive hook's `<old oid> <new oid> <ref>`.
+/// The commits reachable from the new tips and not from what the other side already has: the
+/// old tips, and for a new branch (old tip zero) every remote-tracking branch of the remote
+/// (pre-push) or every ref of the receiving repository (pre-receive, whose refs are not yet
+/// updated). Deleted refs add nothing.
+fn pushed_changes(repo: &git2::Repository, args: &HistoryArgs) -> anyhow::Result<DiffSource> {
+    let mut input = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut input)
+        .context("cannot read the ref lines on standard input")?;
+    let present = |oid: git2::Oid| !oid.is_zero() && repo.find_commit(oid).is_ok();
+    let mut heads = Vec::new();
+    let mut hidden = Vec::new();
+    let mut receiving = false;
+    for (number, line) in input.lines().enumerate() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (new, old) = match fields.as_slice() {
+            [] => continue,
+            [_, local, _, remote] => (*local, *remote),
+            [old, new, _] => {
+                receiving = true;
+                (*new, *old)
+            }
+            _ => anyhow::bail!(
+                "standard input line {}: expected git's pre-push (`<local ref> <local oid> <remote ref> <remote oid>`) or pre-receive (`<old oid> <new oid> <ref>`) ref line",
+                number + 1
+            ),
+        };
+        let parse = |text: &str| {
+            git2::Oid::from_str(text).with_context(|| {
+                format!(
+                    "standard input line {}: {:?} is not an object id",
+                    number + 1,
+                    escape(text, false)
+                )
+            })
+        };
+        let (new, old) = (parse(new)?, parse(old)?);
+        if new.is_zero() {
+            continue; // a deleted ref adds nothing
+        }
+        if !present(new) {
+            anyhow::bail!("commit {new} being pushed is not in the repository");
+        }
+        heads.push(new);
+        if present(old) {
+            hidden.push(old);
+        }
+    }
+    // What the other side already has: its remote-tracking branches, or (receiving) its refs.
+    let prefix = match (&args.remote, receiving) {
+        (_, true) => "refs/".to_string(),
+        (Some(remote), false) => format!("refs/remotes/{remote}/"),
+        (None, false) => "refs/remotes/".to_string(),
+    };
+    let references = repo
+        .references()
+        .context("cannot list the repository's references")?;
+    for reference in references.flatten() {
+        let under = reference.name_bytes().starts_with(prefix.as_bytes());
+        if let (true, Ok(commit)) = (under, reference.peel_to_commit()) {
+            hidden.push(commit.id());
+        }
+    }
+    let description = match heads.as_slice() {
+        [] => "no pushed commits".to_string(),
+        [one] => format!("the push of {}", crate::source::diff::short(*one)),
+        many => format!("the push of {} refs", many.len()),
+    };
+    Ok(DiffSource::commits(
+        &args.repo,
+        &heads,
+        &hidden,
+        args.common.max_file_size,
+        description,
+    )?)
 }
 
 /// Scans a repository's whole history with `setup`.
@@ -184,6 +281,50 @@ fn repository_info(repo: &git2::Repository) -> Option<RepositoryInfo> {
     })
 }
 
+/// Drops the findings of a change whose secret a parent of the change already held, at any
+/// path: moving, renaming or copying a file does not add its secrets, and neither does a merge
+/// bring in what its other parent already had. `parent_trees` gives a finding's parents' root
+/// trees (`None`: unknown, the finding is kept).
+fn drop_secrets_the_parents_hold(
+    repo: &git2::Repository,
+    result: &mut ScanResult,
+    parent_trees: impl Fn(&Finding) -> Option<Vec<git2::Oid>>,
+) -> anyhow::Result<()> {
+    let mut secrets: Vec<Vec<u8>> = result
+        .findings
+        .iter()
+        .map(|finding| finding.secret.expose().to_vec())
+        .filter(|secret| !secret.is_empty())
+        .collect();
+    secrets.sort_unstable();
+    secrets.dedup();
+    if secrets.is_empty() {
+        return Ok(());
+    }
+    let patterns: Vec<&[u8]> = secrets.iter().map(Vec::as_slice).collect();
+    let mut held = SecretsInTrees::new(repo, &patterns)?;
+    let already_held: Vec<bool> = result
+        .findings
+        .iter()
+        .map(|finding| {
+            let Ok(at) = patterns.binary_search(&finding.secret.expose()) else {
+                return false; // a whole-file finding: no secret bytes to look for
+            };
+            parent_trees(finding)
+                .unwrap_or_default()
+                .into_iter()
+                .any(|tree| held.holds(tree, at))
+        })
+        .collect();
+    drop(held);
+    let mut verdicts = already_held.into_iter();
+    result
+        .findings
+        .retain(|_| !verdicts.next().unwrap_or(false));
+    result.stats.findings = result.findings.len() as u64;
+    Ok(())
+}
+
 /// The same secret at the same path for the same rule (one fingerprint) in several blobs or
 /// commits is one leak: keep the earliest commit's finding and count the others in `also_in`.
 fn keep_first_of_each_secret(result: &mut ScanResult) {
@@ -216,7 +357,26 @@ pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
     drop(repo);
     let setup = Setup::new(&args.common, &root)?;
     let source = DiffSource::staged(&args.repo, args.common.max_file_size)?;
-    let result = setup.scan(&source, &args.common, None, Unit::Files);
+    let mut result = setup.scan(&source, &args.common, None, Unit::Files);
+    // The commit being made has HEAD as its parent, and in a merge also MERGE_HEAD's commits.
+    let mut repo = open_repository(&args.repo)?;
+    let mut parents: Vec<git2::Oid> = repo
+        .head()
+        .and_then(|head| head.peel_to_tree())
+        .map(|tree| tree.id())
+        .into_iter()
+        .collect();
+    let mut merged = Vec::new();
+    let _ = repo.mergehead_foreach(|id| {
+        merged.push(*id);
+        true
+    });
+    parents.extend(
+        merged
+            .iter()
+            .filter_map(|id| repo.find_commit(*id).ok().map(|commit| commit.tree_id())),
+    );
+    drop_secrets_the_parents_hold(&repo, &mut result, |_| Some(parents.clone()))?;
     let code = finish(
         &args.common,
         result,
@@ -233,7 +393,8 @@ pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
     Ok(code)
 }
 
-/// The hooks directory: `core.hooksPath` (relative to the work tree) or `.git/hooks`.
+/// The hooks directory: `core.hooksPath` (relative to the work tree) or the hooks of the
+/// repository's common directory (shared by every worktree, as git uses it).
 fn hooks_dir(repo: &git2::Repository) -> PathBuf {
     let configured = repo
         .config()
@@ -242,36 +403,70 @@ fn hooks_dir(repo: &git2::Repository) -> PathBuf {
     match configured {
         Some(path) if path.is_absolute() => path,
         Some(path) => repository_root(repo).join(path),
-        None => repo.path().join("hooks"),
+        None => repo.commondir().join("hooks"),
     }
+}
+
+/// A hook script with this binary's absolute path filled in, so the hook works where `PATH`
+/// is short (GUI git clients); the script falls back to `PATH`, and fails closed.
+fn hook_script(template: &str) -> String {
+    let Ok(binary) = std::env::current_exe() else {
+        return template.to_string();
+    };
+    let quoted = binary.to_string_lossy().replace('\'', "'\\''");
+    template.replacen(INSTALLED_PATH_LINE, &format!("installed='{quoted}'"), 1)
 }
 
 pub(super) fn install_hook(args: InstallHookArgs) -> anyhow::Result<u8> {
     let repo = open_repository(&args.repo)?;
     if repo.is_bare() {
         anyhow::bail!(
-            "{}: a bare repository has no commits to hook",
+            "{}: a bare repository has no commits to hook (for a server, see hooks/pre-receive in the README)",
             args.repo.display()
         );
     }
+    let (name, template) = if args.pre_push {
+        ("pre-push", PRE_PUSH_HOOK)
+    } else {
+        ("pre-commit", PRE_COMMIT_HOOK)
+    };
     let dir = hooks_dir(&repo);
-    let hook = dir.join("pre-commit");
-    if let Ok(existing) = std::fs::read_to_string(&hook) {
-        if !existing.contains(HOOK_MARKER) && !args.force {
-            anyhow::bail!(
-                "{}: a pre-commit hook exists that leakhound did not write; use --force to replace it",
-                escape(&hook.display().to_string(), false)
-            );
+    let hook = dir.join(name);
+    let shown = |path: &Path| escape(&path.display().to_string(), false);
+    let mut kept = None;
+    if let Ok(existing) = std::fs::read(&hook) {
+        let ours = String::from_utf8_lossy(&existing).contains(&format!("# leakhound {name} hook"));
+        if !ours {
+            if !args.force {
+                anyhow::bail!(
+                    "{}: a {name} hook exists that leakhound did not write; use --force to install leakhound's and run the existing one after it",
+                    shown(&hook)
+                );
+            }
+            let previous = dir.join(format!("{name}{PREVIOUS_HOOK_SUFFIX}"));
+            if previous.exists() {
+                anyhow::bail!(
+                    "{}: already holds an earlier hook; move it away first so that neither is lost",
+                    shown(&previous)
+                );
+            }
+            std::fs::rename(&hook, &previous)
+                .with_context(|| format!("{}: cannot keep the existing hook", shown(&hook)))?;
+            kept = Some(previous);
         }
     }
     std::fs::create_dir_all(&dir)
-        .with_context(|| format!("{}: cannot create the hooks directory", dir.display()))?;
-    write_executable(&hook, HOOK_SCRIPT)?;
-    writeln!(
-        std::io::stdout().lock(),
-        "installed {}",
-        escape(&hook.display().to_string(), false)
-    )?;
+        .with_context(|| format!("{}: cannot create the hooks directory", shown(&dir)))?;
+    write_executable(&hook, &hook_script(template))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "installed {}", shown(&hook))?;
+    if let Some(previous) = kept {
+        writeln!(
+            out,
+            "kept the existing hook as {}; it runs after leakhound's",
+            shown(&previous)
+        )?;
+    }
     Ok(super::EXIT_CLEAN)
 }
 

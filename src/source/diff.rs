@@ -108,7 +108,7 @@ pub fn parse_range(repo: &Repository, spec: &str, base_only: bool) -> Result<Ran
     )))
 }
 
-fn short(oid: Oid) -> String {
+pub(crate) fn short(oid: Oid) -> String {
     oid.to_string()[..12].to_string()
 }
 
@@ -159,14 +159,33 @@ fn changed_files(
 impl DiffSource {
     /// The files changed by the non-merge commits of `range` in the repository at `path`.
     pub fn range(path: &Path, range: Range, max_file_size: u64) -> Result<DiffSource, Error> {
+        let description = match range.base {
+            Some(base) => format!("{}..{}", short(base), short(range.head)),
+            None => short(range.head),
+        };
+        let hidden: Vec<Oid> = range.base.into_iter().collect();
+        Self::commits(path, &[range.head], &hidden, max_file_size, description)
+    }
+
+    /// The files changed by the non-merge commits reachable from `heads` and from none of
+    /// `hidden` (what a push adds: `hidden` are the tips the other side already has).
+    pub fn commits(
+        path: &Path,
+        heads: &[Oid],
+        hidden: &[Oid],
+        max_file_size: u64,
+        description: String,
+    ) -> Result<DiffSource, Error> {
         let repo = open_repository(path)?;
         let walk_error = |err: git2::Error| Error::git("cannot walk the range", &err);
         let mut walk = repo.revwalk().map_err(walk_error)?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
             .map_err(walk_error)?;
-        walk.push(range.head).map_err(walk_error)?;
-        if let Some(base) = range.base {
-            walk.hide(base).map_err(walk_error)?;
+        for &head in heads {
+            walk.push(head).map_err(walk_error)?;
+        }
+        for &tip in hidden {
+            walk.hide(tip).map_err(walk_error)?;
         }
         let mut files = Vec::new();
         let mut commits = 0;
@@ -196,10 +215,6 @@ impl DiffSource {
             changed_files(&mut diff, Some(Arc::new(commit_info(&commit))), &mut files)
                 .map_err(|err| Error::git(format!("cannot diff commit {oid}"), &err))?;
         }
-        let description = match range.base {
-            Some(base) => format!("{}..{}", short(base), short(range.head)),
-            None => short(range.head),
-        };
         Ok(DiffSource {
             git_dir: repo.path().to_path_buf(),
             max_file_size,

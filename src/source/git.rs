@@ -34,12 +34,25 @@ fn bound_libgit2_memory() {
 
 /// Opens the repository holding `path` (a work tree, a subdirectory of one, or a bare
 /// repository).
+///
+/// Git's environment is honoured as git itself honours it, because hooks run with it: a
+/// commit's temporary index (`GIT_INDEX_FILE`, set by `git commit -a`, `git commit <path>`,
+/// `--only`, `--include`, `-p`), a worktree's or a hook's `GIT_DIR` (used when `path` is the
+/// default `.`, as git uses it instead of searching from the working directory), and a
+/// receiving repository's quarantine (`GIT_OBJECT_DIRECTORY`,
+/// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, set for pre-receive hooks).
 pub fn open_repository(path: &Path) -> Result<Repository, Error> {
     // Re-hashing every object read costs a third of a history scan; a corrupt object still
     // fails to inflate or apply as a delta, and is reported.
     git2::opts::strict_hash_verification(false);
     bound_libgit2_memory();
-    Repository::open_ext(path, RepositoryOpenFlags::empty(), &[] as &[&OsStr]).map_err(|err| {
+    let git_dir_from_env = path == Path::new(".") && std::env::var_os("GIT_DIR").is_some();
+    let opened = if git_dir_from_env {
+        Repository::open_from_env()
+    } else {
+        Repository::open_ext(path, RepositoryOpenFlags::FROM_ENV, &[] as &[&OsStr])
+    };
+    opened.map_err(|err| {
         if err.code() == git2::ErrorCode::NotFound {
             Error::NotARepository(path.to_path_buf())
         } else {
@@ -127,6 +140,130 @@ pub fn added_lines(old: &[u8], new: &[u8]) -> Result<Vec<u32>, git2::Error> {
 /// The size and kind of an object, without reading its content.
 pub fn object_header(repo: &Repository, oid: Oid) -> Result<(usize, ObjectType), git2::Error> {
     repo.odb()?.read_header(oid)
+}
+
+/// Which of a set of secrets the trees of given commits hold, at any path: what "the parent
+/// already had it" means for a change (a moved, renamed or copied secret is not new, nor is
+/// one a merge brings from its other parent). Each tree and blob is read once, whatever the
+/// number of trees asked about, so asking for every parent of a range costs about one
+/// checkout plus what changed.
+pub struct SecretsInTrees<'r> {
+    repo: &'r Repository,
+    searcher: aho_corasick::AhoCorasick,
+    secrets: usize,
+    /// Per tree or blob already read: the secrets below it, as a bit set.
+    held: std::collections::HashMap<Oid, Vec<u64>>,
+}
+
+impl<'r> SecretsInTrees<'r> {
+    /// A searcher for `secrets` (each non-empty) in the trees of `repo`.
+    pub fn new(repo: &'r Repository, secrets: &[&[u8]]) -> Result<Self, Error> {
+        let searcher = aho_corasick::AhoCorasick::new(secrets).map_err(|err| Error::Git {
+            context: "cannot search for the found secrets".to_string(),
+            message: err.to_string(),
+        })?;
+        Ok(SecretsInTrees {
+            repo,
+            searcher,
+            secrets: secrets.len(),
+            held: std::collections::HashMap::new(),
+        })
+    }
+
+    /// Whether any blob below the tree `tree` holds secret number `secret`. An object that
+    /// cannot be read holds nothing (the finding is then kept: report rather than miss).
+    pub fn holds(&mut self, tree: Oid, secret: usize) -> bool {
+        let bits = self.tree(tree);
+        bits.get(secret / 64)
+            .is_some_and(|word| word & (1 << (secret % 64)) != 0)
+    }
+
+    fn empty(&self) -> Vec<u64> {
+        vec![0; self.secrets.div_ceil(64)]
+    }
+
+    /// The secrets below `root`, read depth first without recursion (a hostile repository may
+    /// nest trees deeper than any stack).
+    fn tree(&mut self, root: Oid) -> &[u64] {
+        let mut stack: Vec<OpenTree> = Vec::new();
+        if !self.held.contains_key(&root) {
+            stack.push(self.open(root));
+        }
+        while let Some(top) = stack.last_mut() {
+            if let Some(&(child, is_tree)) = top.children.get(top.next) {
+                top.next += 1;
+                if let Some(bits) = self.held.get(&child) {
+                    or_into(&mut top.bits, bits);
+                } else if is_tree {
+                    if stack.iter().any(|open| open.id == child) {
+                        continue; // a forged cycle: nothing new below
+                    }
+                    let open = self.open(child);
+                    stack.push(open);
+                } else {
+                    let bits = self.blob(child);
+                    or_into(&mut top.bits, &bits);
+                    self.held.insert(child, bits);
+                }
+                continue;
+            }
+            let done = stack
+                .pop()
+                .expect("the loop runs while the stack is not empty");
+            if let Some(parent) = stack.last_mut() {
+                or_into(&mut parent.bits, &done.bits);
+            }
+            self.held.insert(done.id, done.bits);
+        }
+        self.held.get(&root).map_or(&[], Vec::as_slice)
+    }
+
+    fn open(&self, id: Oid) -> OpenTree {
+        let children = match self.repo.find_tree(id) {
+            Ok(tree) => tree
+                .iter()
+                .filter_map(|entry| match entry.kind() {
+                    Some(ObjectType::Tree) => Some((entry.id(), true)),
+                    Some(ObjectType::Blob) => Some((entry.id(), false)),
+                    _ => None,
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        OpenTree {
+            id,
+            children,
+            next: 0,
+            bits: self.empty(),
+        }
+    }
+
+    fn blob(&self, id: Oid) -> Vec<u64> {
+        let mut bits = self.empty();
+        if let Ok(blob) = self.repo.find_blob(id) {
+            if let Some(text) = super::text_of(blob.content()) {
+                for found in self.searcher.find_overlapping_iter(text.as_ref()) {
+                    let at = found.pattern().as_usize();
+                    bits[at / 64] |= 1 << (at % 64);
+                }
+            }
+        }
+        bits
+    }
+}
+
+/// A tree being read: its subtrees and blobs, the next to read, and the secrets found so far.
+struct OpenTree {
+    id: Oid,
+    children: Vec<(Oid, bool)>,
+    next: usize,
+    bits: Vec<u64>,
+}
+
+fn or_into(into: &mut [u64], bits: &[u64]) {
+    for (word, more) in into.iter_mut().zip(bits) {
+        *word |= more;
+    }
 }
 
 #[cfg(test)]

@@ -1131,9 +1131,9 @@ pub(super) fn run_workers<'v, F>(
         for _ in 0..threads.max(1) {
             scope.spawn(|| {
                 let mut visitor = make_visitor();
-                match Repository::open(git_dir) {
+                match open_repository(git_dir) {
                     Ok(repo) => work(&repo, &mut *visitor),
-                    Err(err) => visitor.error(&git_dir.display().to_string(), err.message()),
+                    Err(err) => visitor.error(&git_dir.display().to_string(), &err.to_string()),
                 }
             });
         }

@@ -237,7 +237,7 @@ fn the_installed_hook_blocks_a_secret_and_lets_a_clean_commit_through() {
     let hook = repo.path().join(".git/hooks/pre-commit");
     assert!(std::fs::read_to_string(&hook)
         .unwrap()
-        .contains("staged --no-progress"));
+        .contains("staged --strict --no-progress"));
     // Run the hook the way git does: from the work tree, leakhound on PATH.
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_leakhound"))
         .parent()
