@@ -36,6 +36,8 @@ mod output;
 mod packs;
 /// Planted secrets in realistic files are found at the right place.
 mod planted;
+/// The pre-commit framework running this project's hook manifest.
+mod precommit;
 /// `rules list` and `rules check`, and every built-in rule's examples.
 mod rules;
 /// Walking the filesystem: ignores, hidden files, binaries, sizes, symlinks, errors.
