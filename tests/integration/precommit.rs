@@ -16,6 +16,7 @@ use crate::util::{github_pat, TempTree};
 
 const MANIFEST: &str = include_str!("../../.pre-commit-hooks.yaml");
 
+#[allow(clippy::print_stderr, reason = "a skipped test says why")]
 fn pre_commit_available() -> bool {
     let found = Command::new("pre-commit")
         .arg("--version")
