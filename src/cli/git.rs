@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use super::args::{CommonArgs, HistoryArgs, InstallHookArgs, StagedArgs};
 use super::scan::{finish, Setup, Unit};
-use crate::finding::Finding;
+use crate::finding::{Finding, OtherPlace};
 use crate::report::human::escape;
 use crate::report::RepositoryInfo;
 use crate::scan::ScanResult;
@@ -92,7 +92,7 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             let commit = repo.find_commit(id).ok()?;
             Some(commit.parents().map(|parent| parent.tree_id()).collect())
         })?;
-        keep_first_of_each_secret(&mut result);
+        keep_first_of_each_secret(&repo, &mut result)?;
         return finish(
             &args.common,
             result,
@@ -219,7 +219,7 @@ fn full_history(
             "leakhound: {submodules} submodule entries not followed (their commits live in other repositories)"
         )?;
     }
-    keep_first_of_each_secret(&mut result);
+    keep_first_of_each_secret(&open_repository(repo)?, &mut result)?;
     Ok(result)
 }
 
@@ -325,30 +325,105 @@ fn drop_secrets_the_parents_hold(
     Ok(())
 }
 
-/// The same secret at the same path for the same rule (one fingerprint) in several blobs or
-/// commits is one leak: keep the earliest commit's finding and count the others in `also_in`.
-fn keep_first_of_each_secret(result: &mut ScanResult) {
-    let order = |f: &Finding| f.commit.as_ref().map(|c| (c.time, c.id.clone()));
-    let mut first: HashMap<String, usize> = HashMap::new();
-    let mut kept: Vec<Finding> = Vec::with_capacity(result.findings.len());
+/// One leak, one finding: the same secret found by the same rule in several blobs, commits or
+/// paths is reported once, at its first commit in topological order (parents before children,
+/// never by timestamp), with `also_in` counting the other snapshots that hold it and
+/// `also_at` listing the other places it was introduced: other paths (a move, a copy) and
+/// commits where it came back after it was removed (no parent held it). Whole-file findings
+/// (a keystore by name) have no secret bytes and group by fingerprint.
+fn keep_first_of_each_secret(
+    repo: &git2::Repository,
+    result: &mut ScanResult,
+) -> anyhow::Result<()> {
     let mut findings = std::mem::take(&mut result.findings);
-    findings.sort_by_key(order);
+    findings.sort_by(|a, b| {
+        let order = |f: &Finding| f.commit.as_ref().map(|c| c.sequence);
+        order(a)
+            .cmp(&order(b))
+            .then_with(|| a.path.cmp(&b.path))
+            .then_with(|| a.location.line.cmp(&b.location.line))
+    });
+    let key = |f: &Finding| {
+        let identity = if f.is_whole_file() {
+            f.fingerprint.as_bytes().to_vec()
+        } else {
+            f.secret.expose().to_vec()
+        };
+        (f.rule_id.clone(), identity)
+    };
+    let mut first: HashMap<(String, Vec<u8>), usize> = HashMap::new();
+    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+    // Later introductions: (index of the kept finding, the finding).
+    let mut later: Vec<(usize, Finding)> = Vec::new();
     for finding in findings {
-        match first.get(&finding.fingerprint) {
-            Some(&at) => {
-                let extra = 1 + finding.also_in.unwrap_or(0);
-                if let Some(also_in) = kept[at].also_in.as_mut() {
-                    *also_in += extra;
-                }
-            }
+        match first.get(&key(&finding)) {
+            Some(&at) => later.push((at, finding)),
             None => {
-                first.insert(finding.fingerprint.clone(), kept.len());
+                first.insert(key(&finding), kept.len());
                 kept.push(finding);
             }
         }
     }
+    let came_back = reintroductions(repo, &later)?;
+    for ((at, finding), reintroduced) in later.into_iter().zip(came_back) {
+        let first = &mut kept[at];
+        if let Some(also_in) = first.also_in.as_mut() {
+            *also_in += 1 + finding.also_in.unwrap_or(0);
+        }
+        let Some(commit) = finding.commit else {
+            continue;
+        };
+        let new_path = finding.path != first.path
+            && !first.also_at.iter().any(|place| place.path == finding.path);
+        if reintroduced || new_path {
+            first.also_at.push(OtherPlace {
+                path: finding.path,
+                commit,
+                reintroduced,
+            });
+        }
+    }
     result.stats.findings = kept.len() as u64;
     result.findings = kept;
+    Ok(())
+}
+
+/// For each later introduction of a secret, whether none of its commit's parents held the
+/// secret anywhere: it came back after being removed, or arrived again on another branch
+/// (otherwise it was edited, moved or copied from where it already was).
+fn reintroductions(
+    repo: &git2::Repository,
+    later: &[(usize, Finding)],
+) -> anyhow::Result<Vec<bool>> {
+    let mut secrets: Vec<&[u8]> = later
+        .iter()
+        .map(|(_, finding)| finding.secret.expose())
+        .filter(|secret| !secret.is_empty())
+        .collect();
+    secrets.sort_unstable();
+    secrets.dedup();
+    if secrets.is_empty() {
+        return Ok(vec![false; later.len()]);
+    }
+    let mut held = SecretsInTrees::new(repo, &secrets)?;
+    Ok(later
+        .iter()
+        .map(|(_, finding)| {
+            let Ok(at) = secrets.binary_search(&finding.secret.expose()) else {
+                return false;
+            };
+            let parents = finding
+                .commit
+                .as_ref()
+                .and_then(|commit| commit.id.parse().ok())
+                .and_then(|id| repo.find_commit(id).ok())
+                .map(|commit| commit.parents().map(|p| p.tree_id()).collect::<Vec<_>>());
+            match parents {
+                Some(trees) => !trees.into_iter().any(|tree| held.holds(tree, at)),
+                None => false,
+            }
+        })
+        .collect())
 }
 
 pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {

@@ -39,6 +39,19 @@ pub struct Validation {
     pub result: String,
 }
 
+/// Another place a history finding's secret was introduced (see [`Finding::also_at`]).
+#[derive(Debug, Clone)]
+pub struct OtherPlace {
+    /// The path there.
+    pub path: String,
+    /// The commit that introduced it there.
+    pub commit: Arc<Commit>,
+    /// No parent of `commit` held the secret anywhere: it came back after it was removed, or
+    /// arrived again on another branch. Otherwise it was moved, copied or edited from where it
+    /// already was.
+    pub reintroduced: bool,
+}
+
 /// A match with its location, provenance and everything a report needs.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -73,8 +86,11 @@ pub struct Finding {
     pub entropy: f64,
     /// The commit that introduced the secret (git sources).
     pub commit: Option<Arc<Commit>>,
-    /// History: how many other tree snapshots (other commits or paths) hold the same blob.
+    /// History: how many other tree snapshots (other commits or paths) hold the same secret.
     pub also_in: Option<u32>,
+    /// History: the other places the secret was introduced (other paths; commits where it
+    /// came back after removal), in topological order.
+    pub also_at: Vec<OtherPlace>,
     /// What the rule's validator said.
     pub validation: Option<Validation>,
     /// How the secret was encoded where it was found (`base64`, `hex`), when it was found by
@@ -165,6 +181,7 @@ pub fn from_matches(
                 entropy: m.entropy,
                 commit: provenance.commit.clone(),
                 also_in: provenance.also_in,
+                also_at: Vec::new(),
                 validation: m.validation.as_ref().map(|(kind, result)| Validation {
                     kind: kind.to_string(),
                     result: result.to_string(),
@@ -209,6 +226,7 @@ pub fn for_file(rules: &RuleSet, rule_index: usize, provenance: &Provenance) -> 
         secret,
         commit: provenance.commit.clone(),
         also_in: provenance.also_in,
+        also_at: Vec::new(),
         validation: None,
         decoded: None,
     }

@@ -117,6 +117,20 @@ impl Reporter for HumanReporter {
                 escape(&commit.message, false)
             )?;
         }
+        for place in &finding.also_at {
+            writeln!(
+                out,
+                "  {} {} in {} {}",
+                if place.reintroduced {
+                    "came back:"
+                } else {
+                    "also at:  "
+                },
+                escape(&place.path, false),
+                &place.commit.id[..place.commit.id.len().min(12)],
+                place.commit.date
+            )?;
+        }
         if finding.is_whole_file() {
             return writeln!(out); // no line to show
         }

@@ -14,7 +14,8 @@
 //! | `snippet` | the line holding the secret, every secret on it redacted |
 //! | `entropy` | Shannon entropy of the secret, bits per byte |
 //! | `commit` | `{id, author, email, date, message}` for git sources, else absent |
-//! | `also_in` | history: how many other tree snapshots (other commits or paths) hold the same blob |
+//! | `also_in` | history: how many other tree snapshots (other commits or paths) hold the same secret |
+//! | `also_at` | history: the other places the secret was introduced, `[{path, commit, date, reintroduced}]` in topological order: another path (moved, copied, or edited there), or `reintroduced: true` where no parent held it (it came back after removal, or arrived again on another branch); absent when there is none |
 //! | `decoded` | `base64` or `hex` when the secret was found by decoding the text at the location |
 //! | `validation` | `{kind, result}` when the rule has a validator, else absent |
 //!
@@ -50,10 +51,21 @@ pub struct FindingRecord<'a> {
     commit: Option<&'a Commit>,
     #[serde(skip_serializing_if = "Option::is_none")]
     also_in: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    also_at: Vec<PlaceRecord<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     decoded: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     validation: Option<&'a Validation>,
+}
+
+/// The JSON shape of another place a history finding's secret was introduced.
+#[derive(Debug, Serialize)]
+pub struct PlaceRecord<'a> {
+    path: &'a str,
+    commit: &'a str,
+    date: &'a str,
+    reintroduced: bool,
 }
 
 impl<'a> FindingRecord<'a> {
@@ -75,6 +87,16 @@ impl<'a> FindingRecord<'a> {
             entropy: (finding.entropy * 1000.0).round() / 1000.0,
             commit: finding.commit.as_deref(),
             also_in: finding.also_in,
+            also_at: finding
+                .also_at
+                .iter()
+                .map(|place| PlaceRecord {
+                    path: &place.path,
+                    commit: &place.commit.id,
+                    date: &place.commit.date,
+                    reintroduced: place.reintroduced,
+                })
+                .collect(),
             decoded: finding.decoded,
             validation: finding.validation.as_ref(),
         }

@@ -12,7 +12,7 @@
 //!   end column — SARIF's end column is exclusive), the redacted snippet, and
 //!   `partialFingerprints["leakhound/v1"]`, leakhound's fingerprint, so GitHub keeps one alert per
 //!   secret across pushes. `properties` carry `secret_sha256`, `entropy`, `validation`, and for
-//!   git findings `commit` (id, author, email, date, message) and `also_in`.
+//!   git findings `commit` (id, author, email, date, message), `also_in` and `also_at` (as in json).
 //! - `versionControlProvenance` in git modes (repository URI when known, the revision scanned).
 //! - `invocations[0]`: `executionSuccessful` and `exitCode` (the process's exit code).
 //!
@@ -196,6 +196,20 @@ impl Reporter for SarifReporter {
         }
         if let Some(also_in) = finding.also_in {
             properties["also_in"] = json!(also_in);
+        }
+        if !finding.also_at.is_empty() {
+            properties["also_at"] = finding
+                .also_at
+                .iter()
+                .map(|place| {
+                    json!({
+                        "path": place.path,
+                        "commit": place.commit.id,
+                        "date": place.commit.date,
+                        "reintroduced": place.reintroduced,
+                    })
+                })
+                .collect();
         }
         self.results.push(json!({
             "ruleId": finding.rule_id,

@@ -212,7 +212,8 @@ impl DiffSource {
             let mut diff = repo
                 .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut diff_options()))
                 .map_err(|err| Error::git(format!("cannot diff commit {oid}"), &err))?;
-            changed_files(&mut diff, Some(Arc::new(commit_info(&commit))), &mut files)
+            let info = commit_info(&commit, commits as u32);
+            changed_files(&mut diff, Some(Arc::new(info)), &mut files)
                 .map_err(|err| Error::git(format!("cannot diff commit {oid}"), &err))?;
         }
         Ok(DiffSource {

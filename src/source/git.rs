@@ -64,8 +64,8 @@ pub fn open_repository(path: &Path) -> Result<Repository, Error> {
     })
 }
 
-/// Commit metadata for a finding.
-pub fn commit_info(commit: &git2::Commit<'_>) -> Commit {
+/// Commit metadata for a finding; `sequence` is the commit's place in topological order.
+pub fn commit_info(commit: &git2::Commit<'_>, sequence: u32) -> Commit {
     let author = commit.author();
     let when = author.when();
     let message = commit
@@ -78,7 +78,7 @@ pub fn commit_info(commit: &git2::Commit<'_>) -> Commit {
         email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
         date: rfc3339(when.seconds(), when.offset_minutes()),
         message,
-        time: commit.time().seconds(),
+        sequence,
     }
 }
 

@@ -134,7 +134,8 @@ impl HistorySource {
             |oid: Oid, problems: &mut Vec<(String, String)>| match repo.find_commit(oid) {
                 Ok(commit) => {
                     roots.push((commits.len() as u32, commit.tree_id()));
-                    commits.push(Arc::new(commit_info(&commit)));
+                    let sequence = commits.len() as u32;
+                    commits.push(Arc::new(commit_info(&commit, sequence)));
                 }
                 Err(err) => problems.push((oid.to_string(), err.message().to_string())),
             };

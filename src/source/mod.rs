@@ -83,9 +83,10 @@ pub struct Commit {
     pub date: String,
     /// First line of the message.
     pub message: String,
-    /// Committer time, seconds since the epoch: orders commits (not reported).
+    /// Position in the topological order of the commits scanned, parents before children
+    /// (never by timestamp, which ties and lies): what "first" means (not reported).
     #[serde(skip)]
-    pub time: i64,
+    pub sequence: u32,
 }
 
 /// Bytes to scan and their provenance. `Debug` shows the length, never the content.

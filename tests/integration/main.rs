@@ -38,6 +38,8 @@ mod packs;
 mod planted;
 /// The pre-commit framework running this project's hook manifest.
 mod precommit;
+/// History provenance checked against an oracle: renames, merges, reverts, same-second commits.
+mod provenance;
 /// `rules list` and `rules check`, and every built-in rule's examples.
 mod rules;
 /// Walking the filesystem: ignores, hidden files, binaries, sizes, symlinks, errors.

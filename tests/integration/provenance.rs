@@ -1,0 +1,306 @@
+//! History provenance against an oracle (issue 14, section 3): for every finding of every test
+//! history, the named commit's parents do not hold the secret anywhere, and one of the
+//! commit's own blobs does. The histories have renames, moves with edits, commits in the same
+//! second, merges bringing a secret from a side branch, reverts, and a secret removed and
+//! re-added later. They are made with the `git` command line, every commit at the same second.
+
+use std::path::Path;
+
+use crate::util::{github_pat, leakhound, npm_token, TempTree};
+
+struct Git {
+    tree: TempTree,
+}
+
+impl Git {
+    fn init() -> Git {
+        let git = Git {
+            tree: TempTree::new(),
+        };
+        git.run(&["init", "-q", "-b", "main"]);
+        git
+    }
+
+    fn path(&self) -> &Path {
+        self.tree.path()
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let output = std::process::Command::new("git")
+            .args(["-c", "core.hooksPath=/dev/null"])
+            .args(args)
+            .current_dir(self.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", self.path())
+            .env("GIT_AUTHOR_NAME", "Ada")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+            .env("GIT_COMMITTER_NAME", "Ada")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+            // Every commit in the same second: order must come from the graph.
+            .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
+            .env("GIT_EDITOR", "true")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
+    fn write(&self, rel: &str, content: &str) {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    fn commit(&self, message: &str) -> String {
+        self.run(&["add", "-A"]);
+        self.run(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.run(&["rev-parse", "HEAD"])
+    }
+
+    /// `leakhound history --show-secrets --format json`.
+    fn history(&self, args: &[&str]) -> serde_json::Value {
+        let output = leakhound()
+            .current_dir(self.path())
+            .args(["history", "--show-secrets", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.code().unwrap() <= 1,
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
+    /// Whether any blob of `commit`'s tree holds `secret`.
+    fn holds(&self, commit: &str, secret: &str) -> bool {
+        let files = self.run(&["ls-tree", "-r", "--name-only", commit]);
+        files.lines().any(|file| {
+            let output = std::process::Command::new("git")
+                .args(["cat-file", "blob", &format!("{commit}:{file}")])
+                .current_dir(self.path())
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&output.stdout).contains(secret)
+        })
+    }
+
+    fn parents(&self, commit: &str) -> Vec<String> {
+        self.run(&["rev-list", "--parents", "-n", "1", commit])
+            .split_whitespace()
+            .skip(1)
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The oracle: every finding names a commit that holds its secret and whose parents do not;
+    /// so does every place listed as a reintroduction. Returns the findings.
+    fn check_oracle(&self) -> Vec<serde_json::Value> {
+        let report = self.history(&[]);
+        let findings = report["findings"].as_array().unwrap().clone();
+        for finding in &findings {
+            let secret = finding["secret"].as_str().unwrap();
+            let commit = finding["commit"]["id"].as_str().unwrap();
+            let introduced = |commit: &str| {
+                assert!(
+                    self.holds(commit, secret),
+                    "{commit} does not hold it: {finding:#}"
+                );
+                for parent in self.parents(commit) {
+                    assert!(
+                        !self.holds(&parent, secret),
+                        "parent {parent} of {commit} already holds it: {finding:#}"
+                    );
+                }
+            };
+            introduced(commit);
+            for place in finding["also_at"].as_array().into_iter().flatten() {
+                let at = place["commit"].as_str().unwrap();
+                assert!(self.holds(at, secret), "{place}");
+                if place["reintroduced"] == true {
+                    introduced(at);
+                } else {
+                    assert!(
+                        self.parents(at).iter().any(|p| self.holds(p, secret)),
+                        "{place} listed as moved or copied, but no parent holds it"
+                    );
+                }
+            }
+        }
+        // One finding per (rule, secret).
+        let mut keys: Vec<(String, String)> = findings
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["secret"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        keys.sort();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), before, "a secret reported twice: {report:#}");
+        findings
+    }
+}
+
+fn finding_for<'a>(findings: &'a [serde_json::Value], secret: &str) -> &'a serde_json::Value {
+    findings
+        .iter()
+        .find(|f| f["secret"] == secret)
+        .unwrap_or_else(|| panic!("no finding for the secret in {findings:#?}"))
+}
+
+#[test]
+fn issue_14_renames_and_moves_do_not_make_a_secret_new() {
+    let git = Git::init();
+    let token = github_pat();
+    git.write("README.md", "hello\n");
+    git.write("config/app.env", &format!("GITHUB_TOKEN={token}\n"));
+    let introduced = git.commit("add config");
+    std::fs::create_dir(git.path().join("settings")).unwrap();
+    git.run(&["mv", "config/app.env", "settings/app.env"]);
+    git.commit("pure rename");
+    // Moved and edited in the same commit: a new blob at a new path.
+    std::fs::create_dir(git.path().join("deploy")).unwrap();
+    git.run(&["mv", "settings/app.env", "deploy/prod.env"]);
+    git.write(
+        "deploy/prod.env",
+        &format!("# production\nGITHUB_TOKEN={token}\nREGION=eu\n"),
+    );
+    let moved = git.commit("move and edit");
+    for i in 0..3 {
+        git.write("README.md", &format!("hello {i}\n"));
+        git.commit("same second");
+    }
+    let findings = git.check_oracle();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let finding = finding_for(&findings, &token);
+    assert_eq!(finding["commit"]["id"], introduced);
+    assert_eq!(finding["path"], "config/app.env");
+    let places = finding["also_at"].as_array().unwrap();
+    assert!(
+        places.iter().any(|p| p["path"] == "deploy/prod.env"
+            && p["commit"] == moved.as_str()
+            && p["reintroduced"] == false),
+        "{finding:#}"
+    );
+}
+
+#[test]
+fn issue_14_same_second_commits_blame_the_parent_not_the_child() {
+    let git = Git::init();
+    let token = npm_token();
+    git.write("a.txt", "a\n");
+    git.commit("root");
+    git.write(
+        ".npmrc",
+        &format!("//registry.npmjs.org/:_authToken={token}\n"),
+    );
+    let introduced = git.commit("parent adds it");
+    // The child edits the same file in the same second.
+    git.write(
+        ".npmrc",
+        &format!("//registry.npmjs.org/:_authToken={token}\nsave-exact=true\n"),
+    );
+    git.commit("child edits it");
+    let findings = git.check_oracle();
+    assert_eq!(finding_for(&findings, &token)["commit"]["id"], introduced);
+}
+
+#[test]
+fn issue_14_merges_reverts_and_a_secret_that_comes_back() {
+    let git = Git::init();
+    git.write("app.txt", "v1\n");
+    git.commit("root");
+    // A side branch introduces a secret; the merge brings it to main.
+    git.run(&["checkout", "-q", "-b", "side"]);
+    let side_token = github_pat();
+    git.write("side/keys.env", &format!("TOKEN={side_token}\n"));
+    let on_side = git.commit("side adds a secret");
+    git.run(&["checkout", "-q", "main"]);
+    git.write("app.txt", "v2\n");
+    git.commit("main moves on");
+    git.run(&["merge", "-q", "--no-edit", "side"]);
+
+    // A secret added, reverted, and the revert reverted.
+    let reverted = github_pat();
+    git.write("ci.env", &format!("CI_TOKEN={reverted}\n"));
+    let added = git.commit("add ci token");
+    git.run(&["revert", "--no-edit", "HEAD"]);
+    git.run(&["revert", "--no-edit", "HEAD"]);
+
+    // A secret removed, then re-added later among other changes.
+    let returning = github_pat();
+    git.write("db.env", &format!("USER=app\nTOKEN={returning}\n"));
+    let first = git.commit("add db token");
+    std::fs::remove_file(git.path().join("db.env")).unwrap();
+    git.commit("remove db token");
+    git.write("app.txt", "v3\n");
+    git.commit("unrelated");
+    git.write("db.env", &format!("USER=app2\nTOKEN={returning}\nPOOL=5\n"));
+    let back = git.commit("re-add db token");
+
+    let findings = git.check_oracle();
+    assert_eq!(findings.len(), 3, "{findings:#?}");
+    assert_eq!(finding_for(&findings, &side_token)["commit"]["id"], on_side);
+    assert_eq!(finding_for(&findings, &reverted)["commit"]["id"], added);
+    let finding = finding_for(&findings, &returning);
+    assert_eq!(finding["commit"]["id"], first);
+    assert!(
+        finding["also_at"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["commit"] == back.as_str() && p["reintroduced"] == true),
+        "the re-addition is listed as a comeback: {finding:#}"
+    );
+    // The human report says it came back.
+    let output = leakhound()
+        .current_dir(git.path())
+        .args(["history", "--no-progress"])
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&output.stdout);
+    assert!(human.contains("came back:"), "{human}");
+    assert!(!human.contains(&returning));
+}
+
+#[test]
+fn issue_14_a_pull_request_that_only_moves_or_edits_an_old_secret_adds_nothing() {
+    let git = Git::init();
+    let token = github_pat();
+    git.write("config/app.env", &format!("TOKEN={token}\n"));
+    git.commit("old secret on main");
+    git.run(&["checkout", "-q", "-b", "pr"]);
+    // Moved far enough that git sees a delete and an add, with the secret line touched.
+    git.write(
+        "services/api/settings.env",
+        &format!("# api settings\nNAME=api\nPORT=8080\nTOKEN={token} \nDEBUG=0\n"),
+    );
+    std::fs::remove_file(git.path().join("config/app.env")).unwrap();
+    git.commit("move the settings");
+    git.write("services/api/copy.env", &format!("TOKEN={token}\n"));
+    git.commit("copy it");
+    let report = git.history(&["--base", "main"]);
+    assert_eq!(
+        report["findings"].as_array().unwrap().len(),
+        0,
+        "{report:#}"
+    );
+    // A new secret in the same pull request is still reported.
+    let fresh = github_pat();
+    git.write("services/api/new.env", &format!("TOKEN={fresh}\n"));
+    git.commit("new secret");
+    let report = git.history(&["--base", "main"]);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    assert_eq!(findings[0]["secret"], fresh.as_str());
+}
