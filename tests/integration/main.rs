@@ -34,6 +34,8 @@ mod output;
 mod packs;
 /// Planted secrets in realistic files are found at the right place.
 mod planted;
+/// The repository itself: README links and paths exist; nothing reads outside the repository.
+mod repository;
 /// `rules list` and `rules check`, and every built-in rule's examples.
 mod rules;
 /// Walking the filesystem: ignores, hidden files, binaries, sizes, symlinks, errors.
