@@ -100,16 +100,19 @@ fn sarif_is_valid_for_zero_one_and_many_findings_and_for_history() {
 
     let mut repo = TempRepo::new();
     repo.commit_file("a.env", format!("TOKEN={}\n", github_pat()), "leak");
+    // No remote: no web URI for the repository, so no provenance (SARIF requires the URI).
+    let (_, history) = run_format(repo.path(), &["history", "--format", "sarif"]);
+    let history = assert_valid_sarif(&validator, &history);
+    assert!(history["runs"][0].get("versionControlProvenance").is_none());
+    repo.repo
+        .remote("origin", "git@github.com:owner/repo.git")
+        .unwrap();
     let (_, history) = run_format(repo.path(), &["history", "--format", "sarif"]);
     let history = assert_valid_sarif(&validator, &history);
     let run = &history["runs"][0];
-    assert_eq!(
-        run["versionControlProvenance"][0]["revisionId"]
-            .as_str()
-            .unwrap()
-            .len(),
-        40
-    );
+    let provenance = &run["versionControlProvenance"][0];
+    assert_eq!(provenance["repositoryUri"], "https://github.com/owner/repo");
+    assert_eq!(provenance["revisionId"].as_str().unwrap().len(), 40);
     assert_eq!(
         run["results"][0]["properties"]["commit"]["author"],
         "Ada Lovelace"
