@@ -114,6 +114,9 @@ pub struct BaselineArgs {
     /// Also scan files that .gitignore excludes.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Which files to scan (not with --history).
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Config file (default: .leakhound.toml at the project root, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -180,9 +183,25 @@ pub struct ScanArgs {
     /// Also scan files that .gitignore excludes.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Which files to scan.
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Options shared with the other scanning commands.
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `--include` / `--exclude`, for the commands that walk files.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectArgs {
+    /// Scan only files matching GLOB (.gitignore syntax, relative to the project root; `src/`,
+    /// `*.py`); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Do not scan files or directories matching GLOB (as --include); repeatable; wins over
+    /// --include.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 /// Options every scanning command takes.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-use super::args::{BaselineArgs, CommonArgs, FormatArg, ScanArgs};
+use super::args::{BaselineArgs, CommonArgs, FormatArg, ScanArgs, SelectArgs};
 use crate::config::{self, LoadedConfig};
 use crate::engine::Engine;
 use crate::filter::baseline::Baseline;
@@ -18,12 +18,12 @@ use crate::filter::Filters;
 use crate::report::human::escape;
 use crate::report::{self, Format, ReportContext, ReportOptions};
 use crate::scan::{self, Diagnostics, ScanResult};
-use crate::source::fs::{project_root, FsOptions, FsSource};
+use crate::source::fs::{project_root, FsOptions, FsSource, PathFilter};
 use crate::source::stdin::StdinSource;
 use crate::source::{SkipReason, Source};
 
 pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
-    let (setup, result) = scan_paths(&args.paths, args.no_ignore, &args.common)?;
+    let (setup, result) = scan_paths(&args.paths, args.no_ignore, &args.select, &args.common)?;
     setup.warn_stale_baseline(&result, &args.common);
     finish(
         &args.common,
@@ -37,11 +37,13 @@ pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
 fn scan_paths(
     paths: &[PathBuf],
     no_ignore: bool,
+    select: &SelectArgs,
     common: &CommonArgs,
 ) -> anyhow::Result<(Setup, ScanResult)> {
     let args = ScanArgs {
         paths: paths.to_vec(),
         no_ignore,
+        select: select.clone(),
         common: common.clone(),
     };
     let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
@@ -61,6 +63,8 @@ fn scan_paths(
     } else {
         project_root(&args.paths[0])
     };
+    let filter = PathFilter::new(&root, &select.include, &select.exclude)
+        .map_err(|message| anyhow::anyhow!("{message}"))?;
     let setup = Setup::new(&args.common, &root)?;
     let source: Box<dyn Source> = if reads_stdin {
         Box::new(StdinSource::new(
@@ -73,6 +77,7 @@ fn scan_paths(
             max_file_size: args.common.max_file_size,
             no_ignore: args.no_ignore,
             project_root: root.clone(),
+            paths: filter,
         }))
     };
     let result = setup.scan(source.as_ref(), &args.common, None, Unit::Files);
@@ -84,6 +89,11 @@ pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
     let output = args.output.clone();
     // The baseline is built from every current finding: no baseline filters this scan.
     let common = args.scan_options();
+    if args.history && !(args.select.include.is_empty() && args.select.exclude.is_empty()) {
+        anyhow::bail!(
+            "--include and --exclude select files to scan; they do not apply to --history"
+        );
+    }
     let result = if args.history {
         let repo = args
             .paths
@@ -92,7 +102,7 @@ pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
             .unwrap_or_else(|| PathBuf::from("."));
         super::git::history_result(&repo, &common)?
     } else {
-        scan_paths(&args.paths, args.no_ignore, &common)?.1
+        scan_paths(&args.paths, args.no_ignore, &args.select, &common)?.1
     };
     let current = Baseline::from_findings(&result.findings);
     let written = if args.prune {
