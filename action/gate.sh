@@ -9,7 +9,8 @@
 #                       GITHUB_EVENT_BEFORE for a push, else the whole history
 #   INPUT_CONFIG        config file          INPUT_BASELINE   baseline file
 #   INPUT_FAIL_ON       severity threshold   INPUT_SARIF      SARIF output (default leakhound.sarif)
-#   INPUT_ARGS          extra arguments, split on spaces
+#   INPUT_ARGS          extra arguments, split as a shell would: quotes and backslashes are
+#                       respected ("my config.toml"), nothing is expanded or run
 #   GITHUB_OUTPUT       if set, `sarif=...` and `exit-code=...` are appended to it
 set -uo pipefail
 leakhound=${LEAKHOUND:-leakhound}
@@ -27,8 +28,17 @@ fi
 [ -n "${INPUT_CONFIG:-}" ] && args+=(--config "$INPUT_CONFIG")
 [ -n "${INPUT_BASELINE:-}" ] && args+=(--baseline "$INPUT_BASELINE")
 [ -n "${INPUT_FAIL_ON:-}" ] && args+=(--fail-on "$INPUT_FAIL_ON")
-# shellcheck disable=SC2206 # splitting the extra arguments is the point
-[ -n "${INPUT_ARGS:-}" ] && args+=(${INPUT_ARGS})
+if [ -n "${INPUT_ARGS:-}" ]; then
+  # xargs splits words the way a shell does (quotes, backslashes) without expanding `$(...)`,
+  # `*` or variables; printf hands each word over NUL-terminated. Run once to catch bad quoting.
+  if ! printf '%s' "$INPUT_ARGS" | xargs -r printf '%s\0' >/dev/null; then
+    echo "leakhound: error: cannot split the args input (an unmatched quote?)" >&2
+    exit 2
+  fi
+  while IFS= read -r -d '' word; do
+    args+=("$word")
+  done < <(printf '%s' "$INPUT_ARGS" | xargs -r printf '%s\0')
+fi
 
 # SARIF for code scanning, then the same scan as annotations on the pull request's lines.
 "$leakhound" "${args[@]}" --format sarif --output "$sarif"

@@ -105,12 +105,16 @@ pub struct StagedArgs {
     pub common: CommonArgs,
 }
 
-/// `leakhound baseline`.
+/// `leakhound baseline`: its own options, not the scanning commands' (it writes no report, so
+/// `--format`, `--show-secrets`, `--exit-code`, `--fail-on` and `--baseline` mean nothing to it).
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
     /// Files and directories to scan (or, with --history, the repository).
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// The baseline file to write (with --prune, the one to read and rewrite).
+    #[arg(long, short = 'o', value_name = "FILE", required = true)]
+    pub output: PathBuf,
     /// Take the findings from the repository's whole history instead of the files.
     #[arg(long)]
     pub history: bool,
@@ -120,9 +124,53 @@ pub struct BaselineArgs {
     /// Also scan files that .gitignore excludes.
     #[arg(long)]
     pub no_ignore: bool,
-    /// Options shared with the scanning commands; `--output` names the baseline file.
+    /// Which files to scan (not with --history).
     #[command(flatten)]
-    pub common: CommonArgs,
+    pub select: SelectArgs,
+    /// Config file (default: .leakhound.toml at the project root, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Skip files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 25 * 1024 * 1024)]
+    pub max_file_size: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Layers of base64 and hex encoding to decode and scan (0 turns decoding off).
+    #[arg(long, value_name = "N", default_value_t = crate::scan::DEFAULT_DECODE_DEPTH)]
+    pub decode_depth: usize,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Print nothing on standard error but errors and warnings.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Also list skipped inputs on standard error.
+    #[arg(long, short = 'v', action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl BaselineArgs {
+    /// The scan options the baseline's scan runs with: no report, no baseline filtering it.
+    pub fn scan_options(&self) -> CommonArgs {
+        CommonArgs {
+            format: FormatArg::Human,
+            output: None,
+            config: self.config.clone(),
+            baseline: None,
+            show_secrets: false,
+            exit_code: 1,
+            fail_on: None,
+            max_file_size: self.max_file_size,
+            threads: self.threads,
+            decode_depth: self.decode_depth,
+            strict: false,
+            color: ColorArg::Never,
+            no_progress: self.no_progress,
+            quiet: self.quiet,
+            verbose: self.verbose,
+        }
+    }
 }
 
 /// `leakhound install-hook`.
@@ -149,9 +197,25 @@ pub struct ScanArgs {
     /// Also scan files that .gitignore excludes.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Which files to scan.
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Options shared with the other scanning commands.
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `--include` / `--exclude`, for the commands that walk files.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectArgs {
+    /// Scan only files matching GLOB (.gitignore syntax, relative to the project root; `src/`,
+    /// `*.py`); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Do not scan files or directories matching GLOB (as --include); repeatable; wins over
+    /// --include.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 /// Options every scanning command takes.
@@ -172,6 +236,10 @@ pub struct CommonArgs {
     /// Print secrets in full. Without it every format shows them redacted.
     #[arg(long)]
     pub show_secrets: bool,
+    /// Colour in the human report: `auto` (on a terminal, unless NO_COLOR is set; FORCE_COLOR
+    /// or CLICOLOR_FORCE turn it on anywhere, as in CI logs), `always` or `never`.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
     /// Exit code when there are findings.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub exit_code: u8,
@@ -200,6 +268,33 @@ pub struct CommonArgs {
     /// Also list skipped inputs and allowed findings on standard error.
     #[arg(long, short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// On a terminal, or where FORCE_COLOR / CLICOLOR_FORCE ask for it; never with NO_COLOR.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorArg {
+    /// Whether to colour, given whether the output is a terminal and the environment
+    /// (`var(name)`). `CLICOLOR_FORCE` and `FORCE_COLOR` (set, not empty, not `0`) win over
+    /// `NO_COLOR` (set, not empty), which wins over the terminal; `always` and `never` over all.
+    pub fn enabled(self, terminal: bool, var: impl Fn(&str) -> Option<String>) -> bool {
+        let set = |name: &str| var(name).is_some_and(|value| !value.is_empty());
+        let forced = |name: &str| var(name).is_some_and(|value| !value.is_empty() && value != "0");
+        match self {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto if forced("CLICOLOR_FORCE") || forced("FORCE_COLOR") => true,
+            ColorArg::Auto => terminal && !set("NO_COLOR"),
+        }
+    }
 }
 
 /// `--format` values.
@@ -261,4 +356,47 @@ pub enum ListFormat {
     Json,
     /// The Markdown table of docs/RULES.md.
     Markdown,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ColorArg;
+
+    #[test]
+    fn colour_follows_the_flag_then_the_environment_then_the_terminal() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| value.to_string())
+            }
+        };
+        type Vars = &'static [(&'static str, &'static str)];
+        let cases: &[(ColorArg, bool, Vars, bool)] = &[
+            (ColorArg::Auto, true, &[], true),
+            (ColorArg::Auto, false, &[], false),
+            (ColorArg::Auto, true, &[("NO_COLOR", "1")], false),
+            (ColorArg::Auto, true, &[("NO_COLOR", "")], true),
+            (ColorArg::Auto, false, &[("FORCE_COLOR", "1")], true),
+            (ColorArg::Auto, false, &[("FORCE_COLOR", "0")], false),
+            (ColorArg::Auto, false, &[("FORCE_COLOR", "")], false),
+            (ColorArg::Auto, false, &[("CLICOLOR_FORCE", "1")], true),
+            (
+                ColorArg::Auto,
+                false,
+                &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
+                true,
+            ),
+            (ColorArg::Always, false, &[("NO_COLOR", "1")], true),
+            (ColorArg::Never, true, &[("FORCE_COLOR", "1")], false),
+        ];
+        for &(choice, terminal, vars, expected) in cases {
+            assert_eq!(
+                choice.enabled(terminal, env(vars)),
+                expected,
+                "{choice:?} terminal={terminal} {vars:?}"
+            );
+        }
+    }
 }

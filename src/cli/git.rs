@@ -259,8 +259,8 @@ fn ci_pull_request_base(repo: &git2::Repository) -> Option<(String, &'static str
     None
 }
 
-/// The repository as SARIF describes it: `origin`'s URL (only without credentials in it), HEAD
-/// and its branch.
+/// The repository as SARIF describes it: `origin`'s URL as an `https://` URI (never with
+/// credentials), HEAD and its branch.
 fn repository_info(repo: &git2::Repository) -> Option<RepositoryInfo> {
     let head = repo.head().ok()?;
     let revision = head.peel_to_commit().ok()?.id().to_string();
@@ -269,11 +269,12 @@ fn repository_info(repo: &git2::Repository) -> Option<RepositoryInfo> {
         .ok()
         .filter(|_| head.is_branch())
         .map(str::to_string);
-    let uri = repo
-        .find_remote("origin")
-        .ok()
-        .and_then(|remote| remote.url().ok().map(str::to_string))
-        .filter(|url| !url.contains('@') || url.starts_with("git@"));
+    let uri = repo.find_remote("origin").ok().and_then(|remote| {
+        remote
+            .url()
+            .ok()
+            .and_then(crate::report::sarif::repository_uri)
+    });
     Some(RepositoryInfo {
         uri,
         revision,

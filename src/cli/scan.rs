@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-use super::args::{BaselineArgs, CommonArgs, FormatArg, ScanArgs};
+use super::args::{BaselineArgs, CommonArgs, FormatArg, ScanArgs, SelectArgs};
 use crate::config::{self, LoadedConfig};
 use crate::engine::Engine;
 use crate::filter::baseline::Baseline;
@@ -18,12 +18,12 @@ use crate::filter::Filters;
 use crate::report::human::escape;
 use crate::report::{self, Format, ReportContext, ReportOptions};
 use crate::scan::{self, Diagnostics, ScanResult};
-use crate::source::fs::{project_root, FsOptions, FsSource};
+use crate::source::fs::{project_root, FsOptions, FsSource, PathFilter};
 use crate::source::stdin::StdinSource;
 use crate::source::{SkipReason, Source};
 
 pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
-    let (setup, result) = scan_paths(&args.paths, args.no_ignore, &args.common)?;
+    let (setup, result) = scan_paths(&args.paths, args.no_ignore, &args.select, &args.common)?;
     setup.warn_stale_baseline(&result, &args.common);
     finish(
         &args.common,
@@ -37,11 +37,13 @@ pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
 fn scan_paths(
     paths: &[PathBuf],
     no_ignore: bool,
+    select: &SelectArgs,
     common: &CommonArgs,
 ) -> anyhow::Result<(Setup, ScanResult)> {
     let args = ScanArgs {
         paths: paths.to_vec(),
         no_ignore,
+        select: select.clone(),
         common: common.clone(),
     };
     let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
@@ -61,6 +63,8 @@ fn scan_paths(
     } else {
         project_root(&args.paths[0])
     };
+    let filter = PathFilter::new(&root, &select.include, &select.exclude)
+        .map_err(|message| anyhow::anyhow!("{message}"))?;
     let setup = Setup::new(&args.common, &root)?;
     let source: Box<dyn Source> = if reads_stdin {
         Box::new(StdinSource::new(
@@ -73,6 +77,7 @@ fn scan_paths(
             max_file_size: args.common.max_file_size,
             no_ignore: args.no_ignore,
             project_root: root.clone(),
+            paths: filter,
         }))
     };
     let result = setup.scan(source.as_ref(), &args.common, None, Unit::Files);
@@ -81,14 +86,14 @@ fn scan_paths(
 
 /// `leakhound baseline`: writes (or prunes) the baseline at `--output`.
 pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
-    let Some(output) = args.common.output.clone() else {
-        anyhow::bail!("`leakhound baseline` needs --output FILE (the baseline file to write)");
-    };
+    let output = args.output.clone();
     // The baseline is built from every current finding: no baseline filters this scan.
-    let common = CommonArgs {
-        baseline: None,
-        ..args.common.clone()
-    };
+    let common = args.scan_options();
+    if args.history && !(args.select.include.is_empty() && args.select.exclude.is_empty()) {
+        anyhow::bail!(
+            "--include and --exclude select files to scan; they do not apply to --history"
+        );
+    }
     let result = if args.history {
         let repo = args
             .paths
@@ -97,7 +102,7 @@ pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
             .unwrap_or_else(|| PathBuf::from("."));
         super::git::history_result(&repo, &common)?
     } else {
-        scan_paths(&args.paths, args.no_ignore, &common)?.1
+        scan_paths(&args.paths, args.no_ignore, &args.select, &common)?.1
     };
     let current = Baseline::from_findings(&result.findings);
     let written = if args.prune {
@@ -110,8 +115,8 @@ pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
         let pruned = old.pruned(&matched);
         let _ = writeln!(
             std::io::stderr().lock(),
-            "leakhound: pruned {} stale entries from {}, kept {}",
-            old.len() - pruned.len(),
+            "leakhound: pruned {} from {}, kept {}",
+            entries(old.len() - pruned.len(), "stale "),
             output.display(),
             pruned.len()
         );
@@ -119,8 +124,8 @@ pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
     } else {
         let _ = writeln!(
             std::io::stderr().lock(),
-            "leakhound: wrote {} entries to {}",
-            current.len(),
+            "leakhound: wrote {} to {}",
+            entries(current.len(), ""),
             output.display()
         );
         current
@@ -128,6 +133,12 @@ pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
     std::fs::write(&output, written.to_text())
         .with_context(|| format!("{}: cannot write the baseline", output.display()))?;
     Ok(super::EXIT_CLEAN)
+}
+
+/// "1 entry", "2 stale entries".
+fn entries(count: usize, adjective: &str) -> String {
+    let noun = if count == 1 { "entry" } else { "entries" };
+    format!("{count} {adjective}{noun}")
 }
 
 /// What a scan counts: files (filesystem, stdin, changes) or blobs (history).
@@ -238,7 +249,10 @@ pub(super) fn finish(
     let to_terminal = common.output.is_none() && std::io::stdout().is_terminal();
     let options = ReportOptions {
         show_secrets: common.show_secrets,
-        color: format == Format::Human && to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        color: format == Format::Human
+            && common
+                .color
+                .enabled(to_terminal, |name| std::env::var(name).ok()),
     };
     // Findings below --fail-on are reported but do not fail the gate.
     let failing = result
@@ -368,6 +382,77 @@ fn human_bytes(bytes: u64) -> String {
     format!("{value:.1} {unit}")
 }
 
+/// The progress display: a bar when the number of inputs is known, else a spinner; counts
+/// with their unit in the right number ("1 file") and rates rounded ("12,689 files/s").
+fn progress_style(bar: bool, unit: Unit) -> ProgressStyle {
+    let template = if bar {
+        "{bar:30} {pos}/{len} {len_unit}, {msg} ({rate}, {eta} left)"
+    } else {
+        "{spinner} {pos} {pos_unit}, {msg} scanned ({elapsed})"
+    };
+    let style = ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+        .with_key(
+            "pos_unit",
+            move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(unit.name(state.pos()));
+            },
+        )
+        .with_key(
+            "len_unit",
+            move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(unit.name(state.len().unwrap_or(0)));
+            },
+        );
+    style.with_key(
+        "rate",
+        move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = w.write_str(&rate(state.per_sec(), unit));
+        },
+    )
+}
+
+/// `per_sec` inputs a second, for people: whole numbers with thousands separators, one decimal
+/// under 10.
+fn rate(per_sec: f64, unit: Unit) -> String {
+    let per_sec = if per_sec.is_finite() {
+        per_sec.max(0.0)
+    } else {
+        0.0
+    };
+    let number = if per_sec < 9.95 {
+        format!("{per_sec:.1}")
+    } else {
+        let digits = format!("{:.0}", per_sec.round());
+        let mut grouped = String::new();
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        grouped
+    };
+    format!("{number} {}/s", unit.name(2))
+}
+
+/// Ctrl-C while a progress display is on screen: clear it, then exit 130 (128 + SIGINT) as
+/// the default handler's death by signal would, without leaving the line behind.
+fn clear_on_interrupt(bar: &ProgressBar) {
+    let bar = bar.clone();
+    // Only one handler per process; a second scan in the same process keeps the first's,
+    // which clears the first bar (long finished): the line is then already clean.
+    let _ = ctrlc::set_handler(move || {
+        bar.finish_and_clear();
+        let _ = std::io::stderr().flush();
+        #[allow(
+            clippy::exit,
+            reason = "the scan's worker threads cannot be stopped mid-chunk; SIGINT ends the process"
+        )]
+        std::process::exit(130);
+    });
+}
+
 /// Warnings (always), skipped inputs (with `-v`) and a progress spinner (on a terminal).
 struct StderrDiagnostics {
     verbose: bool,
@@ -380,21 +465,10 @@ impl StderrDiagnostics {
         let show = !common.no_progress && !common.quiet && std::io::stderr().is_terminal();
         let progress = if show {
             let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr_with_hz(8));
-            let template = match total {
-                Some(_) => format!(
-                    "{{bar:30}} {{pos}}/{{len}} {}, {{msg}} ({{per_sec}}, {{eta}} left)",
-                    unit.name(2)
-                ),
-                None => format!(
-                    "{{spinner}} {{pos}} {}, {{msg}} scanned ({{elapsed}})",
-                    unit.name(2)
-                ),
-            };
-            bar.set_style(
-                ProgressStyle::with_template(&template)
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
+            bar.set_style(progress_style(total.is_some(), unit));
+            bar.set_message(human_bytes(0));
             bar.enable_steady_tick(Duration::from_millis(125));
+            clear_on_interrupt(&bar);
             bar
         } else {
             ProgressBar::hidden()
@@ -449,6 +523,17 @@ impl Diagnostics for StderrDiagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_are_rounded_and_units_counted() {
+        assert_eq!(rate(12_688.682_8, Unit::Files), "12,689 files/s");
+        assert_eq!(rate(1_234_567.5, Unit::Blobs), "1,234,568 blobs/s");
+        assert_eq!(rate(999.4, Unit::Files), "999 files/s");
+        assert_eq!(rate(3.26, Unit::Files), "3.3 files/s");
+        assert_eq!(rate(f64::NAN, Unit::Files), "0.0 files/s");
+        assert_eq!(Unit::Files.name(1), "file");
+        assert_eq!(Unit::Blobs.name(0), "blobs");
+    }
 
     #[test]
     fn bytes_read_like_people_write_them() {

@@ -25,6 +25,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A baseline file could not be read.
+    #[error("cannot read baseline {}: {source}", path.display())]
+    ReadBaseline {
+        /// The baseline file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The TOML does not parse or has unknown keys.
     #[error("{}: {message}", path.display())]
     Parse {

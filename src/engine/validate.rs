@@ -267,9 +267,15 @@ fn check_aws_key_id(secret: &[u8]) -> Verdict {
         };
         bits = (bits << 5) | value as u64;
     }
-    // 50 bits decoded; the first 48 are the 6 bytes the account is read from.
+    // 50 bits decoded; the first 48 are the 6 bytes the account is read from: 40 bits, which
+    // can hold 13 digits. AWS account ids have 12, so a larger value means the key id does not
+    // encode its account (older keys, or not an AWS key): say so rather than invent one.
     let six_bytes = bits >> 2;
-    let account = format!("{:012}", (six_bytes & 0x7fff_ffff_ff80) >> 7);
+    let number = (six_bytes & 0x7fff_ffff_ff80) >> 7;
+    if number > 999_999_999_999 {
+        return Verdict::ok("unknown-account");
+    }
+    let account = format!("{number:012}");
     if CANARY_AWS_ACCOUNTS.contains(&account.as_str()) {
         // Still reported: someone planted it to learn who uses it, and using it tells them.
         return Verdict::Accept(Cow::Owned(format!("account {account} (canary token)")));
@@ -689,6 +695,32 @@ mod tests {
             .map(|i| ALPHABET[((bits >> (5 * i)) & 31) as usize] as char)
             .collect();
         format!("AKIA{middle}{tail}")
+    }
+
+    #[test]
+    fn account_ids_have_twelve_digits() {
+        // The largest 12-digit account and a small one (zero-padded) decode as such.
+        let largest = aws_key_of(999_999_999_999, "QZ7M2K");
+        assert_eq!(
+            check_aws_key_id(largest.as_bytes()),
+            Verdict::Accept(Cow::Owned("account 999999999999".into()))
+        );
+        let small = aws_key_of(42, "QZ7M2K");
+        assert_eq!(
+            check_aws_key_id(small.as_bytes()),
+            Verdict::Accept(Cow::Owned("account 000000000042".into()))
+        );
+        // 40 decoded bits can exceed twelve digits; no AWS account has 13.
+        for key in [
+            aws_key_of(1_000_000_000_000, "QZ7M2K"),
+            "AKIA7777777777777777".into(),
+        ] {
+            assert_eq!(
+                check_aws_key_id(key.as_bytes()),
+                Verdict::ok("unknown-account"),
+                "{key}"
+            );
+        }
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl Baseline {
 
     /// Reads a baseline file.
     pub fn load(path: &Path) -> Result<Baseline, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::ReadBaseline {
             path: path.to_path_buf(),
             source,
         })?;

@@ -85,7 +85,7 @@ pub struct RuleInfo {
 /// The repository a git scan read (SARIF's `versionControlProvenance`).
 #[derive(Debug, Clone, Default)]
 pub struct RepositoryInfo {
-    /// The `origin` remote's URL, when it has one without credentials.
+    /// The `origin` remote as an `https://` URI without credentials ([`sarif::repository_uri`]).
     pub uri: Option<String>,
     /// The commit scanned up to (HEAD).
     pub revision: String,

@@ -13,7 +13,10 @@
 //!   `partialFingerprints["leakhound/v1"]`, leakhound's fingerprint, so GitHub keeps one alert per
 //!   secret across pushes. `properties` carry `secret_sha256`, `entropy`, `validation`, and for
 //!   git findings `commit` (id, author, email, date, message), `also_in` and `also_at` (as in json).
-//! - `versionControlProvenance` in git modes (repository URI when known, the revision scanned).
+//! - `versionControlProvenance` in git modes when `origin` is a web-reachable remote: its
+//!   `https://` URI (scp-style and `ssh://` remotes converted; never credentials), the revision
+//!   scanned and the branch. A local or `file://` remote gives no provenance (SARIF requires
+//!   the URI).
 //! - `invocations[0]`: `executionSuccessful` and `exitCode` (the process's exit code).
 //!
 //! Secrets are redacted unless `--show-secrets`.
@@ -101,6 +104,75 @@ pub fn relative_uri(path: &str) -> String {
         }
     }
     out
+}
+
+/// A git remote URL as the `https://` URI of the repository, for `repositoryUri`: scp-style
+/// (`git@host:owner/repo.git`), `ssh://` and `git://` remotes become `https://host/owner/repo`;
+/// user names, passwords and tokens, queries and a trailing `.git` are dropped. Local paths,
+/// `file://` and anything else unrecognised give `None`: a path on the scanning machine
+/// identifies nothing for a SARIF viewer.
+pub fn repository_uri(remote: &str) -> Option<String> {
+    let remote = remote.trim();
+    let (scheme, rest) = match remote.split_once("://") {
+        Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+        None => {
+            // scp-style `[user@]host:path`, as git reads it: a colon after a slash, or after a
+            // drive letter, is a local path.
+            let (authority, path) = remote.split_once(':')?;
+            if authority.len() < 2 || authority.contains(['/', '\\']) {
+                return None;
+            }
+            let host = authority
+                .rsplit_once('@')
+                .map_or(authority, |(_, host)| host);
+            return https_uri("https", host, path, false);
+        }
+    };
+    let (authority, path) = rest.split_once('/')?;
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    match scheme.as_str() {
+        "https" | "http" => https_uri(&scheme, host_port, path, true),
+        // The ssh port says nothing about the web server's.
+        "ssh" | "git+ssh" | "ssh+git" | "git" => https_uri("https", host_port, path, false),
+        _ => None,
+    }
+}
+
+/// `scheme://host[:port]/path` from a remote's parts, or `None` when the host is not a host
+/// name or the path is empty.
+fn https_uri(scheme: &str, host_port: &str, path: &str, keep_port: bool) -> Option<String> {
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => (host, port),
+        _ => (host_port, ""),
+    };
+    let valid_host = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    let path = path
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .trim_matches('/');
+    let path = path
+        .strip_suffix(".git")
+        .unwrap_or(path)
+        .trim_end_matches('/');
+    if !valid_host || path.is_empty() {
+        return None;
+    }
+    let port = if keep_port && !port.is_empty() {
+        format!(":{port}")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{scheme}://{}{port}/{}",
+        host.to_ascii_lowercase(),
+        relative_uri(path)
+    ))
 }
 
 impl SarifReporter {
@@ -258,9 +330,10 @@ impl Reporter for SarifReporter {
             }],
             "columnKind": "unicodeCodePoints",
         });
-        if let Some(repository) = &self.context.repository {
-            let mut provenance = json!({ "revisionId": repository.revision });
-            provenance["repositoryUri"] = json!(repository.uri.as_deref().unwrap_or("file:///"));
+        // SARIF requires `repositoryUri`: without a web URI for the repository, no provenance.
+        let repository = self.context.repository.as_ref();
+        if let Some((repository, uri)) = repository.and_then(|r| Some((r, r.uri.as_deref()?))) {
+            let mut provenance = json!({ "repositoryUri": uri, "revisionId": repository.revision });
             if let Some(branch) = &repository.branch {
                 provenance["branch"] = json!(branch);
             }
@@ -286,5 +359,50 @@ mod tests {
         assert_eq!(relative_uri("dir\\file#1?.txt"), "dir/file%231%3F.txt");
         assert_eq!(relative_uri("café"), "caf%C3%A9");
         assert_eq!(pascal_case("github.pat-classic"), "GithubPatClassic");
+    }
+
+    #[test]
+    fn remotes_become_https_uris_without_credentials() {
+        let web = Some("https://github.com/owner/repo".to_string());
+        for remote in [
+            "git@github.com:owner/repo.git",
+            "git@github.com:owner/repo",
+            "github.com:owner/repo.git",
+            "ssh://git@github.com/owner/repo",
+            "ssh://git@github.com:22/owner/repo.git",
+            "git+ssh://git@github.com/owner/repo.git/",
+            "git://github.com/owner/repo.git",
+            "https://github.com/owner/repo.git",
+            // Split, so this file is not itself a finding.
+            concat!(
+                "https://x-access-token:gh",
+                "s_abcdef123456@github.com/owner/repo.git"
+            ),
+            "https://user@GitHub.com/owner/repo?private_token=abc#frag",
+        ] {
+            assert_eq!(repository_uri(remote), web, "{remote}");
+        }
+        assert_eq!(
+            repository_uri("https://gitlab.example.com:8443/group/sub/repo.git").as_deref(),
+            Some("https://gitlab.example.com:8443/group/sub/repo")
+        );
+        assert_eq!(
+            repository_uri("http://git.local/a b.git").as_deref(),
+            Some("http://git.local/a%20b")
+        );
+        for local in [
+            "/srv/git/repo.git",
+            "./repo",
+            "../repo.git",
+            "file:///srv/git/repo.git",
+            "C:\\repos\\x",
+            "C:/repos/x",
+            "dir/with:colon",
+            "https://github.com/",
+            "git@:owner/repo",
+            "",
+        ] {
+            assert_eq!(repository_uri(local), None, "{local}");
+        }
     }
 }

@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{WalkBuilder, WalkState};
 
 use super::{text_of, Chunk, Provenance, SkipReason, Source, Visitor, VisitorFactory};
@@ -22,6 +23,8 @@ pub struct FsOptions {
     pub no_ignore: bool,
     /// The directory paths are made relative to for fingerprints and allowlists.
     pub project_root: PathBuf,
+    /// `--include` / `--exclude`: which files to scan at all.
+    pub paths: PathFilter,
 }
 
 /// A parallel walk over files and directories.
@@ -111,11 +114,19 @@ impl Source for FsSource {
             .git_exclude(honour_ignores)
             .git_global(false)
             .require_git(false)
-            .follow_links(false)
-            .filter_entry(|entry| entry.file_name() != ".git");
+            .follow_links(false);
         let project_root = std::fs::canonicalize(&self.options.project_root)
             .unwrap_or_else(|_| self.options.project_root.clone());
+        let (paths, root) = (self.options.paths.clone(), project_root.clone());
+        // An excluded directory is not entered at all.
+        builder.filter_entry(move |entry| {
+            entry.file_name() != ".git"
+                && (paths.is_empty()
+                    || !entry.file_type().is_some_and(|t| t.is_dir())
+                    || !paths.excludes(&relative_path(entry.path(), &root), true))
+        });
         let project_root = &project_root;
+        let paths = &self.options.paths;
         let max_file_size = self.options.max_file_size;
         builder.build_parallel().run(|| {
             let mut visitor = make_visitor();
@@ -126,6 +137,9 @@ impl Source for FsSource {
                         let path = err_path(&err);
                         visitor.error(&path, &one_line(&err));
                     }
+                    Ok(entry)
+                        if !paths.is_empty()
+                            && !paths.allows(&relative_path(entry.path(), project_root)) => {}
                     Ok(entry) => visit_entry(
                         &entry,
                         project_root,
@@ -236,9 +250,100 @@ fn one_line(err: &ignore::Error) -> String {
     }
 }
 
+/// `--include` and `--exclude` globs, in `.gitignore` syntax and relative to the project root
+/// (`vendor/`, `*.min.js`, `/build/**`): with includes, only files one matches (or under a
+/// directory one matches) are scanned; an excluded file or directory never is, included or not.
+#[derive(Debug, Clone, Default)]
+pub struct PathFilter {
+    include: Option<Gitignore>,
+    exclude: Option<Gitignore>,
+}
+
+impl PathFilter {
+    /// Compiles the globs; an error names the glob that does not compile.
+    pub fn new(root: &Path, include: &[String], exclude: &[String]) -> Result<PathFilter, String> {
+        let compile = |option: &str, globs: &[String]| -> Result<Option<Gitignore>, String> {
+            if globs.is_empty() {
+                return Ok(None);
+            }
+            let mut builder = GitignoreBuilder::new(root);
+            for glob in globs {
+                builder
+                    .add_line(None, glob)
+                    .map_err(|err| format!("{option} {glob:?}: {err}"))?;
+            }
+            let set = builder.build().map_err(|err| format!("{option}: {err}"))?;
+            Ok(Some(set))
+        };
+        Ok(PathFilter {
+            include: compile("--include", include)?,
+            exclude: compile("--exclude", exclude)?,
+        })
+    }
+
+    /// True when no glob was given: everything is scanned.
+    pub fn is_empty(&self) -> bool {
+        self.include.is_none() && self.exclude.is_none()
+    }
+
+    /// Whether the file at `rel` (relative to the project root) is scanned.
+    pub fn allows(&self, rel: &str) -> bool {
+        let matches = |set: &Gitignore| {
+            // A path outside the project root is matched by its parts, never as rooted (the
+            // matcher requires paths under its root).
+            let parts: PathBuf = Path::new(rel)
+                .components()
+                .filter(|c| matches!(c, std::path::Component::Normal(_)))
+                .collect();
+            set.matched_path_or_any_parents(parts, false).is_ignore()
+        };
+        !self.excludes(rel, false) && self.include.as_ref().is_none_or(matches)
+    }
+
+    /// Whether `rel` (a file, or a directory when `is_dir`) or a directory above it is excluded.
+    fn excludes(&self, rel: &str, is_dir: bool) -> bool {
+        self.exclude.as_ref().is_some_and(|set| {
+            let parts: PathBuf = Path::new(rel)
+                .components()
+                .filter(|c| matches!(c, std::path::Component::Normal(_)))
+                .collect();
+            set.matched_path_or_any_parents(parts, is_dir).is_ignore()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn include_restricts_and_exclude_wins() {
+        let globs = |list: &[&str]| list.iter().map(|g| g.to_string()).collect::<Vec<_>>();
+        let filter = PathFilter::new(
+            Path::new("/repo"),
+            &globs(&["src/", "*.env"]),
+            &globs(&["*.min.js", "/src/vendor", "secret.env"]),
+        )
+        .unwrap();
+        for (path, scanned) in [
+            ("src/app.py", true),
+            ("src/deep/a/b.js", true),
+            ("config/.env", true), // `*` matches a leading dot, as in .gitignore
+            ("config/prod.env", true),
+            ("README.md", false),
+            ("src/app.min.js", false),
+            ("src/vendor/lib.py", false),
+            ("other/src/vendor/lib.py", true), // `/src/vendor` is anchored at the root
+            ("config/secret.env", false),
+            ("/elsewhere/x.env", true),
+        ] {
+            assert_eq!(filter.allows(path), scanned, "{path}");
+        }
+        assert!(filter.excludes("src/vendor", true));
+        assert!(PathFilter::default().allows("anything"));
+        let bad = PathFilter::new(Path::new("/repo"), &[], &globs(&["a[z-a]"]));
+        assert!(bad.unwrap_err().starts_with("--exclude \"a[z-a]\": "));
+    }
 
     #[test]
     fn display_paths_drop_dot_slash() {

@@ -98,7 +98,7 @@ fn stale_entries_are_reported_and_pruned() {
 
     let output = write_baseline(tree.path(), &["--prune", "--output", "baseline.json"]);
     assert_eq!(output.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("pruned 1 stale entries"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("pruned 1 stale entry from"));
     let parsed: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(tree.path().join("baseline.json")).unwrap())
             .unwrap();
@@ -154,4 +154,43 @@ fn a_bad_baseline_is_exit_2_naming_the_file() {
         .arg("baseline")
         .assert()
         .code(2);
+}
+
+#[test]
+fn baseline_has_its_own_options() {
+    let output = leakhound().args(["baseline", "--help"]).output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    for absent in [
+        "--format",
+        "--show-secrets",
+        "--exit-code",
+        "--fail-on",
+        "--baseline <FILE>",
+        "--strict",
+        "--color",
+        "Write the report",
+    ] {
+        assert!(
+            !help.contains(absent),
+            "baseline --help lists {absent}:\n{help}"
+        );
+    }
+    for present in [
+        "--output <FILE>",
+        "The baseline file to write",
+        "--history",
+        "--prune",
+    ] {
+        assert!(
+            help.contains(present),
+            "baseline --help lacks {present}:\n{help}"
+        );
+    }
+    let tree = TempTree::new();
+    tree.write("a.txt", "nothing\n");
+    let refused = write_baseline(tree.path(), &["--output", "b.json", "--format", "json"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let missing = write_baseline(tree.path(), &[]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("--output <FILE>"));
 }

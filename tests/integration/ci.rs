@@ -5,7 +5,7 @@ use crate::util::*;
 
 fn sarif_schema() -> jsonschema::Validator {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/schemas/sarif-schema-2.1.0.json");
+        .join("tests/fixtures/sarif-schema-2.1.0.json");
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display())),
     )
@@ -100,16 +100,19 @@ fn sarif_is_valid_for_zero_one_and_many_findings_and_for_history() {
 
     let mut repo = TempRepo::new();
     repo.commit_file("a.env", format!("TOKEN={}\n", github_pat()), "leak");
+    // No remote: no web URI for the repository, so no provenance (SARIF requires the URI).
+    let (_, history) = run_format(repo.path(), &["history", "--format", "sarif"]);
+    let history = assert_valid_sarif(&validator, &history);
+    assert!(history["runs"][0].get("versionControlProvenance").is_none());
+    repo.repo
+        .remote("origin", "git@github.com:owner/repo.git")
+        .unwrap();
     let (_, history) = run_format(repo.path(), &["history", "--format", "sarif"]);
     let history = assert_valid_sarif(&validator, &history);
     let run = &history["runs"][0];
-    assert_eq!(
-        run["versionControlProvenance"][0]["revisionId"]
-            .as_str()
-            .unwrap()
-            .len(),
-        40
-    );
+    let provenance = &run["versionControlProvenance"][0];
+    assert_eq!(provenance["repositoryUri"], "https://github.com/owner/repo");
+    assert_eq!(provenance["revisionId"].as_str().unwrap().len(), 40);
     assert_eq!(
         run["results"][0]["properties"]["commit"]["author"],
         "Ada Lovelace"
@@ -344,4 +347,171 @@ fn the_action_gate_script_runs_locally() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_action_gate_splits_args_as_a_shell_would() {
+    let mut repo = TempRepo::new();
+    repo.commit_file("README.md", "base\n", "base");
+    repo.branch("feature");
+    repo.commit_file(
+        "app.env",
+        format!("TOKEN={}\n", github_pat()),
+        "adds a secret",
+    );
+    // A config whose path has a space, allowing the secret: found only if the quoted path
+    // arrives as one argument.
+    std::fs::write(
+        repo.path().join("ci config.toml"),
+        "[allowlist]\npaths = [\"app.env\"]\n",
+    )
+    .unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("action/gate.sh");
+    let run = |args: &str| {
+        std::process::Command::new("bash")
+            .arg(&script)
+            .current_dir(repo.path())
+            .env("LEAKHOUND", env!("CARGO_BIN_EXE_leakhound"))
+            .env("INPUT_BASE", "master")
+            .env("INPUT_ARGS", args)
+            .env_remove("GITHUB_OUTPUT")
+            .env_remove("GITHUB_ACTIONS")
+            .output()
+            .unwrap()
+    };
+    for args in [
+        r#"--config "ci config.toml""#,
+        "--config 'ci config.toml' --max-file-size 1000",
+        r"--config ci\ config.toml",
+    ] {
+        let output = run(args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // Nothing in the input is expanded or run.
+    let output = run("--config \"$(touch pwned)\"");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!repo.path().join("pwned").exists());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("$(touch pwned): cannot read config"),
+        "{stderr}"
+    );
+    let stderr = String::from_utf8_lossy(&run("$HOME *").stderr).into_owned();
+    assert!(stderr.contains("unexpected argument '*'"), "{stderr}");
+    // Bad quoting is one clear error.
+    let output = run("--config 'ci config.toml");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("leakhound: error: cannot split the args input"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_action_cache_key_follows_the_build() {
+    let action = TempTree::new();
+    for file in [
+        "src/main.rs",
+        "patterns/a.toml",
+        "hooks/pre-commit",
+        "build.rs",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
+        action.write(file, "one\n");
+    }
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("action/cache-key.sh");
+    let key = |version: &str, arch: &str| {
+        let output = std::process::Command::new("bash")
+            .arg(&script)
+            .env("ACTION_PATH", action.path())
+            .env("INPUT_VERSION", version)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", arch)
+            .env("ImageOS", "ubuntu24")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(text.starts_with("key=leakhound-Linux-"), "{text}");
+        assert_eq!(text.lines().count(), 1);
+        text
+    };
+    let first = key("", "X64");
+    assert_eq!(first, key("", "X64"), "the same source gives the same key");
+    assert_ne!(
+        first,
+        key("", "ARM64"),
+        "the architecture is part of the key"
+    );
+    action.write("src/main.rs", "two\n");
+    let upgraded = key("", "X64");
+    assert_ne!(first, upgraded, "a changed source is a new build");
+    assert!(upgraded.contains("ubuntu24-source-"), "{upgraded}");
+    assert_eq!(
+        key("0.2.0", "X64").trim(),
+        "key=leakhound-Linux-X64-ubuntu24-crates-0.2.0"
+    );
+    assert_ne!(key("0.2.0", "X64"), key("0.3.0", "X64"));
+}
+
+#[test]
+fn the_action_passes_inputs_through_the_environment() {
+    let action = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"),
+    )
+    .unwrap();
+    let mut in_run = false;
+    for line in action.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("run:") {
+            in_run = true;
+        } else if !line.starts_with("        ") && !trimmed.is_empty() {
+            in_run = false;
+        }
+        // No `${{ }}` inside a script: an input could become shell code.
+        assert!(
+            !(in_run && line.contains("${{")),
+            "expression in a script: {line}"
+        );
+    }
+    assert!(
+        !action.contains("hashFiles("),
+        "the cache key must identify the build"
+    );
+    assert!(action.contains("key: ${{ steps.build.outputs.key }}"));
+}
+
+#[test]
+fn the_examples_upload_sarif_always_and_offer_both_hooks() {
+    let read = |path: &str| {
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+            .unwrap()
+    };
+    let github = read("examples/github/leakhound.yml");
+    // The upload step runs even when the gate failed.
+    let upload = github
+        .find("uses: github/codeql-action/upload-sarif")
+        .unwrap();
+    let always = github.find("- if: always()").unwrap();
+    assert!(always < upload && !github[always + 2..upload].contains("- "));
+    assert!(github.contains("fetch-depth: 0"));
+    assert!(github.contains("steps.leakhound.outputs.sarif"));
+    let gitlab = read("examples/gitlab/.gitlab-ci.yml");
+    assert!(gitlab.contains("junit: leakhound-junit.xml"));
+    let pre_commit = read("examples/pre-commit/.pre-commit-config.yaml");
+    assert!(pre_commit.contains("id: leakhound\n"));
+    assert!(pre_commit.contains("id: leakhound-files"));
 }

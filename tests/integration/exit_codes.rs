@@ -44,6 +44,14 @@ fn errors_exit_2_with_one_line() {
             "leakhound: error: missing.toml: cannot read config",
         ),
         (vec!["scan", "-", "."], "cannot be combined"),
+        (
+            vec!["scan", "--baseline", "missing.json"],
+            "leakhound: error: cannot read baseline missing.json: ",
+        ),
+        (
+            vec!["baseline", "--prune", "--output", "missing.json"],
+            "leakhound: error: cannot read baseline missing.json: ",
+        ),
     ];
     for (args, message) in cases {
         let output = leakhound()

@@ -40,6 +40,8 @@ mod planted;
 mod precommit;
 /// History provenance checked against an oracle: renames, merges, reverts, same-second commits.
 mod provenance;
+/// The repository itself: README links and paths exist; nothing reads outside the repository.
+mod repository;
 /// `rules list` and `rules check`, and every built-in rule's examples.
 mod rules;
 /// Walking the filesystem: ignores, hidden files, binaries, sizes, symlinks, errors.

@@ -188,3 +188,91 @@ fn sarif_and_csv_report_snapshots() {
     let (csv, _) = run(&tree, &["--format", "csv"]);
     insta::assert_snapshot!("csv_report", csv);
 }
+
+#[test]
+fn colour_is_chosen_by_flag_and_environment() {
+    let (tree, _) = fixed_tree();
+    let coloured = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = leakhound();
+        command
+            .current_dir(tree.path())
+            .args(args)
+            .env_remove("NO_COLOR")
+            .env_remove("FORCE_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        output.stdout.contains(&0x1b)
+    };
+    // Not a terminal here: plain unless asked.
+    assert!(!coloured(&["scan"], &[]));
+    assert!(coloured(&["scan", "--color", "always"], &[]));
+    assert!(coloured(&["scan", "--color=always"], &[("NO_COLOR", "1")]));
+    assert!(coloured(&["scan"], &[("FORCE_COLOR", "1")]));
+    assert!(coloured(&["scan"], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!coloured(&["scan"], &[("FORCE_COLOR", "0")]));
+    assert!(!coloured(
+        &["scan", "--color", "never"],
+        &[("FORCE_COLOR", "1")]
+    ));
+    // Only the human report is coloured.
+    assert!(!coloured(
+        &["scan", "--color", "always", "--format", "json"],
+        &[]
+    ));
+    // Every command with a human report takes it.
+    let mut repo = TempRepo::new();
+    repo.commit_file("a.env", format!("TOKEN={}\n", github_pat()), "leak");
+    for args in [
+        &["history", "--color", "always"][..],
+        &["staged", "--color", "never"],
+    ] {
+        leakhound()
+            .current_dir(repo.path())
+            .args(args)
+            .assert()
+            .code(predicates::ord::lt(2));
+    }
+    leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--color", "sometimes"])
+        .assert()
+        .code(2);
+}
+
+/// Ctrl-C during a scan on a terminal clears the progress line and exits 130. `script` gives
+/// the scan a terminal; `^C` typed into it is a real SIGINT from the terminal.
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_clears_the_progress_line() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    if Command::new("script").arg("--version").output().is_err() {
+        return; // util-linux's script is not installed
+    }
+    // `scan -` waits on the terminal for input, its spinner on screen.
+    let command = format!("exec {} scan -", env!("CARGO_BIN_EXE_leakhound"));
+    let mut child = Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    stdin.write_all(b"\x03").unwrap();
+    stdin.flush().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&output.stdout);
+    let last_frame = screen.rfind("scanned (").expect("the spinner was shown");
+    assert!(
+        screen[last_frame..].contains("\x1b[2K"),
+        "the progress line is cleared: {screen:?}"
+    );
+    assert_eq!(output.status.code(), Some(130), "{screen:?}");
+}

@@ -192,3 +192,78 @@ fn keystore_files_are_flagged_by_name_however_large_and_can_be_allowlisted() {
     );
     assert_eq!(report["stats"]["allowed"], 1);
 }
+
+#[test]
+fn include_and_exclude_select_files_relative_to_the_project_root() {
+    let tree = TempTree::new();
+    for path in [
+        "src/app.py",
+        "src/vendor/lib.py",
+        "src/app.min.js",
+        "docs/notes.md",
+        "config/prod.env",
+    ] {
+        tree.write(path, format!("{}\n", github_pat()));
+    }
+    let paths = |dir: &std::path::Path, args: &[&str]| -> Vec<String> {
+        let output = leakhound()
+            .current_dir(dir)
+            .args(["scan", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+        found(&report)
+            .into_iter()
+            .map(|(_, path, _)| path)
+            .collect()
+    };
+    assert_eq!(paths(tree.path(), &[]).len(), 5);
+    assert_eq!(
+        paths(
+            tree.path(),
+            &["--exclude", "*.min.js", "--exclude", "vendor/"]
+        ),
+        ["config/prod.env", "docs/notes.md", "src/app.py"]
+    );
+    assert_eq!(
+        paths(tree.path(), &["--include", "src/", "--include", "*.env"]),
+        [
+            "config/prod.env",
+            "src/app.min.js",
+            "src/app.py",
+            "src/vendor/lib.py"
+        ]
+    );
+    // Exclude wins over include.
+    assert_eq!(
+        paths(
+            tree.path(),
+            &["--include", "src/**", "--exclude", "/src/vendor"]
+        ),
+        ["src/app.min.js", "src/app.py"]
+    );
+    // Relative to the project root, whichever directory the scan starts from: the root is the
+    // top of the git work tree.
+    git2::Repository::init(tree.path()).unwrap();
+    assert_eq!(
+        paths(
+            &tree.path().join("src"),
+            &[".", "--exclude", "/src/vendor/"]
+        ),
+        ["app.min.js", "app.py"]
+    );
+    // A glob that does not compile is one line, exit 2.
+    let output = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--exclude", "a[z-a]"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("leakhound: error: --exclude \"a[z-a]\""),
+        "{stderr}"
+    );
+}
