@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::config::ProjectConfig;
 use crate::engine::decode::{decode_percent_runs, decode_runs};
 use crate::engine::{Engine, Match, Scanner, Span};
+use crate::filter::gitleaksignore::{self, GitleaksIgnore};
 use crate::filter::inline::InlineAllows;
 use crate::filter::Allowlist;
 use crate::filter::Filters;
@@ -67,6 +68,31 @@ pub fn prepare(
     config_file: &std::path::Path,
     root: &std::path::Path,
 ) -> crate::Result<(Engine, Filters)> {
+    let prepared = prepare_config(config, config_file, root)?;
+    Ok((prepared.engine, prepared.filters))
+}
+
+/// What [`prepare_config`] built, and what the user should be told about the config.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The engine over the rules.
+    pub engine: Engine,
+    /// The allowlists and `.gitleaksignore`.
+    pub filters: Filters,
+    /// Things left out or not used (a scan prints them and goes on).
+    pub warnings: Vec<String>,
+    /// Ids in `disable` that name no rule: a typo keeps a rule running (`config check` fails on
+    /// them, a scan warns).
+    pub unknown_disabled: Vec<String>,
+}
+
+/// [`prepare`], with the warnings about the config.
+pub fn prepare_config(
+    config: &ProjectConfig,
+    config_file: &std::path::Path,
+    root: &std::path::Path,
+) -> crate::Result<Prepared> {
+    use crate::config::gitleaks_ids::leakhound_ids;
     let mut builder = RuleSetBuilder::new();
     if config.builtin {
         builder.lazy(true).builtin();
@@ -75,14 +101,29 @@ pub fn prepare(
     builder
         .lazy(false)
         .add_rules(&config_file.display().to_string(), config.rules.clone());
-    builder.disable(config.disable.iter().cloned());
+    let mut warnings = config.warnings.clone();
+    // `disable` takes leakhound ids and gitleaks' default ids; anything else is a typo.
+    let mut unknown_disabled = Vec::new();
+    for id in &config.disable {
+        if builder.has_rule(id) {
+            builder.disable([id.as_str()]);
+        } else if let Some(ids) = leakhound_ids(id) {
+            builder.disable(ids.iter().copied());
+        } else {
+            unknown_disabled.push(id.clone());
+        }
+    }
     let engine = Engine::new(builder.build()?)?;
+    let invalid = |message: String| crate::config::Error::Invalid {
+        path: config_file.to_path_buf(),
+        message,
+    };
     let allowlists = config
         .all_allowlists()
         .filter(|list| !list.is_empty())
         .map(|list| Allowlist::new(list, root, config_file))
         .collect::<Result<Vec<_>, _>>()?;
-    let rule_allowlists = engine
+    let mut rule_allowlists = engine
         .rules()
         .rules()
         .iter()
@@ -92,16 +133,62 @@ pub fn prepare(
                 .map(|list| Allowlist::new(list, root, config_file))
                 .collect()
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((
+        .collect::<Result<Vec<Vec<Allowlist>>, _>>()?;
+    for extension in &config.extensions {
+        let mut applied = false;
+        for (index, rule) in engine.rules().rules().iter().enumerate() {
+            if extension.targets.contains(&rule.id) {
+                applied = true;
+                for list in &extension.allowlists {
+                    rule_allowlists[index].push(Allowlist::new(list, root, config_file)?);
+                }
+            }
+        }
+        if applied {
+            continue;
+        }
+        if leakhound_ids(&extension.id).is_some() {
+            warnings.push(format!(
+                "rule {} only adds allowlists to gitleaks' default rule of that id, which no running leakhound rule stands for: they are not used",
+                extension.id
+            ));
+        } else {
+            // gitleaks' reason: the rule extends nothing and has nothing of its own.
+            return Err(invalid(format!(
+                "{}: both |regex| and |path| are empty, this rule will have no effect",
+                extension.id
+            ))
+            .into());
+        }
+    }
+    let ignore_file = root.join(gitleaksignore::FILE_NAME);
+    let gitleaks_ignore = match std::fs::read_to_string(&ignore_file) {
+        Ok(text) => {
+            let (ignore, mut notes) = GitleaksIgnore::parse(&text);
+            warnings.append(&mut notes);
+            Some(ignore)
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => {
+            return Err(crate::config::Error::Read {
+                path: ignore_file,
+                source,
+            }
+            .into())
+        }
+    };
+    Ok(Prepared {
         engine,
-        Filters {
+        filters: Filters {
             allowlists,
             rule_allowlists,
             baseline: None,
+            gitleaks_ignore,
             decode_depth: DEFAULT_DECODE_DEPTH,
         },
-    ))
+        warnings,
+        unknown_disabled,
+    })
 }
 
 /// What a scan produced.

@@ -6,7 +6,6 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::args::{ConfigAction, ConfigArgs, ListFormat, RulesAction, RulesArgs};
-use crate::config::ProjectConfig;
 use crate::engine::Engine;
 use crate::rule::check::{self, CheckOptions};
 use crate::rule::{RuleSet, RuleSetBuilder};
@@ -23,7 +22,8 @@ pub(super) fn run(args: RulesArgs) -> anyhow::Result<u8> {
 
 fn add_config(builder: &mut RuleSetBuilder, config: Option<&Path>) -> anyhow::Result<()> {
     if let Some(path) = config {
-        let config = ProjectConfig::load(path)?;
+        // Either format, told by content.
+        let config = crate::config::discover(Some(path), Path::new("."))?.config;
         builder.add_rules(&path.display().to_string(), config.rules);
     }
     Ok(())
@@ -177,19 +177,39 @@ pub(super) fn config(args: ConfigArgs) -> anyhow::Result<u8> {
         );
     };
     let text = std::fs::read_to_string(&file).unwrap_or_default();
-    let (engine, filters) = match crate::scan::prepare(&loaded.config, &file, &root) {
+    let crate::scan::Prepared {
+        engine,
+        filters,
+        warnings: notes,
+        unknown_disabled,
+    } = match crate::scan::prepare_config(&loaded.config, &file, &root) {
         Ok(prepared) => prepared,
         Err(err) => return Ok(report_config_error(&err.to_string(), Some(&text))),
     };
     let mut err = std::io::stderr().lock();
     let own_file = file.display().to_string();
+    for note in &notes {
+        writeln!(
+            err,
+            "{own_file}: warning: {}",
+            crate::report::human::escape(note, false)
+        )?;
+    }
+    // A typo in `disable` silently keeps a rule running: an error here.
+    for id in &unknown_disabled {
+        writeln!(
+            err,
+            "{own_file}: error: disable names {:?}, which is neither a rule nor a gitleaks default rule id",
+            crate::report::human::escape(id, false)
+        )?;
+    }
     let own_rules: Vec<_> = engine
         .rules()
         .rules()
         .iter()
         .filter(|rule| rule.file == own_file)
         .collect();
-    let mut warnings = 0;
+    let mut warnings = notes.len();
     for rule in &own_rules {
         let at = line_of_rule(&text, &rule.id)
             .map(|line| format!(":{line}"))
@@ -215,16 +235,38 @@ pub(super) fn config(args: ConfigArgs) -> anyhow::Result<u8> {
         writeln!(err, "{failure}")?;
     }
     let builtin = engine.rules().len() - own_rules.len();
+    // Say what is wrong: failed examples, other failed checks (a regex without a secret group,
+    // ...), unknown ids.
+    let (example_failures, check_failures): (Vec<_>, Vec<_>) = failures.iter().partition(|f| {
+        f.location.contains(":example#") || f.location.contains(":negative_example#")
+    });
+    let mut problems = Vec::new();
+    if !example_failures.is_empty() {
+        problems.push(format!("{} example check(s) fail", example_failures.len()));
+    }
+    if !check_failures.is_empty() {
+        problems.push(format!("{} rule check(s) fail", check_failures.len()));
+    }
+    if !unknown_disabled.is_empty() {
+        problems.push(format!(
+            "{} unknown rule id(s) in disable",
+            unknown_disabled.len()
+        ));
+    }
+    let status = if problems.is_empty() {
+        "ok".to_string()
+    } else {
+        problems.join(", ")
+    };
     writeln!(
         std::io::stdout().lock(),
-        "{own_file}: {} — {} rules ({builtin} built-in, {} from the config), {} disabled, {} allowlists, {warnings} warning(s)",
-        if failures.is_empty() { "ok" } else { "examples fail" },
+        "{own_file}: {status} — {} rules ({builtin} built-in, {} from the config), {} disabled, {} allowlists, {warnings} warning(s)",
         engine.rules().len(),
         own_rules.len(),
         loaded.config.disable.len(),
         filters.allowlists.len() + filters.rule_allowlists.iter().map(Vec::len).sum::<usize>(),
     )?;
-    Ok(if failures.is_empty() {
+    Ok(if failures.is_empty() && unknown_disabled.is_empty() {
         super::EXIT_CLEAN
     } else {
         super::EXIT_ERROR

@@ -170,7 +170,31 @@ impl Setup {
     pub(super) fn new(common: &CommonArgs, root: &Path) -> anyhow::Result<Setup> {
         let LoadedConfig { config, path } = config::discover(common.config.as_deref(), root)?;
         let config_file = path.unwrap_or_else(|| PathBuf::from(config::CONFIG_FILE_NAME));
-        let (engine, mut filters) = scan::prepare(&config, &config_file, root)?;
+        let scan::Prepared {
+            engine,
+            mut filters,
+            warnings,
+            unknown_disabled,
+        } = scan::prepare_config(&config, &config_file, root)?;
+        // The scan goes on; `config check` treats unknown ids as errors.
+        let mut err = std::io::stderr().lock();
+        for warning in warnings {
+            let _ = writeln!(
+                err,
+                "leakhound: warning: {}: {}",
+                config_file.display(),
+                escape(&warning, false)
+            );
+        }
+        for id in unknown_disabled {
+            let _ = writeln!(
+                err,
+                "leakhound: warning: {}: disable names {:?}, which is no rule (a typo?)",
+                config_file.display(),
+                escape(&id, false)
+            );
+        }
+        drop(err);
         filters.baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
         filters.decode_depth = common.decode_depth.min(4);
         Ok(Setup { engine, filters })

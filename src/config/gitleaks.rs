@@ -1,29 +1,39 @@
-//! Reads a gitleaks config (`.gitleaks.toml`) as-is and turns it into a [`ProjectConfig`], so a
-//! team can move over without rewriting its rules and allowlists.
+//! Reads a gitleaks config as-is and turns it into a [`ProjectConfig`], so a team can move over
+//! by pointing leakhound at the file it has.
 //!
 //! Mapping: `[[rules]]` keep `id`, `regex`, `secretGroup`, `entropy`, `keywords` and `path`;
 //! `description` becomes the name; every rule is severity `high` (gitleaks has no severities).
-//! Rule allowlists (`[rules.allowlist]`, `[[rules.allowlists]]`) and global ones (`[allowlist]`,
-//! `[[allowlists]]`, with `targetRules`) keep `regexes`, `regexTarget`, `paths` (regexes, as in
-//! gitleaks), `stopwords`, `commits` and `condition`. `[extend] useDefault = true` turns on
-//! leakhound's built-in rules (not gitleaks' own list), `path` layers another gitleaks config,
-//! `disabledRules` disables. What cannot be carried over is an error naming the rule and why: a
-//! Go-only regex construct, a rule with neither regex nor path, an extend `url`. Path-only rules
-//! become file rules.
+//! Regexes are RE2 and are rewritten for Rust's `regex` ([`super::re2`]). Rule allowlists
+//! (`[rules.allowlist]`, `[[rules.allowlists]]`) and global ones (`[allowlist]`, `[[allowlists]]`,
+//! with `targetRules`) keep `regexes`, `regexTarget`, `paths` (regexes, as in gitleaks),
+//! `stopwords`, `commits` and `condition`.
+//!
+//! `[extend]` works as in gitleaks: `path` layers another gitleaks config (a rule with the id of
+//! one of its rules is merged into it field by field; `disabledRules` drops its rules; at most
+//! two levels), `useDefault = true` turns on leakhound's built-in rules, which stand in for
+//! gitleaks' default rules: gitleaks ids in `disabledRules`, `targetRules` and in rules that
+//! only add allowlists to a default rule are mapped through [`super::gitleaks_ids`].
+//!
+//! Configs gitleaks rejects are errors with gitleaks' reason. A rule leakhound cannot run (a
+//! regex that RE2 accepts and Rust's `regex` does not) is left out with a warning, and the rest
+//! of the config loads. betterleaks' extensions of the format are read where they map: a rule's
+//! `filter = 'entropy(finding["secret"]) < N'` becomes its entropy minimum; `skipReport` rules
+//! (parts of composite rules) are left out; `validate`, `analyze` and the rest are ignored.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{AllowlistConfig, Error, ProjectConfig};
+use super::gitleaks_ids::leakhound_ids;
+use super::{re2, AllowlistConfig, Error, ProjectConfig, RuleExtension};
 use crate::rule::{RuleSyntax, Severity};
+
+/// gitleaks' `maxExtendDepth`: a config, its base and the base's base.
+const MAX_EXTEND_DEPTH: usize = 2;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GitleaksConfig {
-    #[serde(default)]
-    #[allow(dead_code, reason = "read so that it is accepted; not used")]
-    title: Option<String>,
     #[serde(default)]
     extend: Option<GitleaksExtend>,
     #[serde(default)]
@@ -47,9 +57,10 @@ struct GitleaksExtend {
     disabled_rules: Vec<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GitleaksRule {
+    #[serde(default)]
     id: String,
     #[serde(default)]
     description: Option<String>,
@@ -64,20 +75,20 @@ struct GitleaksRule {
     #[serde(default)]
     path: Option<String>,
     #[serde(default)]
-    #[allow(dead_code, reason = "read so that it is accepted; not used")]
-    tags: Vec<String>,
-    #[serde(default)]
     allowlist: Option<GitleaksAllowlist>,
     #[serde(default)]
     allowlists: Vec<GitleaksAllowlist>,
+    /// betterleaks: a rule only reported as part of a composite rule.
+    #[serde(default)]
+    skip_report: bool,
+    /// betterleaks: a CEL expression; a finding it is true for is dropped.
+    #[serde(default)]
+    filter: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GitleaksAllowlist {
-    #[serde(default)]
-    #[allow(dead_code, reason = "read so that it is accepted; not used")]
-    description: Option<String>,
     #[serde(default)]
     condition: Option<String>,
     #[serde(default)]
@@ -94,65 +105,96 @@ struct GitleaksAllowlist {
     target_rules: Vec<String>,
 }
 
-impl GitleaksAllowlist {
-    fn into_config(self) -> AllowlistConfig {
-        AllowlistConfig {
-            paths: Vec::new(),
-            path_regexes: self.paths,
-            regexes: self.regexes,
-            stopwords: self.stopwords,
-            commits: self.commits,
-            regex_target: self.regex_target,
-            condition: self.condition,
-        }
-    }
-}
+/// Keys only a gitleaks (or betterleaks) config has, at the top, in a rule and in an allowlist.
+const GITLEAKS_KEYS: [&[&str]; 3] = [
+    &["title", "minVersion", "prefilter", "filter"],
+    &[
+        "description",
+        "secretGroup",
+        "tags",
+        "skipReport",
+        "validate",
+    ],
+    &["regexTarget", "targetRules", "description"],
+];
+/// Keys only a `.leakhound.toml` has, at the same three places.
+const LEAKHOUND_KEYS: [&[&str]; 3] = [
+    &["disable", "builtin"],
+    &[
+        "name",
+        "severity",
+        "examples",
+        "negative_examples",
+        "validator",
+        "secret_group",
+    ],
+    &["path_regexes", "regex_target"],
+];
 
-/// Whether `path` names a gitleaks config (`.gitleaks.toml`, `gitleaks.toml`, ...).
-pub fn is_gitleaks_file(path: &Path) -> bool {
-    path.file_name().is_some_and(|name| {
+/// Whether the config `text`, found at `path`, is in gitleaks' format: told by its keys (a
+/// gitleaks `[extend]` is a table, leakhound's `extend` a string), and by the file name
+/// (`.gitleaks.toml`) only when the keys do not tell.
+pub fn is_gitleaks(path: &Path, text: &str) -> bool {
+    let by_name = path.file_name().is_some_and(|name| {
         name.to_string_lossy()
             .to_ascii_lowercase()
             .contains("gitleaks")
-    })
+    });
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return by_name;
+    };
+    let rules = tables(table.get("rules"));
+    let allowlists: Vec<&toml::Table> = tables(table.get("allowlist"))
+        .into_iter()
+        .chain(tables(table.get("allowlists")))
+        .chain(rules.iter().flat_map(|rule| tables(rule.get("allowlist"))))
+        .chain(rules.iter().flat_map(|rule| tables(rule.get("allowlists"))))
+        .collect();
+    let count = |keys: &[&[&str]; 3]| {
+        let has = |t: &toml::Table, level: usize| {
+            keys[level].iter().filter(|k| t.contains_key(**k)).count()
+        };
+        has(&table, 0)
+            + rules.iter().map(|rule| has(rule, 1)).sum::<usize>()
+            + allowlists.iter().map(|list| has(list, 2)).sum::<usize>()
+    };
+    let gitleaks =
+        count(&GITLEAKS_KEYS) + usize::from(table.get("extend").is_some_and(toml::Value::is_table));
+    let leakhound =
+        count(&LEAKHOUND_KEYS) + usize::from(table.get("extend").is_some_and(toml::Value::is_str));
+    match (gitleaks > 0, leakhound > 0) {
+        (true, false) => true,
+        (false, true) => false,
+        _ => by_name,
+    }
+}
+
+/// A table, or each table of an array of tables.
+fn tables(value: Option<&toml::Value>) -> Vec<&toml::Table> {
+    match value {
+        Some(toml::Value::Table(table)) => vec![table],
+        Some(toml::Value::Array(items)) => items.iter().filter_map(toml::Value::as_table).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Reads the gitleaks config at `path` (and what it extends).
 pub fn load(path: &Path) -> Result<ProjectConfig, Error> {
-    load_layered(path, 0)
+    let mut warnings = Vec::new();
+    let merged = load_merged(path, 0, &mut warnings)?;
+    let mut config = convert(path, merged, &mut warnings)?;
+    config.warnings = warnings;
+    Ok(config)
 }
 
-fn load_layered(path: &Path, depth: usize) -> Result<ProjectConfig, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let (config, base) = parse(path, &text)?;
-    match base {
-        None => Ok(config),
-        Some(_) if depth >= super::MAX_EXTEND_DEPTH => Err(invalid(
-            path,
-            "more than 8 configs extend one another (a cycle?)".into(),
-        )),
-        Some(base) => {
-            let base = load_layered(&base, depth + 1)?;
-            // Either file's `useDefault` turns the built-in rules on.
-            let builtin = config.builtin || base.builtin;
-            let mut layered = config.layer(base);
-            layered.builtin = builtin;
-            Ok(layered)
-        }
-    }
-}
-
-/// One gitleaks config's text as a [`ProjectConfig`], and the path of the config it extends
-/// (not read here). `path` names the file in errors.
-pub fn parse(path: &Path, text: &str) -> Result<(ProjectConfig, Option<PathBuf>), Error> {
-    let parsed: GitleaksConfig = toml::from_str(text).map_err(|err| Error::Parse {
-        path: path.to_path_buf(),
-        message: super::describe_toml_error(text, &err),
-    })?;
-    convert(path, parsed)
+/// A config with what it extends merged in, as gitleaks merges it.
+#[derive(Debug, Default)]
+struct Merged {
+    rules: Vec<GitleaksRule>,
+    allowlists: Vec<GitleaksAllowlist>,
+    use_default: bool,
+    /// `disabledRules` entries that named no rule of an extended file: for the built-in rules.
+    disabled: Vec<String>,
 }
 
 fn invalid(path: &Path, message: String) -> Error {
@@ -162,8 +204,49 @@ fn invalid(path: &Path, message: String) -> Error {
     }
 }
 
-/// The config, and the path of the config it extends.
-fn convert(path: &Path, parsed: GitleaksConfig) -> Result<(ProjectConfig, Option<PathBuf>), Error> {
+/// One gitleaks config's text as a [`ProjectConfig`], without reading what it extends, and the
+/// path of the config it extends. `path` names the file in errors.
+pub fn parse(path: &Path, text: &str) -> Result<(ProjectConfig, Option<PathBuf>), Error> {
+    let mut warnings = Vec::new();
+    let (merged, base) = parse_one(path, text)?;
+    let mut config = convert(path, merged, &mut warnings)?;
+    config.warnings = warnings;
+    Ok((config, base.map(|base| resolve_extend(path, &base))))
+}
+
+fn load_merged(path: &Path, depth: usize, warnings: &mut Vec<String>) -> Result<Merged, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let (mut merged, base) = parse_one(path, &text)?;
+    let mut disabled = std::mem::take(&mut merged.disabled);
+    if let Some(base) = base {
+        if depth >= MAX_EXTEND_DEPTH {
+            warnings.push(format!(
+                "{}: [extend] path not read: gitleaks follows at most {MAX_EXTEND_DEPTH} levels of extend",
+                path.display()
+            ));
+        } else {
+            let base = load_merged(&resolve_extend(path, &base), depth + 1, warnings)?;
+            let (consumed, rest): (Vec<String>, Vec<String>) = disabled
+                .into_iter()
+                .partition(|id| base.rules.iter().any(|rule| &rule.id == id));
+            disabled = rest;
+            merge(&mut merged, base, &consumed);
+        }
+    }
+    merged.disabled.extend(disabled);
+    Ok(merged)
+}
+
+/// One file, checked as gitleaks checks it: its rules and allowlists, its `disabledRules` (in
+/// `disabled`), and the `[extend] path` it names.
+fn parse_one(path: &Path, text: &str) -> Result<(Merged, Option<String>), Error> {
+    let parsed: GitleaksConfig = toml::from_str(text).map_err(|err| Error::Parse {
+        path: path.to_path_buf(),
+        message: super::describe_toml_error(text, &err),
+    })?;
     let extend = parsed.extend.unwrap_or_default();
     if extend.url.is_some() {
         // The URL is not repeated: it may carry credentials.
@@ -172,91 +255,380 @@ fn convert(path: &Path, parsed: GitleaksConfig) -> Result<(ProjectConfig, Option
             "[extend] url is not supported: leakhound never fetches anything".into(),
         ));
     }
-    let mut rules = Vec::new();
-    for rule in parsed.rules {
-        // A path-only rule becomes a file rule: an empty regex and the path.
-        let regex = match (rule.regex, &rule.path) {
-            (Some(regex), _) => regex,
-            (None, Some(_)) => String::new(),
-            (None, None) => {
-                return Err(invalid(
-                    path,
-                    format!("rule {}: has neither a regex nor a path", rule.id),
-                ))
+    // gitleaks' own checks, with its wording.
+    if extend.path.is_some() && extend.use_default {
+        return Err(invalid(
+            path,
+            "unable to load config due to extend.path and extend.useDefault being set".into(),
+        ));
+    }
+    if parsed.allowlist.is_some() && !parsed.allowlists.is_empty() {
+        return Err(invalid(
+            path,
+            "[allowlist] is deprecated, it cannot be used alongside [[allowlists]]".into(),
+        ));
+    }
+    let mut rules: Vec<GitleaksRule> = Vec::new();
+    for mut rule in parsed.rules {
+        if rule.allowlist.is_some() && !rule.allowlists.is_empty() {
+            return Err(invalid(path, format!("{}: [rules.allowlist] is deprecated, it cannot be used alongside [[rules.allowlist]]", rule.id)));
+        }
+        rule.allowlists.splice(0..0, rule.allowlist.take());
+        for list in &rule.allowlists {
+            check_allowlist(list)
+                .map_err(|reason| invalid(path, format!("{}: {reason}", rule.id)))?;
+        }
+        // As in gitleaks (a map by id), a later rule with the same id replaces the earlier one.
+        match rules.iter_mut().find(|earlier| earlier.id == rule.id) {
+            Some(earlier) => *earlier = rule,
+            None => rules.push(rule),
+        }
+    }
+    let allowlists: Vec<GitleaksAllowlist> = parsed
+        .allowlist
+        .into_iter()
+        .chain(parsed.allowlists)
+        .collect();
+    for list in &allowlists {
+        check_allowlist(list)
+            .map_err(|reason| invalid(path, format!("[[allowlists]]: {reason}")))?;
+    }
+    let merged = Merged {
+        rules,
+        allowlists,
+        use_default: extend.use_default,
+        disabled: extend.disabled_rules,
+    };
+    Ok((merged, extend.path))
+}
+
+/// Where `[extend] path` points: as gitleaks resolves it, relative to the working directory
+/// (gitleaks is run at the repository's top); failing that, relative to the extending file.
+fn resolve_extend(config: &Path, base: &str) -> PathBuf {
+    let as_given = PathBuf::from(base);
+    if as_given.is_absolute() || as_given.is_file() {
+        return as_given;
+    }
+    config.parent().unwrap_or(Path::new(".")).join(base)
+}
+
+/// Merges `base` (an extended config) into `merged`, as gitleaks' `extend` does: base rules not
+/// `disabled` are added; a rule of `merged` with a base rule's id is merged into it, its own
+/// fields winning and its lists appended.
+fn merge(merged: &mut Merged, base: Merged, disabled: &[String]) {
+    for mut base_rule in base.rules {
+        if disabled.contains(&base_rule.id) {
+            continue;
+        }
+        match merged.rules.iter_mut().find(|own| own.id == base_rule.id) {
+            Some(slot) => {
+                let own = std::mem::take(slot);
+                base_rule.description = own.description.or(base_rule.description);
+                base_rule.entropy = own.entropy.filter(|&e| e != 0.0).or(base_rule.entropy);
+                base_rule.secret_group = own
+                    .secret_group
+                    .filter(|&g| g != 0)
+                    .or(base_rule.secret_group);
+                base_rule.regex = own.regex.or(base_rule.regex);
+                base_rule.path = own.path.or(base_rule.path);
+                base_rule.keywords.extend(own.keywords);
+                base_rule.allowlists.extend(own.allowlists);
+                *slot = base_rule;
             }
-        };
-        // Go's RE2 and Rust's regex agree on almost everything; say clearly when they do not.
-        if let Err(err) = regex_syntax::ParserBuilder::new()
-            .utf8(false)
-            .unicode(false)
-            .build()
-            .parse(&regex)
-        {
-            let message = err
-                .to_string()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
+            None => merged.rules.push(base_rule),
+        }
+    }
+    merged.allowlists.extend(base.allowlists);
+    merged.use_default |= base.use_default;
+    merged.disabled.extend(base.disabled);
+}
+
+/// gitleaks' checks on one allowlist table; the reason, in its words.
+fn check_allowlist(list: &GitleaksAllowlist) -> Result<(), String> {
+    match list
+        .condition
+        .as_deref()
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
+        None | Some("") | Some("OR") | Some("||") | Some("AND") | Some("&&") => {}
+        Some(_) => {
+            return Err(format!(
+                "unknown allowlist |condition| '{}' (expected 'and', 'or')",
+                list.condition.as_deref().unwrap_or_default()
+            ))
+        }
+    }
+    match list.regex_target.as_deref() {
+        None | Some("") | Some("secret") | Some("match") | Some("line") => {}
+        Some(other) => {
+            return Err(format!(
+                "unknown allowlist |regexTarget| '{other}' (expected 'match', 'line')"
+            ))
+        }
+    }
+    if list.commits.is_empty()
+        && list.paths.is_empty()
+        && list.regexes.is_empty()
+        && list.stopwords.is_empty()
+    {
+        return Err(
+            "must contain at least one check for: commits, paths, regexes, or stopwords".into(),
+        );
+    }
+    Ok(())
+}
+
+/// The RE2 `pattern` rewritten for Rust and checked to compile as rules compile; else why not.
+fn rust_regex(pattern: &str) -> Result<String, String> {
+    let translated = re2::translate(pattern)?;
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .unicode(false)
+        .build()
+        .parse(&translated)
+        .map_err(|err| {
+            // The parser's message quotes the pattern; keep only its last line, the reason.
+            let text = err.to_string();
+            let reason = text.lines().last().unwrap_or_default().trim();
+            reason.strip_prefix("error: ").unwrap_or(reason).to_string()
+        })?;
+    Ok(translated)
+}
+
+/// Capture groups in the (Rust) `pattern`.
+fn capture_groups(pattern: &str) -> usize {
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .unicode(false)
+        .build()
+        .parse(pattern)
+        .map_or(0, |hir| hir.properties().explicit_captures_len())
+}
+
+/// An allowlist table in leakhound's terms, its regexes rewritten; entries leakhound cannot run
+/// are left out with a warning (an allowlist entry fewer only reports more).
+fn convert_allowlist(
+    list: GitleaksAllowlist,
+    owner: &str,
+    warnings: &mut Vec<String>,
+) -> AllowlistConfig {
+    let mut keep = |patterns: Vec<String>, what: &str| -> Vec<String> {
+        patterns
+            .into_iter()
+            .enumerate()
+            .filter_map(|(n, pattern)| match rust_regex(&pattern) {
+                Ok(translated) => Some(translated),
+                Err(reason) => {
+                    warnings.push(format!(
+                        "{owner}: allowlist {what} #{} left out: {reason}",
+                        n + 1
+                    ));
+                    None
+                }
+            })
+            .collect()
+    };
+    AllowlistConfig {
+        paths: Vec::new(),
+        path_regexes: keep(list.paths, "path"),
+        regexes: keep(list.regexes, "regex"),
+        stopwords: list.stopwords,
+        commits: list.commits,
+        regex_target: list.regex_target.filter(|target| !target.is_empty()),
+        condition: list.condition.map(|c| match c.as_str() {
+            "&&" => "and".into(),
+            "||" => "or".into(),
+            _ => c,
+        }),
+    }
+}
+
+/// The entropy minimum in a betterleaks `filter` that drops low-entropy secrets
+/// (`entropy(finding["secret"]) < 3.5`, alone or first in an `||`).
+fn filter_entropy(filter: &str) -> Option<f64> {
+    let first = filter.split("||").next()?.trim();
+    let rest = first
+        .strip_prefix("entropy(finding[\"secret\"])")?
+        .trim_start();
+    let number = rest.strip_prefix("<=").or_else(|| rest.strip_prefix('<'))?;
+    number.trim().parse().ok()
+}
+
+fn convert(
+    path: &Path,
+    merged: Merged,
+    warnings: &mut Vec<String>,
+) -> Result<ProjectConfig, Error> {
+    let mut rules = Vec::new();
+    let mut extensions = Vec::new();
+    let mut disable = Vec::new();
+    let mut not_loaded =
+        |id: &str, reason: String| warnings.push(format!("rule {id}: not loaded: {reason}"));
+    let mut allowlist_warnings = Vec::new();
+    for rule in merged.rules {
+        if rule.id.trim().is_empty() {
+            return Err(invalid(path, "rule |id| is missing or empty".into()));
+        }
+        if rule.regex.is_none() && rule.path.is_none() {
+            // A rule that only adds allowlists to a default rule (gitleaks' documented way).
+            if merged.use_default {
+                extensions.push(RuleExtension {
+                    targets: targets(&rule.id),
+                    allowlists: rule
+                        .allowlists
+                        .into_iter()
+                        .map(|list| convert_allowlist(list, &rule.id, &mut allowlist_warnings))
+                        .collect(),
+                    id: rule.id,
+                });
+                continue;
+            }
             return Err(invalid(
                 path,
-                format!("rule {}: regex uses a construct leakhound cannot run (Go RE2 only?): {message}", rule.id),
+                format!(
+                    "{}: both |regex| and |path| are empty, this rule will have no effect",
+                    rule.id
+                ),
             ));
         }
-        let allowlists = rule
-            .allowlist
-            .into_iter()
-            .chain(rule.allowlists)
-            .map(GitleaksAllowlist::into_config)
-            .collect();
+        if rule.skip_report {
+            not_loaded(
+                &rule.id,
+                "skipReport: it is reported only as part of a composite rule".into(),
+            );
+            continue;
+        }
+        let regex = match rule.regex.as_deref().map(rust_regex) {
+            None => String::new(),
+            Some(Ok(regex)) => regex,
+            Some(Err(reason)) => {
+                not_loaded(
+                    &rule.id,
+                    format!("regex uses a construct leakhound cannot run: {reason}"),
+                );
+                continue;
+            }
+        };
+        let rule_path = match rule.path.as_deref().map(rust_regex) {
+            None => None,
+            Some(Ok(path)) => Some(path),
+            Some(Err(reason)) => {
+                not_loaded(
+                    &rule.id,
+                    format!("path uses a construct leakhound cannot run: {reason}"),
+                );
+                continue;
+            }
+        };
+        let groups = capture_groups(&regex);
+        let secret_group = match rule.secret_group.filter(|&group| group > 0) {
+            Some(group) if group > groups && !regex.is_empty() => {
+                return Err(invalid(
+                    path,
+                    format!(
+                        "{}: invalid regex secret group {group}, max regex secret group {groups}",
+                        rule.id
+                    ),
+                ));
+            }
+            Some(group) => Some(group),
+            // gitleaks: the first capture group, or the whole match when there is none.
+            None if groups == 0 => Some(0),
+            None => None,
+        };
+        // A rule with a default rule's id replaces the leakhound rules standing in for it.
+        if merged.use_default {
+            disable.extend(
+                leakhound_ids(&rule.id)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|id| id.to_string()),
+            );
+        }
+        let entropy = rule
+            .entropy
+            .filter(|&e| e > 0.0)
+            .or_else(|| rule.filter.as_deref().and_then(filter_entropy));
         rules.push(RuleSyntax {
             name: rule.description.clone().unwrap_or_else(|| rule.id.clone()),
-            id: rule.id,
             severity: Severity::High,
             keywords: rule.keywords,
             regex,
-            entropy: rule.entropy,
+            entropy,
             validator: None,
-            path: rule.path,
+            path: rule_path,
             references: Vec::new(),
             examples: Vec::new(),
             negative_examples: Vec::new(),
             allowlist: None,
-            allowlists,
+            allowlists: rule
+                .allowlists
+                .into_iter()
+                .map(|list| convert_allowlist(list, &rule.id, &mut allowlist_warnings))
+                .collect(),
             multiline: false,
-            // gitleaks' 0 means "not set".
-            secret_group: rule.secret_group.filter(|&group| group > 0),
+            secret_group,
+            id: rule.id,
         });
     }
     let mut global = Vec::new();
-    for list in parsed.allowlist.into_iter().chain(parsed.allowlists) {
+    for list in merged.allowlists {
         if list.target_rules.is_empty() {
-            global.push(list.into_config());
+            global.push(convert_allowlist(
+                list,
+                "[[allowlists]]",
+                &mut allowlist_warnings,
+            ));
             continue;
         }
         for target in &list.target_rules {
-            let Some(rule) = rules.iter_mut().find(|rule| &rule.id == target) else {
+            let converted =
+                convert_allowlist(list.clone(), "[[allowlists]]", &mut allowlist_warnings);
+            if let Some(rule) = rules.iter_mut().find(|rule| &rule.id == target) {
+                rule.allowlists.push(converted);
+            } else if merged.use_default {
+                extensions.push(RuleExtension {
+                    id: target.clone(),
+                    targets: targets(target),
+                    allowlists: vec![converted],
+                });
+            } else {
                 return Err(invalid(
                     path,
-                    format!("allowlist targetRules names {target:?}, which is not a rule of this config"),
+                    format!("[[allowlists]] target rule ID '{target}' does not exist"),
                 ));
-            };
-            rule.allowlists.push(list.clone().into_config());
+            }
         }
     }
-    let base = extend
-        .path
-        .map(|base| path.parent().unwrap_or(Path::new(".")).join(base));
-    Ok((
-        ProjectConfig {
-            extend: None,
-            rules,
-            disable: extend.disabled_rules,
-            allowlist: AllowlistConfig::default(),
-            allowlists: global,
-            builtin: extend.use_default,
-        },
-        base,
-    ))
+    warnings.append(&mut allowlist_warnings);
+    // Ids left to disable name built-in rules: gitleaks ids are mapped, others kept for the
+    // scan to check.
+    for id in merged.disabled {
+        match leakhound_ids(&id) {
+            Some(ids) => disable.extend(ids.iter().map(|id| id.to_string())),
+            None => disable.push(id),
+        }
+    }
+    Ok(ProjectConfig {
+        extend: None,
+        rules,
+        disable,
+        allowlist: AllowlistConfig::default(),
+        allowlists: global,
+        builtin: merged.use_default,
+        extensions,
+        warnings: Vec::new(),
+    })
+}
+
+/// The built-in rules a gitleaks rule id stands for: the mapped ones for a gitleaks default id,
+/// else the id itself (a leakhound id).
+fn targets(id: &str) -> Vec<String> {
+    match leakhound_ids(id) {
+        Some(ids) => ids.iter().map(|id| id.to_string()).collect(),
+        None => vec![id.to_string()],
+    }
 }
 
 #[cfg(test)]
@@ -264,8 +636,7 @@ mod tests {
     use super::*;
 
     fn convert_text(text: &str) -> Result<ProjectConfig, Error> {
-        let parsed: GitleaksConfig = toml::from_str(text).unwrap();
-        convert(Path::new(".gitleaks.toml"), parsed).map(|(config, _)| config)
+        parse(Path::new(".gitleaks.toml"), text).map(|(config, _)| config)
     }
 
     #[test]
@@ -275,7 +646,7 @@ mod tests {
             title = "custom"
             [extend]
             useDefault = true
-            disabledRules = ["generic-api-key"]
+            disabledRules = ["generic-api-key", "aws.access-key-id"]
             [[rules]]
             id = "acme-token"
             description = "ACME token"
@@ -295,7 +666,17 @@ mod tests {
         )
         .unwrap();
         assert!(config.builtin);
-        assert_eq!(config.disable, ["generic-api-key"]);
+        assert_eq!(
+            config.disable,
+            [
+                "generic.api-key",
+                "generic.password",
+                "generic.secret",
+                "generic.token",
+                "aws.access-key-id"
+            ],
+            "gitleaks' default ids are mapped to leakhound's, leakhound ids kept"
+        );
         let rule = &config.rules[0];
         assert_eq!(
             (rule.id.as_str(), rule.name.as_str()),
@@ -308,25 +689,116 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_constructs_are_errors_naming_the_rule() {
-        let err = convert_text("[[rules]]\nid = \"go-only\"\nregex = '''\\Qliteral\\E'''\n")
-            .unwrap_err()
-            .to_string();
+    fn a_regex_leakhound_cannot_run_leaves_out_that_rule_only() {
+        let config = convert_text(
+            "[[rules]]\nid = \"flagged\"\nregex = '''(?x) a b'''\n[[rules]]\nid = \"fine\"\nregex = '''\\Qsk_\\E[a-z]+'''\n",
+        )
+        .unwrap();
+        assert_eq!(config.rules.len(), 1);
+        assert_eq!(config.rules[0].regex, "sk_[a-z]+");
+        assert_eq!(config.warnings.len(), 1);
         assert!(
-            err.contains("rule go-only: regex uses a construct"),
-            "{err}"
+            config.warnings[0].starts_with("rule flagged: not loaded: regex uses a construct leakhound cannot run: invalid or unsupported Perl syntax"),
+            "{:?}",
+            config.warnings
         );
-        let err = convert_text("[[rules]]\nid = \"nothing\"\nkeywords = [\"abc\"]\n")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("rule nothing: has neither a regex nor a path"),
-            "{err}"
-        );
-        let err = convert_text("[extend]\nurl = \"https://example.com/x.toml\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("never fetches"), "{err}");
+    }
+
+    #[test]
+    fn configs_gitleaks_rejects_are_rejected_with_its_reason() {
+        let cases = [
+            ("[[rules]]\nid = \"nothing\"\nkeywords = [\"abc\"]\n", "nothing: both |regex| and |path| are empty, this rule will have no effect"),
+            ("[[rules]]\nregex = 'abc'\n", "rule |id| is missing or empty"),
+            ("[[rules]]\nid = \"g\"\nregex = '(a)'\nsecretGroup = 2\n", "g: invalid regex secret group 2, max regex secret group 1"),
+            ("[[rules]]\nid = \"a\"\nregex = 'a'\n[[rules.allowlists]]\ndescription = \"empty\"\n", "a: must contain at least one check for: commits, paths, regexes, or stopwords"),
+            ("[[rules]]\nid = \"a\"\nregex = 'a'\n[[rules.allowlists]]\ncondition = \"xor\"\nstopwords = [\"x\"]\n", "a: unknown allowlist |condition| 'xor' (expected 'and', 'or')"),
+            ("[allowlist]\nregexTarget = \"file\"\nstopwords = [\"x\"]\n", "unknown allowlist |regexTarget| 'file' (expected 'match', 'line')"),
+            ("[allowlist]\nstopwords = [\"x\"]\n[[allowlists]]\nstopwords = [\"y\"]\n", "[allowlist] is deprecated, it cannot be used alongside [[allowlists]]"),
+            ("[[rules]]\nid = \"a\"\nregex = 'a'\n[rules.allowlist]\nstopwords = [\"x\"]\n[[rules.allowlists]]\nstopwords = [\"y\"]\n", "a: [rules.allowlist] is deprecated, it cannot be used alongside [[rules.allowlist]]"),
+            ("[extend]\nuseDefault = true\npath = \"base.toml\"\n", "unable to load config due to extend.path and extend.useDefault being set"),
+            ("[[allowlists]]\ntargetRules = [\"nope\"]\nstopwords = [\"x\"]\n", "[[allowlists]] target rule ID 'nope' does not exist"),
+            ("[extend]\nurl = \"https://example.com/x.toml\"\n", "never fetches"),
+        ];
+        for (text, reason) in cases {
+            let err = convert_text(text).unwrap_err().to_string();
+            assert!(err.contains(reason), "{text}\n{err}");
+        }
+    }
+
+    #[test]
+    fn a_later_rule_with_the_same_id_replaces_the_earlier_one() {
+        let config = convert_text(
+            "[[rules]]\nid = \"a\"\nregex = 'first'\n[[rules]]\nid = \"b\"\nregex = 'b'\n[[rules]]\nid = \"a\"\nregex = 'second'\n",
+        )
+        .unwrap();
+        let rules: Vec<_> = config
+            .rules
+            .iter()
+            .map(|r| (r.id.as_str(), r.regex.as_str()))
+            .collect();
+        assert_eq!(rules, [("a", "second"), ("b", "b")]);
+    }
+
+    #[test]
+    fn a_rule_with_only_allowlists_extends_the_default_rules() {
+        let config = convert_text(
+            "[extend]\nuseDefault = true\n[[rules]]\nid = \"generic-api-key\"\n[[rules.allowlists]]\nstopwords = [\"dummy\"]\n",
+        )
+        .unwrap();
+        assert!(config.rules.is_empty());
+        assert_eq!(config.extensions.len(), 1);
+        assert_eq!(config.extensions[0].targets.len(), 4);
+        assert_eq!(config.extensions[0].allowlists[0].stopwords, ["dummy"]);
+    }
+
+    #[test]
+    fn the_format_is_told_by_content() {
+        let cases = [
+            (
+                "ci/secrets.toml",
+                "title = \"t\"\n[[rules]]\nid = \"a\"\nregex = 'a'\n",
+                true,
+            ),
+            ("x.toml", "[extend]\nuseDefault = true\n", true),
+            (
+                "x.toml",
+                "[[rules]]\nid = \"a\"\ndescription = \"d\"\nregex = 'a'\n",
+                true,
+            ),
+            (
+                "x.toml",
+                "[allowlist]\nregexTarget = \"line\"\nregexes = ['a']\n",
+                true,
+            ),
+            ("x.toml", "disable = [\"a.b\"]\n", false),
+            ("x.toml", "extend = \"base.toml\"\n", false),
+            (
+                ".gitleaks.toml",
+                "[[rules]]\nid = \"a.b\"\nname = \"n\"\nseverity = \"high\"\nregex = 'a'\n",
+                false,
+            ),
+            // Nothing tells: the name does.
+            (".gitleaks.toml", "[allowlist]\npaths = ['a']\n", true),
+            ("x.toml", "[allowlist]\npaths = ['a']\n", false),
+        ];
+        for (name, text, gitleaks) in cases {
+            assert_eq!(
+                is_gitleaks(Path::new(name), text),
+                gitleaks,
+                "{name}: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn betterleaks_entropy_filters_and_skip_report() {
+        let config = convert_text(
+            "[[rules]]\nid = \"a\"\nregex = '(a+)'\nfilter = '''\nentropy(finding[\"secret\"]) < 3.5 || tokenRatio(finding[\"secret\"]) >= 2.5\n'''\n[[rules]]\nid = \"part\"\nregex = 'p'\nskipReport = true\n",
+        )
+        .unwrap();
+        assert_eq!(config.rules.len(), 1);
+        assert_eq!(config.rules[0].entropy, Some(3.5));
+        assert!(config.warnings[0].contains("rule part: not loaded: skipReport"));
     }
 
     #[test]

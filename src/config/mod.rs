@@ -3,6 +3,8 @@
 //! or given with `--config`.
 
 pub mod gitleaks;
+pub mod gitleaks_ids;
+pub mod re2;
 
 use std::path::{Path, PathBuf};
 
@@ -74,6 +76,24 @@ pub struct ProjectConfig {
     /// Use the built-in rules (default true; a gitleaks config without `useDefault` sets false).
     #[serde(default = "yes")]
     pub builtin: bool,
+    /// Allowlists added to built-in rules (a gitleaks rule that only extends a default rule).
+    #[serde(skip)]
+    pub extensions: Vec<RuleExtension>,
+    /// What loading left out or could not use, one line each, for the user (rules whose regex
+    /// leakhound cannot run, ...).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+/// Allowlists for built-in rules, from a config rule that names a rule it does not define.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleExtension {
+    /// The id as the config wrote it (a gitleaks default id, or a leakhound id).
+    pub id: String,
+    /// The built-in rules it stands for (empty: a gitleaks rule leakhound has no rule for).
+    pub targets: Vec<String>,
+    /// The allowlists to add to each of them.
+    pub allowlists: Vec<AllowlistConfig>,
 }
 
 fn yes() -> bool {
@@ -137,6 +157,8 @@ impl Default for ProjectConfig {
             allowlist: AllowlistConfig::default(),
             allowlists: Vec::new(),
             builtin: true,
+            extensions: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -191,8 +213,15 @@ impl ProjectConfig {
             },
             allowlists,
             builtin: self.builtin && base.builtin,
+            extensions: concat_any(base.extensions, self.extensions),
+            warnings: concat(base.warnings, self.warnings),
         }
     }
+}
+
+fn concat_any<T>(mut a: Vec<T>, b: Vec<T>) -> Vec<T> {
+    a.extend(b);
+    a
 }
 
 /// Most files one `extend` chain may hold.
@@ -231,8 +260,8 @@ fn load_layered(path: &Path, chain: &mut Vec<PathBuf>) -> Result<ProjectConfig, 
 pub const GITLEAKS_FILE_NAME: &str = ".gitleaks.toml";
 
 /// Loads `explicit` if given; else `.leakhound.toml` in `project_root`; else `.gitleaks.toml`
-/// there; else the empty config. A file whose name contains `gitleaks` is read as a gitleaks
-/// config.
+/// there; else the empty config. The format is told from the content
+/// ([`gitleaks::is_gitleaks`]), so a gitleaks config may have any name.
 pub fn discover(explicit: Option<&Path>, project_root: &Path) -> Result<LoadedConfig, Error> {
     let path = match explicit {
         Some(path) => path.to_path_buf(),
@@ -247,7 +276,11 @@ pub fn discover(explicit: Option<&Path>, project_root: &Path) -> Result<LoadedCo
             candidate
         }
     };
-    let config = if gitleaks::is_gitleaks_file(&path) {
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let config = if gitleaks::is_gitleaks(&path, &text) {
         gitleaks::load(&path)?
     } else {
         ProjectConfig::load(&path)?

@@ -3,6 +3,7 @@
 //! findings ([`baseline`]). Dropped findings are counted, never lost silently.
 
 pub mod baseline;
+pub mod gitleaksignore;
 pub mod inline;
 
 use std::path::{Path, PathBuf};
@@ -21,16 +22,23 @@ pub struct Filters {
     pub rule_allowlists: Vec<Vec<Allowlist>>,
     /// Accepted findings (`--baseline`).
     pub baseline: Option<baseline::Baseline>,
+    /// gitleaks fingerprints of accepted findings (`.gitleaksignore` at the project root).
+    pub gitleaks_ignore: Option<gitleaksignore::GitleaksIgnore>,
     /// How many layers of base64/hex encoding to decode and scan (0: none; default 2).
     pub decode_depth: usize,
 }
 
 impl Filters {
-    /// Whether an allowlist (global or the rule's own) covers `finding`, found in `chunk`.
+    /// Whether an allowlist (global or the rule's own) or `.gitleaksignore` covers `finding`,
+    /// found in `chunk`.
     pub fn allows(&self, finding: &Finding, chunk: &[u8]) -> bool {
-        self.allowlists
-            .iter()
-            .any(|list| list.allows(finding, chunk))
+        self.gitleaks_ignore
+            .as_ref()
+            .is_some_and(|ignore| ignore.allows(finding))
+            || self
+                .allowlists
+                .iter()
+                .any(|list| list.allows(finding, chunk))
             || self
                 .rule_allowlists
                 .get(finding.rule)

@@ -90,7 +90,8 @@ pub fn check(engine: &Engine, options: CheckOptions) -> Vec<Failure> {
                 fail(at.clone(), message.to_string());
                 continue;
             }
-            Ok(matcher) if matcher.secret_group == 0 => fail(
+            // An explicit group 0 (a gitleaks rule without groups) means the whole match.
+            Ok(matcher) if matcher.secret_group == 0 && rule.secret_group.is_none() => fail(
                 at.clone(),
                 "regex has no secret group (group 1 or `(?P<secret>...)`)".into(),
             ),

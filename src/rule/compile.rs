@@ -420,6 +420,16 @@ impl RuleSetBuilder {
         self
     }
 
+    /// Whether a rule with this id has been added (from any source that parsed).
+    pub fn has_rule(&self, id: &str) -> bool {
+        self.sources.iter().any(|source| {
+            source
+                .parsed
+                .as_ref()
+                .is_ok_and(|rules| rules.iter().any(|rule| rule.id == id))
+        })
+    }
+
     /// Leaves out the rules with these ids.
     pub fn disable<I: IntoIterator<Item = S>, S: Into<String>>(&mut self, ids: I) -> &mut Self {
         self.disabled.extend(ids.into_iter().map(Into::into));
