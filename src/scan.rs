@@ -31,6 +31,9 @@ pub struct Stats {
     pub skipped_too_large: u64,
     /// Symbolic links not followed.
     pub skipped_symlinks: u64,
+    /// Files and directories not scanned because `.gitignore` excludes them (a directory
+    /// counts once; its contents are not walked).
+    pub skipped_ignored: u64,
     /// Inputs that could not be read.
     pub errors: u64,
     /// Findings reported.
@@ -50,6 +53,7 @@ impl Stats {
         self.skipped_binary += other.skipped_binary;
         self.skipped_too_large += other.skipped_too_large;
         self.skipped_symlinks += other.skipped_symlinks;
+        self.skipped_ignored += other.skipped_ignored;
         self.errors += other.errors;
         self.findings += other.findings;
         self.allowed += other.allowed;
@@ -210,6 +214,8 @@ pub trait Diagnostics: Sync {
     fn warn(&self, path: &str, message: &str);
     /// An input was skipped on purpose.
     fn skipped(&self, path: &str, reason: SkipReason);
+    /// More bytes of an input already counted by [`Diagnostics::scanned`] (a later window).
+    fn scanned_more(&self, _bytes: u64) {}
     /// A chunk was scanned (for progress).
     fn scanned(&self, _bytes: u64) {}
     /// Whether skipped inputs are shown by path (then a source that learns paths late must
@@ -387,9 +393,19 @@ fn walk_decoded(
 
 impl Visitor for Worker<'_> {
     fn chunk(&mut self, chunk: Chunk<'_>) {
-        self.result.stats.files += 1;
-        self.result.stats.bytes += chunk.bytes.len() as u64;
-        self.diagnostics.scanned(chunk.bytes.len() as u64);
+        // A window of a large input: the input counts once, its bytes once (the overlap with
+        // the next window is that window's), and file rules run on the first window only.
+        let first_window = chunk.window.is_none_or(|window| window.first);
+        let owned = chunk
+            .window
+            .map_or(chunk.bytes.len(), |window| window.owned_end);
+        if first_window {
+            self.result.stats.files += 1;
+            self.diagnostics.scanned(owned as u64);
+        } else {
+            self.diagnostics.scanned_more(owned as u64);
+        }
+        self.result.stats.bytes += owned as u64;
         self.matches.clear();
         let matches = &mut self.matches;
         let path = Some(chunk.provenance.rel_path.as_str());
@@ -421,12 +437,20 @@ impl Visitor for Worker<'_> {
                 !shadowed
             });
         }
-        self.report_file_rules(chunk.provenance, chunk.bytes);
+        if first_window {
+            self.report_file_rules(chunk.provenance, chunk.bytes);
+        }
         if found_all.is_empty() {
             return;
         }
         let inline = InlineAllows::parse(chunk.bytes);
-        for found in found_all {
+        for mut found in found_all {
+            if chunk
+                .window
+                .is_some_and(|window| found.span.start >= window.owned_end)
+            {
+                continue; // the next window holds it whole and reports it
+            }
             let in_change = chunk.scope.is_none_or(|scope| {
                 scope.covers(
                     found.location.line,
@@ -437,7 +461,12 @@ impl Visitor for Worker<'_> {
             if !in_change {
                 continue; // not added by this change: not its finding
             }
-            if inline.allows(found.location.line) {
+            let allowed_inline = inline.allows(found.location.line);
+            if let Some(window) = chunk.window {
+                found.location.line += window.lines_before;
+                found.location.end_line += window.lines_before;
+            }
+            if allowed_inline {
                 self.result.allowed.push(found);
             } else {
                 self.sort(found, chunk.bytes);
@@ -453,6 +482,10 @@ impl Visitor for Worker<'_> {
             SkipReason::Symlink => {
                 self.result.stats.skipped_symlinks += 1;
                 return; // not followed: not a file of this tree
+            }
+            SkipReason::Ignored => {
+                self.result.stats.skipped_ignored += 1;
+                return; // not part of the tree git would record
             }
         }
         // A keystore is binary: its name is all a file rule needs.
@@ -475,13 +508,16 @@ impl Visitor for Worker<'_> {
     }
 
     fn prescreen_skipped(&mut self, reason: SkipReason) -> bool {
-        if self.diagnostics.lists_skipped() {
+        // Inputs over the size limit are always named (they are few, and a warning says what
+        // went unread); the rest only when skipped inputs are listed.
+        if self.diagnostics.lists_skipped() || matches!(reason, SkipReason::TooLarge(_)) {
             return true;
         }
         match reason {
             SkipReason::Binary => self.result.stats.skipped_binary += 1,
             SkipReason::TooLarge(_) => self.result.stats.skipped_too_large += 1,
             SkipReason::Symlink => self.result.stats.skipped_symlinks += 1,
+            SkipReason::Ignored => self.result.stats.skipped_ignored += 1,
         }
         false
     }
@@ -618,6 +654,54 @@ mod tests {
         assert_eq!(result.findings[0].location.line, 1);
         assert_eq!(result.findings[0].location.column, 5);
         assert_eq!(result.findings[0].snippet, "x = ****(12)");
+    }
+
+    /// Issue 14: standard input of any size is read in overlapping windows; every secret is
+    /// found exactly once, at its line in the whole input, wherever the window edges fall.
+    #[test]
+    fn issue_14_windows_find_every_secret_once_at_its_true_line() {
+        let mut builder = RuleSetBuilder::new();
+        builder.add_file(
+            "t.toml",
+            r#"
+            [[rules]]
+            id = "t.tok"
+            name = "tok"
+            severity = "high"
+            keywords = ["tok_"]
+            regex = '\b(tok_[a-z0-9]{8})\b'
+        "#,
+        );
+        let engine = Engine::new(builder.build().unwrap()).unwrap();
+        let mut text = String::new();
+        let mut expected = Vec::new();
+        for line in 1..=400_usize {
+            if line % 7 == 0 {
+                let token = format!("tok_{:08x}", line as u64 * 2_654_435_761 % (1 << 32));
+                text.push_str(&format!("k{line} = {token}\n"));
+                expected.push((line, token));
+            } else {
+                text.push_str(&format!("line {line} has nothing\n"));
+            }
+        }
+        // Window sizes that cut lines and tokens in every place.
+        for (window, overlap) in [(64, 32), (100, 40), (257, 64), (1 << 20, 64)] {
+            let source =
+                crate::source::stdin::StdinSource::with_windows(text.as_bytes(), window, overlap);
+            let result = run(&source, &engine, &Filters::default(), 1, &Quiet);
+            let mut found: Vec<(usize, String)> = result
+                .findings
+                .iter()
+                .map(|f| {
+                    let token = String::from_utf8(f.secret.expose().to_vec()).unwrap();
+                    (f.location.line, token)
+                })
+                .collect();
+            found.sort();
+            assert_eq!(found, expected, "window {window}, overlap {overlap}");
+            assert_eq!(result.stats.files, 1);
+            assert_eq!(result.stats.bytes, text.len() as u64);
+        }
     }
 
     #[test]

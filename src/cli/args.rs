@@ -85,6 +85,14 @@ pub struct HistoryArgs {
     /// <ref>`) on standard input; a new branch counts against everything the other side has
     #[arg(long, conflicts_with_all = ["range", "base", "all_objects", "full_history"])]
     pub refs_from_stdin: bool,
+    /// Walk only the commits REF reaches (a branch, tag or commit) instead of every ref;
+    /// repeatable
+    #[arg(long, value_name = "REF", conflicts_with_all = ["range", "base", "refs_from_stdin"])]
+    pub branch: Vec<String>,
+    /// Report only secrets introduced by commits made on or after DATE (committer date;
+    /// `2024-05-01`, `2024-05-01T12:00:00+02:00`, or seconds since the epoch)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
     /// With --refs-from-stdin in a pre-push hook: the remote pushed to (git's first hook
     /// argument), whose remote-tracking branches it already has
     #[arg(long, value_name = "NAME", requires = "refs_from_stdin")]
@@ -216,6 +224,10 @@ pub struct SelectArgs {
     /// --include.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Scan files over --max-file-size in overlapping windows (bounded memory) instead of
+    /// skipping them.
+    #[arg(long)]
+    pub scan_large_files: bool,
 }
 
 /// Options every scanning command takes.

@@ -13,7 +13,7 @@ use crate::report::human::escape;
 use crate::report::RepositoryInfo;
 use crate::scan::ScanResult;
 use crate::source::diff::{parse_range, DiffSource};
-use crate::source::git::{open_repository, SecretsInTrees};
+use crate::source::git::{open_repository, parse_date, SecretsInTrees};
 use crate::source::history::{HistoryOptions, HistorySource};
 
 /// The hook scripts `install-hook` writes (also in the repository, under `hooks/`).
@@ -52,6 +52,15 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             )?;
         }
     }
+    let since = match &args.since {
+        Some(text) => Some(parse_date(text).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--since {:?}: expected a date such as 2024-05-01 or 2024-05-01T12:00:00+02:00",
+                escape(text, false)
+            )
+        })?),
+        None => None,
+    };
     let base = args.base.clone().or(detected.map(|(base, _)| base));
     let changes = if args.refs_from_stdin {
         Some(pushed_changes(&repo, &args)?)
@@ -93,6 +102,7 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             Some(commit.parents().map(|parent| parent.tree_id()).collect())
         })?;
         keep_first_of_each_secret(&repo, &mut result)?;
+        keep_since(&mut result, since);
         return finish(
             &args.common,
             result,
@@ -102,7 +112,14 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
     }
     drop(repo);
     drop(err);
-    let result = full_history(&setup, &args.repo, args.all_objects, &args.common)?;
+    let mut result = full_history(
+        &setup,
+        &args.repo,
+        args.all_objects,
+        &args.branch,
+        &args.common,
+    )?;
+    keep_since(&mut result, since);
     setup.warn_stale_baseline(&result, &args.common);
     finish(
         &args.common,
@@ -195,12 +212,14 @@ fn full_history(
     setup: &Setup,
     repo: &Path,
     all_objects: bool,
+    branches: &[String],
     common: &CommonArgs,
 ) -> anyhow::Result<ScanResult> {
     let source = HistorySource::open(&HistoryOptions {
         repo: repo.to_path_buf(),
         all_objects,
         max_file_size: common.max_file_size,
+        branches: branches.to_vec(),
     })?;
     let counts = source.counts();
     if !common.quiet {
@@ -228,7 +247,7 @@ fn full_history(
 pub(super) fn history_result(repo: &Path, common: &CommonArgs) -> anyhow::Result<ScanResult> {
     let root = repository_root(&open_repository(repo)?);
     let setup = Setup::new(common, &root)?;
-    full_history(&setup, repo, false, common)
+    full_history(&setup, repo, false, &[], common)
 }
 
 /// In a CI pull-request job, the base to diff against and the variable it came from:
@@ -324,6 +343,19 @@ fn drop_secrets_the_parents_hold(
         .retain(|_| !verdicts.next().unwrap_or(false));
     result.stats.findings = result.findings.len() as u64;
     Ok(())
+}
+
+/// `--since`: drops the findings whose secret was introduced before `since` (seconds since the
+/// epoch, committer time). The first introduction is decided on the whole history first, so
+/// an old secret touched by a recent commit stays old.
+fn keep_since(result: &mut ScanResult, since: Option<i64>) {
+    let Some(since) = since else {
+        return;
+    };
+    result
+        .findings
+        .retain(|finding| finding.commit.as_ref().is_none_or(|c| c.time >= since));
+    result.stats.findings = result.findings.len() as u64;
 }
 
 /// One leak, one finding: the same secret found by the same rule in several blobs, commits or

@@ -50,12 +50,9 @@ fn scan_paths(
     if reads_stdin && args.paths.len() > 1 {
         anyhow::bail!("`-` (standard input) cannot be combined with other paths");
     }
-    for path in &args.paths {
-        if !reads_stdin && std::fs::symlink_metadata(path).is_err() {
-            anyhow::bail!(
-                "{}: no such file or directory",
-                escape(&path.display().to_string(), false)
-            );
+    if !reads_stdin {
+        for path in &args.paths {
+            check_readable(path)?;
         }
     }
     let root = if reads_stdin {
@@ -67,10 +64,7 @@ fn scan_paths(
         .map_err(|message| anyhow::anyhow!("{message}"))?;
     let setup = Setup::new(&args.common, &root)?;
     let source: Box<dyn Source> = if reads_stdin {
-        Box::new(StdinSource::new(
-            std::io::stdin(),
-            args.common.max_file_size,
-        ))
+        Box::new(StdinSource::new(std::io::stdin()))
     } else {
         Box::new(FsSource::new(FsOptions {
             roots: args.paths.clone(),
@@ -78,10 +72,30 @@ fn scan_paths(
             no_ignore: args.no_ignore,
             project_root: root.clone(),
             paths: filter,
+            scan_large_files: select.scan_large_files,
         }))
     };
     let result = setup.scan(source.as_ref(), &args.common, None, Unit::Files);
     Ok((setup, result))
+}
+
+/// A path named on the command line must be there and readable: scanning nothing of it is
+/// an error, never "scanned 0 files".
+fn check_readable(path: &Path) -> anyhow::Result<()> {
+    let shown = escape(&path.display().to_string(), false);
+    let metadata = std::fs::symlink_metadata(path)
+        .map_err(|_| anyhow::anyhow!("{shown}: no such file or directory"))?;
+    let file_type = metadata.file_type();
+    let readable = if file_type.is_dir() {
+        std::fs::read_dir(path).map(drop)
+    } else if file_type.is_file() {
+        std::fs::File::open(path).map(drop)
+    } else if file_type.is_symlink() {
+        return Ok(()); // reported as a symbolic link not followed
+    } else {
+        anyhow::bail!("{shown}: not a file or directory (a socket, FIFO or device is not read)");
+    };
+    readable.map_err(|err| anyhow::anyhow!("{shown}: cannot read: {err}"))
 }
 
 /// `leakhound baseline`: writes (or prunes) the baseline at `--output`.
@@ -288,7 +302,8 @@ pub(super) fn finish(
                 .is_none_or(|threshold| f.severity >= threshold)
         })
         .count();
-    let exit_code = if common.strict && result.stats.errors > 0 {
+    let unread = result.stats.errors + result.stats.skipped_too_large;
+    let exit_code = if common.strict && unread > 0 {
         super::EXIT_ERROR
     } else if failing == 0 {
         super::EXIT_CLEAN
@@ -376,9 +391,21 @@ fn summary(result: &ScanResult, unit: Unit) -> String {
     if stats.baselined > 0 {
         extras.push(format!("{} baselined", stats.baselined));
     }
-    let skipped = stats.skipped_binary + stats.skipped_too_large + stats.skipped_symlinks;
+    let skipped = stats.skipped_binary + stats.skipped_symlinks;
     if skipped > 0 {
         extras.push(format!("{skipped} skipped"));
+    }
+    if stats.skipped_too_large > 0 {
+        extras.push(format!(
+            "{} over --max-file-size not scanned",
+            stats.skipped_too_large
+        ));
+    }
+    if stats.skipped_ignored > 0 {
+        extras.push(format!(
+            "{} ignored by .gitignore (-v lists them)",
+            stats.skipped_ignored
+        ));
     }
     if stats.errors > 0 {
         extras.push(format!("{} unreadable", stats.errors));
@@ -521,18 +548,36 @@ impl Diagnostics for StderrDiagnostics {
     }
 
     fn skipped(&self, path: &str, reason: SkipReason) {
-        if self.verbose {
-            let why = match reason {
-                SkipReason::Binary => "binary".to_string(),
-                SkipReason::TooLarge(size) => format!("{size} bytes, over --max-file-size"),
-                SkipReason::Symlink => "symbolic link, not followed".to_string(),
-            };
-            self.print(format!("leakhound: skipped {}: {why}", escape(path, false)));
+        let path = escape(path, false);
+        match reason {
+            // What went unread for its size is always named: an audit must know.
+            SkipReason::TooLarge(size) => self.print(format!(
+                "leakhound: warning: {path}: not scanned: {size} bytes, over --max-file-size (raise it, or --scan-large-files to scan in windows)"
+            )),
+            SkipReason::Binary if self.verbose => {
+                self.print(format!("leakhound: skipped {path}: binary"));
+            }
+            SkipReason::Symlink if self.verbose => {
+                self.print(format!(
+                    "leakhound: skipped {path}: symbolic link, not followed"
+                ));
+            }
+            SkipReason::Ignored if self.verbose => self.print(format!(
+                "leakhound: skipped {path}: ignored by .gitignore (--no-ignore scans it)"
+            )),
+            _ => {}
         }
     }
 
     fn lists_skipped(&self) -> bool {
         self.verbose
+    }
+
+    fn scanned_more(&self, bytes: u64) {
+        if !self.progress.is_hidden() {
+            let total = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+            self.progress.set_message(human_bytes(total));
+        }
     }
 
     fn scanned(&self, bytes: u64) {

@@ -350,6 +350,7 @@ impl Source for DiffSource {
                 bytes: &text,
                 provenance: &provenance,
                 scope: Some(&scope),
+                window: None,
             });
         });
     }

@@ -6,11 +6,16 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{WalkBuilder, WalkState};
+use rustc_hash::FxHashSet;
 
-use super::{text_of, Chunk, Provenance, SkipReason, Source, Visitor, VisitorFactory};
+use super::{
+    read_in_windows, text_of, Chunk, Provenance, SkipReason, Source, Visitor, VisitorFactory,
+    WINDOW_OVERLAP, WINDOW_SIZE,
+};
 
 /// Options of a filesystem scan.
 #[derive(Debug, Clone)]
@@ -25,6 +30,8 @@ pub struct FsOptions {
     pub project_root: PathBuf,
     /// `--include` / `--exclude`: which files to scan at all.
     pub paths: PathFilter,
+    /// Scan files over `max_file_size` in windows instead of skipping them.
+    pub scan_large_files: bool,
 }
 
 /// A parallel walk over files and directories.
@@ -128,10 +135,18 @@ impl Source for FsSource {
         let project_root = &project_root;
         let paths = &self.options.paths;
         let max_file_size = self.options.max_file_size;
+        let scan_large_files = self.options.scan_large_files;
+        let visited = (honour_ignores).then(|| Mutex::new(FxHashSet::default()));
+        let visited_ref = visited.as_ref();
         builder.build_parallel().run(|| {
             let mut visitor = make_visitor();
             let mut buffer = Vec::new();
             Box::new(move |entry| {
+                if let (Some(visited), Ok(entry)) = (visited_ref, &entry) {
+                    if let Ok(mut visited) = visited.lock() {
+                        visited.insert(entry.path().to_path_buf());
+                    }
+                }
                 match entry {
                     Err(err) => {
                         let path = err_path(&err);
@@ -144,6 +159,7 @@ impl Source for FsSource {
                         &entry,
                         project_root,
                         max_file_size,
+                        scan_large_files,
                         &mut buffer,
                         &mut *visitor,
                     ),
@@ -151,6 +167,62 @@ impl Source for FsSource {
                 WalkState::Continue
             })
         });
+        if let Some(visited) = visited.and_then(|visited| visited.into_inner().ok()) {
+            let mut visitor = make_visitor();
+            for path in self.ignored(&visited, threads) {
+                let provenance =
+                    Provenance::file(display_path(&path), relative_path(&path, project_root));
+                visitor.skipped(&provenance, SkipReason::Ignored);
+            }
+        }
+    }
+}
+
+impl FsSource {
+    /// What `.gitignore` kept the walk from: the top-most files and directories that a walk
+    /// without ignore rules reaches and the real walk did not (`visited`). Only the
+    /// directories the real walk entered are read again, so this costs a fraction of the
+    /// walk; ignored directories are not entered and count once. `--exclude` still applies.
+    fn ignored(&self, visited: &FxHashSet<PathBuf>, threads: usize) -> Vec<PathBuf> {
+        let Some((first, rest)) = self.options.roots.split_first() else {
+            return Vec::new();
+        };
+        let mut builder = WalkBuilder::new(first);
+        for root in rest {
+            builder.add(root);
+        }
+        let project_root = std::fs::canonicalize(&self.options.project_root)
+            .unwrap_or_else(|_| self.options.project_root.clone());
+        let paths = self.options.paths.clone();
+        builder
+            .threads(threads)
+            .standard_filters(false)
+            .follow_links(false)
+            .filter_entry(move |entry| {
+                entry.file_name() != ".git"
+                    && !paths.excludes(
+                        &relative_path(entry.path(), &project_root),
+                        entry.file_type().is_some_and(|t| t.is_dir()),
+                    )
+            });
+        let ignored = Mutex::new(Vec::new());
+        builder.build_parallel().run(|| {
+            Box::new(|entry| {
+                let Ok(entry) = entry else {
+                    return WalkState::Continue; // the real walk reported it
+                };
+                if visited.contains(entry.path()) {
+                    return WalkState::Continue;
+                }
+                if let Ok(mut ignored) = ignored.lock() {
+                    ignored.push(entry.into_path());
+                }
+                WalkState::Skip
+            })
+        });
+        let mut ignored = ignored.into_inner().unwrap_or_default();
+        ignored.sort();
+        ignored
     }
 }
 
@@ -158,6 +230,7 @@ fn visit_entry(
     entry: &ignore::DirEntry,
     project_root: &Path,
     max_file_size: u64,
+    scan_large_files: bool,
     buffer: &mut Vec<u8>,
     visitor: &mut dyn Visitor,
 ) {
@@ -180,12 +253,22 @@ fn visit_entry(
     }
     match read_file(entry.path(), max_file_size, buffer) {
         Err(err) => visitor.error(&provenance.path, &err.to_string()),
+        Ok(Some(SkipReason::TooLarge(_))) if scan_large_files => {
+            *buffer = Vec::new(); // the windows bring their own, bounded buffer
+            match File::open(entry.path()) {
+                Ok(mut file) => {
+                    read_in_windows(&mut file, &provenance, visitor, WINDOW_SIZE, WINDOW_OVERLAP)
+                }
+                Err(err) => visitor.error(&provenance.path, &err.to_string()),
+            }
+        }
         Ok(Some(reason)) => visitor.skipped(&provenance, reason),
         Ok(None) => match text_of(buffer) {
             Some(text) => visitor.chunk(Chunk {
                 bytes: &text,
                 provenance: &provenance,
                 scope: None,
+                window: None,
             }),
             None => visitor.skipped(&provenance, SkipReason::Binary),
         },

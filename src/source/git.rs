@@ -79,6 +79,7 @@ pub fn commit_info(commit: &git2::Commit<'_>, sequence: u32) -> Commit {
         date: rfc3339(when.seconds(), when.offset_minutes()),
         message,
         sequence,
+        time: commit.time().seconds(),
     }
 }
 
@@ -107,6 +108,51 @@ pub fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
         offset / 60,
         offset % 60
     )
+}
+
+/// Seconds since the epoch of a date as `--since` takes it: `YYYY-MM-DD` (midnight UTC),
+/// `YYYY-MM-DDTHH:MM:SS` with `Z` or `±HH:MM` (UTC without one), or plain seconds.
+pub fn parse_date(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    let number = |part: &str| part.parse::<i64>().ok();
+    let (date, time) = text.split_once(['T', ' ']).unwrap_or((text, ""));
+    let mut ymd = date.splitn(3, '-');
+    let (year, month, day) = (
+        number(ymd.next()?)?,
+        number(ymd.next()?)?,
+        number(ymd.next()?)?,
+    );
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let (clock, offset) = match time.find(['Z', '+', '-']) {
+        Some(at) if &time[at..] == "Z" => (&time[..at], 0),
+        Some(at) => {
+            let (hours, minutes) = time[at + 1..].split_once(':')?;
+            let sign = if time.as_bytes()[at] == b'-' { -1 } else { 1 };
+            (
+                &time[..at],
+                sign * (number(hours)? * 3600 + number(minutes)? * 60),
+            )
+        }
+        None => (time, 0),
+    };
+    let mut hms = clock.split(':').filter(|part| !part.is_empty());
+    let hours = hms.next().map_or(Some(0), number)?;
+    let minutes = hms.next().map_or(Some(0), number)?;
+    let seconds = hms.next().map_or(Some(0), number)?;
+    Some(days * 86_400 + hours * 3600 + minutes * 60 + seconds - offset)
 }
 
 /// 1-based numbers of the lines of `new` that are added relative to `old`, sorted. Both are
@@ -276,6 +322,17 @@ mod tests {
         assert_eq!(rfc3339(1_700_000_000, 120), "2023-11-15T00:13:20+02:00");
         assert_eq!(rfc3339(951_782_400, -330), "2000-02-28T18:30:00-05:30");
         assert_eq!(rfc3339(-86_400, 0), "1969-12-31T00:00:00+00:00");
+    }
+
+    #[test]
+    fn since_dates() {
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        assert_eq!(parse_date("2023-11-15T00:13:20+02:00"), Some(1_700_000_000));
+        assert_eq!(parse_date("2023-11-14T22:13:20Z"), Some(1_700_000_000));
+        assert_eq!(parse_date("2000-02-29"), Some(951_782_400));
+        assert_eq!(parse_date("1700000000"), Some(1_700_000_000));
+        assert_eq!(parse_date("2024-13-01"), None);
+        assert_eq!(parse_date("yesterday"), None);
     }
 
     #[test]

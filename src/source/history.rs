@@ -43,6 +43,8 @@ pub struct HistoryOptions {
     pub all_objects: bool,
     /// Blobs larger than this many bytes are skipped.
     pub max_file_size: u64,
+    /// Walk only the commits these revisions reach (`--branch`); empty: every ref.
+    pub branches: Vec<String>,
 }
 
 /// Counts from enumerating a history.
@@ -113,19 +115,28 @@ impl HistorySource {
         let mut walk = repo.revwalk().map_err(walk_error)?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
             .map_err(walk_error)?;
-        let references = repo
-            .references()
-            .map_err(|err| Error::git("cannot list references", &err))?;
-        for reference in references.flatten() {
-            // Refs to trees or blobs (rare) hold no commit; tags are peeled to their commit.
-            if let Ok(commit) = reference.peel_to_commit() {
-                if let Err(err) = walk.push(commit.id()) {
-                    problems.push((commit.id().to_string(), err.message().to_string()));
+        if options.branches.is_empty() {
+            let references = repo
+                .references()
+                .map_err(|err| Error::git("cannot list references", &err))?;
+            for reference in references.flatten() {
+                // Refs to trees or blobs (rare) hold no commit; tags are peeled to their commit.
+                if let Ok(commit) = reference.peel_to_commit() {
+                    if let Err(err) = walk.push(commit.id()) {
+                        problems.push((commit.id().to_string(), err.message().to_string()));
+                    }
                 }
             }
+            if let Ok(head) = repo.head().and_then(|head| head.peel_to_commit()) {
+                let _ = walk.push(head.id()); // a detached HEAD; unborn HEAD has nothing to push
+            }
         }
-        if let Ok(head) = repo.head().and_then(|head| head.peel_to_commit()) {
-            let _ = walk.push(head.id()); // a detached HEAD; unborn HEAD has nothing to push
+        for branch in &options.branches {
+            let commit = repo
+                .revparse_single(branch)
+                .and_then(|object| object.peel_to_commit())
+                .map_err(|_| Error::Revision(format!("--branch {branch:?}: no such commit")))?;
+            walk.push(commit.id()).map_err(walk_error)?;
         }
         let mut commits = Vec::new();
         let mut roots = Vec::new();
@@ -764,6 +775,7 @@ impl HistorySource {
                         bytes: &text,
                         provenance: &provenance,
                         scope: None,
+                        window: None,
                     }),
                     None => visitor.skipped(&provenance, SkipReason::Binary),
                 },

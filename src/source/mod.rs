@@ -87,6 +87,9 @@ pub struct Commit {
     /// (never by timestamp, which ties and lies): what "first" means (not reported).
     #[serde(skip)]
     pub sequence: u32,
+    /// Committer time, seconds since the epoch (`--since`; not reported).
+    #[serde(skip)]
+    pub time: i64,
 }
 
 /// Bytes to scan and their provenance. `Debug` shows the length, never the content.
@@ -98,6 +101,116 @@ pub struct Chunk<'a> {
     pub provenance: &'a Provenance,
     /// For changes (staged, commit ranges): only findings on added lines count.
     pub scope: Option<&'a ChangeScope>,
+    /// For an input read in windows (standard input, files over the size limit): where this
+    /// window lies; `None` for an input read whole.
+    pub window: Option<Window>,
+}
+
+/// Where one window of an input read in windows lies (see [`read_in_windows`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Lines of the input before the window's first byte.
+    pub lines_before: usize,
+    /// Findings whose secret starts at or after this byte of the window are left to the next
+    /// window, which holds them whole.
+    pub owned_end: usize,
+    /// Whether this is the input's first window (it counts the input once; file rules run on
+    /// it).
+    pub first: bool,
+}
+
+/// Bytes of an input scanned at once when it is read in windows.
+pub const WINDOW_SIZE: usize = 16 << 20;
+/// Bytes each window shares with the next: no match of any rule is longer (rules are bounded
+/// by lines, and the longest multi-line ones, PEM blocks, are a few KiB), so a match that the
+/// end of one window cuts lies whole in the next.
+pub const WINDOW_OVERLAP: usize = 1 << 20;
+
+/// Reads `reader` to its end in overlapping windows of `window` bytes plus `overlap` and
+/// gives each to `visitor`, in bounded memory whatever the input's size. Windows after the
+/// first start at a line boundary where the overlap holds one. An input that is binary in its
+/// first window is skipped; UTF-16 text is decoded when it fits one window, and otherwise
+/// scanned as it is, with a warning.
+pub fn read_in_windows(
+    reader: &mut dyn std::io::Read,
+    provenance: &Provenance,
+    visitor: &mut dyn Visitor,
+    window: usize,
+    overlap: usize,
+) {
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut lines_before = 0;
+    let mut first = true;
+    loop {
+        let target = buffer.len() + window;
+        let mut filled = buffer.len();
+        buffer.resize(target, 0);
+        let mut end_of_input = false;
+        while filled < target {
+            match reader.read(&mut buffer[filled..]) {
+                Ok(0) => {
+                    end_of_input = true;
+                    break;
+                }
+                Ok(read) => filled += read,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) => {
+                    buffer.truncate(filled);
+                    visitor.error(&provenance.path, &err.to_string());
+                    return;
+                }
+            }
+        }
+        buffer.truncate(filled);
+        if first && is_binary(&buffer) {
+            match (end_of_input, decode_utf16(&buffer)) {
+                (true, Some(text)) => {
+                    return visitor.chunk(Chunk {
+                        bytes: &text,
+                        provenance,
+                        scope: None,
+                        window: None,
+                    });
+                }
+                (false, Some(_)) => visitor.error(
+                    &provenance.path,
+                    "UTF-16 text larger than one window: scanned as bytes, not decoded",
+                ),
+                (_, None) => return visitor.skipped(provenance, SkipReason::Binary),
+            }
+        }
+        if end_of_input {
+            let whole = first;
+            return visitor.chunk(Chunk {
+                bytes: &buffer,
+                provenance,
+                scope: None,
+                window: (!whole).then_some(Window {
+                    lines_before,
+                    owned_end: buffer.len(),
+                    first,
+                }),
+            });
+        }
+        // The next window starts `overlap` bytes (or a little more, to a line start) back.
+        let cut = buffer.len().saturating_sub(overlap);
+        let line_start = memchr::memrchr(b'\n', &buffer[cut.saturating_sub(overlap)..cut])
+            .map(|at| cut.saturating_sub(overlap) + at + 1);
+        let next = line_start.unwrap_or(cut);
+        visitor.chunk(Chunk {
+            bytes: &buffer,
+            provenance,
+            scope: None,
+            window: Some(Window {
+                lines_before,
+                owned_end: next,
+                first,
+            }),
+        });
+        lines_before += memchr::memchr_iter(b'\n', &buffer[..next]).count();
+        buffer.drain(..next);
+        first = false;
+    }
 }
 
 /// What a change added to a file: findings must touch an added line, and a secret the
@@ -153,6 +266,8 @@ pub enum SkipReason {
     TooLarge(u64),
     /// A symbolic link: never followed, so a scan cannot leave the tree or loop.
     Symlink,
+    /// Excluded by `.gitignore` (or `.git/info/exclude`): a file, or a directory not entered.
+    Ignored,
 }
 
 /// Receives what a source produces, on one thread.
@@ -277,6 +392,7 @@ impl Source for VecSource {
                 bytes,
                 provenance,
                 scope: None,
+                window: None,
             });
         }
     }

@@ -1,24 +1,33 @@
-//! Standard input as one chunk, path `<stdin>`.
+//! Standard input, path `<stdin>`: read to its end in overlapping windows, so input of any
+//! size is scanned in bounded memory (see [`read_in_windows`]).
 
 use std::io::Read;
 
-use super::{text_of, Chunk, Provenance, SkipReason, Source, VisitorFactory};
+use super::{read_in_windows, Provenance, Source, VisitorFactory, WINDOW_OVERLAP, WINDOW_SIZE};
 
 /// The path shown for standard input.
 pub const STDIN_PATH: &str = "<stdin>";
 
-/// Reads all of a reader (standard input) and scans it as one chunk.
+/// Scans all of a reader (standard input), whatever its size.
 pub struct StdinSource<R> {
     reader: std::sync::Mutex<R>,
-    max_size: u64,
+    window: usize,
+    overlap: usize,
 }
 
 impl<R: Read> StdinSource<R> {
-    /// A source over `reader`, skipped when longer than `max_size` bytes.
-    pub fn new(reader: R, max_size: u64) -> Self {
+    /// A source over `reader`, read in windows of the default size.
+    pub fn new(reader: R) -> Self {
+        Self::with_windows(reader, WINDOW_SIZE, WINDOW_OVERLAP)
+    }
+
+    /// A source over `reader` read in windows of `window` bytes, each sharing `overlap` bytes
+    /// with the next (tests use small ones).
+    pub fn with_windows(reader: R, window: usize, overlap: usize) -> Self {
         StdinSource {
             reader: std::sync::Mutex::new(reader),
-            max_size,
+            window: window.max(1),
+            overlap,
         }
     }
 }
@@ -26,28 +35,16 @@ impl<R: Read> StdinSource<R> {
 impl<R: Read> Source for StdinSource<R> {
     fn run<'v>(&self, _threads: usize, make_visitor: &VisitorFactory<'v>) {
         let mut visitor = make_visitor();
-        let mut bytes = Vec::new();
-        let read = match self.reader.lock() {
-            Ok(mut reader) => reader
-                .by_ref()
-                .take(self.max_size.saturating_add(1))
-                .read_to_end(&mut bytes),
-            Err(_) => Err(std::io::Error::other("standard input is unavailable")),
-        };
         let provenance = Provenance::file(STDIN_PATH, STDIN_PATH);
-        if let Err(err) = read {
-            visitor.error(STDIN_PATH, &err.to_string());
-        } else if bytes.len() as u64 > self.max_size {
-            visitor.skipped(&provenance, SkipReason::TooLarge(bytes.len() as u64));
-        } else {
-            match text_of(&bytes) {
-                Some(text) => visitor.chunk(Chunk {
-                    bytes: &text,
-                    provenance: &provenance,
-                    scope: None,
-                }),
-                None => visitor.skipped(&provenance, SkipReason::Binary),
-            }
+        match self.reader.lock() {
+            Ok(mut reader) => read_in_windows(
+                &mut *reader,
+                &provenance,
+                &mut *visitor,
+                self.window,
+                self.overlap,
+            ),
+            Err(_) => visitor.error(STDIN_PATH, "standard input is unavailable"),
         }
     }
 }

@@ -510,3 +510,63 @@ fn also_in_counts_the_later_snapshots_holding_the_same_blob() {
     assert_eq!(commits_of(&report), [first.to_string()]);
     assert_eq!(report["findings"][0]["also_in"], 5, "{report:#}");
 }
+
+/// Issue 14: `history --branch REF` walks only what REF reaches; `--since DATE` reports only
+/// secrets introduced on or after DATE, judged on the whole history (an old secret in a file a
+/// recent commit edits stays old).
+#[test]
+fn issue_14_history_since_and_branch() {
+    let mut repo = TempRepo::new();
+    let old = github_pat();
+    repo.commit_file("old.env", format!("A={old}\n"), "old"); // 1_700_003_600
+    repo.branch("feature");
+    let on_feature = github_pat();
+    repo.commit_file("feature.env", format!("B={on_feature}\n"), "feature");
+    repo.checkout("master");
+    // The helper's checkout keeps the other branch's new file in the index.
+    let mut index = repo.repo.index().unwrap();
+    index
+        .remove_path(std::path::Path::new("feature.env"))
+        .unwrap();
+    index.write().unwrap();
+    let recent = github_pat();
+    repo.commit_file("old.env", format!("A={old}\nC={recent}\n"), "recent"); // 1_700_010_800
+    let secrets = |args: &[&str]| -> Vec<String> {
+        let mut args = args.to_vec();
+        args.extend(["--show-secrets"]);
+        let (report, _) = repo.json(&args);
+        let mut found: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["secret"].as_str().unwrap().to_string())
+            .collect();
+        found.sort();
+        found
+    };
+    let mut all = vec![old.clone(), on_feature.clone(), recent.clone()];
+    all.sort();
+    assert_eq!(secrets(&["history"]), all);
+    let mut on_master = vec![old.clone(), recent.clone()];
+    on_master.sort();
+    assert_eq!(secrets(&["history", "--branch", "master"]), on_master);
+    assert_eq!(
+        secrets(&["history", "--branch", "master", "--since", "1700010000"]),
+        std::slice::from_ref(&recent)
+    );
+    assert_eq!(secrets(&["history", "--since", "2023-11-15T00:00:00Z"]), {
+        let mut later = vec![on_feature.clone(), recent.clone()];
+        later.sort();
+        later
+    });
+    leakhound()
+        .current_dir(repo.path())
+        .args(["history", "--since", "last tuesday"])
+        .assert()
+        .code(2);
+    leakhound()
+        .current_dir(repo.path())
+        .args(["history", "--branch", "no-such-branch"])
+        .assert()
+        .code(2);
+}

@@ -57,7 +57,7 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
     let stderr = String::from_utf8_lossy(&verbose.stderr);
     assert!(stderr.contains("skipped image.bin: binary"), "{stderr}");
     assert!(
-        stderr.contains("skipped big.txt: 2040 bytes, over --max-file-size"),
+        stderr.contains("big.txt: not scanned: 2040 bytes, over --max-file-size"),
         "{stderr}"
     );
 }
@@ -266,4 +266,160 @@ fn include_and_exclude_select_files_relative_to_the_project_root() {
         stderr.starts_with("leakhound: error: --exclude \"a[z-a]\""),
         "{stderr}"
     );
+}
+
+/// Issue 14: standard input is scanned whatever its size, in windows, with true line numbers.
+#[test]
+fn issue_14_standard_input_of_any_size_is_scanned() {
+    // Over --max-file-size: scanned anyway (the limit is for files).
+    let pat = github_pat();
+    let small = format!("{}TOKEN={pat}\n", "filler line\n".repeat(200));
+    let output = leakhound()
+        .args([
+            "scan",
+            "-",
+            "--max-file-size",
+            "1000",
+            "--strict",
+            "--format",
+            "json",
+        ])
+        .write_stdin(small)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        found(&report),
+        [("github.pat-classic".into(), "<stdin>".into(), 201)]
+    );
+
+    // 40 MB, several windows: secrets at the start, across the first window's edge
+    // (16 MiB), in the middle and at the very end, each once at its line.
+    let line = "the quick brown fox jumps over the lazy dog 0123456789\n";
+    let lines_per_mb = (1 << 20) / line.len();
+    let mut text = String::with_capacity(41 << 20);
+    let mut expected = Vec::new();
+    let mut line_number = 0u64;
+    let mut plant = |text: &mut String, line_number: &mut u64| {
+        let token = github_pat();
+        text.push_str(&format!("GITHUB_TOKEN={token}\n"));
+        *line_number += 1;
+        expected.push(*line_number);
+    };
+    plant(&mut text, &mut line_number);
+    while text.len() < 40 << 20 {
+        if text.len() + line.len() > (16 << 20) - 20 && text.len() < 16 << 20 {
+            plant(&mut text, &mut line_number); // straddles the edge of the first window
+        }
+        if (line_number as usize).is_multiple_of(lines_per_mb * 13) {
+            plant(&mut text, &mut line_number);
+        }
+        text.push_str(line);
+        line_number += 1;
+    }
+    plant(&mut text, &mut line_number);
+    let output = leakhound()
+        .args(["scan", "-", "--format", "json"])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut lines: Vec<u64> = found(&report).into_iter().map(|(_, _, l)| l).collect();
+    lines.sort_unstable();
+    assert_eq!(lines, expected);
+    assert_eq!(report["stats"]["bytes"], text.len() as u64);
+    assert_eq!(report["stats"]["files"], 1);
+}
+
+/// Issue 14: a file over the size limit is named in a warning, counted, fails --strict, and
+/// can be scanned in windows instead.
+#[test]
+fn issue_14_files_over_the_limit_are_never_skipped_in_silence() {
+    let tree = TempTree::new();
+    tree.write(
+        "dump.sql",
+        format!("{}\nTOKEN={}\n", "x".repeat(3000), github_pat()),
+    );
+    let output = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--max-file-size", "1000"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stderr.contains("warning: dump.sql: not scanned") && stderr.contains("--scan-large-files"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 over --max-file-size not scanned"),
+        "{stderr}"
+    );
+    leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--max-file-size", "1000", "--strict"])
+        .assert()
+        .code(2);
+    let report = tree.scan_json(&["--max-file-size", "1000", "--scan-large-files"]);
+    assert_eq!(
+        found(&report),
+        [("github.pat-classic".into(), "dump.sql".into(), 2)]
+    );
+    assert_eq!(report["stats"]["skipped_too_large"], 0);
+}
+
+/// Issue 14: what .gitignore keeps out is counted, and listed with -v.
+#[test]
+fn issue_14_gitignored_files_are_counted_and_listed() {
+    let tree = TempTree::new();
+    tree.write(".gitignore", ".env\nnode_modules/\n");
+    tree.write(".env", format!("TOKEN={}\n", github_pat()));
+    tree.write("node_modules/a/index.js", "x\n");
+    tree.write("node_modules/b/index.js", "x\n");
+    tree.write("app.js", "x\n");
+    let report = tree.scan_json(&[]);
+    assert_eq!(report["stats"]["skipped_ignored"], 2, "{report:#}");
+    let output = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "-v"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("skipped .env: ignored by .gitignore"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("skipped node_modules: ignored by .gitignore"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 ignored by .gitignore"), "{stderr}");
+    assert_eq!(
+        tree.scan_json(&["--no-ignore"])["stats"]["skipped_ignored"],
+        0
+    );
+}
+
+/// Issue 14: a path named on the command line that cannot be read is an error, not "scanned
+/// 0 files".
+#[cfg(unix)]
+#[test]
+fn issue_14_an_unreadable_path_on_the_command_line_is_exit_2() {
+    let tree = TempTree::new();
+    let fifo = tree.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let output = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "pipe"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("pipe: not a file or directory"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
