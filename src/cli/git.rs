@@ -225,9 +225,11 @@ fn full_history(
     if !common.quiet {
         writeln!(
             std::io::stderr().lock(),
-            "leakhound: {} commits, {} unique blobs to scan",
+            "leakhound: {} commit{}, {} unique blob{} to scan",
             counts.commits,
-            counts.blobs
+            if counts.commits == 1 { "" } else { "s" },
+            counts.blobs,
+            if counts.blobs == 1 { "" } else { "s" },
         )?;
     }
     let mut result = setup.scan(&source, common, Some(counts.blobs as u64), Unit::Blobs);
