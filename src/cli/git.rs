@@ -97,9 +97,7 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             Unit::Files,
         );
         drop_secrets_the_parents_hold(&repo, &mut result, |finding| {
-            let id = finding.commit.as_ref()?.id.parse().ok()?;
-            let commit = repo.find_commit(id).ok()?;
-            Some(commit.parents().map(|parent| parent.tree_id()).collect())
+            parent_trees_of(&repo, finding)
         })?;
         keep_first_of_each_secret(&repo, &mut result)?;
         keep_since(&mut result, since);
@@ -312,39 +310,43 @@ fn drop_secrets_the_parents_hold(
     result: &mut ScanResult,
     parent_trees: impl Fn(&Finding) -> Option<Vec<git2::Oid>>,
 ) -> anyhow::Result<()> {
-    let mut secrets: Vec<Vec<u8>> = result
-        .findings
-        .iter()
-        .map(|finding| finding.secret.expose().to_vec())
+    let mut held = held_by_parents(repo, &result.findings, parent_trees)?.into_iter();
+    result.findings.retain(|_| !held.next().unwrap_or(false));
+    result.stats.findings = result.findings.len() as u64;
+    Ok(())
+}
+
+/// For each finding, whether one of the trees `parent_trees` gives held its secret anywhere.
+/// Whole-file findings (no secret bytes) and findings without known parents are held by none.
+fn held_by_parents<'f>(
+    repo: &git2::Repository,
+    findings: impl IntoIterator<Item = &'f Finding> + Clone,
+    parent_trees: impl Fn(&Finding) -> Option<Vec<git2::Oid>>,
+) -> anyhow::Result<Vec<bool>> {
+    let mut secrets: Vec<&[u8]> = findings
+        .clone()
+        .into_iter()
+        .map(|finding| finding.secret.expose())
         .filter(|secret| !secret.is_empty())
         .collect();
     secrets.sort_unstable();
     secrets.dedup();
-    if secrets.is_empty() {
-        return Ok(());
-    }
-    let patterns: Vec<&[u8]> = secrets.iter().map(Vec::as_slice).collect();
-    let mut held = SecretsInTrees::new(repo, &patterns)?;
-    let already_held: Vec<bool> = result
-        .findings
-        .iter()
+    let mut held = (!secrets.is_empty())
+        .then(|| SecretsInTrees::new(repo, &secrets))
+        .transpose()?;
+    Ok(findings
+        .into_iter()
         .map(|finding| {
-            let Ok(at) = patterns.binary_search(&finding.secret.expose()) else {
-                return false; // a whole-file finding: no secret bytes to look for
+            let (Some(held), Ok(at)) = (&mut held, secrets.binary_search(&finding.secret.expose()))
+            else {
+                return false;
             };
             parent_trees(finding)
                 .unwrap_or_default()
                 .into_iter()
                 .any(|tree| held.holds(tree, at))
         })
-        .collect();
-    drop(held);
-    let mut verdicts = already_held.into_iter();
-    result
-        .findings
-        .retain(|_| !verdicts.next().unwrap_or(false));
-    result.stats.findings = result.findings.len() as u64;
-    Ok(())
+        .collect())
 }
 
 /// `--since`: drops the findings whose secret was introduced before `since` (seconds since the
@@ -399,7 +401,16 @@ fn keep_first_of_each_secret(
             }
         }
     }
-    let came_back = reintroductions(repo, &later)?;
+    // A later introduction that no parent of its commit held came back (or arrived again on
+    // another branch); otherwise it was edited, moved or copied from where it already was.
+    let held = held_by_parents(repo, later.iter().map(|(_, finding)| finding), |finding| {
+        parent_trees_of(repo, finding)
+    })?;
+    let came_back: Vec<bool> = held
+        .into_iter()
+        .zip(&later)
+        .map(|(held, (_, finding))| !held && !finding.is_whole_file())
+        .collect();
     for ((at, finding), reintroduced) in later.into_iter().zip(came_back) {
         let first = &mut kept[at];
         if let Some(also_in) = first.also_in.as_mut() {
@@ -423,42 +434,11 @@ fn keep_first_of_each_secret(
     Ok(())
 }
 
-/// For each later introduction of a secret, whether none of its commit's parents held the
-/// secret anywhere: it came back after being removed, or arrived again on another branch
-/// (otherwise it was edited, moved or copied from where it already was).
-fn reintroductions(
-    repo: &git2::Repository,
-    later: &[(usize, Finding)],
-) -> anyhow::Result<Vec<bool>> {
-    let mut secrets: Vec<&[u8]> = later
-        .iter()
-        .map(|(_, finding)| finding.secret.expose())
-        .filter(|secret| !secret.is_empty())
-        .collect();
-    secrets.sort_unstable();
-    secrets.dedup();
-    if secrets.is_empty() {
-        return Ok(vec![false; later.len()]);
-    }
-    let mut held = SecretsInTrees::new(repo, &secrets)?;
-    Ok(later
-        .iter()
-        .map(|(_, finding)| {
-            let Ok(at) = secrets.binary_search(&finding.secret.expose()) else {
-                return false;
-            };
-            let parents = finding
-                .commit
-                .as_ref()
-                .and_then(|commit| commit.id.parse().ok())
-                .and_then(|id| repo.find_commit(id).ok())
-                .map(|commit| commit.parents().map(|p| p.tree_id()).collect::<Vec<_>>());
-            match parents {
-                Some(trees) => !trees.into_iter().any(|tree| held.holds(tree, at)),
-                None => false,
-            }
-        })
-        .collect())
+/// The root trees of the parents of the commit that introduced `finding`.
+fn parent_trees_of(repo: &git2::Repository, finding: &Finding) -> Option<Vec<git2::Oid>> {
+    let id = finding.commit.as_ref()?.id.parse().ok()?;
+    let commit = repo.find_commit(id).ok()?;
+    Some(commit.parents().map(|parent| parent.tree_id()).collect())
 }
 
 pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::util::{github_pat, leakhound, TempTree};
+use crate::util::{git_command, github_pat, leakhound, TempTree};
 
 /// A repository driven by the `git` command line, isolated from the user's git config.
 struct Git {
@@ -41,23 +41,8 @@ impl Git {
     }
 
     fn command(&self, args: &[&str]) -> std::process::Command {
-        let mut command = std::process::Command::new("git");
-        command
-            .args(args)
-            .current_dir(&self.dir)
-            .env("HOME", self.home.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Ada")
-            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-            .env("GIT_COMMITTER_NAME", "Ada")
-            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-            .env("GIT_EDITOR", "true")
-            .env("NO_COLOR", "1")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_INDEX_FILE")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("LEAKHOUND")
-            .env_remove("LEAKHOUND_SKIP");
+        let mut command = git_command(&self.dir, self.home.path());
+        command.args(args);
         command
     }
 

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::util::{github_pat, TempTree};
+use crate::util::{github_pat, isolate_git, TempTree};
 
 const MANIFEST: &str = include_str!("../../.pre-commit-hooks.yaml");
 
@@ -47,21 +47,11 @@ impl Setup {
             std::env::var("PATH").unwrap_or_default()
         );
         let mut command = Command::new(program);
-        command
-            .args(args)
+        isolate_git(&mut command, &self.home)
             .current_dir(&self.repo)
+            .args(args)
             .env("PATH", path)
-            .env("HOME", &self.home)
-            .env("PRE_COMMIT_HOME", self.home.join("pre-commit-cache"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Ada")
-            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-            .env("GIT_COMMITTER_NAME", "Ada")
-            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-            .env("NO_COLOR", "1")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_INDEX_FILE")
-            .env_remove("LEAKHOUND");
+            .env("PRE_COMMIT_HOME", self.home.join("pre-commit-cache"));
         command
     }
 

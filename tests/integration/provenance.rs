@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::util::{github_pat, leakhound, npm_token, TempTree};
+use crate::util::{git_command, github_pat, leakhound, npm_token, TempTree};
 
 struct Git {
     tree: TempTree,
@@ -26,20 +26,12 @@ impl Git {
     }
 
     fn run(&self, args: &[&str]) -> String {
-        let output = std::process::Command::new("git")
+        let output = git_command(self.path(), self.path())
             .args(["-c", "core.hooksPath=/dev/null"])
             .args(args)
-            .current_dir(self.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", self.path())
-            .env("GIT_AUTHOR_NAME", "Ada")
-            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-            .env("GIT_COMMITTER_NAME", "Ada")
-            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
             // Every commit in the same second: order must come from the graph.
             .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
             .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
-            .env("GIT_EDITOR", "true")
             .output()
             .unwrap();
         assert!(

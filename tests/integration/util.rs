@@ -430,6 +430,41 @@ impl TempRepo {
     }
 }
 
+/// The `git` command line in `dir`, isolated as [`isolate_git`] says.
+pub fn git_command(dir: &Path, home: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new("git");
+    command.current_dir(dir);
+    isolate_git(&mut command, home);
+    command
+}
+
+/// Isolates a command that runs git from the user's and the system's git config (its home is
+/// `home`), with a fixed identity, no editor and no git or leakhound variables from the caller.
+pub fn isolate_git<'c>(
+    command: &'c mut std::process::Command,
+    home: &Path,
+) -> &'c mut std::process::Command {
+    command
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Ada")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("GIT_EDITOR", "true")
+        .env("NO_COLOR", "1");
+    for variable in [
+        "GIT_DIR",
+        "GIT_INDEX_FILE",
+        "GIT_WORK_TREE",
+        "LEAKHOUND",
+        "LEAKHOUND_SKIP",
+    ] {
+        command.env_remove(variable);
+    }
+    command
+}
+
 /// Clears the read-only bit git sets on objects and packs.
 pub fn make_writable(path: &Path) {
     let mut permissions = std::fs::metadata(path).unwrap().permissions();
