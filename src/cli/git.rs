@@ -192,7 +192,7 @@ fn pushed_changes(repo: &git2::Repository, args: &HistoryArgs) -> anyhow::Result
         }
     }
     let description = match heads.as_slice() {
-        [] => "no pushed commits".to_string(),
+        [] => "the push (no new commits)".to_string(),
         [one] => format!("the push of {}", crate::source::diff::short(*one)),
         many => format!("the push of {} refs", many.len()),
     };
