@@ -13,7 +13,7 @@ use crate::engine::{Engine, Match, Scanner, Span};
 use crate::filter::inline::InlineAllows;
 use crate::filter::Allowlist;
 use crate::filter::Filters;
-use crate::finding::{self, Finding};
+use crate::finding::{self, Finding, FingerprintCache};
 use crate::rule::RuleSetBuilder;
 use crate::source::{Chunk, Provenance, SkipReason, Source, Visitor};
 
@@ -143,9 +143,13 @@ pub fn run(
 ) -> ScanResult {
     let started = Instant::now();
     let shared = Mutex::new(ScanResult::default());
+    // One cache for all workers: a guessable secret's slow key derivation runs once per
+    // (rule, path, secret) in a run, however many blobs or commits hold it.
+    let fingerprints = FingerprintCache::new();
     let make_worker = || -> Box<dyn Visitor + '_> {
         Box::new(Worker {
             scanner: engine.scanner(),
+            fingerprints: &fingerprints,
             decode_depth: filters.decode_depth,
             filters,
             diagnostics,
@@ -167,6 +171,7 @@ pub fn run(
 
 struct Worker<'a> {
     scanner: Scanner<'a>,
+    fingerprints: &'a FingerprintCache,
     /// How many encoding layers to look through (0: none).
     decode_depth: usize,
     filters: &'a Filters,
@@ -199,7 +204,7 @@ impl Worker<'_> {
             .filters
             .baseline
             .as_ref()
-            .is_some_and(|b| b.contains(&found.fingerprint))
+            .is_some_and(|b| b.contains(&found))
         {
             self.result.baselined.push(found);
         } else {
@@ -238,7 +243,8 @@ impl Worker<'_> {
                 .iter()
                 .any(|s| s.start < run.end && run.start < s.end)
         };
-        let (scanner, matches) = (&mut self.scanner, &mut self.matches);
+        let (scanner, matches, fingerprints) =
+            (&mut self.scanner, &mut self.matches, self.fingerprints);
         walk_decoded(
             bytes,
             self.decode_depth,
@@ -247,7 +253,9 @@ impl Worker<'_> {
                 matches.clear();
                 scanner.scan(text, path, &mut |m| matches.push(m));
                 drop_shadowed_matches(rules, matches);
-                for mut inner in finding::from_matches(rules, text, chunk.provenance, matches) {
+                let inner_findings =
+                    finding::from_matches(rules, text, chunk.provenance, matches, fingerprints);
+                for mut inner in inner_findings {
                     if found
                         .iter()
                         .any(|f| f.span == outer && f.rule == inner.rule)
@@ -310,8 +318,13 @@ impl Visitor for Worker<'_> {
             .scan(chunk.bytes, path, &mut |m| matches.push(m));
         let rules = self.scanner.engine().rules();
         drop_shadowed_matches(rules, &mut self.matches);
-        let mut found_all =
-            finding::from_matches(rules, chunk.bytes, chunk.provenance, &mut self.matches);
+        let mut found_all = finding::from_matches(
+            rules,
+            chunk.bytes,
+            chunk.provenance,
+            &mut self.matches,
+            self.fingerprints,
+        );
         if self.decode_depth > 0 {
             // A vendor finding already says what the text is; a catch-all one (a generic
             // `secret = <base64>`) yields to what the decoded text turns out to hold.

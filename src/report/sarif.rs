@@ -10,9 +10,14 @@
 //!   low and info: `note`), `message.text` (rule name and redacted secret), one physical
 //!   location relative to `%SRCROOT%` with a region (1-based start line and column, end line and
 //!   end column — SARIF's end column is exclusive), the redacted snippet, and
-//!   `partialFingerprints["leakhound/v1"]`, leakhound's fingerprint, so GitHub keeps one alert per
-//!   secret across pushes. `properties` carry `secret_sha256`, `entropy`, `validation`, and for
-//!   git findings `commit` (id, author, email, date, message) and `also_in`.
+//!   `partialFingerprints["leakhound/v2"]`, leakhound's fingerprint (the key names its scheme,
+//!   see [`crate::finding::fingerprint`]), so GitHub keeps one alert per secret across pushes.
+//!   `properties` carry `entropy`, `severity`, `validation`, and for git findings `commit` (id,
+//!   author, email, date, message) and `also_in`.
+//! - Removed (issue 14): `properties.secret_sha256`, an unsalted hash that let anyone holding
+//!   the upload confirm guesses of a short secret offline, and the `leakhound/v1` fingerprint
+//!   key (a fast hash of the same); `leakhound/v2` replaces both, so code scanning sees new
+//!   fingerprints once, on the first upload after the change.
 //! - `versionControlProvenance` in git modes (repository URI when known, the revision scanned).
 //! - `invocations[0]`: `executionSuccessful` and `exitCode` (the process's exit code).
 //!
@@ -24,7 +29,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::{shown_secret, shown_snippet, ReportContext, ReportOptions, Reporter};
-use crate::finding::Finding;
+use crate::finding::{fingerprint, Finding};
 use crate::rule::Severity;
 use crate::scan::Stats;
 
@@ -183,7 +188,6 @@ impl Reporter for SarifReporter {
         };
         let location = &finding.location;
         let mut properties = json!({
-            "secret_sha256": finding.secret_sha256,
             "entropy": (finding.entropy * 1000.0).round() / 1000.0,
             "severity": finding.severity.as_str(),
         });
@@ -214,7 +218,7 @@ impl Reporter for SarifReporter {
                     },
                 },
             }],
-            "partialFingerprints": { "leakhound/v1": finding.fingerprint },
+            "partialFingerprints": { (fingerprint::SCHEME): finding.fingerprint },
             "properties": properties,
         }));
         Ok(())

@@ -22,6 +22,8 @@ mod fuzz_replay;
 mod git;
 /// gitleaks configs and `config check`.
 mod gitleaks;
+/// Issue 14: reports and baselines let no one test guesses of a secret cheaply.
+mod guessing;
 /// Hostile and broken input: huge files and lines, UTF-16, report injection, broken repos.
 mod hostile;
 /// Secret hygiene: no command or format shows a raw secret unless asked.
