@@ -196,11 +196,15 @@ impl Worker<'_> {
         }
     }
 
-    /// Files a finding as allowed (by an allowlist), baselined or reported.
-    fn sort(&mut self, found: Finding, bytes: &[u8]) {
+    /// Files a finding as allowed (by an allowlist), baselined or reported. Only the latter two
+    /// get a fingerprint: an allowed finding never pays for the key derivation.
+    fn sort(&mut self, mut found: Finding, bytes: &[u8]) {
         if self.filters.allows(&found, bytes) {
             self.result.allowed.push(found);
-        } else if self
+            return;
+        }
+        self.fingerprints.fill(&mut found);
+        if self
             .filters
             .baseline
             .as_ref()
@@ -243,8 +247,7 @@ impl Worker<'_> {
                 .iter()
                 .any(|s| s.start < run.end && run.start < s.end)
         };
-        let (scanner, matches, fingerprints) =
-            (&mut self.scanner, &mut self.matches, self.fingerprints);
+        let (scanner, matches) = (&mut self.scanner, &mut self.matches);
         walk_decoded(
             bytes,
             self.decode_depth,
@@ -253,8 +256,7 @@ impl Worker<'_> {
                 matches.clear();
                 scanner.scan(text, path, &mut |m| matches.push(m));
                 drop_shadowed_matches(rules, matches);
-                let inner_findings =
-                    finding::from_matches(rules, text, chunk.provenance, matches, fingerprints);
+                let inner_findings = finding::from_matches(rules, text, chunk.provenance, matches);
                 for mut inner in inner_findings {
                     if found
                         .iter()
@@ -318,13 +320,8 @@ impl Visitor for Worker<'_> {
             .scan(chunk.bytes, path, &mut |m| matches.push(m));
         let rules = self.scanner.engine().rules();
         drop_shadowed_matches(rules, &mut self.matches);
-        let mut found_all = finding::from_matches(
-            rules,
-            chunk.bytes,
-            chunk.provenance,
-            &mut self.matches,
-            self.fingerprints,
-        );
+        let mut found_all =
+            finding::from_matches(rules, chunk.bytes, chunk.provenance, &mut self.matches);
         if self.decode_depth > 0 {
             // A vendor finding already says what the text is; a catch-all one (a generic
             // `secret = <base64>`) yields to what the decoded text turns out to hold.

@@ -205,6 +205,14 @@ impl FingerprintCache {
         derived
     }
 
+    /// Sets `finding`'s fingerprint, unless it has one.
+    pub fn fill(&self, finding: &mut super::Finding) {
+        if finding.fingerprint.is_empty() {
+            finding.fingerprint =
+                self.fingerprint(&finding.rule_id, &finding.rel_path, finding.secret.expose());
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Known> {
         self.known
             .lock()

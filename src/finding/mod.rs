@@ -64,7 +64,9 @@ pub struct Finding {
     /// The secret itself; prints redacted.
     pub secret: Secret,
     /// Stable id of this secret at this path for this rule (see [`fingerprint`]); a slow salted
-    /// hash for a guessable secret, never a fast unsalted one.
+    /// hash for a guessable secret, never a fast unsalted one. Empty until
+    /// [`FingerprintCache::fill`] runs, which the scan does only for findings no allowlist or
+    /// inline allow dropped: those are never reported, so they need no key derivation.
     pub fingerprint: String,
     /// The line holding the secret, with every secret on it redacted.
     pub snippet: String,
@@ -103,14 +105,13 @@ pub fn hex(bytes: &[u8]) -> String {
 const SNIPPET_CONTEXT: usize = 80;
 
 /// Turns the matches of one chunk into findings. `matches` may be in any order; snippets have
-/// every match's secret on the line redacted, not only the finding's own. Fingerprints come from
-/// `fingerprints`, so a secret seen again costs no second key derivation.
+/// every match's secret on the line redacted, not only the finding's own. Fingerprints are left
+/// empty (see [`Finding::fingerprint`]).
 pub fn from_matches(
     rules: &RuleSet,
     bytes: &[u8],
     provenance: &Provenance,
     matches: &mut [Match],
-    fingerprints: &FingerprintCache,
 ) -> Vec<Finding> {
     matches.sort_by_key(|m| (m.secret.start, m.rule));
     let secrets = ChunkSecrets::new(bytes, matches.iter().map(|m| m.secret).collect());
@@ -147,11 +148,7 @@ pub fn from_matches(
                 },
                 span: m.secret,
                 match_span: m.span,
-                fingerprint: fingerprints.fingerprint(
-                    &rule.id,
-                    &provenance.rel_path,
-                    secret.expose(),
-                ),
+                fingerprint: String::new(),
                 snippet: snippet(bytes, m.secret, &secrets),
                 secret,
                 entropy: m.entropy,
