@@ -9,7 +9,8 @@
 //! - **chunk**: bytes to scan plus their **provenance** (path, and for git the commit).
 //! - **match**: an engine hit that passed its rule's checks ([`engine::Match`]).
 //! - **finding**: a match with its location and provenance ([`finding::Finding`]).
-//! - **fingerprint**: a stable id of (rule, path, secret) that never contains the secret.
+//! - **fingerprint**: a stable id of (rule, path, secret) that never contains the secret nor a
+//!   fast hash of it (a slow salted hash for a guessable secret: `finding::fingerprint`).
 //! - **allowlist**: config entries (paths, regexes, stopwords, commits) whose findings are
 //!   not reported.
 //!

@@ -14,7 +14,7 @@ use crate::filter::gitleaksignore::{self, GitleaksIgnore};
 use crate::filter::inline::InlineAllows;
 use crate::filter::Allowlist;
 use crate::filter::Filters;
-use crate::finding::{self, Finding};
+use crate::finding::{self, Finding, FingerprintCache};
 use crate::rule::RuleSetBuilder;
 use crate::source::{Chunk, Provenance, SkipReason, Source, Visitor};
 
@@ -236,9 +236,13 @@ pub fn run(
 ) -> ScanResult {
     let started = Instant::now();
     let shared = Mutex::new(ScanResult::default());
+    // One cache for all workers: a guessable secret's slow key derivation runs once per
+    // (rule, path, secret) in a run, however many blobs or commits hold it.
+    let fingerprints = FingerprintCache::new();
     let make_worker = || -> Box<dyn Visitor + '_> {
         Box::new(Worker {
             scanner: engine.scanner(),
+            fingerprints: &fingerprints,
             decode_depth: filters.decode_depth,
             filters,
             diagnostics,
@@ -260,6 +264,7 @@ pub fn run(
 
 struct Worker<'a> {
     scanner: Scanner<'a>,
+    fingerprints: &'a FingerprintCache,
     /// How many encoding layers to look through (0: none).
     decode_depth: usize,
     filters: &'a Filters,
@@ -284,15 +289,19 @@ impl Worker<'_> {
         }
     }
 
-    /// Files a finding as allowed (by an allowlist), baselined or reported.
-    fn sort(&mut self, found: Finding, bytes: &[u8]) {
+    /// Files a finding as allowed (by an allowlist), baselined or reported. Only the latter two
+    /// get a fingerprint: an allowed finding never pays for the key derivation.
+    fn sort(&mut self, mut found: Finding, bytes: &[u8]) {
         if self.filters.allows(&found, bytes) {
             self.result.allowed.push(found);
-        } else if self
+            return;
+        }
+        self.fingerprints.fill(&mut found);
+        if self
             .filters
             .baseline
             .as_ref()
-            .is_some_and(|b| b.contains(&found.fingerprint))
+            .is_some_and(|b| b.contains(&found))
         {
             self.result.baselined.push(found);
         } else {
@@ -340,7 +349,8 @@ impl Worker<'_> {
                 matches.clear();
                 scanner.scan(text, path, &mut |m| matches.push(m));
                 drop_shadowed_matches(rules, matches);
-                for mut inner in finding::from_matches(rules, text, chunk.provenance, matches) {
+                let inner_findings = finding::from_matches(rules, text, chunk.provenance, matches);
+                for mut inner in inner_findings {
                     if found
                         .iter()
                         .any(|f| f.span == outer && f.rule == inner.rule)

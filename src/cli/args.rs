@@ -126,9 +126,15 @@ pub struct BaselineArgs {
     /// Take the findings from the repository's whole history instead of the files.
     #[arg(long)]
     pub history: bool,
-    /// Rewrite the baseline at --output keeping only the entries that still match a finding.
-    #[arg(long)]
+    /// Rewrite the baseline at --output keeping only the entries that still match a finding
+    /// (a version 1 baseline comes out in the current format).
+    #[arg(long, conflicts_with = "import")]
     pub prune: bool,
+    /// Start from another tool's accepted findings: keep only the current findings that this
+    /// gitleaks JSON report or detect-secrets `.secrets.baseline` also lists (by path, line and
+    /// secret; the format is told from the content). Nothing from the file is copied.
+    #[arg(long, value_name = "FILE")]
+    pub import: Option<PathBuf>,
     /// Also scan files that .gitignore excludes.
     #[arg(long)]
     pub no_ignore: bool,

@@ -14,7 +14,9 @@ use super::args::{BaselineArgs, CommonArgs, FormatArg, ScanArgs, SelectArgs};
 use crate::config::{self, LoadedConfig};
 use crate::engine::Engine;
 use crate::filter::baseline::Baseline;
+use crate::filter::import::Imported;
 use crate::filter::Filters;
+use crate::finding::Finding;
 use crate::report::human::escape;
 use crate::report::{self, Format, ReportContext, ReportOptions};
 use crate::scan::{self, Diagnostics, ScanResult};
@@ -118,26 +120,51 @@ pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
     } else {
         scan_paths(&args.paths, args.no_ignore, &args.select, &common)?.1
     };
-    let current = Baseline::from_findings(&result.findings);
+    let mut err = std::io::stderr().lock();
     let written = if args.prune {
         let old = Baseline::load(&output)?;
-        let matched: HashSet<&str> = result
-            .findings
-            .iter()
-            .map(|f| f.fingerprint.as_str())
-            .collect();
-        let pruned = old.pruned(&matched);
+        let pruned = old.pruned(&result.findings);
         let _ = writeln!(
-            std::io::stderr().lock(),
+            err,
             "leakhound: pruned {} from {}, kept {}",
-            entries(old.len() - pruned.len(), "stale "),
+            entries(old.len().saturating_sub(pruned.len()), "stale "),
             output.display(),
             pruned.len()
         );
+        if old.is_legacy() {
+            let _ = writeln!(
+                err,
+                "leakhound: rewrote {} in the current format (version 2), without the unsalted hashes of version 1",
+                output.display()
+            );
+        }
         pruned
-    } else {
+    } else if let Some(import) = &args.import {
+        let imported = Imported::load(import)?;
+        let mut used = HashSet::new();
+        let covered: Vec<&Finding> = result
+            .findings
+            .iter()
+            .filter(|f| imported.covering(f).map(|at| used.insert(at)).is_some())
+            .collect();
+        let baseline = Baseline::from_findings(covered.iter().copied());
         let _ = writeln!(
-            std::io::stderr().lock(),
+            err,
+            "leakhound: {} {}: {} of its {} match a current finding; wrote {} to {} ({} current finding{} not covered, still reported)",
+            imported.format().name(),
+            import.display(),
+            used.len(),
+            entries(imported.len(), ""),
+            entries(baseline.len(), ""),
+            output.display(),
+            result.findings.len() - covered.len(),
+            if result.findings.len() - covered.len() == 1 { "" } else { "s" }
+        );
+        baseline
+    } else {
+        let current = Baseline::from_findings(&result.findings);
+        let _ = writeln!(
+            err,
             "leakhound: wrote {} to {}",
             entries(current.len(), ""),
             output.display()
@@ -210,6 +237,17 @@ impl Setup {
         }
         drop(err);
         filters.baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
+        if let (Some(baseline), Some(file)) = (&filters.baseline, &common.baseline) {
+            if baseline.is_legacy() {
+                // Not silenced by -q: the file itself leaks (issue 14).
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "leakhound: note: {} is a version 1 baseline, which holds unsalted SHA-256 hashes of the secrets (guessable offline); it still works, but regenerate it with `leakhound baseline --prune --output {}`",
+                    escape(&file.display().to_string(), false),
+                    escape(&file.display().to_string(), false),
+                );
+            }
+        }
         filters.decode_depth = common.decode_depth.min(4);
         Ok(Setup { engine, filters })
     }
@@ -232,12 +270,7 @@ impl Setup {
         let Some(baseline) = &self.filters.baseline else {
             return;
         };
-        let matched: HashSet<&str> = result
-            .baselined
-            .iter()
-            .map(|f| f.fingerprint.as_str())
-            .collect();
-        let stale = baseline.stale(&matched).count();
+        let stale = baseline.stale(&result.baselined).count();
         if stale > 0 && !common.quiet {
             let _ = writeln!(
                 std::io::stderr().lock(),

@@ -1,21 +1,31 @@
 //! Baselines: the findings a team has accepted (or will fix later), so that a scan fails only on
-//! new ones. A baseline stores, per finding, the rule id, the path, the fingerprint and the
-//! secret's SHA-256 — never the secret, never line numbers or timestamps, which churn and cause
-//! merge conflicts. Entries are sorted, so regenerating an unchanged baseline gives the same
-//! bytes. A finding is baselined when its fingerprint (rule, path, secret) is in the file:
+//! new ones. A baseline stores, per finding, the rule id, the path and the fingerprint — never
+//! the secret, never a fast hash of it (the fingerprint of a guessable secret is a slow salted
+//! hash: see [`crate::finding::fingerprint`]), never line numbers or timestamps, which churn and
+//! cause merge conflicts. Entries are sorted, so regenerating an unchanged baseline gives the
+//! same bytes. A finding is baselined when its fingerprint (rule, path, secret) is in the file:
 //! moving a secret to another line or rebasing does not resurrect it; the same secret in a new
 //! file, or a new secret, still fails.
+//!
+//! Version 1 files (v1 fingerprints and an unsalted `secret_sha256` per entry) still load: their
+//! entries match a finding by the v1 fingerprint recomputed in memory from the found secret, and
+//! [`Baseline::is_legacy`] lets the command line recommend regenerating them. Writing always
+//! gives version 2, without the hashes.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::Error;
-use crate::finding::Finding;
+use crate::finding::{fingerprint, Finding};
 
-/// The version written in, and accepted from, baseline files.
-pub const BASELINE_VERSION: u32 = 1;
+/// The version written in baseline files.
+pub const BASELINE_VERSION: u32 = 2;
+
+/// The version of baselines with v1 fingerprints and unsalted SHA-256 hashes; still read.
+pub const LEGACY_BASELINE_VERSION: u32 = 1;
 
 /// One accepted finding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -25,23 +35,40 @@ pub struct BaselineEntry {
     pub path: String,
     /// The rule that found it.
     pub rule_id: String,
-    /// The finding's fingerprint.
+    /// The finding's fingerprint (v1 fingerprints in a version 1 file).
     pub fingerprint: String,
-    /// Hex SHA-256 of the secret.
-    pub secret_sha256: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// A version 1 entry: the same, plus the unsalted hash, which is read and dropped.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct BaselineFile {
+struct LegacyEntry {
+    path: String,
+    rule_id: String,
+    fingerprint: String,
+    #[serde(default)]
+    secret_sha256: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct BaselineFile<'a> {
     version: u32,
-    findings: Vec<BaselineEntry>,
+    findings: &'a [BaselineEntry],
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnyBaselineFile {
+    version: u32,
+    findings: Vec<LegacyEntry>,
 }
 
 /// A loaded baseline, keyed by fingerprint.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Baseline {
     entries: BTreeMap<String, BaselineEntry>,
+    /// Read from a version 1 file: the keys are v1 fingerprints.
+    legacy: bool,
 }
 
 impl Baseline {
@@ -54,12 +81,14 @@ impl Baseline {
                     path: f.rel_path.clone(),
                     rule_id: f.rule_id.clone(),
                     fingerprint: f.fingerprint.clone(),
-                    secret_sha256: f.secret_sha256.clone(),
                 };
                 (entry.fingerprint.clone(), entry)
             })
             .collect();
-        Baseline { entries }
+        Baseline {
+            entries,
+            legacy: false,
+        }
     }
 
     /// Reads a baseline file.
@@ -71,44 +100,84 @@ impl Baseline {
         Baseline::parse(path, &text)
     }
 
-    /// Parses baseline text; `path` names it in errors.
+    /// Parses baseline text (version 2, or version 1); `path` names it in errors.
     pub fn parse(path: &Path, text: &str) -> Result<Baseline, Error> {
         let invalid = |message: String| Error::Invalid {
             path: PathBuf::from(path),
             message,
         };
-        let file: BaselineFile = serde_json::from_str(text)
+        let file: AnyBaselineFile = serde_json::from_str(text)
             .map_err(|err| invalid(format!("not a leakhound baseline: {err}")))?;
-        if file.version != BASELINE_VERSION {
-            return Err(invalid(format!(
-                "baseline version {} is not supported (expected {BASELINE_VERSION})",
-                file.version
-            )));
+        let legacy = match file.version {
+            BASELINE_VERSION => false,
+            LEGACY_BASELINE_VERSION => true,
+            other => {
+                return Err(invalid(format!(
+                    "baseline version {other} is not supported (expected {BASELINE_VERSION}, or {LEGACY_BASELINE_VERSION})"
+                )))
+            }
+        };
+        let mut entries = BTreeMap::new();
+        for entry in file.findings {
+            // The unsalted hash belongs to version 1 only: a version 2 file holding one was
+            // not written by leakhound.
+            if !legacy && entry.secret_sha256.is_some() {
+                return Err(invalid(
+                    "`secret_sha256` is not allowed in a version 2 baseline".to_string(),
+                ));
+            }
+            let entry = BaselineEntry {
+                path: entry.path,
+                rule_id: entry.rule_id,
+                fingerprint: entry.fingerprint,
+            };
+            entries.insert(entry.fingerprint.clone(), entry);
         }
-        let entries = file
-            .findings
-            .into_iter()
-            .map(|entry| (entry.fingerprint.clone(), entry))
-            .collect();
-        Ok(Baseline { entries })
+        Ok(Baseline { entries, legacy })
     }
 
-    /// The file's text: sorted by path, rule and fingerprint; stable byte for byte.
+    /// Whether the file was a version 1 baseline, which holds unsalted SHA-256 hashes of the
+    /// secrets and should be regenerated.
+    pub fn is_legacy(&self) -> bool {
+        self.legacy
+    }
+
+    /// The file's text: sorted by path, rule and fingerprint; stable byte for byte. Never holds
+    /// a hash of a secret; a version 1 baseline keeps its version (its keys are v1
+    /// fingerprints), and loses its `secret_sha256` values.
     pub fn to_text(&self) -> String {
         let mut findings: Vec<BaselineEntry> = self.entries.values().cloned().collect();
         findings.sort();
         let file = BaselineFile {
-            version: BASELINE_VERSION,
-            findings,
+            version: if self.legacy {
+                LEGACY_BASELINE_VERSION
+            } else {
+                BASELINE_VERSION
+            },
+            findings: &findings,
         };
         let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
         text.push('\n');
         text
     }
 
-    /// Whether the finding with this fingerprint is baselined.
-    pub fn contains(&self, fingerprint: &str) -> bool {
-        self.entries.contains_key(fingerprint)
+    /// The key this baseline knows `finding` by: its fingerprint, or for a version 1 baseline
+    /// its v1 fingerprint, recomputed in memory.
+    pub fn key<'a>(&self, finding: &'a Finding) -> Cow<'a, str> {
+        if self.legacy {
+            Cow::Owned(fingerprint::legacy(
+                &finding.rule_id,
+                &finding.rel_path,
+                finding.secret.expose(),
+            ))
+        } else {
+            Cow::Borrowed(&finding.fingerprint)
+        }
+    }
+
+    /// Whether `finding` is baselined.
+    pub fn contains(&self, finding: &Finding) -> bool {
+        self.entries.contains_key(self.key(finding).as_ref())
     }
 
     /// Number of entries.
@@ -121,26 +190,24 @@ impl Baseline {
         self.entries.is_empty()
     }
 
-    /// The entries whose fingerprint is not among `matched`: they no longer match anything.
+    /// The entries that none of `findings` matches.
     pub fn stale<'a>(
         &'a self,
-        matched: &'a std::collections::HashSet<&str>,
+        findings: impl IntoIterator<Item = &'a Finding>,
     ) -> impl Iterator<Item = &'a BaselineEntry> + 'a {
+        let matched: HashSet<String> = findings
+            .into_iter()
+            .map(|f| self.key(f).into_owned())
+            .collect();
         self.entries
             .values()
             .filter(move |entry| !matched.contains(entry.fingerprint.as_str()))
     }
 
-    /// This baseline without the entries not among `matched`.
-    pub fn pruned(&self, matched: &std::collections::HashSet<&str>) -> Baseline {
-        Baseline {
-            entries: self
-                .entries
-                .iter()
-                .filter(|(fingerprint, _)| matched.contains(fingerprint.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        }
+    /// The baseline of those of `findings` this baseline holds, in the current format: a
+    /// version 1 baseline comes out as version 2, without its unsalted hashes.
+    pub fn pruned<'a>(&self, findings: impl IntoIterator<Item = &'a Finding>) -> Baseline {
+        Baseline::from_findings(findings.into_iter().filter(|f| self.contains(f)))
     }
 }
 
@@ -153,7 +220,6 @@ mod tests {
             path: path.into(),
             rule_id: "r.x".into(),
             fingerprint: fingerprint.into(),
-            secret_sha256: "00".into(),
         }
     }
 
@@ -164,12 +230,28 @@ mod tests {
                 .into_iter()
                 .map(|e| (e.fingerprint.clone(), e))
                 .collect(),
+            legacy: false,
         };
         let text = baseline.to_text();
         assert!(text.find("\"a\"").unwrap() < text.find("\"b\"").unwrap());
+        assert!(text.contains("\"version\": 2"));
         let parsed = Baseline::parse(Path::new("b.json"), &text).unwrap();
         assert_eq!(parsed, baseline);
         assert_eq!(parsed.to_text(), text);
+    }
+
+    #[test]
+    fn version_1_files_load_and_lose_their_hashes_when_written() {
+        let text = r#"{"version":1,"findings":[{"path":"a","rule_id":"r.x","fingerprint":"f1","secret_sha256":"00ff"}]}"#;
+        let parsed = Baseline::parse(Path::new("b.json"), text).unwrap();
+        assert!(parsed.is_legacy());
+        assert_eq!(parsed.len(), 1);
+        let written = parsed.to_text();
+        assert!(!written.contains("00ff") && !written.contains("secret_sha256"));
+        assert_eq!(
+            Baseline::parse(Path::new("b.json"), &written).unwrap(),
+            parsed
+        );
     }
 
     #[test]
@@ -182,5 +264,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("version 9"), "{err}");
+        let err = Baseline::parse(
+            Path::new("b.json"),
+            r#"{"version":2,"findings":[{"path":"a","rule_id":"r","fingerprint":"f","secret_sha256":"00"}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("not allowed"), "{err}");
     }
 }

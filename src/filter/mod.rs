@@ -1,9 +1,11 @@
 //! Filters decide which findings are not reported: the config allowlists, global and per rule
 //! ([`Allowlist`]), inline `leakhound:allow` comments ([`inline`]) and a baseline of accepted
-//! findings ([`baseline`]). Dropped findings are counted, never lost silently.
+//! findings ([`baseline`], which [`import`] can start from another tool's report). Dropped
+//! findings are counted, never lost silently.
 
 pub mod baseline;
 pub mod gitleaksignore;
+pub mod import;
 pub mod inline;
 
 use std::path::{Path, PathBuf};

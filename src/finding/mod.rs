@@ -1,18 +1,18 @@
 //! Findings: an engine [`Match`](crate::engine::Match) placed in its chunk, with a 1-based
-//! [`Location`], the [`Secret`] (redacted unless explicitly exposed), its SHA-256, a stable
-//! fingerprint, a redacted snippet and the chunk's provenance.
+//! [`Location`], the [`Secret`] (redacted unless explicitly exposed), a stable fingerprint (see
+//! [`fingerprint`]), a redacted snippet and the chunk's provenance.
 
+pub mod fingerprint;
 pub mod redact;
 
 use std::sync::Arc;
 
-use serde::Serialize;
-use sha2::{Digest, Sha256};
-
 use crate::engine::{Match, Span};
 use crate::rule::{RuleSet, Severity};
 use crate::source::{Commit, Provenance};
+use serde::Serialize;
 
+pub use fingerprint::FingerprintCache;
 pub use redact::Secret;
 
 /// Where a secret is, as a user sees it. Lines and columns are 1-based; columns count
@@ -76,9 +76,10 @@ pub struct Finding {
     pub match_span: Span,
     /// The secret itself; prints redacted.
     pub secret: Secret,
-    /// Hex SHA-256 of the secret.
-    pub secret_sha256: String,
-    /// Stable id of this secret at this path for this rule (see [`fingerprint`]).
+    /// Stable id of this secret at this path for this rule (see [`fingerprint`]); a slow salted
+    /// hash for a guessable secret, never a fast unsalted one. Empty until
+    /// [`FingerprintCache::fill`] runs, which the scan does only for findings no allowlist or
+    /// inline allow dropped: those are never reported, so they need no key derivation.
     pub fingerprint: String,
     /// The line holding the secret, with every secret on it redacted.
     pub snippet: String,
@@ -105,17 +106,6 @@ impl Finding {
     }
 }
 
-/// `sha256(rule_id NUL rel_path NUL secret_sha256)`, first 16 bytes in hex. It has no line,
-/// offset or commit in it, so unrelated edits do not change it, and it does not reveal the secret.
-pub fn fingerprint(rule_id: &str, rel_path: &str, secret_sha256: &str) -> String {
-    let mut hasher = Sha256::new();
-    for part in [rule_id, rel_path, secret_sha256] {
-        hasher.update(part.as_bytes());
-        hasher.update([0]);
-    }
-    hex(&hasher.finalize()[..16])
-}
-
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
@@ -131,7 +121,8 @@ pub fn hex(bytes: &[u8]) -> String {
 const SNIPPET_CONTEXT: usize = 80;
 
 /// Turns the matches of one chunk into findings. `matches` may be in any order; snippets have
-/// every match's secret on the line redacted, not only the finding's own.
+/// every match's secret on the line redacted, not only the finding's own. Fingerprints are left
+/// empty (see [`Finding::fingerprint`]).
 pub fn from_matches(
     rules: &RuleSet,
     bytes: &[u8],
@@ -146,7 +137,6 @@ pub fn from_matches(
         .map(|m| {
             let rule = &rules.rules()[m.rule];
             let secret = Secret::new(bytes[m.secret.range()].to_vec());
-            let secret_sha256 = secret.sha256();
             let (line, column) = lines.locate(m.secret.start);
             let last = m.secret.end.saturating_sub(1).max(m.secret.start);
             let (end_line, end_column) = lines.locate(last);
@@ -174,8 +164,7 @@ pub fn from_matches(
                 },
                 span: m.secret,
                 match_span: m.span,
-                fingerprint: fingerprint(&rule.id, &provenance.rel_path, &secret_sha256),
-                secret_sha256,
+                fingerprint: String::new(),
                 snippet: snippet(bytes, m.secret, &secrets),
                 secret,
                 entropy: m.entropy,
@@ -202,7 +191,6 @@ pub fn for_file(rules: &RuleSet, rule_index: usize, provenance: &Provenance) -> 
         .next()
         .unwrap_or(&provenance.rel_path);
     let secret = Secret::new(name.as_bytes().to_vec());
-    let secret_sha256 = secret.sha256();
     let start = Location {
         line: 1,
         column: 1,
@@ -219,8 +207,7 @@ pub fn for_file(rules: &RuleSet, rule_index: usize, provenance: &Provenance) -> 
         location: start,
         span: Span::new(0, 0),
         match_span: Span::new(0, 0),
-        fingerprint: fingerprint(&rule.id, &provenance.rel_path, &secret_sha256),
-        secret_sha256,
+        fingerprint: fingerprint::public(&rule.id, &provenance.rel_path, name.as_bytes()),
         snippet: String::new(),
         entropy: 0.0,
         secret,
@@ -445,20 +432,6 @@ mod tests {
         assert_eq!(lines.locate(3), (2, 1), "going back works too");
         assert_eq!(lines.locate(11), (4, 3));
         assert_eq!(lines.locate(0), (1, 1));
-    }
-
-    #[test]
-    fn fingerprint_is_stable_and_keyed_on_rule_path_and_secret() {
-        let a = fingerprint("github.pat-classic", "src/a.py", "00ff");
-        assert_eq!(a, fingerprint("github.pat-classic", "src/a.py", "00ff"));
-        assert_eq!(a.len(), 32);
-        assert_ne!(a, fingerprint("github.pat-classic", "src/b.py", "00ff"));
-        assert_ne!(a, fingerprint("npm.token", "src/a.py", "00ff"));
-        assert_ne!(a, fingerprint("github.pat-classic", "src/a.py", "00fe"));
-        assert_eq!(
-            fingerprint("r", "p", "s"),
-            hex(&Sha256::digest(b"r\0p\0s\0")[..16])
-        );
     }
 
     #[test]

@@ -1,8 +1,6 @@
 //! [`Secret`]: the raw bytes of a found secret, which print redacted. The raw bytes come out
 //! only through [`Secret::expose`], which reporters call only under `--show-secrets`.
 
-use sha2::{Digest, Sha256};
-
 /// A secret found in a chunk. `Debug` and `Display` print the redacted form.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Secret(Vec<u8>);
@@ -13,14 +11,10 @@ impl Secret {
         Secret(bytes)
     }
 
-    /// The raw bytes. Call only to print under `--show-secrets`, or to hash or compare.
+    /// The raw bytes. Call only to print under `--show-secrets`, to derive a fingerprint, or to
+    /// compare in memory.
     pub fn expose(&self) -> &[u8] {
         &self.0
-    }
-
-    /// Hex SHA-256 of the raw bytes.
-    pub fn sha256(&self) -> String {
-        super::hex(&Sha256::digest(&self.0))
     }
 
     /// The redacted form: see [`Secret::redact_bytes`].

@@ -1,7 +1,9 @@
 //! `csv`: RFC 4180, one row per finding after a header row. Cells that a spreadsheet would run
 //! as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) are prefixed
 //! with `'`, so a hostile file name or snippet cannot execute anything when the report is
-//! opened. Secrets are redacted unless `--show-secrets`.
+//! opened. Secrets are redacted unless `--show-secrets`. The `secret_sha256` column is gone
+//! (issue 14: an unsalted hash lets anyone holding the file confirm guesses of a short secret);
+//! `fingerprint` identifies a finding.
 
 use std::io::{self, Write};
 
@@ -10,7 +12,7 @@ use crate::finding::Finding;
 use crate::scan::Stats;
 
 /// The header row.
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 18] = [
     "rule_id",
     "rule_name",
     "severity",
@@ -20,7 +22,6 @@ pub const COLUMNS: [&str; 19] = [
     "end_line",
     "end_column",
     "secret",
-    "secret_sha256",
     "fingerprint",
     "entropy",
     "validation",
@@ -80,7 +81,6 @@ impl Reporter for CsvReporter {
             location.end_line.to_string(),
             location.end_column.to_string(),
             shown_secret(finding, self.options),
-            finding.secret_sha256.clone(),
             finding.fingerprint.clone(),
             format!("{:.3}", finding.entropy),
             finding

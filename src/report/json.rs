@@ -9,8 +9,7 @@
 //! | `path` | the file (as given on the command line), `<stdin>`, or the path in a commit |
 //! | `line`, `column`, `end_line`, `end_column` | 1-based; columns count characters; the end is the secret's last character |
 //! | `secret` | redacted (`ghp_****(40)`) unless `--show-secrets` |
-//! | `secret_sha256` | hex SHA-256 of the secret, to correlate without revealing it |
-//! | `fingerprint` | stable id of (rule, path relative to the project root, secret) |
+//! | `fingerprint` | stable id of (rule, path relative to the project root, secret): 32 hex digits, the same on every machine; for a guessable secret a slow salted hash (scheme `leakhound/v2`, see [`crate::finding::fingerprint`]) |
 //! | `snippet` | the line holding the secret, every secret on it redacted |
 //! | `entropy` | Shannon entropy of the secret, bits per byte |
 //! | `commit` | `{id, author, email, date, message}` for git sources, else absent |
@@ -18,6 +17,12 @@
 //! | `also_at` | history: the other places the secret was introduced, `[{path, commit, date, reintroduced}]` in topological order: another path (moved, copied, or edited there), or `reintroduced: true` where no parent held it (it came back after removal, or arrived again on another branch); absent when there is none |
 //! | `decoded` | `base64` or `hex` when the secret was found by decoding the text at the location |
 //! | `validation` | `{kind, result}` when the rule has a validator, else absent |
+//!
+//! **Removed:** `secret_sha256`, the unsalted SHA-256 of the secret, is no longer written (issue
+//! 14): anyone holding a report could confirm guesses of a short secret with it at millions of
+//! guesses per second. `fingerprint` replaces it for telling findings apart and following one
+//! across runs; nothing stable identifies a secret across paths, since that would let guessing
+//! work done once serve every report.
 //!
 //! `stats` has `files`, `bytes`, `skipped_binary`, `skipped_too_large`, `skipped_symlinks`,
 //! `errors`, `findings`, `allowed` and `elapsed_ms`.
@@ -43,7 +48,6 @@ pub struct FindingRecord<'a> {
     end_line: usize,
     end_column: usize,
     secret: String,
-    secret_sha256: &'a str,
     fingerprint: &'a str,
     snippet: String,
     entropy: f64,
@@ -81,7 +85,6 @@ impl<'a> FindingRecord<'a> {
             end_line: finding.location.end_line,
             end_column: finding.location.end_column,
             secret: shown_secret(finding, options),
-            secret_sha256: &finding.secret_sha256,
             fingerprint: &finding.fingerprint,
             snippet: shown_snippet(finding, options),
             entropy: (finding.entropy * 1000.0).round() / 1000.0,

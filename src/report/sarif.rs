@@ -10,9 +10,14 @@
 //!   low and info: `note`), `message.text` (rule name and redacted secret), one physical
 //!   location relative to `%SRCROOT%` with a region (1-based start line and column, end line and
 //!   end column — SARIF's end column is exclusive), the redacted snippet, and
-//!   `partialFingerprints["leakhound/v1"]`, leakhound's fingerprint, so GitHub keeps one alert per
-//!   secret across pushes. `properties` carry `secret_sha256`, `entropy`, `validation`, and for
-//!   git findings `commit` (id, author, email, date, message), `also_in` and `also_at` (as in json).
+//!   `partialFingerprints["leakhound/v2"]`, leakhound's fingerprint (the key names its scheme,
+//!   see [`crate::finding::fingerprint`]), so GitHub keeps one alert per secret across pushes.
+//!   `properties` carry `entropy`, `severity`, `validation`, and for git findings `commit` (id,
+//!   author, email, date, message), `also_in` and `also_at` (as in json).
+//! - Removed (issue 14): `properties.secret_sha256`, an unsalted hash that let anyone holding
+//!   the upload confirm guesses of a short secret offline, and the `leakhound/v1` fingerprint
+//!   key (a fast hash of the same); `leakhound/v2` replaces both, so code scanning sees new
+//!   fingerprints once, on the first upload after the change.
 //! - `versionControlProvenance` in git modes when `origin` is a web-reachable remote: its
 //!   `https://` URI (scp-style and `ssh://` remotes converted; never credentials), the revision
 //!   scanned and the branch. A local or `file://` remote gives no provenance (SARIF requires
@@ -27,7 +32,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::{shown_secret, shown_snippet, ReportContext, ReportOptions, Reporter};
-use crate::finding::Finding;
+use crate::finding::{fingerprint, Finding};
 use crate::rule::Severity;
 use crate::scan::Stats;
 
@@ -255,7 +260,6 @@ impl Reporter for SarifReporter {
         };
         let location = &finding.location;
         let mut properties = json!({
-            "secret_sha256": finding.secret_sha256,
             "entropy": (finding.entropy * 1000.0).round() / 1000.0,
             "severity": finding.severity.as_str(),
         });
@@ -300,7 +304,7 @@ impl Reporter for SarifReporter {
                     },
                 },
             }],
-            "partialFingerprints": { "leakhound/v1": finding.fingerprint },
+            "partialFingerprints": { (fingerprint::SCHEME): finding.fingerprint },
             "properties": properties,
         }));
         Ok(())

@@ -127,7 +127,7 @@ fn partial_fingerprints_are_stable_across_runs_and_line_moves() {
     let fingerprint = |tree: &TempTree| {
         let (_, text) = run_format(tree.path(), &["scan", "--format", "sarif"]);
         let document: serde_json::Value = serde_json::from_str(&text).unwrap();
-        document["runs"][0]["results"][0]["partialFingerprints"]["leakhound/v1"]
+        document["runs"][0]["results"][0]["partialFingerprints"]["leakhound/v2"]
             .as_str()
             .unwrap()
             .to_string()

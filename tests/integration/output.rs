@@ -73,14 +73,15 @@ fn json_report_snapshot_and_structure() {
             "end_line",
             "end_column",
             "secret",
-            "secret_sha256",
             "fingerprint",
             "snippet",
             "entropy",
         ] {
             assert!(finding.get(field).is_some(), "missing {field}");
         }
-        assert_eq!(finding["secret_sha256"].as_str().unwrap().len(), 64);
+        assert_eq!(finding["fingerprint"].as_str().unwrap().len(), 32);
+        // Removed for security (issue 14): an unsalted hash of the secret.
+        assert!(finding.get("secret_sha256").is_none());
     }
     report["stats"]["elapsed_ms"] = 0.into();
     insta::assert_json_snapshot!(report);
