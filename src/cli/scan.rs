@@ -429,8 +429,12 @@ fn summary(result: &ScanResult, unit: Unit) -> String {
         extras.push(format!("{skipped} skipped"));
     }
     if stats.skipped_too_large > 0 {
+        let hint = match unit {
+            Unit::Files => " (--scan-large-files scans them)",
+            Unit::Blobs => "",
+        };
         extras.push(format!(
-            "{} over --max-file-size not scanned",
+            "{} over --max-file-size not scanned{hint}",
             stats.skipped_too_large
         ));
     }
@@ -585,7 +589,7 @@ impl Diagnostics for StderrDiagnostics {
         match reason {
             // What went unread for its size is always named: an audit must know.
             SkipReason::TooLarge(size) => self.print(format!(
-                "leakhound: warning: {path}: not scanned: {size} bytes, over --max-file-size (raise it, or --scan-large-files to scan in windows)"
+                "leakhound: warning: {path}: not scanned: {size} bytes, over --max-file-size"
             )),
             SkipReason::Binary if self.verbose => {
                 self.print(format!("leakhound: skipped {path}: binary"));

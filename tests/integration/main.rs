@@ -22,10 +22,10 @@ mod fuzz_replay;
 mod git;
 /// gitleaks configs and `config check`.
 mod gitleaks;
-/// The git hooks as git runs them: pre-commit, pre-push, pre-receive.
-mod hooks;
 /// Issue 14: reports and baselines let no one test guesses of a secret cheaply.
 mod guessing;
+/// The git hooks as git runs them: pre-commit, pre-push, pre-receive.
+mod hooks;
 /// Hostile and broken input: huge files and lines, UTF-16, report injection, broken repos.
 mod hostile;
 /// Secret hygiene: no command or format shows a raw secret unless asked.

@@ -224,7 +224,7 @@ fn packed_history_names_skipped_blobs_with_verbose() {
     for line in [
         "skipped assets/logo.png: binary",
         "skipped keys/cert.p12: binary",
-        "skipped data/huge.txt: 26",
+        "data/huge.txt: not scanned: 26",
     ] {
         assert!(stderr.contains(line), "{line} in {stderr}");
     }
