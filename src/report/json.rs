@@ -24,7 +24,7 @@
 //! across runs; nothing stable identifies a secret across paths, since that would let guessing
 //! work done once serve every report.
 //!
-//! `stats` has `files`, `bytes`, `skipped_binary`, `skipped_too_large`, `skipped_symlinks`,
+//! `stats` has `files`, `bytes`, `skipped_binary`, `skipped_too_large`, `skipped_symlinks`, `skipped_ignored`,
 //! `errors`, `findings`, `allowed` and `elapsed_ms`.
 
 use std::io::{self, Write};
