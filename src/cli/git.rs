@@ -442,14 +442,11 @@ fn parent_trees_of(repo: &git2::Repository, finding: &Finding) -> Option<Vec<git
 }
 
 pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
-    let repo = open_repository(&args.repo)?;
-    let root = repository_root(&repo);
-    drop(repo);
-    let setup = Setup::new(&args.common, &root)?;
+    let mut repo = open_repository(&args.repo)?;
+    let setup = Setup::new(&args.common, &repository_root(&repo))?;
     let source = DiffSource::staged(&args.repo, args.common.max_file_size)?;
     let mut result = setup.scan(&source, &args.common, None, Unit::Files);
     // The commit being made has HEAD as its parent, and in a merge also MERGE_HEAD's commits.
-    let mut repo = open_repository(&args.repo)?;
     let mut parents: Vec<git2::Oid> = repo
         .head()
         .and_then(|head| head.peel_to_tree())
@@ -477,7 +474,7 @@ pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
         let _ = writeln!(
             std::io::stderr().lock(),
             "leakhound: the commit adds secrets. Remove them (and rotate them if they were ever pushed), \
-             mark a false positive with a `leakhound:allow` comment, or bypass once with `git commit --no-verify`."
+             mark a false positive with a `leakhound:allow` comment, or skip the scan once with `git commit --no-verify` (or LEAKHOUND_SKIP=1)."
         );
     }
     Ok(code)
