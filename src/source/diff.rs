@@ -3,9 +3,10 @@
 //! and that the previous version of the file did not already contain, are kept
 //! ([`ChangeScope`]).
 //!
-//! - Range (`A..B`): every non-merge commit reachable from B and not from A, against its first
-//!   parent. Merge commits are not diffed (what they bring in is scanned in the commits that
-//!   made it, as `git log -p` does).
+//! - Range (`A..B`): every commit reachable from B and not from A, against its first parent.
+//!   A merge commit adds only the files that differ from every parent (`git log --cc`): its
+//!   conflict resolutions and "evil" edits; what it takes whole from a parent is scanned in the
+//!   commits that made it.
 //! - Staged: the index against HEAD (an unborn HEAD is empty), read from the index's blobs,
 //!   never from the working tree.
 
@@ -195,9 +196,6 @@ impl DiffSource {
                 .find_commit(oid)
                 .map_err(|err| Error::git(format!("commit {oid}"), &err))?;
             commits += 1;
-            if commit.parent_count() > 1 {
-                continue;
-            }
             let parent_tree = match commit.parent(0) {
                 Ok(parent) => Some(
                     parent
@@ -213,8 +211,28 @@ impl DiffSource {
                 .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut diff_options()))
                 .map_err(|err| Error::git(format!("cannot diff commit {oid}"), &err))?;
             let info = commit_info(&commit, commits as u32);
+            let first = files.len();
             changed_files(&mut diff, Some(Arc::new(info)), &mut files)
                 .map_err(|err| Error::git(format!("cannot diff commit {oid}"), &err))?;
+            // A merge adds only what differs from every parent (`git log --cc`): a file taken
+            // whole from another parent is that parent's commits' to answer for. What is left
+            // is the resolution of conflicts and any "evil" edit; secrets another parent held
+            // are dropped later, like moved ones.
+            let other_parents: Vec<git2::Tree<'_>> = commit
+                .parents()
+                .skip(1)
+                .filter_map(|parent| parent.tree().ok())
+                .collect();
+            if !other_parents.is_empty() {
+                let mut merged = files.split_off(first);
+                merged.retain(|file| {
+                    !other_parents.iter().any(|tree| {
+                        tree.get_path(Path::new(&file.path))
+                            .is_ok_and(|entry| entry.id() == file.new)
+                    })
+                });
+                files.append(&mut merged);
+            }
         }
         Ok(DiffSource {
             git_dir: repo.path().to_path_buf(),

@@ -296,3 +296,57 @@ fn issue_14_a_pull_request_that_only_moves_or_edits_an_old_secret_adds_nothing()
     assert_eq!(findings.len(), 1, "{report:#}");
     assert_eq!(findings[0]["secret"], fresh.as_str());
 }
+
+/// Issue 15, item 12: a secret added while resolving a merge (an "evil merge") is what the
+/// merge adds, and the pull-request gate reports it; what the merge takes from a parent is not.
+#[test]
+fn issue_15_range_mode_reports_a_secret_added_by_a_merge_itself() {
+    let git = Git::init();
+    git.write("app.txt", "v1\n");
+    git.commit("root");
+    git.run(&["checkout", "-q", "-b", "pr"]);
+    git.write("app.txt", "pr\n");
+    git.commit("pr work");
+    git.run(&["checkout", "-q", "main"]);
+    let on_main = github_pat();
+    git.write("app.txt", "main\n");
+    git.write("main.env", &format!("TOKEN={on_main}\n"));
+    git.commit("main moves on, with a secret of its own");
+    git.run(&["checkout", "-q", "pr"]);
+    // The pull request merges main in, resolving the conflict with a new secret.
+    let output = git_command(git.path(), git.path())
+        .args(["-c", "core.hooksPath=/dev/null", "merge", "main"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the merge conflicts");
+    let evil = github_pat();
+    git.write("app.txt", &format!("resolved\nTOKEN={evil}\n"));
+    let merge = git.commit("merge main");
+    // And a clean merge with an edit slipped in (`--no-commit`, then commit).
+    git.run(&["checkout", "-q", "-b", "side", "main~1"]);
+    git.write("side.txt", "side\n");
+    git.commit("side");
+    git.run(&["checkout", "-q", "pr"]);
+    git.run(&["merge", "--no-commit", "--no-ff", "side"]);
+    let slipped = github_pat();
+    git.write("side.txt", &format!("side\nKEY={slipped}\n"));
+    let second = git.commit("merge side");
+
+    let report = git.history(&["--base", "main"]);
+    let mut found: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["secret"].as_str().unwrap().to_string(),
+                f["commit"]["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    let mut expected = vec![(evil, merge), (slipped, second)];
+    expected.sort();
+    assert_eq!(found, expected, "{report:#}");
+    assert!(!report.to_string().contains(&on_main));
+}
