@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::args::{CommonArgs, HistoryArgs, InstallHookArgs, StagedArgs};
+use super::base_config::BaseConfig;
 use super::scan::{finish, Setup, Unit};
 use crate::finding::{Finding, OtherPlace};
 use crate::report::human::escape;
 use crate::report::RepositoryInfo;
 use crate::scan::ScanResult;
-use crate::source::diff::{parse_range, DiffSource};
+use crate::source::diff::{parse_range, DiffSource, Range};
 use crate::source::git::{open_repository, parse_date, SecretsInTrees};
 use crate::source::history::{HistoryOptions, HistorySource};
 
@@ -35,7 +36,6 @@ fn repository_root(repo: &git2::Repository) -> PathBuf {
 pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
     let repo = open_repository(&args.repo)?;
     let root = repository_root(&repo);
-    let setup = Setup::new(&args.common, &root)?;
     let repository = repository_info(&repo);
     let mut err = std::io::stderr().lock();
     let detected =
@@ -62,18 +62,35 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         None => None,
     };
     let base = args.base.clone().or(detected.map(|(base, _)| base));
+    let range = match (&args.range, &base) {
+        (Some(range), _) => Some(parse_range(&repo, range, false)?),
+        (None, Some(base)) => Some(parse_range(&repo, base, true)?),
+        (None, None) => None,
+    };
+    // A change is judged by the config of the commit it starts from, never by its own.
+    let judge = match range {
+        Some(Range {
+            base: Some(base),
+            head,
+        }) => Some(BaseConfig::extract(
+            &repo,
+            base,
+            head,
+            &args.common,
+            repo.workdir(),
+        )?),
+        _ => None,
+    };
+    let setup = match &judge {
+        Some(judge) => Setup::new(&judge.common, judge.root())?,
+        None => Setup::new(&args.common, &root)?,
+    };
     let changes = if args.refs_from_stdin {
         Some(pushed_changes(&repo, &args)?)
-    } else if let Some(range) = &args.range {
+    } else if let Some(range) = range {
         Some(DiffSource::range(
             &args.repo,
-            parse_range(&repo, range, false)?,
-            args.common.max_file_size,
-        )?)
-    } else if let Some(base) = &base {
-        Some(DiffSource::range(
-            &args.repo,
-            parse_range(&repo, base, true)?,
+            range,
             args.common.max_file_size,
         )?)
     } else {

@@ -2,6 +2,7 @@
 //! command. `anyhow` lives here and in `main.rs` only.
 
 pub mod args;
+mod base_config;
 mod git;
 mod rules;
 mod scan;

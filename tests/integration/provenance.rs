@@ -350,3 +350,70 @@ fn issue_15_range_mode_reports_a_secret_added_by_a_merge_itself() {
     assert_eq!(found, expected, "{report:#}");
     assert!(!report.to_string().contains(&on_main));
 }
+
+/// Issue 15, item 11: in range mode the base commit's config, `.gitleaksignore` and baseline
+/// judge the pull request; the pull request's own edits to them do not switch its gate off, and
+/// are named in a warning.
+#[test]
+fn issue_15_a_pull_request_cannot_switch_its_own_gate_off() {
+    let git = Git::init();
+    let accepted = github_pat();
+    git.write("README.md", "hi\n");
+    // The base allowlists one fixture directory.
+    git.write(".leakhound.toml", "[allowlist]\npaths = [\"/fixtures/\"]\n");
+    git.write("fixtures/sample.env", &format!("TOKEN={accepted}\n"));
+    git.commit("base with a config");
+    git.run(&["checkout", "-q", "-b", "pr"]);
+    let live = github_pat();
+    git.write("deploy.env", &format!("TOKEN={live}\n"));
+    // The pull request turns the built-in rules off, allowlists everything, ignores and
+    // baselines its own finding.
+    git.write(
+        ".leakhound.toml",
+        "builtin = false\n[allowlist]\npaths = [\"/fixtures/\", \"*.env\"]\n",
+    );
+    git.write(".gitleaksignore", "deploy.env:github-pat:1\n");
+    git.write("baseline.json", "{\"version\":2,\"findings\":[]}\n");
+    let fixture = github_pat();
+    git.write("fixtures/more.env", &format!("TOKEN={fixture}\n"));
+    git.commit("pr adds a key and switches the gate off");
+
+    let output = leakhound()
+        .current_dir(git.path())
+        .args([
+            "history",
+            "--base",
+            "main",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "json",
+            "--show-secrets",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "the gate fails");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let secrets: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["secret"].as_str().unwrap())
+        .collect();
+    // The base's allowlist still applies to its fixtures; the new key is reported.
+    assert_eq!(secrets, [live.as_str()], "{report:#}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for changed in [".leakhound.toml", ".gitleaksignore", "baseline.json"] {
+        assert!(
+            stderr.contains(&format!("this change edits {changed}")),
+            "{changed}: {stderr}"
+        );
+    }
+    // A full scan of the checkout uses the checkout's config, as before.
+    let output = leakhound()
+        .current_dir(git.path())
+        .args(["scan", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+}
