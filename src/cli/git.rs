@@ -8,6 +8,7 @@ use anyhow::Context;
 
 use super::args::{CommonArgs, HistoryArgs, InstallHookArgs, StagedArgs};
 use super::base_config::BaseConfig;
+use super::output::{refuse_links, write_file_below};
 use super::scan::{finish, Setup, Unit};
 use crate::finding::{Finding, OtherPlace};
 use crate::report::human::escape;
@@ -538,6 +539,8 @@ pub(super) fn install_hook(args: InstallHookArgs) -> anyhow::Result<u8> {
     let hook = dir.join(name);
     let shown = |path: &Path| escape(&path.display().to_string(), false);
     let mut kept = None;
+    // Before anything is read or moved: a hook that is a link may point anywhere.
+    refuse_links(&hook, &repository_root(&repo))?;
     if let Ok(existing) = std::fs::read(&hook) {
         let ours = String::from_utf8_lossy(&existing).contains(&format!("# leakhound {name} hook"));
         if !ours {
@@ -561,7 +564,7 @@ pub(super) fn install_hook(args: InstallHookArgs) -> anyhow::Result<u8> {
     }
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("{}: cannot create the hooks directory", shown(&dir)))?;
-    write_executable(&hook, &hook_script(template))?;
+    write_executable(&hook, &repository_root(&repo), &hook_script(template))?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "installed {}", shown(&hook))?;
     if let Some(previous) = kept {
@@ -574,14 +577,8 @@ pub(super) fn install_hook(args: InstallHookArgs) -> anyhow::Result<u8> {
     Ok(super::EXIT_CLEAN)
 }
 
-fn write_executable(path: &Path, content: &str) -> anyhow::Result<()> {
-    std::fs::write(path, content)
-        .with_context(|| format!("{}: cannot write the hook", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-            .with_context(|| format!("{}: cannot make the hook executable", path.display()))?;
-    }
-    Ok(())
+/// Writes a hook: never through a symbolic link, also among the directories below `root`
+/// (a `core.hooksPath` inside the work tree is the repository's to shape).
+fn write_executable(path: &Path, root: &Path, content: &str) -> anyhow::Result<()> {
+    write_file_below(path, root, 0o755, |out| out.write_all(content.as_bytes()))
 }

@@ -4,6 +4,7 @@
 pub mod args;
 mod base_config;
 mod git;
+mod output;
 mod rules;
 mod scan;
 

@@ -11,6 +11,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use super::args::{BaselineArgs, CommonArgs, FormatArg, ScanArgs, SelectArgs};
+use super::output::write_file;
 use crate::config::{self, LoadedConfig};
 use crate::engine::Engine;
 use crate::filter::baseline::Baseline;
@@ -171,8 +172,9 @@ pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
         );
         current
     };
-    std::fs::write(&output, written.to_text())
-        .with_context(|| format!("{}: cannot write the baseline", output.display()))?;
+    write_file(&output, 0o644, |out| {
+        out.write_all(written.to_text().as_bytes())
+    })?;
     Ok(super::EXIT_CLEAN)
 }
 
@@ -346,13 +348,9 @@ pub(super) fn finish(
     context.exit_code = exit_code;
     let mut reporter = report::reporter(format, options, context);
     match &common.output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("{}: cannot create the report file", path.display()))?;
-            let mut out = std::io::BufWriter::new(file);
-            report::write_report(reporter.as_mut(), &mut out, &result.findings, &result.stats)
-                .with_context(|| format!("{}: cannot write the report", path.display()))?;
-        }
+        Some(path) => write_file(path, 0o644, |out| {
+            report::write_report(reporter.as_mut(), out, &result.findings, &result.stats)
+        })?,
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             ignore_broken_pipe(report::write_report(

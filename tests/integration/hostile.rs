@@ -326,3 +326,84 @@ fn a_2_gb_blob_in_history_is_skipped_by_size_without_being_read() {
     assert_eq!(report["stats"]["skipped_too_large"], 1);
     assert_eq!(found(&report).len(), 1);
 }
+
+/// Issue 15, item 9: reports, baselines and hooks are never written through a symbolic link a
+/// repository can commit (`leakhound.sarif -> ~/.bashrc`), and a normal write still works.
+#[cfg(unix)]
+#[test]
+fn issue_15_outputs_are_never_written_through_a_symbolic_link() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let outside = TempTree::new();
+    let victim = outside.write("victim.txt", "precious\n");
+    let mut repo = TempRepo::new();
+    repo.commit_file("README.md", "hi\n", "init");
+    symlink(&victim, repo.path().join("leakhound.sarif")).unwrap();
+    symlink(outside.path(), repo.path().join("out")).unwrap();
+    let refused = |args: &[&str]| {
+        let output = leakhound()
+            .current_dir(repo.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("refusing to write through the symbolic link"),
+            "{stderr}"
+        );
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+        assert!(!outside.path().join("report.json").exists());
+    };
+    refused(&[
+        "scan",
+        ".",
+        "--format",
+        "sarif",
+        "--output",
+        "leakhound.sarif",
+    ]);
+    refused(&[
+        "scan",
+        ".",
+        "--format",
+        "json",
+        "--output",
+        "out/report.json",
+    ]);
+    refused(&["baseline", "--output", "leakhound.sarif"]);
+    refused(&["baseline", "--output", "out/report.json"]);
+    // A committed hooks directory holding a link, or being one.
+    std::fs::create_dir(repo.path().join(".githooks")).unwrap();
+    symlink(&victim, repo.path().join(".githooks/pre-commit")).unwrap();
+    repo.repo
+        .config()
+        .unwrap()
+        .set_str("core.hooksPath", ".githooks")
+        .unwrap();
+    refused(&["install-hook", "--force"]);
+    repo.repo
+        .config()
+        .unwrap()
+        .set_str("core.hooksPath", "out")
+        .unwrap();
+    refused(&["install-hook"]);
+    assert!(!outside.path().join("pre-commit").exists());
+
+    // An ordinary report is written, readable by others as before.
+    std::fs::remove_file(repo.path().join("leakhound.sarif")).unwrap();
+    leakhound()
+        .current_dir(repo.path())
+        .args([
+            "scan",
+            ".",
+            "--format",
+            "sarif",
+            "--output",
+            "leakhound.sarif",
+        ])
+        .assert()
+        .code(0);
+    let written = std::fs::symlink_metadata(repo.path().join("leakhound.sarif")).unwrap();
+    assert!(written.file_type().is_file());
+    assert_eq!(written.permissions().mode() & 0o777, 0o644);
+}
