@@ -7,6 +7,7 @@ pub mod diff;
 pub mod fs;
 pub mod git;
 pub mod history;
+pub mod limited;
 pub mod pack;
 pub mod stdin;
 
