@@ -6,6 +6,7 @@
 pub mod diff;
 pub mod fs;
 pub mod git;
+pub mod gitignore;
 pub mod history;
 pub mod limited;
 pub mod pack;
