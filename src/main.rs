@@ -26,7 +26,11 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(leakhound::cli::run) {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(err)) => {
-            eprintln!("leakhound: error: {err:#}");
+            // Escaped: the chain may quote a path or rule id from a scanned config (issue 15).
+            eprintln!(
+                "leakhound: error: {}",
+                leakhound::cli::one_line(&format!("{err:#}"))
+            );
             ExitCode::from(2)
         }
         Err(_) => ExitCode::from(2),

@@ -165,20 +165,18 @@ pub fn prepare_config(
             .into());
         }
     }
-    let ignore_file = root.join(gitleaksignore::FILE_NAME);
-    let gitleaks_ignore = match std::fs::read_to_string(&ignore_file) {
-        Ok(text) => {
+    let gitleaks_ignore = match gitleaksignore::read(root) {
+        Ok(Some(text)) => {
             let (ignore, mut notes) = GitleaksIgnore::parse(&text);
             warnings.append(&mut notes);
             Some(ignore)
         }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => {
-            return Err(crate::config::Error::Read {
-                path: ignore_file,
-                source,
-            }
-            .into())
+        Ok(None) => None,
+        // Not read (a link out of the tree, a device, too large): said, and the scan goes on,
+        // reporting what it would have allowed.
+        Err(why) => {
+            warnings.push(why);
+            None
         }
     };
     Ok(Prepared {

@@ -8,7 +8,6 @@
 //! for the project root; a config's `extend` chain is followed there, inside the tree only.
 //! Files the pull request changes are named in a warning: they take effect once merged.
 
-use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context;
@@ -16,7 +15,6 @@ use anyhow::Context;
 use super::args::CommonArgs;
 use crate::config::{CONFIG_FILE_NAME, GITLEAKS_FILE_NAME};
 use crate::filter::gitleaksignore;
-use crate::report::human::escape;
 
 /// Largest config, ignore or baseline file taken from the base commit.
 const MAX_FILE: usize = 8 << 20;
@@ -202,7 +200,6 @@ fn warn_changed(
     copied: &[PathBuf],
 ) {
     let id = |tree: &git2::Tree<'_>, rel: &Path| tree.get_path(rel).ok().map(|entry| entry.id());
-    let mut err = std::io::stderr().lock();
     let mut seen = Vec::new();
     for rel in judged.iter().chain(copied) {
         if seen.contains(rel) {
@@ -210,11 +207,10 @@ fn warn_changed(
         }
         seen.push(rel.clone());
         if id(base, rel) != id(head, rel) {
-            let _ = writeln!(
-                err,
+            super::say(format_args!(
                 "leakhound: warning: this change edits {}; the base commit's version judges it (the edit takes effect once merged)",
-                escape(&rel.display().to_string(), false)
-            );
+                rel.display()
+            ));
         }
     }
 }

@@ -38,7 +38,6 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
     let repo = open_repository(&args.repo)?;
     let root = repository_root(&repo);
     let repository = repository_info(&repo);
-    let mut err = std::io::stderr().lock();
     let detected =
         if args.range.is_none() && args.base.is_none() && !args.full_history && !args.all_objects {
             ci_pull_request_base(&repo)
@@ -47,10 +46,9 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         };
     if let Some((base, variable)) = &detected {
         if !args.common.quiet {
-            writeln!(
-                err,
+            super::say(format_args!(
                 "leakhound: CI pull request detected ({variable}): scanning what merge-base({base}, HEAD)..HEAD adds (--full-history scans everything)"
-            )?;
+            ));
         }
     }
     let since = match &args.since {
@@ -99,15 +97,13 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
     };
     if let Some(source) = changes {
         if !args.common.quiet {
-            writeln!(
-                err,
+            super::say(format_args!(
                 "leakhound: scanning lines added by {} commit{} in {}",
                 source.commits,
                 if source.commits == 1 { "" } else { "s" },
                 source.description
-            )?;
+            ));
         }
-        drop(err);
         let mut result = setup.scan(
             &source,
             &args.common,
@@ -127,7 +123,6 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         );
     }
     drop(repo);
-    drop(err);
     let mut result = full_history(
         &setup,
         &args.repo,
@@ -239,22 +234,20 @@ fn full_history(
     })?;
     let counts = source.counts();
     if !common.quiet {
-        writeln!(
-            std::io::stderr().lock(),
+        super::say(format_args!(
             "leakhound: {} commit{}, {} unique blob{} to scan",
             counts.commits,
             if counts.commits == 1 { "" } else { "s" },
             counts.blobs,
             if counts.blobs == 1 { "" } else { "s" },
-        )?;
+        ));
     }
     let mut result = setup.scan(&source, common, Some(counts.blobs as u64), Unit::Blobs);
     let submodules = source.counts().submodules;
     if common.verbose > 0 && submodules > 0 {
-        writeln!(
-            std::io::stderr().lock(),
+        super::say(format_args!(
             "leakhound: {submodules} submodule entries not followed (their commits live in other repositories)"
-        )?;
+        ));
     }
     keep_first_of_each_secret(&open_repository(repo)?, &mut result)?;
     Ok(result)
@@ -489,11 +482,10 @@ pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
         setup.report_context(None),
     )?;
     if code != super::EXIT_CLEAN && code != super::EXIT_ERROR {
-        let _ = writeln!(
-            std::io::stderr().lock(),
+        super::say(format_args!(
             "leakhound: the commit adds secrets. Remove them (and rotate them if they were ever pushed), \
              mark a false positive with a `leakhound:allow` comment, or skip the scan once with `git commit --no-verify` (or LEAKHOUND_SKIP=1)."
-        );
+        ));
     }
     Ok(code)
 }

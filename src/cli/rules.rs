@@ -9,6 +9,7 @@ use super::args::{ConfigAction, ConfigArgs, ListFormat, RulesAction, RulesArgs};
 use crate::engine::Engine;
 use crate::rule::check::{self, CheckOptions};
 use crate::rule::{RuleSet, RuleSetBuilder};
+use crate::source::limited::{read_bounded, MAX_CONFIG_FILE};
 
 pub(super) fn run(args: RulesArgs) -> anyhow::Result<u8> {
     match args.action.unwrap_or(RulesAction::List {
@@ -79,13 +80,14 @@ fn write_table(out: &mut dyn Write, rules: &RuleSet) -> std::io::Result<()> {
         "ID", "SEVERITY", "NAME"
     )?;
     for rule in rules.rules() {
+        // Names and keywords come from configs too: one line each, escaped (issue 15).
         writeln!(
             out,
             "{:<id_width$}  {:<8}  {:<40}  {}",
             rule.id,
             rule.severity.as_str(),
-            rule.name,
-            rule.keywords.join(", ")
+            super::one_line(&rule.name),
+            super::one_line(&rule.keywords.join(", "))
         )?;
     }
     writeln!(
@@ -118,7 +120,7 @@ fn check(patterns: Option<&Path>, config: Option<&Path>) -> anyhow::Result<u8> {
                 .collect();
             files.sort();
             for file in files {
-                let text = std::fs::read_to_string(&file)
+                let text = read_bounded(&file, MAX_CONFIG_FILE)
                     .with_context(|| format!("{}: cannot read rule file", file.display()))?;
                 builder.add_file(&file.display().to_string(), &text);
             }
@@ -139,9 +141,8 @@ fn check(patterns: Option<&Path>, config: Option<&Path>) -> anyhow::Result<u8> {
         .iter()
         .map(|r| r.examples.len() + r.negative_examples.len())
         .sum();
-    let mut err = std::io::stderr().lock();
     for failure in &failures {
-        writeln!(err, "FAIL {failure}")?;
+        super::say(format_args!("FAIL {failure}"));
     }
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -176,7 +177,7 @@ pub(super) fn config(args: ConfigArgs) -> anyhow::Result<u8> {
             crate::config::GITLEAKS_FILE_NAME
         );
     };
-    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let text = read_bounded(&file, MAX_CONFIG_FILE).unwrap_or_default();
     let crate::scan::Prepared {
         engine,
         filters,
@@ -186,22 +187,15 @@ pub(super) fn config(args: ConfigArgs) -> anyhow::Result<u8> {
         Ok(prepared) => prepared,
         Err(err) => return Ok(report_config_error(&err.to_string(), Some(&text))),
     };
-    let mut err = std::io::stderr().lock();
     let own_file = file.display().to_string();
     for note in &notes {
-        writeln!(
-            err,
-            "{own_file}: warning: {}",
-            crate::report::human::escape(note, false)
-        )?;
+        super::say(format_args!("{own_file}: warning: {note}"));
     }
     // A typo in `disable` silently keeps a rule running: an error here.
     for id in &unknown_disabled {
-        writeln!(
-            err,
-            "{own_file}: error: disable names {:?}, which is neither a rule nor a gitleaks default rule id",
-            crate::report::human::escape(id, false)
-        )?;
+        super::say(format_args!(
+            "{own_file}: error: disable names \"{id}\", which is neither a rule nor a gitleaks default rule id"
+        ));
     }
     let own_rules: Vec<_> = engine
         .rules()
@@ -216,14 +210,14 @@ pub(super) fn config(args: ConfigArgs) -> anyhow::Result<u8> {
             .unwrap_or_default();
         if rule.keywords.is_empty() {
             warnings += 1;
-            writeln!(err, "{own_file}{at}: warning: rule {} has no keywords: it runs over every file and slows every scan", rule.id)?;
+            super::say(format_args!("{own_file}{at}: warning: rule {} has no keywords: it runs over every file and slows every scan", rule.id));
         } else if let Some(short) = rule
             .keywords
             .iter()
             .find(|k| k.len() < check::MIN_KEYWORD_LEN)
         {
             warnings += 1;
-            writeln!(err, "{own_file}{at}: warning: rule {}: keyword {short:?} is under {} bytes and takes the slow path", rule.id, check::MIN_KEYWORD_LEN)?;
+            super::say(format_args!("{own_file}{at}: warning: rule {}: keyword {short:?} is under {} bytes and takes the slow path", rule.id, check::MIN_KEYWORD_LEN));
         }
     }
     // Rules that carry examples must pass them.
@@ -232,7 +226,7 @@ pub(super) fn config(args: ConfigArgs) -> anyhow::Result<u8> {
         .filter(|failure| failure.location.starts_with(&format!("{own_file}:")))
         .collect();
     for failure in &failures {
-        writeln!(err, "{failure}")?;
+        super::say(failure);
     }
     let builtin = engine.rules().len() - own_rules.len();
     // Say what is wrong: failed examples, other failed checks (a regex without a secret group,
@@ -260,7 +254,8 @@ pub(super) fn config(args: ConfigArgs) -> anyhow::Result<u8> {
     };
     writeln!(
         std::io::stdout().lock(),
-        "{own_file}: {status} — {} rules ({builtin} built-in, {} from the config), {} disabled, {} allowlists, {warnings} warning(s)",
+        "{}: {status} — {} rules ({builtin} built-in, {} from the config), {} disabled, {} allowlists, {warnings} warning(s)",
+        super::one_line(&own_file),
         engine.rules().len(),
         own_rules.len(),
         loaded.config.disable.len(),
@@ -286,7 +281,7 @@ fn report_config_error(message: &str, text: Option<&str>) -> u8 {
         },
         None => message.to_string(),
     };
-    let _ = writeln!(std::io::stderr().lock(), "leakhound: error: {shown}");
+    super::say(format_args!("leakhound: error: {shown}"));
     super::EXIT_ERROR
 }
 

@@ -121,23 +121,20 @@ pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
     } else {
         scan_paths(&args.paths, args.no_ignore, &args.select, &common)?.1
     };
-    let mut err = std::io::stderr().lock();
     let written = if args.prune {
         let old = Baseline::load(&output)?;
         let pruned = old.pruned(&result.findings);
-        let _ = writeln!(
-            err,
+        super::say(format_args!(
             "leakhound: pruned {} from {}, kept {}",
             entries(old.len().saturating_sub(pruned.len()), "stale "),
             output.display(),
             pruned.len()
-        );
+        ));
         if old.is_legacy() {
-            let _ = writeln!(
-                err,
+            super::say(format_args!(
                 "leakhound: rewrote {} in the current format (version 2), without the unsalted hashes of version 1",
                 output.display()
-            );
+            ));
         }
         pruned
     } else if let Some(import) = &args.import {
@@ -149,8 +146,7 @@ pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
             .filter(|f| imported.covering(f).map(|at| used.insert(at)).is_some())
             .collect();
         let baseline = Baseline::from_findings(covered.iter().copied());
-        let _ = writeln!(
-            err,
+        super::say(format_args!(
             "leakhound: {} {}: {} of its {} match a current finding; wrote {} to {} ({} current finding{} not covered, still reported)",
             imported.format().name(),
             import.display(),
@@ -160,16 +156,15 @@ pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
             output.display(),
             result.findings.len() - covered.len(),
             if result.findings.len() - covered.len() == 1 { "" } else { "s" }
-        );
+        ));
         baseline
     } else {
         let current = Baseline::from_findings(&result.findings);
-        let _ = writeln!(
-            err,
+        super::say(format_args!(
             "leakhound: wrote {} to {}",
             entries(current.len(), ""),
             output.display()
-        );
+        ));
         current
     };
     write_file(&output, 0o644, |out| {
@@ -220,34 +215,27 @@ impl Setup {
             unknown_disabled,
         } = scan::prepare_config(&config, &config_file, root)?;
         // The scan goes on; `config check` treats unknown ids as errors.
-        let mut err = std::io::stderr().lock();
         for warning in warnings {
-            let _ = writeln!(
-                err,
-                "leakhound: warning: {}: {}",
+            super::say(format_args!(
+                "leakhound: warning: {}: {warning}",
                 config_file.display(),
-                escape(&warning, false)
-            );
+            ));
         }
         for id in unknown_disabled {
-            let _ = writeln!(
-                err,
-                "leakhound: warning: {}: disable names {:?}, which is no rule (a typo?)",
+            super::say(format_args!(
+                "leakhound: warning: {}: disable names \"{id}\", which is no rule (a typo?)",
                 config_file.display(),
-                escape(&id, false)
-            );
+            ));
         }
-        drop(err);
         filters.baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
         if let (Some(baseline), Some(file)) = (&filters.baseline, &common.baseline) {
             if baseline.is_legacy() {
                 // Not silenced by -q: the file itself leaks (issue 14).
-                let _ = writeln!(
-                    std::io::stderr().lock(),
+                super::say(format_args!(
                     "leakhound: note: {} is a version 1 baseline, which holds unsalted SHA-256 hashes of the secrets (guessable offline); it still works, but regenerate it with `leakhound baseline --prune --output {}`",
-                    escape(&file.display().to_string(), false),
-                    escape(&file.display().to_string(), false),
-                );
+                    file.display(),
+                    file.display(),
+                ));
             }
         }
         filters.decode_depth = common.decode_depth.min(4);
@@ -274,11 +262,10 @@ impl Setup {
         };
         let stale = baseline.stale(&result.baselined).count();
         if stale > 0 && !common.quiet {
-            let _ = writeln!(
-                std::io::stderr().lock(),
+            super::say(format_args!(
                 "leakhound: warning: {stale} baseline entr{} no longer match anything (`leakhound baseline --prune` removes them)",
                 if stale == 1 { "y" } else { "ies" }
-            );
+            ));
         }
     }
 
@@ -567,9 +554,7 @@ impl StderrDiagnostics {
     }
 
     fn print(&self, line: String) {
-        self.progress.suspend(|| {
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
-        });
+        self.progress.suspend(|| super::say(line));
     }
 }
 

@@ -27,6 +27,7 @@ use serde::Deserialize;
 use super::gitleaks_ids::leakhound_ids;
 use super::{re2, AllowlistConfig, Error, ProjectConfig, RuleExtension};
 use crate::rule::{RuleSyntax, Severity};
+use crate::source::limited;
 
 /// gitleaks' `maxExtendDepth`: a config, its base and the base's base.
 const MAX_EXTEND_DEPTH: usize = 2;
@@ -178,10 +179,11 @@ fn tables(value: Option<&toml::Value>) -> Vec<&toml::Table> {
     }
 }
 
-/// Reads the gitleaks config at `path` (and what it extends).
-pub fn load(path: &Path) -> Result<ProjectConfig, Error> {
+/// Reads the gitleaks config at `path` (and what it extends). `tree` is the scanned tree
+/// (canonical): a file inside it may only extend files inside it (see [`super::read_config`]).
+pub fn load(path: &Path, tree: Option<&Path>) -> Result<ProjectConfig, Error> {
     let mut warnings = Vec::new();
-    let merged = load_merged(path, 0, &mut warnings)?;
+    let merged = load_merged(path, tree, 0, &mut warnings)?;
     let mut config = convert(path, merged, &mut warnings)?;
     config.warnings = warnings;
     Ok(config)
@@ -214,11 +216,13 @@ pub fn parse(path: &Path, text: &str) -> Result<(ProjectConfig, Option<PathBuf>)
     Ok((config, base.map(|base| resolve_extend(path, &base))))
 }
 
-fn load_merged(path: &Path, depth: usize, warnings: &mut Vec<String>) -> Result<Merged, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+fn load_merged(
+    path: &Path,
+    tree: Option<&Path>,
+    depth: usize,
+    warnings: &mut Vec<String>,
+) -> Result<Merged, Error> {
+    let text = super::read_config(path, tree)?;
     let (mut merged, base) = parse_one(path, &text)?;
     let mut disabled = std::mem::take(&mut merged.disabled);
     if let Some(base) = base {
@@ -228,7 +232,11 @@ fn load_merged(path: &Path, depth: usize, warnings: &mut Vec<String>) -> Result<
                 path.display()
             ));
         } else {
-            let base = load_merged(&resolve_extend(path, &base), depth + 1, warnings)?;
+            let base_path = match tree.filter(|tree| limited::in_tree(path, tree)) {
+                Some(tree) => resolve_extend_in_tree(path, &base, tree)?,
+                None => resolve_extend(path, &base),
+            };
+            let base = load_merged(&base_path, tree, depth + 1, warnings)?;
             let (consumed, rest): (Vec<String>, Vec<String>) = disabled
                 .into_iter()
                 .partition(|id| base.rules.iter().any(|rule| &rule.id == id));
@@ -312,6 +320,21 @@ fn resolve_extend(config: &Path, base: &str) -> PathBuf {
     config.parent().unwrap_or(Path::new(".")).join(base)
 }
 
+/// [`resolve_extend`] for a config inside the scanned `tree`: only a candidate that is a
+/// regular file inside the tree counts, so that what exists outside changes nothing (no probing).
+fn resolve_extend_in_tree(config: &Path, base: &str, tree: &Path) -> Result<PathBuf, Error> {
+    let beside = config.parent().unwrap_or(Path::new(".")).join(base);
+    let mut last = None;
+    for candidate in [PathBuf::from(base), beside.clone()] {
+        match limited::resolve_in_tree(&candidate, tree) {
+            Ok(_) => return Ok(candidate),
+            Err(err) => last = Some(err),
+        }
+    }
+    let err = last.unwrap_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound));
+    Err(super::refused_extend(config, &beside, &err))
+}
+
 /// Merges `base` (an extended config) into `merged`, as gitleaks' `extend` does: base rules not
 /// `disabled` are added; a rule of `merged` with a base rule's id is merged into it, its own
 /// fields winning and its lists appended.
@@ -352,20 +375,12 @@ fn check_allowlist(list: &GitleaksAllowlist) -> Result<(), String> {
         .as_deref()
     {
         None | Some("") | Some("OR") | Some("||") | Some("AND") | Some("&&") => {}
-        Some(_) => {
-            return Err(format!(
-                "unknown allowlist |condition| '{}' (expected 'and', 'or')",
-                list.condition.as_deref().unwrap_or_default()
-            ))
-        }
+        // gitleaks' wording, without the value (errors quote nothing from the file).
+        Some(_) => return Err("unknown allowlist |condition| (expected 'and', 'or')".into()),
     }
     match list.regex_target.as_deref() {
         None | Some("") | Some("secret") | Some("match") | Some("line") => {}
-        Some(other) => {
-            return Err(format!(
-                "unknown allowlist |regexTarget| '{other}' (expected 'match', 'line')"
-            ))
-        }
+        Some(_) => return Err("unknown allowlist |regexTarget| (expected 'match', 'line')".into()),
     }
     if list.commits.is_empty()
         && list.paths.is_empty()
@@ -387,12 +402,8 @@ fn rust_regex(pattern: &str) -> Result<String, String> {
         .unicode(false)
         .build()
         .parse(&translated)
-        .map_err(|err| {
-            // The parser's message quotes the pattern; keep only its last line, the reason.
-            let text = err.to_string();
-            let reason = text.lines().last().unwrap_or_default().trim();
-            reason.strip_prefix("error: ").unwrap_or(reason).to_string()
-        })?;
+        // The parser's message quotes the pattern; keep only the reason.
+        .map_err(|err| crate::rule::regex_error_reason(&err.to_string()))?;
     Ok(translated)
 }
 
@@ -711,8 +722,8 @@ mod tests {
             ("[[rules]]\nregex = 'abc'\n", "rule |id| is missing or empty"),
             ("[[rules]]\nid = \"g\"\nregex = '(a)'\nsecretGroup = 2\n", "g: invalid regex secret group 2, max regex secret group 1"),
             ("[[rules]]\nid = \"a\"\nregex = 'a'\n[[rules.allowlists]]\ndescription = \"empty\"\n", "a: must contain at least one check for: commits, paths, regexes, or stopwords"),
-            ("[[rules]]\nid = \"a\"\nregex = 'a'\n[[rules.allowlists]]\ncondition = \"xor\"\nstopwords = [\"x\"]\n", "a: unknown allowlist |condition| 'xor' (expected 'and', 'or')"),
-            ("[allowlist]\nregexTarget = \"file\"\nstopwords = [\"x\"]\n", "unknown allowlist |regexTarget| 'file' (expected 'match', 'line')"),
+            ("[[rules]]\nid = \"a\"\nregex = 'a'\n[[rules.allowlists]]\ncondition = \"xor\"\nstopwords = [\"x\"]\n", "a: unknown allowlist |condition| (expected 'and', 'or')"),
+            ("[allowlist]\nregexTarget = \"file\"\nstopwords = [\"x\"]\n", "unknown allowlist |regexTarget| (expected 'match', 'line')"),
             ("[allowlist]\nstopwords = [\"x\"]\n[[allowlists]]\nstopwords = [\"y\"]\n", "[allowlist] is deprecated, it cannot be used alongside [[allowlists]]"),
             ("[[rules]]\nid = \"a\"\nregex = 'a'\n[rules.allowlist]\nstopwords = [\"x\"]\n[[rules.allowlists]]\nstopwords = [\"y\"]\n", "a: [rules.allowlist] is deprecated, it cannot be used alongside [[rules.allowlist]]"),
             ("[extend]\nuseDefault = true\npath = \"base.toml\"\n", "unable to load config due to extend.path and extend.useDefault being set"),

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::rule::RuleSyntax;
+use crate::source::limited;
 
 /// The config file name looked for at the project root.
 pub const CONFIG_FILE_NAME: &str = ".leakhound.toml";
@@ -178,9 +179,11 @@ impl ProjectConfig {
     }
 
     /// Reads and parses the file at `path`, and the files it extends: the base comes first and
-    /// this file is layered on it (see [`ProjectConfig::layer`]).
-    pub fn load(path: &Path) -> Result<ProjectConfig, Error> {
-        load_layered(path, &mut Vec::new())
+    /// this file is layered on it (see [`ProjectConfig::layer`]). `tree` is the scanned tree
+    /// (canonical): a file inside it belongs to the repository, and neither it nor what it
+    /// extends may be read from outside the tree (see [`read_config`]).
+    pub fn load(path: &Path, tree: Option<&Path>) -> Result<ProjectConfig, Error> {
+        load_layered(path, tree, &mut Vec::new())
     }
 
     /// Layers `self` on `base`: lists concatenate (base first), and a rule of `self` replaces a
@@ -227,11 +230,12 @@ fn concat_any<T>(mut a: Vec<T>, b: Vec<T>) -> Vec<T> {
 /// Most files one `extend` chain may hold.
 const MAX_EXTEND_DEPTH: usize = 8;
 
-fn load_layered(path: &Path, chain: &mut Vec<PathBuf>) -> Result<ProjectConfig, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+fn load_layered(
+    path: &Path,
+    tree: Option<&Path>,
+    chain: &mut Vec<PathBuf>,
+) -> Result<ProjectConfig, Error> {
+    let text = read_config(path, tree)?;
     let mut config = ProjectConfig::parse(path, &text)?;
     let Some(base) = config.extend.take() else {
         return Ok(config);
@@ -239,11 +243,16 @@ fn load_layered(path: &Path, chain: &mut Vec<PathBuf>) -> Result<ProjectConfig, 
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     chain.push(canonical);
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&base);
+    if let Some(tree) = tree.filter(|tree| limited::in_tree(path, tree)) {
+        if let Err(err) = limited::resolve_in_tree(&base_path, tree) {
+            return Err(refused_extend(path, &base_path, &err));
+        }
+    }
     let base_canonical = std::fs::canonicalize(&base_path).unwrap_or_else(|_| base_path.clone());
     if chain.contains(&base_canonical) {
         return Err(Error::Invalid {
             path: path.to_path_buf(),
-            message: format!("extend = {base:?} makes a cycle"),
+            message: format!("extend = {:?} makes a cycle", base_path.display()),
         });
     }
     if chain.len() >= MAX_EXTEND_DEPTH {
@@ -252,8 +261,40 @@ fn load_layered(path: &Path, chain: &mut Vec<PathBuf>) -> Result<ProjectConfig, 
             message: format!("more than {MAX_EXTEND_DEPTH} files extend one another"),
         });
     }
-    let base_config = load_layered(&base_path, chain)?;
+    let base_config = load_layered(&base_path, tree, chain)?;
     Ok(config.layer(base_config))
+}
+
+/// The error for a config in the scanned tree that extends `base`, which does not resolve to a
+/// file inside the tree (issue 15: a pull request's config must not read, or probe for, files
+/// elsewhere on the machine).
+fn refused_extend(config: &Path, base: &Path, err: &std::io::Error) -> Error {
+    Error::Invalid {
+        path: config.to_path_buf(),
+        message: match err.kind() {
+            std::io::ErrorKind::NotFound => format!("extends {}: no such file", base.display()),
+            _ => format!(
+                "extends {}: refused: a config inside the scanned tree may only extend files inside it ({err})",
+                base.display()
+            ),
+        },
+    }
+}
+
+/// Reads a config file (at most [`limited::MAX_CONFIG_FILE`] bytes, a regular file). When
+/// `path` lies inside the scanned `tree` (canonical), by its name or through a symbolic link,
+/// the repository controls it: it is read only if it resolves to a regular file inside the tree.
+/// A config named with `--config` outside the tree is the user's and may be anywhere.
+pub fn read_config(path: &Path, tree: Option<&Path>) -> Result<String, Error> {
+    let read_error = |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let from = match tree.filter(|tree| limited::in_tree(path, tree)) {
+        Some(tree) => limited::resolve_in_tree(path, tree).map_err(read_error)?,
+        None => path.to_path_buf(),
+    };
+    limited::read_bounded(&from, limited::MAX_CONFIG_FILE).map_err(read_error)
 }
 
 /// The gitleaks config file looked for when there is no `.leakhound.toml`.
@@ -263,27 +304,27 @@ pub const GITLEAKS_FILE_NAME: &str = ".gitleaks.toml";
 /// there; else the empty config. The format is told from the content
 /// ([`gitleaks::is_gitleaks`]), so a gitleaks config may have any name.
 pub fn discover(explicit: Option<&Path>, project_root: &Path) -> Result<LoadedConfig, Error> {
+    let tree = std::fs::canonicalize(project_root).unwrap_or_else(|_| project_root.to_path_buf());
     let path = match explicit {
         Some(path) => path.to_path_buf(),
         None => {
+            // Any entry by that name, a dangling link too: whether a link's target exists
+            // must not decide whether a config is used (that would probe outside the tree).
             let found = [CONFIG_FILE_NAME, GITLEAKS_FILE_NAME]
                 .iter()
-                .map(|name| project_root.join(name))
-                .find(|candidate| candidate.is_file());
+                .map(|name| tree.join(name))
+                .find(|candidate| std::fs::symlink_metadata(candidate).is_ok());
             let Some(candidate) = found else {
                 return Ok(LoadedConfig::default());
             };
             candidate
         }
     };
-    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-        path: path.clone(),
-        source,
-    })?;
+    let text = read_config(&path, Some(&tree))?;
     let config = if gitleaks::is_gitleaks(&path, &text) {
-        gitleaks::load(&path)?
+        gitleaks::load(&path, Some(&tree))?
     } else {
-        ProjectConfig::load(&path)?
+        ProjectConfig::load(&path, Some(&tree))?
     };
     Ok(LoadedConfig {
         config,
@@ -291,18 +332,12 @@ pub fn discover(explicit: Option<&Path>, project_root: &Path) -> Result<LoadedCo
     })
 }
 
-/// A TOML error as `line L, column C: message`, without the excerpt of the file the parser
-/// would print and with quoted values elided: a config may `extend` any file, and a parse error
-/// must not copy a secret from it into a CI log.
+/// A TOML error as `line L, column C: what was expected`, without anything from the file: no
+/// excerpt, no key name, no value (issue 15). The parser's message is not trusted to keep
+/// quoted input apart (a value may hold quotes and backticks); it is mapped to a fixed wording,
+/// keeping only an `expected ...` tail that consists of names from leakhound's own schema.
 pub fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
-    let mut message = String::new();
-    for (i, part) in err.message().split('"').enumerate() {
-        match i % 2 {
-            0 => message.push_str(part),
-            _ => message.push_str("\"…\""),
-        }
-    }
-    let message = message.trim_end().replace('\n', " ");
+    let message = safe_parse_message(err.message());
     match err.span() {
         Some(span) => {
             let before = &text.as_bytes()[..span.start.min(text.len())];
@@ -317,6 +352,72 @@ pub fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
         }
         None => message,
     }
+}
+
+/// A TOML or JSON parser's `message` in words that hold nothing from the file (see
+/// [`describe_toml_error`]).
+pub fn safe_parse_message(message: &str) -> String {
+    // serde puts the expectation last, after anything quoted from the input: the last
+    // `, expected ` starts it, and it is kept only if it reads as schema words.
+    let expected = message
+        .rfind(", expected ")
+        .map(|at| &message[at + ", expected ".len()..])
+        .filter(|tail| is_schema_words(tail))
+        .map(|tail| format!(", expected {tail}"))
+        .unwrap_or_default();
+    let what = [
+        ("unknown field", "unknown key"),
+        ("unknown variant", "unknown value"),
+        ("invalid type", "wrong type of value"),
+        ("invalid value", "invalid value"),
+        ("invalid length", "wrong number of values"),
+        ("duplicate key", "duplicate key"),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| message.starts_with(prefix));
+    if let Some((_, what)) = what {
+        return format!("{what}{expected}");
+    }
+    if let Some(field) = message.strip_prefix("missing field ") {
+        // serde names the field from the schema, never from the file.
+        return match is_schema_words(field) {
+            true => format!("missing key {field}"),
+            false => "a required key is missing".to_string(),
+        };
+    }
+    // A syntax error: a fixed phrase, then what the grammar expected.
+    let head = message.split(", expected ").next().unwrap_or_default();
+    if !head.is_empty()
+        && head
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == ' ' || c == '-')
+    {
+        return format!("{head}{expected}");
+    }
+    "invalid syntax".to_string()
+}
+
+/// Whether `text` is a list of schema names or grammar tokens: `a string`, `` `paths` ``,
+/// ``one of `info`, `low` ``, `` `=` ``, `letters, numbers`.
+fn is_schema_words(text: &str) -> bool {
+    let text = text.strip_prefix("one of ").unwrap_or(text);
+    !text.is_empty()
+        && text.split(", ").all(|item| {
+            let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == ' ';
+            match item
+                .strip_prefix('`')
+                .and_then(|rest| rest.strip_suffix('`'))
+            {
+                // A name, or a punctuation token of the grammar (`"`, `]`, `\`).
+                Some(token) => {
+                    (!token.is_empty()
+                        && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                        || (token.chars().count() == 1
+                            && token.chars().all(|c| c.is_ascii_punctuation()))
+                }
+                None => !item.is_empty() && item.chars().all(word),
+            }
+        })
 }
 
 #[cfg(test)]
@@ -359,7 +460,7 @@ mod tests {
             "extend = \"base.toml\"\ndisable = [\"b.two\"]\n[allowlist]\npaths = [\"tests/\"]\n[[rules]]\nid = \"acme.token\"\nname = \"own\"\nseverity = \"high\"\nregex = 'y'\n",
         )
         .unwrap();
-        let config = ProjectConfig::load(&dir.path().join("leakhound.toml")).unwrap();
+        let config = ProjectConfig::load(&dir.path().join("leakhound.toml"), None).unwrap();
         assert_eq!(config.disable, ["a.one", "b.two"]);
         assert_eq!(config.allowlist.paths, ["vendor/", "tests/"]);
         assert_eq!(config.rules.len(), 1);
@@ -370,7 +471,7 @@ mod tests {
             "extend = \"leakhound.toml\"\n",
         )
         .unwrap();
-        let err = ProjectConfig::load(&dir.path().join("leakhound.toml"))
+        let err = ProjectConfig::load(&dir.path().join("leakhound.toml"), None)
             .unwrap_err()
             .to_string();
         assert!(err.contains("makes a cycle"), "{err}");
@@ -381,8 +482,58 @@ mod tests {
         let err = ProjectConfig::parse(Path::new("x.toml"), "[allowlist]\npath = []").unwrap_err();
         let message = err.to_string();
         assert!(
-            message.starts_with("x.toml: ") && message.contains("unknown field"),
+            message.starts_with("x.toml: ") && message.contains("unknown key"),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn issue_15_toml_errors_hold_nothing_from_the_file() {
+        // Each case hides `SECRET` where the parser's message used to quote it.
+        let cases = [
+            (
+                "aws_SECRET_key = 1",
+                "line 1, column 1: unknown key, expected one of `extend`",
+            ),
+            (
+                "\"a`, expected `SECRET\" = 1",
+                "unknown key, expected one of `extend`",
+            ),
+            (
+                "builtin = \"x\\\"SECRET\"",
+                "wrong type of value, expected a boolean",
+            ),
+            (
+                "builtin = \"SECRET, expected a boolean or SECRET\"",
+                "wrong type of value, expected a boolean",
+            ),
+            (
+                "disable = [1234567]",
+                "wrong type of value, expected a string",
+            ),
+            (
+                "[[rules]]\nid='a'\nname='n'\nseverity='SECRET'\nregex='x'",
+                "unknown value, expected one of `info`",
+            ),
+            (
+                "[[rules]]\nname='n'\nseverity='high'\nregex='x'",
+                "missing key `id`",
+            ),
+            ("key = SECRETAKIAABCDEFGH", "string values must be quoted"),
+            ("a = \"SECRET", "invalid basic string, expected `\"`"),
+            ("[allowlist]\nSECRET = 1\nSECRET = 2", "duplicate key"),
+        ];
+        for (text, expected) in cases {
+            let message = ProjectConfig::parse(Path::new("c.toml"), text)
+                .unwrap_err()
+                .to_string();
+            assert!(message.contains(expected), "{text:?}: {message}");
+            assert!(!message.contains("SECRET"), "{text:?}: {message}");
+            assert!(!message.contains("1234567"), "{text:?}: {message}");
+        }
+        assert_eq!(
+            safe_parse_message("unexpected Event { raw: SECRET }"),
+            "invalid syntax"
         );
     }
 }

@@ -71,6 +71,14 @@ pub struct Baseline {
     legacy: bool,
 }
 
+/// serde_json's message without the ` at line L column C` it appends.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
 impl Baseline {
     /// The baseline of `findings`.
     pub fn from_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Baseline {
@@ -93,10 +101,14 @@ impl Baseline {
 
     /// Reads a baseline file.
     pub fn load(path: &Path) -> Result<Baseline, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::ReadBaseline {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        // A regular file of bounded size: a baseline committed to the repository may have
+        // been replaced by a link to `/dev/zero` (issue 15).
+        let text =
+            crate::source::limited::read_bounded(path, crate::source::limited::MAX_BASELINE_FILE)
+                .map_err(|source| Error::ReadBaseline {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Baseline::parse(path, &text)
     }
 
@@ -106,14 +118,21 @@ impl Baseline {
             path: PathBuf::from(path),
             message,
         };
-        let file: AnyBaselineFile = serde_json::from_str(text)
-            .map_err(|err| invalid(format!("not a leakhound baseline: {err}")))?;
+        let file: AnyBaselineFile = serde_json::from_str(text).map_err(|err| {
+            // serde's message may quote a value from the file: its wording is checked.
+            invalid(format!(
+                "not a leakhound baseline: line {}, column {}: {}",
+                err.line(),
+                err.column(),
+                crate::config::safe_parse_message(&strip_position(&err.to_string()))
+            ))
+        })?;
         let legacy = match file.version {
             BASELINE_VERSION => false,
             LEGACY_BASELINE_VERSION => true,
-            other => {
+            _ => {
                 return Err(invalid(format!(
-                    "baseline version {other} is not supported (expected {BASELINE_VERSION}, or {LEGACY_BASELINE_VERSION})"
+                    "this baseline version is not supported (expected {BASELINE_VERSION}, or {LEGACY_BASELINE_VERSION})"
                 )))
             }
         };
@@ -263,7 +282,7 @@ mod tests {
         let err = Baseline::parse(Path::new("b.json"), r#"{"version":9,"findings":[]}"#)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("version 9"), "{err}");
+        assert!(err.contains("version is not supported"), "{err}");
         let err = Baseline::parse(
             Path::new("b.json"),
             r#"{"version":2,"findings":[{"path":"a","rule_id":"r","fingerprint":"f","secret_sha256":"00"}]}"#,
@@ -271,5 +290,14 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("not allowed"), "{err}");
+        // issue 15: serde's message quotes values; the error shows where, never what.
+        let err = Baseline::parse(
+            Path::new("b.json"),
+            r#"{"version":"SECRET\", expected zz","findings":[]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!err.contains("SECRET") && !err.contains("zz"), "{err}");
+        assert!(err.contains("line 1, column "), "{err}");
     }
 }

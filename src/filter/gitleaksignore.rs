@@ -5,11 +5,29 @@
 //! [`crate::config::gitleaks_ids`]), and in that commit when one is given, is not reported.
 //! As in gitleaks, a line without a commit also covers history findings.
 
+use std::path::Path;
+
 use crate::config::gitleaks_ids::leakhound_ids;
 use crate::finding::Finding;
+use crate::source::limited;
 
 /// The file name looked for at the project root.
 pub const FILE_NAME: &str = ".gitleaksignore";
+
+/// The text of `.gitleaksignore` at the project `root`, if there is one; an error (one line)
+/// when it is there but refused: it must resolve to a regular file inside the root of at most
+/// [`limited::MAX_CONFIG_FILE`] bytes (issue 15).
+pub fn read(root: &Path) -> Result<Option<String>, String> {
+    let tree = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let path = tree.join(FILE_NAME);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(None);
+    }
+    limited::resolve_in_tree(&path, &tree)
+        .and_then(|real| limited::read_bounded(&real, limited::MAX_CONFIG_FILE))
+        .map(Some)
+        .map_err(|err| format!("{FILE_NAME}: not read: {err}"))
+}
 
 /// The parsed entries of a `.gitleaksignore`.
 #[derive(Debug, Default)]

@@ -65,10 +65,12 @@ fn normalize(path: &str) -> String {
 impl Imported {
     /// Reads an imported file.
     pub fn load(path: &Path) -> Result<Imported, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::source::limited::read_bounded(path, crate::source::limited::MAX_BASELINE_FILE)
+                .map_err(|source| Error::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Imported::parse(path, &text)
     }
 

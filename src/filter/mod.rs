@@ -91,29 +91,44 @@ impl Allowlist {
             path: PathBuf::from(file),
             message: message.replace('\n', " "),
         };
+        // Errors say which entry, never what it holds: an allowlist entry may be a literal
+        // secret (issue 15).
+        let glob_reason = |err: ignore::Error| match err {
+            ignore::Error::Glob { err, .. } => err,
+            other => crate::rule::regex_error_reason(&other.to_string()),
+        };
         let mut paths = GitignoreBuilder::new(root);
-        for glob in &config.paths {
-            paths
-                .add_line(None, glob)
-                .map_err(|err| invalid(format!("allowlist path {glob:?}: {err}")))?;
+        for (n, glob) in config.paths.iter().enumerate() {
+            paths.add_line(None, glob).map_err(|err| {
+                invalid(format!("allowlist path #{}: {}", n + 1, glob_reason(err)))
+            })?;
         }
         let paths = paths
             .build()
-            .map_err(|err| invalid(format!("allowlist paths: {err}")))?;
+            .map_err(|err| invalid(format!("allowlist paths: {}", glob_reason(err))))?;
+        let regex_reason = |err: regex::Error| crate::rule::regex_error_reason(&err.to_string());
         let path_regexes = config
             .path_regexes
             .iter()
-            .map(|pattern| {
-                regex::Regex::new(pattern)
-                    .map_err(|err| invalid(format!("allowlist path regex {pattern:?}: {err}")))
+            .enumerate()
+            .map(|(n, pattern)| {
+                regex::Regex::new(pattern).map_err(|err| {
+                    invalid(format!(
+                        "allowlist path regex #{}: {}",
+                        n + 1,
+                        regex_reason(err)
+                    ))
+                })
             })
             .collect::<Result<_, _>>()?;
         let regexes = config
             .regexes
             .iter()
-            .map(|pattern| {
-                regex::bytes::Regex::new(pattern)
-                    .map_err(|err| invalid(format!("allowlist regex {pattern:?}: {err}")))
+            .enumerate()
+            .map(|(n, pattern)| {
+                regex::bytes::Regex::new(pattern).map_err(|err| {
+                    invalid(format!("allowlist regex #{}: {}", n + 1, regex_reason(err)))
+                })
             })
             .collect::<Result<_, _>>()?;
         let target = match config
@@ -125,10 +140,10 @@ impl Allowlist {
             None | Some("secret") => RegexTarget::Secret,
             Some("match") => RegexTarget::Match,
             Some("line") => RegexTarget::Line,
-            Some(other) => {
-                return Err(invalid(format!(
-                    "regex_target {other:?}: expected secret, match or line"
-                )))
+            Some(_) => {
+                return Err(invalid(
+                    "regex_target: expected secret, match or line".to_string(),
+                ))
             }
         };
         let all = match config
@@ -139,7 +154,7 @@ impl Allowlist {
         {
             None | Some("or") => false,
             Some("and") => true,
-            Some(other) => return Err(invalid(format!("condition {other:?}: expected or or and"))),
+            Some(_) => return Err(invalid("condition: expected or or and".to_string())),
         };
         Ok(Allowlist {
             paths,

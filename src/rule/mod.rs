@@ -9,7 +9,7 @@ pub mod compile;
 pub mod docs;
 pub mod syntax;
 
-pub use compile::{Rule, RuleSet, RuleSetBuilder};
+pub use compile::{regex_error_reason, Rule, RuleSet, RuleSetBuilder};
 pub use syntax::{RuleFile, RuleSyntax, Severity};
 
 /// An invalid rule file or rule. Messages name the file and the rule id.

@@ -1,17 +1,18 @@
 //! Files and directories, walked in parallel with the `ignore` crate: `.gitignore` is
-//! honoured (unless `no_ignore`), hidden files such as `.env` are scanned, `.git/` is never
+//! honoured (unless `no_ignore`; read by [`super::gitignore`], bounded), hidden files such as `.env` are scanned, `.git/` is never
 //! entered, symbolic links are never followed, binary files and files over the size limit are
 //! skipped and reported as such.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{WalkBuilder, WalkState};
 use rustc_hash::FxHashSet;
 
+use super::gitignore::IgnoreRules;
 use super::{
     read_in_windows, text_of, Chunk, Provenance, SkipReason, Source, Visitor, VisitorFactory,
     WINDOW_OVERLAP, WINDOW_SIZE,
@@ -112,22 +113,33 @@ impl Source for FsSource {
             builder.add(root);
         }
         let honour_ignores = !self.options.no_ignore;
+        // The `ignore` crate reads no ignore file itself: it would follow a symlinked
+        // `.gitignore` and read it whole (issue 15). `IgnoreRules` reads them, bounded.
         builder
             .threads(threads)
             .hidden(false)
-            .parents(honour_ignores)
+            .parents(false)
             .ignore(false)
-            .git_ignore(honour_ignores)
-            .git_exclude(honour_ignores)
+            .git_ignore(false)
+            .git_exclude(false)
             .git_global(false)
             .require_git(false)
             .follow_links(false);
         let project_root = std::fs::canonicalize(&self.options.project_root)
             .unwrap_or_else(|_| self.options.project_root.clone());
-        let (paths, root) = (self.options.paths.clone(), project_root.clone());
-        // An excluded directory is not entered at all.
+        let rules =
+            honour_ignores.then(|| Arc::new(IgnoreRules::new(&project_root, &self.options.roots)));
+        let (paths, root, filter_rules) = (
+            self.options.paths.clone(),
+            project_root.clone(),
+            rules.clone(),
+        );
+        // An excluded or ignored directory is not entered at all.
         builder.filter_entry(move |entry| {
             entry.file_name() != ".git"
+                && !filter_rules
+                    .as_ref()
+                    .is_some_and(|rules| rules.is_ignored(entry))
                 && (paths.is_empty()
                     || !entry.file_type().is_some_and(|t| t.is_dir())
                     || !paths.excludes(&relative_path(entry.path(), &root), true))
@@ -167,8 +179,12 @@ impl Source for FsSource {
                 WalkState::Continue
             })
         });
+        let mut visitor = make_visitor();
+        // Ignore files not read (a link, a device, too large) or lines not used: one line each.
+        for (path, why) in rules.iter().flat_map(|rules| rules.take_problems()) {
+            visitor.error(&relative_path(&path, project_root), &why);
+        }
         if let Some(visited) = visited.and_then(|visited| visited.into_inner().ok()) {
-            let mut visitor = make_visitor();
             for path in self.ignored(&visited, threads) {
                 let provenance =
                     Provenance::file(display_path(&path), relative_path(&path, project_root));

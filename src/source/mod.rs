@@ -6,7 +6,9 @@
 pub mod diff;
 pub mod fs;
 pub mod git;
+pub mod gitignore;
 pub mod history;
+pub mod limited;
 pub mod pack;
 pub mod stdin;
 

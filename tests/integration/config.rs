@@ -191,20 +191,206 @@ fn allowlist_regexes_commits_path_regexes_and_and_conditions() {
 fn a_config_error_never_copies_a_value_from_the_file_it_names() {
     let tree = TempTree::new();
     let secret = format!("{}{}", base62(20), hex(20));
-    // A repository's config may `extend` any file: a credentials file, say.
+    // A config named with `--config` may `extend` any file: a credentials file, say.
     let credentials = tree.write(
         "outside/credentials",
         format!("[default]\nkey = {secret}\n"),
     );
     let typed = tree.write("outside/typed.toml", format!("builtin = \"{secret}\"\n"));
-    for target in [credentials, typed] {
-        tree.write(
-            "repo/.leakhound.toml",
+    let keyed = tree.write("outside/keyed.toml", format!("{secret} = 1\n"));
+    for target in [credentials, typed, keyed] {
+        let config = tree.write(
+            "user/config.toml",
             format!("extend = {:?}\n", target.display().to_string()),
         );
         tree.write("repo/a.txt", "nothing\n");
-        let message = scan_error(&tree.path().join("repo"));
+        let output = leakhound()
+            .current_dir(tree.path().join("repo"))
+            .args(["scan", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{message}");
         assert!(message.contains("line "), "{message}");
         assert!(!message.contains(&secret), "{message}");
+    }
+}
+
+// Issue 15 item 8: a config inside the scanned tree may only extend files inside it. What lies
+// outside is neither read nor probed: the refusal reads the same whether the file exists.
+#[test]
+fn issue_15_a_config_in_the_tree_cannot_extend_outside_it() {
+    let tree = TempTree::new();
+    tree.write("outside/base.toml", "[allowlist]\npaths = [\"*\"]\n");
+    tree.write("repo/a.txt", format!("{}\n", github_pat()));
+    let outside = tree.path().join("outside");
+    let repo = tree.path().join("repo");
+    let link = |name: &str, target: &std::path::Path| {
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(target, repo.join(name)).unwrap();
+    };
+    link("in-link.toml", &outside.join("base.toml"));
+    link("dangling.toml", &outside.join("missing.toml"));
+    link("up", &outside);
+    let mut messages = Vec::new();
+    for target in [
+        "../outside/base.toml".to_string(),
+        "../outside/missing.toml".to_string(),
+        outside.join("base.toml").display().to_string(),
+        outside.join("missing.toml").display().to_string(),
+        "in-link.toml".to_string(),
+        "dangling.toml".to_string(),
+        "up/base.toml".to_string(),
+        "up/missing.toml".to_string(),
+    ] {
+        for (name, text) in [
+            (".leakhound.toml", format!("extend = {target:?}\n")),
+            (
+                ".gitleaks.toml",
+                format!("[extend]\npath = {target:?}\n[[rules]]\nid = \"x\"\nregex = 'x'\n"),
+            ),
+        ] {
+            let other = if name == ".gitleaks.toml" {
+                ".leakhound.toml"
+            } else {
+                ".gitleaks.toml"
+            };
+            let _ = std::fs::remove_file(repo.join(other));
+            tree.write(&format!("repo/{name}"), text);
+            let message = scan_error(&repo);
+            assert!(message.contains(name), "{message}");
+            assert!(message.contains("refused"), "{target}: {message}");
+            // The refusal names the path, and says nothing about whether it exists.
+            let shown = message.replace("missing", "base");
+            messages.push((name, target.replace("missing", "base"), shown));
+        }
+    }
+    for (name, target, shown) in &messages {
+        for (other_name, other_target, other) in &messages {
+            if name == other_name && target == other_target {
+                assert_eq!(
+                    shown, other,
+                    "an existing file and a missing one look alike"
+                );
+            }
+        }
+    }
+    // Inside the tree, extending works as before; a link that stays inside too.
+    let _ = std::fs::remove_file(repo.join(".gitleaks.toml"));
+    tree.write("repo/org/base.toml", "[allowlist]\npaths = [\"a.txt\"]\n");
+    link("org-link.toml", &repo.join("org/base.toml"));
+    for target in ["org/base.toml", "org-link.toml"] {
+        tree.write("repo/.leakhound.toml", format!("extend = {target:?}\n"));
+        let report = TempTree::scan_json_in(&repo, &[]);
+        assert_eq!(report["stats"]["allowed"], 1, "{target}");
+    }
+    // A config named with `--config` outside the tree is the user's: it may extend anything.
+    tree.write("user/config.toml", "extend = \"../outside/base.toml\"\n");
+    let config = tree.path().join("user/config.toml").display().to_string();
+    let report = TempTree::scan_json_in(&repo, &["--config", &config]);
+    assert_eq!(report["stats"]["allowed"], 1);
+    // Named with `--config`, a file in the tree is still the repository's.
+    tree.write("repo/ci.toml", "extend = \"../outside/base.toml\"\n");
+    let output = leakhound()
+        .current_dir(&repo)
+        .args(["scan", "--config", "ci.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("refused"));
+}
+
+// Issue 15 item 7: configs, `.gitleaksignore` and baselines are read only as regular files of
+// bounded size; a link to `/dev/zero` is refused at once instead of read forever.
+#[cfg(unix)]
+#[test]
+fn issue_15_config_ignore_and_baseline_files_are_read_bounded() {
+    let tree = TempTree::new();
+    let repo = tree.path().join("repo");
+    tree.write("repo/a.txt", format!("{}\n", github_pat()));
+    std::os::unix::fs::symlink("/dev/zero", repo.join(".leakhound.toml")).unwrap();
+    let message = scan_error(&repo);
+    assert!(
+        message.contains(".leakhound.toml") && message.contains("not"),
+        "{message}"
+    );
+    std::fs::remove_file(repo.join(".leakhound.toml")).unwrap();
+
+    // A user's config extending /dev/zero: refused too, without reading it.
+    tree.write("user/config.toml", "extend = \"/dev/zero\"\n");
+    let config = tree.path().join("user/config.toml").display().to_string();
+    let output = leakhound()
+        .current_dir(&repo)
+        .args(["scan", "--config", &config])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+
+    // A config over the size limit.
+    tree.write(
+        "repo/.leakhound.toml",
+        format!("# {}\n", "x".repeat(5 << 20)),
+    );
+    let message = scan_error(&repo);
+    assert!(message.contains("larger than"), "{message}");
+    std::fs::remove_file(repo.join(".leakhound.toml")).unwrap();
+
+    // `.gitleaksignore`: refused with a warning, and the scan goes on (reporting more).
+    std::os::unix::fs::symlink("/dev/zero", repo.join(".gitleaksignore")).unwrap();
+    let output = leakhound()
+        .current_dir(&repo)
+        .args(["scan", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(".gitleaksignore: not read: "), "{stderr}");
+    std::fs::remove_file(repo.join(".gitleaksignore")).unwrap();
+
+    // A baseline replaced by a link to /dev/zero.
+    std::os::unix::fs::symlink("/dev/zero", repo.join("baseline.json")).unwrap();
+    let output = leakhound()
+        .current_dir(&repo)
+        .args(["scan", "--baseline", "baseline.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+}
+
+// Issue 15 item 8: no config, gitleaks or rule error quotes a value or key from the file.
+#[test]
+fn issue_15_config_errors_quote_nothing_from_the_file() {
+    let tree = TempTree::new();
+    tree.write("a.txt", "nothing\n");
+    let secret = format!("S3CR{}", base62(24));
+    for text in [
+        format!("{secret} = 1\n"),
+        format!("[allowlist]\nregexes = ['{secret}(']\n"),
+        format!("[allowlist]\npath_regexes = ['{secret}[']\n"),
+        format!("[allowlist]\npaths = ['{secret}[z-a]']\n"),
+        format!("[allowlist]\nregex_target = \"{secret}\"\nregexes = ['a']\n"),
+        format!("[allowlist]\ncondition = \"{secret}\"\nstopwords = ['a']\n"),
+        format!("[[rules]]\nid = \"a.b\"\nname = \"n\"\nseverity = \"high\"\nregex = '{secret}('\n"),
+        format!("[[rules]]\nid = \"a.b\"\nname = \"n\"\nseverity = \"high\"\nregex = 'a'\npath = '{secret}('\n"),
+        format!("[[rules]]\nid = \"a.b\"\nname = \"n\"\nseverity = \"high\"\nregex = 'a'\nvalidator = \"{secret}\"\n"),
+        format!("builtin = \"x\\\", expected {secret}\"\n"),
+    ] {
+        tree.write(".leakhound.toml", &text);
+        let message = scan_error(tree.path());
+        assert!(!message.contains(&secret[..12]), "{text}\n{message}");
+    }
+    std::fs::remove_file(tree.path().join(".leakhound.toml")).unwrap();
+    for text in [
+        format!("[[rules]]\nid = \"a\"\nregex = 'a'\n[[rules.allowlists]]\ncondition = \"{secret}\"\nstopwords = ['x']\n"),
+        format!("[allowlist]\nregexTarget = \"{secret}\"\nstopwords = ['x']\n"),
+    ] {
+        tree.write(".gitleaks.toml", &text);
+        let message = scan_error(tree.path());
+        assert!(!message.contains(&secret[..12]), "{text}\n{message}");
     }
 }

@@ -407,3 +407,70 @@ fn issue_15_outputs_are_never_written_through_a_symbolic_link() {
     assert!(written.file_type().is_file());
     assert_eq!(written.permissions().mode() & 0o777, 0o644);
 }
+
+// Issue 15 item 10: rule ids, names and paths from a config never reach stderr (or `rules
+// list`'s stdout) raw: a newline there would start a GitHub Actions workflow command, an OSC
+// escape would drive the terminal (OSC 52 writes the clipboard).
+#[test]
+fn issue_15_config_text_cannot_inject_lines_or_escapes() {
+    let tree = TempTree::new();
+    tree.write("a.txt", "nothing\n");
+    let injected = "x\n::error file=a.txt::pwned\u{1b}]52;c;aGk=\u{7}\u{202e}";
+    let check = |args: &[&str], config: &str, stdout_too: bool| {
+        tree.write(".leakhound.toml", config);
+        let output = leakhound()
+            .current_dir(tree.path())
+            .args(args)
+            .output()
+            .unwrap();
+        let mut shown = String::from_utf8_lossy(&output.stderr).into_owned();
+        if stdout_too {
+            shown.push_str(&String::from_utf8_lossy(&output.stdout));
+        }
+        for line in shown.lines() {
+            let line = line.trim_start();
+            assert!(
+                !line.starts_with("::") && !line.starts_with("##["),
+                "{line:?}"
+            );
+        }
+        for bad in ['\u{1b}', '\u{7}', '\u{202e}'] {
+            assert!(!shown.contains(bad), "{shown:?}");
+        }
+        shown
+    };
+    let quoted = format!("{injected:?}");
+    // An error naming the rule id (ids with control characters are refused).
+    let rule =
+        format!("[[rules]]\nid = {quoted}\nname = \"n\"\nseverity = \"high\"\nregex = 'a'\n");
+    let shown = check(&["scan"], &rule, false);
+    assert_eq!(shown.lines().count(), 1, "{shown}");
+    // Warnings naming ids; `config check`'s errors.
+    check(&["scan"], &format!("disable = [{quoted}]\n"), false);
+    check(
+        &["config", "check"],
+        &format!("disable = [{quoted}]\n"),
+        true,
+    );
+    // A rule name, listed on stdout.
+    let named = format!(
+        "[[rules]]\nid = \"a.b\"\nname = {quoted}\nseverity = \"high\"\nkeywords = [{quoted}]\nregex = 'a'\n"
+    );
+    check(
+        &["rules", "list", "--config", ".leakhound.toml"],
+        &named,
+        true,
+    );
+    // A config file whose name holds escapes, in an error.
+    let name = "bad\u{1b}]52;c;aGk=\u{7}\n::error::x.toml";
+    tree.write(name, "nonsense = \n");
+    let output = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--config", name])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}

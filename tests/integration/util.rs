@@ -52,8 +52,13 @@ impl TempTree {
 
     /// `leakhound scan --format json <args>` run in the tree; returns the parsed document.
     pub fn scan_json(&self, args: &[&str]) -> serde_json::Value {
+        TempTree::scan_json_in(self.path(), args)
+    }
+
+    /// [`TempTree::scan_json`] run in `dir`.
+    pub fn scan_json_in(dir: &Path, args: &[&str]) -> serde_json::Value {
         let output = leakhound()
-            .current_dir(self.path())
+            .current_dir(dir)
             .args(["scan", "--format", "json"])
             .args(args)
             .output()

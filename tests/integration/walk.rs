@@ -423,3 +423,107 @@ fn issue_14_an_unreadable_path_on_the_command_line_is_exit_2() {
     assert!(stderr.contains("pipe: not a file or directory"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+// Issue 15 item 7: a `.gitignore` that is a link (to `/dev/zero`, or anywhere) or too large is
+// not read: the scan finishes, says so in one line, and scans what it would have ignored.
+#[cfg(unix)]
+#[test]
+fn issue_15_a_hostile_gitignore_is_refused_and_the_scan_goes_on() {
+    let tree = TempTree::new();
+    tree.write("app.txt", format!("{}\n", github_pat()));
+    tree.write("sub/b.txt", format!("{}\n", github_pat()));
+    tree.write("real-ignore", "*.txt\n");
+    std::os::unix::fs::symlink("/dev/zero", tree.path().join(".gitignore")).unwrap();
+    // git refuses a symlinked .gitignore even when it stays in the tree.
+    std::os::unix::fs::symlink(
+        tree.path().join("real-ignore"),
+        tree.path().join("sub/.gitignore"),
+    )
+    .unwrap();
+    let output = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    for file in [".gitignore", "sub/.gitignore"] {
+        assert!(
+            stderr.contains(&format!(
+                "leakhound: warning: {file}: not read: a symbolic link; its rules are not used"
+            )),
+            "{stderr}"
+        );
+    }
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let paths: Vec<String> = found(&report).into_iter().map(|(_, p, _)| p).collect();
+    assert_eq!(paths, ["app.txt", "sub/b.txt"], "nothing ignored");
+    assert_eq!(report["stats"]["skipped_ignored"], 0);
+
+    // Too large.
+    std::fs::remove_file(tree.path().join(".gitignore")).unwrap();
+    std::fs::remove_file(tree.path().join("sub/.gitignore")).unwrap();
+    tree.write(".gitignore", format!("app.txt\n{}", "#\n".repeat(1 << 20)));
+    let output = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(".gitignore: not read: larger than"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(found(&report).len(), 2);
+}
+
+// Issue 15 item 7: leakhound reads ignore files itself now; git's rules still hold: nested
+// files, `!` re-includes, `.git/info/exclude`, a subdirectory scan honouring the files above it
+// up to the project root, and nothing read above the project root. Counts stay consistent.
+#[test]
+fn issue_15_gitignore_rules_read_by_leakhound_follow_git() {
+    let tree = TempTree::new();
+    tree.write(".gitignore", "*.txt\n");
+    let project = "outer/project";
+    tree.write(&format!("{project}/.git/info/exclude"), "excluded.env\n");
+    tree.write(&format!("{project}/.gitignore"), "*.log\nbuild/\n");
+    tree.write(&format!("{project}/sub/.gitignore"), "!keep.log\n");
+    for file in [
+        "a.txt",
+        "a.log",
+        "excluded.env",
+        "build/out.env",
+        "sub/keep.log",
+        "sub/other.log",
+        "sub/deeper/b.env",
+    ] {
+        tree.write(&format!("{project}/{file}"), format!("{}\n", github_pat()));
+    }
+    let root = tree.path().join(project);
+    let scanned = |dir: &std::path::Path, args: &[&str]| {
+        let report = TempTree::scan_json_in(dir, args);
+        let paths: Vec<String> = found(&report).into_iter().map(|(_, p, _)| p).collect();
+        (paths, report["stats"]["skipped_ignored"].clone())
+    };
+    let (paths, ignored) = scanned(&root, &[]);
+    assert_eq!(
+        paths,
+        ["a.txt", "sub/deeper/b.env", "sub/keep.log"],
+        "the .gitignore above the project root is not read"
+    );
+    assert_eq!(ignored, 4, "a.log, excluded.env, build, sub/other.log");
+    let (paths, ignored) = scanned(&root.join("sub"), &[]);
+    assert_eq!(
+        paths,
+        ["deeper/b.env", "keep.log"],
+        "paths as shown from sub/"
+    );
+    assert_eq!(
+        ignored, 1,
+        "sub/other.log, by the project root's .gitignore"
+    );
+    let (paths, ignored) = scanned(&root, &["--no-ignore"]);
+    assert_eq!(paths.len(), 7);
+    assert_eq!(ignored, 0);
+}
