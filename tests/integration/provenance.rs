@@ -360,7 +360,11 @@ fn issue_15_a_pull_request_cannot_switch_its_own_gate_off() {
     let accepted = github_pat();
     git.write("README.md", "hi\n");
     // The base allowlists one fixture directory.
-    git.write(".leakhound.toml", "[allowlist]\npaths = [\"/fixtures/\"]\n");
+    git.write(
+        ".leakhound.toml",
+        "extend = \"ci/extra.toml\"\n[allowlist]\npaths = [\"/fixtures/\"]\n",
+    );
+    git.write("ci/extra.toml", "[allowlist]\nstopwords = [\"example\"]\n");
     git.write("fixtures/sample.env", &format!("TOKEN={accepted}\n"));
     git.commit("base with a config");
     git.run(&["checkout", "-q", "-b", "pr"]);
@@ -373,6 +377,7 @@ fn issue_15_a_pull_request_cannot_switch_its_own_gate_off() {
         "builtin = false\n[allowlist]\npaths = [\"/fixtures/\", \"*.env\"]\n",
     );
     git.write(".gitleaksignore", "deploy.env:github-pat:1\n");
+    git.write("ci/extra.toml", "builtin = false\n");
     git.write("baseline.json", "{\"version\":2,\"findings\":[]}\n");
     let fixture = github_pat();
     git.write("fixtures/more.env", &format!("TOKEN={fixture}\n"));
@@ -403,7 +408,12 @@ fn issue_15_a_pull_request_cannot_switch_its_own_gate_off() {
     // The base's allowlist still applies to its fixtures; the new key is reported.
     assert_eq!(secrets, [live.as_str()], "{report:#}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    for changed in [".leakhound.toml", ".gitleaksignore", "baseline.json"] {
+    for changed in [
+        ".leakhound.toml",
+        ".gitleaksignore",
+        "baseline.json",
+        "ci/extra.toml",
+    ] {
         assert!(
             stderr.contains(&format!("this change edits {changed}")),
             "{changed}: {stderr}"
