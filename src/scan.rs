@@ -2,7 +2,8 @@
 //! together. Each worker thread owns a [`Scanner`] and its own buffers; results are merged
 //! when the worker ends.
 
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -14,9 +15,9 @@ use crate::filter::gitleaksignore::{self, GitleaksIgnore};
 use crate::filter::inline::InlineAllows;
 use crate::filter::Allowlist;
 use crate::filter::Filters;
-use crate::finding::{self, Finding, FingerprintCache};
+use crate::finding::{self, Finding, FingerprintCache, Redactions, Redactor};
 use crate::rule::RuleSetBuilder;
-use crate::source::{Chunk, Provenance, SkipReason, Source, Visitor};
+use crate::source::{Chunk, Commit, Provenance, SkipReason, Source, Visitor};
 
 /// Counts of one scan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -204,6 +205,52 @@ pub struct ScanResult {
     pub baselined: Vec<Finding>,
     /// Counts.
     pub stats: Stats,
+    /// Every secret the run found (reported, allowed or baselined, in any layer), every encoded
+    /// run one was decoded from, and every secret the rules find in the findings' commit
+    /// metadata and paths: what [`ScanResult::redact_fields`] redacts.
+    pub redactor: Redactor,
+}
+
+impl ScanResult {
+    /// Redacts every string of [`ScanResult::redactor`] wherever it stands in a text field of
+    /// a reported or allowed finding that comes from the scanned content: path, snippet, the
+    /// commit's author, e-mail and message, and the paths of `also_at` (issue 15). Run it
+    /// before reporting, unless `--show-secrets`.
+    pub fn redact_fields(&mut self) {
+        let redactor = &self.redactor;
+        if redactor.is_empty() {
+            return;
+        }
+        let redact = |text: &mut String| {
+            if let Some(redacted) = redactor.redact(text) {
+                *text = redacted;
+            }
+        };
+        // Many findings share a commit: redact each once.
+        let mut commits: HashMap<String, Arc<Commit>> = HashMap::new();
+        let mut redact_commit = |commit: &mut Arc<Commit>| {
+            let redacted = commits.entry(commit.id.clone()).or_insert_with(|| {
+                let mut copy = Commit::clone(commit);
+                for field in [&mut copy.author, &mut copy.email, &mut copy.message] {
+                    redact(field);
+                }
+                Arc::new(copy)
+            });
+            *commit = Arc::clone(redacted);
+        };
+        for finding in self.findings.iter_mut().chain(&mut self.allowed) {
+            redact(&mut finding.path);
+            redact(&mut finding.rel_path);
+            redact(&mut finding.snippet);
+            if let Some(commit) = finding.commit.as_mut() {
+                redact_commit(commit);
+            }
+            for place in &mut finding.also_at {
+                redact(&mut place.path);
+                redact_commit(&mut place.commit);
+            }
+        }
+    }
 }
 
 /// Messages for the user while a scan runs (warnings; skipped inputs with `-v`).
@@ -253,11 +300,53 @@ pub fn run(
     let mut result = shared
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    redact_found_in_metadata(engine, filters.decode_depth, &mut result);
     result.stats.findings = result.findings.len() as u64;
     result.stats.allowed = result.allowed.len() as u64;
     result.stats.baselined = result.baselined.len() as u64;
     result.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     result
+}
+
+/// Adds to the run's redactor the secrets that the rules (under any path, through the encoded
+/// layers too) find in the findings' commit metadata (author, e-mail, message) and paths: a
+/// secret that stands only there is redacted there too. It is no finding: it was not committed
+/// as content.
+fn redact_found_in_metadata(engine: &Engine, decode_depth: usize, result: &mut ScanResult) {
+    let mut texts: HashSet<&str> = HashSet::new();
+    let mut commits: HashSet<&str> = HashSet::new();
+    for finding in result
+        .findings
+        .iter()
+        .chain(&result.allowed)
+        .chain(&result.baselined)
+    {
+        texts.insert(&finding.path);
+        texts.insert(&finding.rel_path);
+        if let Some(commit) = finding.commit.as_deref() {
+            if commits.insert(&commit.id) {
+                texts.extend([&*commit.author, &*commit.email, &*commit.message]);
+            }
+        }
+    }
+    let mut scanner = engine.scanner();
+    let mut found = Redactor::new();
+    for text in texts {
+        let bytes = text.as_bytes();
+        scanner.scan_any_path(bytes, &mut |m| found.insert(&bytes[m.secret.range()]));
+        walk_decoded(bytes, decode_depth, |_| true, &mut |outer, _, decoded| {
+            let mut any = false;
+            scanner.scan_any_path(decoded, &mut |m| {
+                found.insert(&decoded[m.secret.range()]);
+                any = true;
+            });
+            if any {
+                found.insert(&bytes[outer.range()]);
+            }
+            true
+        });
+    }
+    result.redactor.append(found);
 }
 
 struct Worker<'a> {
@@ -268,6 +357,7 @@ struct Worker<'a> {
     filters: &'a Filters,
     diagnostics: &'a dyn Diagnostics,
     matches: Vec<Match>,
+    /// Every secret and encoded run found in this worker's chunks so far: `result.redactor`.
     result: ScanResult,
     shared: &'a Mutex<ScanResult>,
 }
@@ -323,40 +413,44 @@ impl Worker<'_> {
 
     /// Decodes base64 and hex runs of `bytes` (up to the decode depth), scans the text they hold,
     /// and adds what it finds to `found`, located at the outermost encoded run in `chunk`. Runs
-    /// that hold a secret the raw scan already found are left alone.
+    /// that hold a secret the raw scan already found are left alone. Every secret matched in a
+    /// decoded layer goes into `strings`, and every run that held one into `encoded`, for the
+    /// snippets to redact.
     fn scan_decoded(
         &mut self,
-        bytes: &[u8],
         chunk: Chunk<'_>,
         raw_secrets: &[Span],
         found: &mut Vec<Finding>,
+        encoded: &mut Vec<Span>,
+        strings: &mut Redactor,
     ) {
         let rules = self.scanner.engine().rules();
         let path = Some(chunk.provenance.rel_path.as_str());
-        let holds_raw_secret = |run: Span| {
-            raw_secrets
-                .iter()
-                .any(|s| s.start < run.end && run.start < s.end)
-        };
+        let raw_secrets = Overlaps::new(raw_secrets.iter().copied());
+        // (encoded run, rule) already reported: a secret in two layers of one run counts once.
+        let mut reported: HashSet<(Span, usize)> = found.iter().map(|f| (f.span, f.rule)).collect();
         let (scanner, matches) = (&mut self.scanner, &mut self.matches);
         walk_decoded(
-            bytes,
+            chunk.bytes,
             self.decode_depth,
-            |run| !holds_raw_secret(run),
+            |run| !raw_secrets.any(run),
             &mut |outer, encoding, text| {
                 matches.clear();
                 scanner.scan(text, path, &mut |m| matches.push(m));
+                if matches.is_empty() {
+                    return true;
+                }
+                encoded.push(outer);
+                for m in matches.iter() {
+                    strings.insert(&text[m.secret.range()]);
+                }
                 drop_shadowed_matches(rules, matches);
                 let inner_findings = finding::from_matches(rules, text, chunk.provenance, matches);
                 for mut inner in inner_findings {
-                    if found
-                        .iter()
-                        .any(|f| f.span == outer && f.rule == inner.rule)
-                    {
-                        continue;
+                    if reported.insert((outer, inner.rule)) {
+                        finding::relocate(&mut inner, chunk.bytes, outer, encoding);
+                        found.push(inner);
                     }
-                    finding::relocate(&mut inner, chunk.bytes, outer, encoding);
-                    found.push(inner);
                 }
                 true
             },
@@ -420,9 +514,13 @@ impl Visitor for Worker<'_> {
         self.scanner
             .scan(chunk.bytes, path, &mut |m| matches.push(m));
         let rules = self.scanner.engine().rules();
+        // Every secret a rule matched is redacted in the snippets, shadowed ones too.
+        let secret_spans: Vec<Span> = self.matches.iter().map(|m| m.secret).collect();
         drop_shadowed_matches(rules, &mut self.matches);
         let mut found_all =
             finding::from_matches(rules, chunk.bytes, chunk.provenance, &mut self.matches);
+        let mut strings = Redactor::new();
+        let mut encoded = Vec::new();
         if self.decode_depth > 0 {
             // A vendor finding already says what the text is; a catch-all one (a generic
             // `secret = <base64>`) yields to what the decoded text turns out to hold.
@@ -432,16 +530,18 @@ impl Visitor for Worker<'_> {
                 .map(|f| f.span)
                 .collect();
             let raw = found_all.len();
-            self.scan_decoded(chunk.bytes, chunk, &vendor_secrets, &mut found_all);
-            let decoded_spans: Vec<Span> = found_all[raw..].iter().map(|f| f.span).collect();
+            self.scan_decoded(
+                chunk,
+                &vendor_secrets,
+                &mut found_all,
+                &mut encoded,
+                &mut strings,
+            );
+            let decoded = Overlaps::new(found_all[raw..].iter().map(|f| f.span));
             let mut index = 0;
             found_all.retain(|f| {
                 index += 1;
-                let shadowed = index <= raw
-                    && is_catch_all(&f.rule_id)
-                    && decoded_spans
-                        .iter()
-                        .any(|d| d.start < f.span.end && f.span.start < d.end);
+                let shadowed = index <= raw && is_catch_all(&f.rule_id) && decoded.any(f.span);
                 !shadowed
             });
         }
@@ -451,6 +551,16 @@ impl Visitor for Worker<'_> {
         if found_all.is_empty() {
             return;
         }
+        // Snippets are made now that every layer's secrets are known (issue 15): each redacts
+        // all of them, the encoded runs, and repeats of their bytes anywhere in the chunk.
+        for span in &secret_spans {
+            strings.insert(&chunk.bytes[span.range()]);
+        }
+        for span in &encoded {
+            strings.insert(&chunk.bytes[span.range()]);
+        }
+        let redactions = Redactions::new(chunk.bytes, &secret_spans, &encoded, &strings);
+        self.result.redactor.append(strings);
         let inline = InlineAllows::parse(chunk.bytes);
         for mut found in found_all {
             if chunk
@@ -469,6 +579,7 @@ impl Visitor for Worker<'_> {
             if !in_change {
                 continue; // not added by this change: not its finding
             }
+            found.snippet = redactions.snippet(chunk.bytes, found.span);
             let allowed_inline = inline.allows(found.location.line);
             if let Some(window) = chunk.window {
                 found.location.line += window.lines_before;
@@ -557,38 +668,62 @@ fn drop_shadowed_matches(rules: &crate::rule::RuleSet, matches: &mut Vec<Match>)
     if matches.len() < 2 {
         return;
     }
+    // Hash maps and a sorted index, not pairwise comparisons: a file of many thousand tokens
+    // took time quadratic in them (issue 15).
     let catch_all = |m: &Match| is_catch_all(&rules.rules()[m.rule].id);
-    let vendor_ranks: Vec<(Span, Specificity)> = matches
-        .iter()
-        .filter(|m| !catch_all(m))
-        .map(|m| (m.secret, specificity(rules, m)))
-        .collect();
+    let mut most_specific: HashMap<Span, Specificity> = HashMap::new();
+    for m in matches.iter().filter(|m| !catch_all(m)) {
+        let rank = specificity(rules, m);
+        most_specific
+            .entry(m.secret)
+            .and_modify(|best| *best = (*best).max(rank))
+            .or_insert(rank);
+    }
     matches.retain(|m| {
-        if catch_all(m) {
-            return true;
-        }
-        let own = specificity(rules, m);
-        vendor_ranks
-            .iter()
-            .all(|(span, rank)| *span != m.secret || *rank <= own)
+        catch_all(m)
+            || most_specific
+                .get(&m.secret)
+                .is_none_or(|best| *best <= specificity(rules, m))
     });
-    let vendor_spans: Vec<_> = matches
-        .iter()
-        .filter(|m| !catch_all(m))
-        .map(|m| m.secret)
-        .collect();
-    let mut seen = Vec::new();
+    let vendor_spans = Overlaps::new(matches.iter().filter(|m| !catch_all(m)).map(|m| m.secret));
+    let mut seen = HashSet::new();
     matches.retain(|m| {
         if !catch_all(m) {
             return true;
         }
-        let shadowed = vendor_spans
-            .iter()
-            .any(|v| v.start < m.secret.end && m.secret.start < v.end);
-        let duplicate = seen.contains(&m.secret);
-        seen.push(m.secret);
-        !shadowed && !duplicate
+        let shadowed = vendor_spans.any(m.secret);
+        let first = seen.insert(m.secret);
+        !shadowed && first
     });
+}
+
+/// Spans, set up to tell in O(log n) whether any of them overlaps a given span.
+struct Overlaps {
+    /// Sorted by start.
+    spans: Vec<Span>,
+    /// `max_end[i]`: the greatest end among `spans[..=i]`.
+    max_end: Vec<usize>,
+}
+
+impl Overlaps {
+    fn new(spans: impl Iterator<Item = Span>) -> Overlaps {
+        let mut spans: Vec<Span> = spans.collect();
+        spans.sort_unstable();
+        let max_end = spans
+            .iter()
+            .scan(0, |max, s| {
+                *max = s.end.max(*max);
+                Some(*max)
+            })
+            .collect();
+        Overlaps { spans, max_end }
+    }
+
+    /// Whether a span `s` with `s.start < other.end && other.start < s.end` is held.
+    fn any(&self, other: Span) -> bool {
+        let before = self.spans.partition_point(|s| s.start < other.end);
+        before > 0 && self.max_end[before - 1] > other.start
+    }
 }
 
 /// Context bytes around the secret, then (reversed) the size of the secret's alphabet: greater
@@ -613,9 +748,23 @@ impl Drop for Worker<'_> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         shared.stats.add(&self.result.stats);
-        shared.findings.append(&mut self.result.findings);
-        shared.allowed.append(&mut self.result.allowed);
-        shared.baselined.append(&mut self.result.baselined);
+        let shared = &mut *shared;
+        // The first worker's lists are moved, not copied: a copy of a file's 150,000
+        // findings doubled the peak memory (issue 15).
+        for (to, from) in [
+            (&mut shared.findings, &mut self.result.findings),
+            (&mut shared.allowed, &mut self.result.allowed),
+            (&mut shared.baselined, &mut self.result.baselined),
+        ] {
+            if to.is_empty() {
+                std::mem::swap(to, from);
+            } else {
+                to.append(from);
+            }
+        }
+        shared
+            .redactor
+            .append(std::mem::take(&mut self.result.redactor));
     }
 }
 

@@ -297,6 +297,9 @@ pub(super) fn finish(
 ) -> anyhow::Result<u8> {
     report::sort(&mut result.findings);
     report::sort(&mut result.allowed);
+    if !common.show_secrets {
+        result.redact_fields(); // issue 15: found secrets in paths, commit messages, ...
+    }
     let format = match common.format {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,

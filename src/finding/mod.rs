@@ -13,7 +13,7 @@ use crate::source::{Commit, Provenance};
 use serde::Serialize;
 
 pub use fingerprint::FingerprintCache;
-pub use redact::Secret;
+pub use redact::{Redactor, Secret};
 
 /// Where a secret is, as a user sees it. Lines and columns are 1-based; columns count
 /// characters (UTF-8 lead bytes: a stray continuation byte in invalid UTF-8 counts as none). `end_line` and
@@ -120,9 +120,10 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Longest snippet kept around a secret, in bytes of context on each side.
 const SNIPPET_CONTEXT: usize = 80;
 
-/// Turns the matches of one chunk into findings. `matches` may be in any order; snippets have
-/// every match's secret on the line redacted, not only the finding's own. Fingerprints are left
-/// empty (see [`Finding::fingerprint`]).
+/// Turns the matches of one chunk into findings. `matches` may be in any order. Snippets are
+/// left empty, since a snippet must redact every secret of the chunk, those found in decoded
+/// layers too: [`Redactions::snippet`] makes them once all are known. Fingerprints are left
+/// empty too (see [`Finding::fingerprint`]).
 pub fn from_matches(
     rules: &RuleSet,
     bytes: &[u8],
@@ -130,7 +131,6 @@ pub fn from_matches(
     matches: &mut [Match],
 ) -> Vec<Finding> {
     matches.sort_by_key(|m| (m.secret.start, m.rule));
-    let secrets = ChunkSecrets::new(bytes, matches.iter().map(|m| m.secret).collect());
     let mut lines = LineCounter::new(bytes);
     matches
         .iter()
@@ -165,7 +165,7 @@ pub fn from_matches(
                 span: m.secret,
                 match_span: m.span,
                 fingerprint: String::new(),
-                snippet: snippet(bytes, m.secret, &secrets),
+                snippet: String::new(),
                 secret,
                 entropy: m.entropy,
                 commit: provenance.commit.clone(),
@@ -220,8 +220,8 @@ pub fn for_file(rules: &RuleSet, rule_index: usize, provenance: &Provenance) -> 
 }
 
 /// Moves a finding made from decoded text to the encoded span it came from in `chunk`: its
-/// location and snippet become the encoded text's (redacted as a whole), its secret stays the
-/// decoded secret.
+/// location becomes the encoded text's, its secret stays the decoded secret. (Its snippet, with
+/// the encoded text redacted as a whole, is made with the others: [`Redactions::snippet`].)
 pub fn relocate(finding: &mut Finding, chunk: &[u8], encoded: Span, encoding: &'static str) {
     let mut lines = LineCounter::new(chunk);
     let (line, column) = lines.locate(encoded.start);
@@ -234,135 +234,105 @@ pub fn relocate(finding: &mut Finding, chunk: &[u8], encoded: Span, encoding: &'
     };
     finding.span = encoded;
     finding.match_span = encoded;
-    finding.snippet = snippet(chunk, encoded, &ChunkSecrets::new(chunk, vec![encoded]));
     finding.decoded = Some(encoding);
 }
 
-/// The secrets found in one chunk, set up once so that each finding's snippet costs time in
-/// its own neighbourhood only, however many findings share the chunk.
-struct ChunkSecrets {
-    /// Sorted by start.
-    spans: Vec<Span>,
-    longest: usize,
-    /// Finds repeats of any secret's bytes (secrets of 8 bytes or more).
-    repeats: Option<aho_corasick::AhoCorasick>,
+/// Everything to redact in one chunk, found once so that each snippet costs time in its own
+/// neighbourhood only, however many findings share the chunk (issue 15): every secret any rule
+/// matched, every encoded run a secret was decoded from, and every other place where the bytes
+/// of one of those (or of a secret found in a decoded layer) stand.
+#[derive(Debug)]
+pub struct Redactions {
+    /// Sorted and disjoint; `true` for a run holding encoded text, which shows nothing but its
+    /// length (its first characters encode the secret's).
+    spans: Vec<(Span, bool)>,
 }
 
-impl ChunkSecrets {
-    fn new(bytes: &[u8], mut spans: Vec<Span>) -> ChunkSecrets {
-        spans.sort_unstable();
-        let mut contents: Vec<&[u8]> = spans
+impl Redactions {
+    /// The redactions of `bytes`: `secrets` (spans in `bytes`), `encoded` runs, and every place
+    /// where a string of `strings` stands.
+    pub fn new(bytes: &[u8], secrets: &[Span], encoded: &[Span], strings: &Redactor) -> Redactions {
+        let mut all: Vec<(Span, bool)> = secrets
             .iter()
-            .map(|s| &bytes[s.range()])
-            .filter(|c| c.len() >= 8)
+            .map(|&s| (s, false))
+            .chain(encoded.iter().map(|&s| (s, true)))
+            .chain(
+                strings
+                    .find(bytes)
+                    .into_iter()
+                    .map(|r| (Span::new(r.start, r.end), false)),
+            )
+            .filter(|(s, _)| !s.is_empty())
             .collect();
-        contents.sort_unstable();
-        contents.dedup();
-        let repeats = (!contents.is_empty())
-            .then(|| aho_corasick::AhoCorasick::new(&contents).ok())
-            .flatten();
-        ChunkSecrets {
-            longest: spans.iter().map(Span::len).max().unwrap_or(0),
-            spans,
-            repeats,
+        all.sort_unstable_by_key(|(s, _)| (s.start, s.end));
+        let mut spans: Vec<(Span, bool)> = Vec::with_capacity(all.len());
+        for (span, bare) in all {
+            match spans.last_mut() {
+                Some((last, last_bare)) if span.start < last.end => {
+                    last.end = last.end.max(span.end);
+                    *last_bare |= bare;
+                }
+                _ => spans.push((span, bare)),
+            }
         }
+        Redactions { spans }
     }
 
-    /// The secrets touching `near`, and every repeat of a secret's bytes inside it.
-    fn near(&self, near: Span, bytes: &[u8]) -> Vec<Span> {
-        let first = self
-            .spans
-            .partition_point(|s| s.start.saturating_add(self.longest) <= near.start);
-        let mut out: Vec<Span> = self.spans[first..]
+    /// The line around `secret`, cut to [`SNIPPET_CONTEXT`] bytes on each side, with every
+    /// redaction that touches the cut replaced by its redacted form, whole: a cut never shows
+    /// part of a secret.
+    pub fn snippet(&self, bytes: &[u8], secret: Span) -> String {
+        let secret_end = secret.end.max(secret.start).min(bytes.len());
+        let secret_start = secret.start.min(secret_end);
+        let low = secret_start.saturating_sub(SNIPPET_CONTEXT);
+        let high = secret_end.saturating_add(SNIPPET_CONTEXT).min(bytes.len());
+        let line_start = memchr::memrchr(b'\n', &bytes[low..secret_start]).map(|i| low + i + 1);
+        let line_end = memchr::memchr(b'\n', &bytes[secret_start..high]).map(|i| secret_start + i);
+        let (mut start, mut end) = (line_start.unwrap_or(low), line_end.unwrap_or(high));
+        let first = self.spans.partition_point(|(s, _)| s.end <= start);
+        let touching: Vec<(Span, bool)> = self.spans[first..]
             .iter()
-            .take_while(|s| s.start < near.end)
-            .filter(|s| s.end > near.start)
+            .take_while(|(s, _)| s.start < end.max(secret_end))
             .copied()
             .collect();
-        if let Some(repeats) = &self.repeats {
-            out.extend(
-                repeats
-                    .find_overlapping_iter(&bytes[near.range()])
-                    .map(|m| Span::new(near.start + m.start(), near.start + m.end())),
-            );
+        // Never cut through a redaction: widen the cut to hold it whole.
+        if let Some((span, _)) = touching.first() {
+            start = start.min(span.start);
         }
-        out
-    }
-}
-
-/// The line around `secret`, cut to [`SNIPPET_CONTEXT`] bytes on each side, with every span in
-/// `secrets` that touches it replaced by its redacted form — and every other place in the cut
-/// where the same bytes as one of `secrets` stand (a secret repeated on its line, or found on
-/// another line of the chunk), so no snippet shows a secret the scan found.
-fn snippet(bytes: &[u8], secret: Span, secrets: &ChunkSecrets) -> String {
-    let longest = secrets.longest;
-    // The line is looked for only as far as the cut can reach: on a 100 MB minified line, a
-    // search to its real ends for every finding would take time quadratic in the line.
-    let reach = SNIPPET_CONTEXT.saturating_add(longest);
-    let window_start = secret.start.saturating_sub(reach);
-    let window_end = secret
-        .end
-        .max(secret.start)
-        .saturating_add(reach)
-        .min(bytes.len());
-    let line_start = memchr::memrchr(b'\n', &bytes[window_start..secret.start])
-        .map_or(window_start, |i| window_start + i + 1);
-    let line_end = memchr::memchr(b'\n', &bytes[secret.start..window_end])
-        .map_or(window_end, |i| secret.start + i);
-    let start = line_start.max(secret.start.saturating_sub(SNIPPET_CONTEXT));
-    let end = line_end
-        .min(secret.end.max(secret.start).saturating_add(SNIPPET_CONTEXT))
-        .max(start);
-    // Every span to redact near the cut: the secrets themselves, and repeats of their bytes.
-    let near = Span::new(
-        start.saturating_sub(longest).max(line_start),
-        end.saturating_add(longest).min(line_end),
-    );
-    let mut spans = secrets.near(near, bytes);
-    spans.sort_unstable();
-    let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
-    for span in spans {
-        match merged.last_mut() {
-            Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
-            _ => merged.push(span),
+        if let Some((span, _)) = touching.last() {
+            end = end.max(span.end);
         }
-    }
-    // Never cut through a redacted span: widen the cut to cover it.
-    let (mut start, mut end) = (start, end);
-    for span in &merged {
-        if span.start < start && span.end > start {
-            start = span.start.max(line_start);
+        // Whether the line goes on past the cut, once widened.
+        let cut_before = start > 0 && bytes[start - 1] != b'\n';
+        let cut_after = end < bytes.len() && !matches!(bytes[end], b'\n' | b'\r');
+        let mut out = String::new();
+        if cut_before {
+            out.push('…');
         }
-        if span.start < end && span.end > end {
-            end = span.end;
-        }
-    }
-    let mut out = String::new();
-    if start > line_start {
-        out.push('…');
-    }
-    let mut at = start;
-    for span in merged.iter().filter(|s| s.start < end && s.end > start) {
-        if span.start > at {
+        let mut at = start;
+        for (span, bare) in &touching {
             out.push_str(&String::from_utf8_lossy(&bytes[at..span.start]));
+            let text = &bytes[span.range()];
+            out.push_str(&if *bare {
+                Secret::redact_bare(text)
+            } else {
+                Secret::redact_bytes(text)
+            });
+            at = span.end;
         }
-        out.push_str(&Secret::redact_bytes(&bytes[span.start.max(at)..span.end]));
-        at = span.end;
-    }
-    if end > at {
         out.push_str(&String::from_utf8_lossy(&bytes[at..end]));
+        // Text after a redaction that spans lines (a PEM block) belongs to another line.
+        let trimmed = out
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('\r')
+            .to_string();
+        if cut_after && trimmed.len() == out.len() {
+            return trimmed + "…";
+        }
+        trimmed
     }
-    // A secret spanning lines (a PEM block) ends the snippet; so does a CR before the newline.
-    let trimmed = out
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim_end_matches('\r')
-        .to_string();
-    if end < line_end && trimmed.len() == out.len() {
-        return trimmed + "…";
-    }
-    trimmed
 }
 
 /// Computes 1-based line and column for offsets. Work is incremental between calls, so many
@@ -434,6 +404,15 @@ mod tests {
         assert_eq!(lines.locate(0), (1, 1));
     }
 
+    /// The snippet of `secret` with `secrets` found in `text`.
+    fn snippet(text: &[u8], secret: Span, secrets: &[Span]) -> String {
+        let mut strings = Redactor::new();
+        for span in secrets {
+            strings.insert(&text[span.range()]);
+        }
+        Redactions::new(text, secrets, &[], &strings).snippet(text, secret)
+    }
+
     #[test]
     fn snippets_redact_every_secret_on_the_line() {
         let text = concat!(
@@ -443,7 +422,7 @@ mod tests {
         .as_bytes();
         let aws = Span::new(10, 30);
         let gh = Span::new(37, 77);
-        let line = snippet(text, aws, &ChunkSecrets::new(text, vec![aws, gh]));
+        let line = snippet(text, aws, &[aws, gh]);
         assert_eq!(line, "key=AKIA****(20) other=ghp_****(40) end");
         assert!(!line.contains("Z7WQ3R"));
     }
@@ -452,23 +431,51 @@ mod tests {
     fn repeats_of_a_found_secret_are_redacted_too() {
         let text = b"a=tok_Zq8vK2mP9xLw4 # copy: tok_Zq8vK2mP9xLw4\nb=other";
         let found = Span::new(28, 45);
-        let line = snippet(text, found, &ChunkSecrets::new(text, vec![found]));
-        assert_eq!(line, "a=****(17) # copy: ****(17)");
+        assert_eq!(
+            snippet(text, found, &[found]),
+            "a=****(17) # copy: ****(17)"
+        );
         // The same bytes found on another line are redacted wherever they stand.
         let text = b"x=Zq8vK2mP9xLw4QQ\ny=Zq8vK2mP9xLw4QQ";
         let second = Span::new(20, 35);
         assert_eq!(
-            snippet(
-                text,
-                Span::new(2, 17),
-                &ChunkSecrets::new(text, vec![Span::new(2, 17), second])
-            ),
+            snippet(text, Span::new(2, 17), &[Span::new(2, 17), second]),
             "x=****(15)"
         );
+        assert_eq!(snippet(text, second, &[second]), "y=****(15)");
+    }
+
+    /// Issue 15: a secret under 8 bytes repeated on its line was printed in clear.
+    #[test]
+    fn issue_15_short_secrets_are_redacted_where_repeated() {
+        let text = b"pass=x9!Qz7 # was x9!Qz7, see x9!Qz7";
+        let found = Span::new(5, 11);
         assert_eq!(
-            snippet(text, second, &ChunkSecrets::new(text, vec![second])),
-            "y=****(15)"
+            snippet(text, found, &[found]),
+            "pass=****(6) # was ****(6), see ****(6)"
         );
+    }
+
+    /// Issue 15: an encoded run that a secret was decoded from shows nothing, and a secret found
+    /// only in a decoded layer is redacted where its bytes stand raw.
+    #[test]
+    fn issue_15_encoded_runs_and_decoded_secrets_are_redacted() {
+        // Split, so this file is not itself a finding.
+        let text = concat!(
+            "A=sk_",
+            "live_0123456789abcdefghijklmn B=a2V5PXJrX2xpdmVfMDEyMzQ1Njc4OWFi C=rk_live_0123456789ab"
+        )
+        .as_bytes();
+        let stripe = Span::new(2, 34);
+        let encoded = Span::new(37, 69);
+        let mut strings = Redactor::new();
+        strings.insert(&text[stripe.range()]);
+        strings.insert(b"rk_live_0123456789ab"); // found in the decoded layer
+        strings.insert(&text[encoded.range()]);
+        let redactions = Redactions::new(text, &[stripe], &[encoded], &strings);
+        let expected = "A=sk_live_****(32) B=****(32) C=rk_l****(20)";
+        assert_eq!(redactions.snippet(text, stripe), expected);
+        assert_eq!(redactions.snippet(text, encoded), expected);
     }
 
     #[test]
@@ -477,13 +484,20 @@ mod tests {
         text.push_str("SECRETSECRET");
         text.push_str(&"y".repeat(500));
         let span = Span::new(500, 512);
-        let line = snippet(
-            text.as_bytes(),
-            span,
-            &ChunkSecrets::new(text.as_bytes(), vec![span]),
-        );
+        let line = snippet(text.as_bytes(), span, &[span]);
         assert!(line.starts_with('…') && line.ends_with('…'), "{line}");
         assert!(line.len() < 200 + 12, "{}", line.len());
         assert!(!line.contains("SECRETSECRET"));
+    }
+
+    #[test]
+    fn a_redaction_across_the_cut_is_shown_whole() {
+        let mut text = "k=".to_string();
+        text.push_str(&"Q".repeat(300)); // one long secret
+        text.push_str(" t=tok_abcdefgh");
+        let long = Span::new(2, 302);
+        let short = Span::new(305, 317);
+        let line = snippet(text.as_bytes(), short, &[long, short]);
+        assert_eq!(line, "…QQQQ****(300) t=****(12)");
     }
 }

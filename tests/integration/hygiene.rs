@@ -213,3 +213,216 @@ fn show_secrets_shows_them_so_the_hygiene_test_can_fail() {
         }
     }
 }
+
+/// The literal vendor prefixes of the tokens planted below, which a redacted secret may show.
+const SHOWN_PREFIXES: [&str; 5] = ["sk_live_", "rk_live_", "ghp_", "xoxb-", "AKIA"];
+
+/// Asserts that no piece of `width` or more characters of any of `secrets` stands in `text`,
+/// but for a vendor prefix the redaction shows (a piece holding anything after it counts).
+fn assert_no_piece(what: &str, text: &str, secrets: &[String], width: usize) {
+    for secret in secrets {
+        let shown = SHOWN_PREFIXES
+            .iter()
+            .filter(|p| secret.starts_with(**p))
+            .map(|p| p.len())
+            .max()
+            .unwrap_or(0);
+        for start in shown.saturating_sub(width - 1)..=secret.len().saturating_sub(width) {
+            let piece = &secret[start..start + width];
+            assert!(
+                !text.contains(piece),
+                "{what} shows {piece:?}, a piece of a secret:\n{text}"
+            );
+        }
+    }
+}
+
+/// `text` percent-encoded the way a URL would carry it: every byte but unreserved ones.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// Commits the index on HEAD with an author and committer of our choosing.
+fn commit_as(repo: &TempRepo, name: &str, email: &str, message: &str) {
+    let signature = git2::Signature::new(name, email, &git2::Time::new(1_700_100_000, 0)).unwrap();
+    let mut index = repo.repo.index().unwrap();
+    let tree = repo.repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let parent = repo.repo.head().ok().map(|h| h.peel_to_commit().unwrap());
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    repo.repo
+        .commit(
+            Some("HEAD"),
+            &signature,
+            &signature,
+            message,
+            &tree,
+            &parents,
+        )
+        .unwrap();
+}
+
+/// A Stripe restricted key.
+fn stripe_restricted_key() -> String {
+    format!("rk_live_{}", crate::util::base62(99))
+}
+
+/// Issue 15, item 1: on `STRIPE=<sk_live key> BLOB=<base64 of "key=<rk_live key>">`, the
+/// `rk_live` finding's snippet showed the `sk_live` key, and the `sk_live` finding's snippet
+/// the base64 blob that decodes to the other key, in every format.
+#[test]
+fn issue_15_decoded_findings_do_not_leak_their_neighbours() {
+    let tree = crate::util::TempTree::new();
+    let (stripe, restricted) = (stripe_live_key(), stripe_restricted_key());
+    let blob = STANDARD.encode(format!("key={restricted}"));
+    tree.write("app.env", format!("STRIPE={stripe} BLOB={blob}\n"));
+    let report = tree.scan_json(&[]);
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["stripe.secret-key", "stripe.restricted-key"]);
+    // The second finding's snippet is cut 80 bytes before its encoded text: within the key.
+    for finding in report["findings"].as_array().unwrap() {
+        let snippet = finding["snippet"].as_str().unwrap();
+        assert!(
+            snippet.ends_with("sk_live_****(107) BLOB=****(148)"),
+            "{finding}"
+        );
+    }
+    let secrets = [stripe, restricted, blob];
+    for format in FORMATS {
+        let output = leakhound()
+            .current_dir(tree.path())
+            .args(["scan", "--format", format, "-vv"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert_no_piece(format, &text, &secrets, 6);
+    }
+}
+
+/// Issue 15, item 2: a commit `temp: use sk_live_… until vault works` printed the key in its
+/// message, in every format that shows the message. A key that stands only in a message (the
+/// rules find it there, though it is no finding) is redacted as well.
+#[test]
+fn issue_15_commit_messages_are_redacted() {
+    let mut repo = TempRepo::new();
+    let (stripe, only_in_message) = (stripe_live_key(), stripe_live_key());
+    repo.stage("pay.py", format!("stripe.api_key = \"{stripe}\"\n"));
+    repo.commit(&format!(
+        "temp: use {stripe} until vault works (was {only_in_message})"
+    ));
+    let (report, code) = repo.json(&["history"]);
+    assert_eq!(code, 1);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "the message alone is no finding");
+    assert_eq!(
+        findings[0]["commit"]["message"],
+        "temp: use sk_live_****(107) until vault works (was sk_live_****(107))"
+    );
+    let secrets = [stripe, only_in_message];
+    for format in ["human", "json", "sarif", "csv"] {
+        let output = leakhound()
+            .current_dir(repo.path())
+            .args(["history", "--format", format])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.contains("until vault works"), "{format}: {text}");
+        assert_no_piece(format, &text, &secrets, 6);
+    }
+}
+
+/// Issue 15: secrets planted in every field and layer — file content raw and base64-, hex- and
+/// percent-encoded, a commit message, an author's name and e-mail, a file path — leave no
+/// piece of 6 characters of any of them (12 for hex text, whose 6-digit pieces stand by chance
+/// in commit ids) in any format, at `-vv`, for `scan`, `history` and `staged`.
+#[test]
+fn issue_15_no_piece_of_a_secret_in_any_field_or_layer() {
+    let repo = TempRepo::new();
+    let (stripe, restricted) = (stripe_live_key(), stripe_restricted_key());
+    let (in_hex, in_percent) = (github_pat(), github_pat());
+    let (in_path, in_name, in_email) = (github_pat(), slack_bot_token(), github_pat());
+    let (in_message, aws) = (stripe_live_key(), aws_key_id());
+    let blob = STANDARD.encode(format!("key={restricted}"));
+    let hex: String = format!("token={in_hex}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let percent = percent_encode(&format!("token={in_percent}&x=1"));
+    repo.stage(
+        "app/raw.env",
+        format!("STRIPE={stripe} BLOB={blob}\nHEX={hex}\nURL=https://example.com/?q={percent}\n"),
+    );
+    repo.stage(
+        &format!("leaks/{in_path}/notes.txt"),
+        format!("AWS_ACCESS_KEY_ID={aws}\n"),
+    );
+    commit_as(
+        &repo,
+        &format!("Eve {in_name}"),
+        &format!("{in_email}@example.com"),
+        &format!("temp: use {stripe} until vault works, not {in_message}"),
+    );
+    let (staged_stripe, staged_restricted, staged_path) =
+        (stripe_live_key(), stripe_restricted_key(), github_pat());
+    let staged_blob = STANDARD.encode(format!("key={staged_restricted}"));
+    repo.stage(
+        &format!("staged/{staged_path}.env"),
+        format!("STRIPE={staged_stripe} BLOB={staged_blob}\n"),
+    );
+    let secrets = [
+        stripe,
+        restricted,
+        in_hex,
+        in_percent,
+        in_path,
+        in_name,
+        in_email,
+        in_message,
+        aws,
+        blob,
+        percent,
+        staged_stripe,
+        staged_restricted,
+        staged_path,
+        staged_blob,
+    ];
+    for command in ["scan", "history", "staged"] {
+        for format in FORMATS {
+            let output = leakhound()
+                .current_dir(repo.path())
+                .args([command, "--format", format, "-vv"])
+                .output()
+                .unwrap();
+            let what = format!("{command} {format}");
+            assert_eq!(output.status.code(), Some(1), "{what}");
+            for text in [&output.stdout, &output.stderr] {
+                let text = String::from_utf8_lossy(text);
+                assert_no_piece(&what, &text, &secrets, 6);
+                assert_no_piece(&what, &text, std::slice::from_ref(&hex), 12);
+            }
+        }
+    }
+    // The test can fail: with --show-secrets, the secrets are there.
+    let output = leakhound()
+        .current_dir(repo.path())
+        .args(["history", "--format", "json", "--show-secrets"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    for secret in &secrets[..9] {
+        assert!(
+            text.contains(secret.as_str()),
+            "{secret} is shown when asked"
+        );
+    }
+}
