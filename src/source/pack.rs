@@ -809,6 +809,16 @@ fn delta_size(delta: &[u8], at: &mut usize) -> Option<u64> {
     }
 }
 
+/// Appends `piece` unless that would take `out` past `size` bytes: the result never grows its
+/// buffer past the size it reserved.
+fn extend_within(out: &mut Vec<u8>, piece: &[u8], size: u64) -> Result<(), Failure> {
+    if (out.len() + piece.len()) as u64 > size {
+        return Err(Failure::Corrupt);
+    }
+    out.extend_from_slice(piece);
+    Ok(())
+}
+
 /// Applies git delta instructions to `base`, into `out`.
 pub fn apply_delta(
     base: &[u8],
@@ -852,18 +862,15 @@ pub fn apply_delta(
                 .checked_add(size)
                 .and_then(|end| base.get(offset..end))
                 .ok_or(Failure::Corrupt)?;
-            out.extend_from_slice(piece);
+            extend_within(out, piece, result_size)?;
         } else if op != 0 {
             let piece = delta
                 .get(at..at + usize::from(op))
                 .ok_or(Failure::Corrupt)?;
-            out.extend_from_slice(piece);
+            extend_within(out, piece, result_size)?;
             at += usize::from(op);
         } else {
             return Err(Failure::Corrupt); // reserved
-        }
-        if out.len() as u64 > result_size {
-            return Err(Failure::Corrupt);
         }
     }
     if out.len() as u64 == result_size {

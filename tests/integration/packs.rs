@@ -444,13 +444,22 @@ fn hostile_family(size: usize, shape: impl Fn(&mut Vec<Raw>)) -> (TempRepo, Path
     std::fs::create_dir_all(pack.parent().unwrap()).unwrap();
     std::fs::write(&pack, pack_bytes(&objects)).unwrap();
     let index = pack.with_extension("idx");
-    repo.git(&[
-        "index-pack",
-        "-o",
-        index.to_str().unwrap(),
-        pack.to_str().unwrap(),
-    ]);
-    repo.git(&["fsck", "--no-dangling", "--no-progress"]);
+    for args in [
+        &[
+            "index-pack",
+            "-o",
+            index.to_str().unwrap(),
+            pack.to_str().unwrap(),
+        ][..],
+        &["fsck", "--no-dangling", "--no-progress"][..],
+    ] {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git accepts the pack: {args:?}");
+    }
     (repo, index)
 }
 
