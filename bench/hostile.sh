@@ -26,7 +26,7 @@ build family-150 family --depth 150
 build tree-family-6 family --depth 6 --shape tree
 build trees-1000 trees --depth 1000 --name-len 2000
 cargo build --release --quiet
-binaries=(target/release/leakhound "$@")
+binaries=("${CARGO_TARGET_DIR:-target}/release/leakhound" "$@")
 printf '%-16s %-40s %8s %12s %6s\n' repository binary "wall s" "peak RSS MB" exit
 for repo in family-10 family-40 family-150 tree-family-6 trees-1000; do
   pack=$(du -k "$dir/$repo.git/objects/pack/"*.pack | awk '{s += $1} END {print s}')
