@@ -19,6 +19,7 @@ use leakhound::filter::Filters;
 use leakhound::rule::{RuleFile, RuleSetBuilder};
 use leakhound::scan::{self, Diagnostics};
 use leakhound::source::decode_utf16;
+use leakhound::source::pack::{Kind, Pack, Scratch};
 use leakhound::source::{Provenance, SkipReason, VecSource};
 
 /// Text a compiled rule set is run over after it builds (split, so this file is no finding).
@@ -191,5 +192,47 @@ pub fn decoders(data: &[u8]) {
     }
     if let Some(text) = decode_utf16(data) {
         assert!(text.len() <= data.len() / 2 * 3 + 3);
+    }
+}
+
+/// Bytes of bases the pack target lets the reader keep (tiny, so that bases are let go and
+/// derived again often), and the largest object it resolves.
+const PACK_BUDGET: usize = 16 << 10;
+const PACK_LIMIT: u64 = 1 << 20;
+
+/// A pack and its index (a 4-byte big-endian index length, the index, the pack): every object
+/// is resolved or reported unresolvable exactly once, and the bases kept stay within the
+/// budget (plus the one base in use, and a delta's overshoot: at most twice the limit).
+pub fn pack(data: &[u8]) {
+    let Some((length, rest)) = data.split_first_chunk::<4>() else {
+        return;
+    };
+    let length = u32::from_be_bytes(*length) as usize;
+    if length > rest.len() {
+        return;
+    }
+    let (index, pack_bytes) = rest.split_at(length);
+    let Ok(pack) = Pack::from_bytes(index.to_vec(), pack_bytes.to_vec()) else {
+        return;
+    };
+    let mut seen = vec![false; pack.len()];
+    let mut scratch = Scratch::with_budget(PACK_BUDGET);
+    for kind in [Kind::Commit, Kind::Tree, Kind::Blob, Kind::Tag] {
+        for root in pack.roots(kind) {
+            pack.resolve_family(root, PACK_LIMIT, &mut scratch, &mut |at, content| {
+                assert!(!std::mem::replace(&mut seen[at], true), "object {at} twice");
+                if let Ok(content) = content {
+                    assert!(content.len() as u64 <= PACK_LIMIT);
+                }
+            });
+        }
+    }
+    for at in pack.unresolvable() {
+        assert!(!std::mem::replace(&mut seen[at], true), "object {at} twice");
+    }
+    assert!(seen.iter().all(|&seen| seen), "every object once");
+    assert!(scratch.peak_held() <= PACK_BUDGET + 2 * PACK_LIMIT as usize);
+    for at in 0..pack.len() {
+        let _ = pack.find(&pack.id(at));
     }
 }

@@ -80,6 +80,7 @@ enum BlobClass {
 struct BlobEntry {
     id: Id,
     class: BlobClass,
+    /// Its path: a node of the walk's path tree.
     path: u32,
     /// Index into `commits`; `u32::MAX` for a blob no commit holds (`--all-objects`).
     commit: u32,
@@ -524,8 +525,7 @@ impl Source for HistorySource {
             entered_foreign: FxHashSet::default(),
             blob_index: FxHashMap::default(),
             entries: Vec::new(),
-            path_index: FxHashMap::default(),
-            paths: Vec::new(),
+            nodes: Vec::new(),
             problems: Vec::new(),
         };
         for &(commit, tree) in &self.roots {
@@ -536,7 +536,7 @@ impl Source for HistorySource {
         }
         let Walk {
             entries,
-            paths,
+            nodes,
             problems,
             ..
         } = walk;
@@ -553,7 +553,7 @@ impl Source for HistorySource {
             let Some(entry) = entries.get(at) else {
                 break;
             };
-            self.deliver(repo, entry, &paths, visitor);
+            self.deliver(repo, entry, &nodes, visitor);
         });
     }
 }
@@ -724,11 +724,11 @@ impl HistorySource {
         trees
     }
 
-    fn provenance(&self, entry: &BlobEntry, paths: &[String]) -> Provenance {
-        let path = &paths[entry.path as usize];
+    fn provenance(&self, entry: &BlobEntry, nodes: &[PathNode]) -> Provenance {
+        let path = path_of(nodes, entry.path, "");
         Provenance {
-            path: path.clone(),
             rel_path: path.clone(),
+            path,
             commit: self.commits.get(entry.commit as usize).cloned(),
             also_in: Some(entry.also_in),
         }
@@ -739,10 +739,10 @@ impl HistorySource {
         &self,
         repo: &Repository,
         entry: &BlobEntry,
-        paths: &[String],
+        nodes: &[PathNode],
         visitor: &mut dyn Visitor,
     ) {
-        let provenance = self.provenance(entry, paths);
+        let provenance = self.provenance(entry, nodes);
         let oid = match Oid::from_bytes(&entry.id) {
             Ok(oid) => oid,
             Err(err) => return visitor.error(&provenance.path, err.message()),
@@ -805,9 +805,35 @@ struct Walk<'a> {
     entered_foreign: FxHashSet<Id>,
     blob_index: FxHashMap<Id, usize>,
     entries: Vec<BlobEntry>,
-    path_index: FxHashMap<String, u32>,
-    paths: Vec<String>,
+    /// Every directory entered and every blob entry's file, as a name and its parent: a path
+    /// costs its own name only, and is spelled out once, when its blob is delivered.
+    nodes: Vec<PathNode>,
     problems: Vec<(String, String)>,
+}
+
+/// A name in a path, and its directory's node (or [`ROOT`]).
+#[derive(Debug)]
+struct PathNode {
+    parent: u32,
+    name: Box<str>,
+}
+
+/// The parent of a top-level name.
+const ROOT: u32 = u32::MAX;
+
+/// The path of `name` in directory `parent` (`name` empty: of `parent` itself).
+fn path_of(nodes: &[PathNode], parent: u32, name: &str) -> String {
+    let mut names = Vec::new();
+    let mut at = parent;
+    while let Some(node) = nodes.get(at as usize) {
+        names.push(&*node.name);
+        at = node.parent;
+    }
+    names.reverse();
+    if !name.is_empty() {
+        names.push(name);
+    }
+    names.join("/")
 }
 
 /// An entry of a tree being walked.
@@ -819,33 +845,32 @@ enum Step {
     Blob(Id, String),
 }
 
-/// A tree being walked, with the path leading to it.
-enum Frame {
+/// A tree being walked, and its node in the path tree (deep trees with long names cost each
+/// frame its own name only, not a copy of the path leading to it: issue 15).
+struct Frame {
+    node: u32,
+    tree: Entered,
+}
+
+/// What entering a tree gives.
+enum Entered {
     /// A tree the tree pass read, and the next of its entries.
-    Packed {
-        prefix: String,
-        number: u32,
-        next: usize,
-    },
+    Packed { number: u32, next: usize },
     /// A tree read through libgit2: its entries of interest.
-    Read {
-        prefix: String,
-        steps: std::vec::IntoIter<Step>,
-    },
+    Read(std::vec::IntoIter<Step>),
 }
 
 impl Walk<'_> {
     fn walk_tree(&mut self, root: Id, commit: u32) {
         let mut stack: Vec<Frame> = Vec::new();
-        stack.extend(self.enter_id(root, String::new()));
+        if let Some(tree) = self.enter_id(root, ROOT, "") {
+            stack.push(Frame { node: ROOT, tree });
+        }
         while let Some(frame) = stack.last_mut() {
-            let (prefix, step) = match frame {
-                Frame::Packed {
-                    prefix,
-                    number,
-                    next,
-                } => (prefix, self.next_packed_step(*number, next)),
-                Frame::Read { prefix, steps } => (prefix, steps.next()),
+            let node = frame.node;
+            let step = match &mut frame.tree {
+                Entered::Packed { number, next } => self.next_packed_step(*number, next),
+                Entered::Read(steps) => steps.next(),
             };
             let Some(step) = step else {
                 stack.pop();
@@ -853,19 +878,28 @@ impl Walk<'_> {
             };
             match step {
                 Step::Packed(number, name) => {
-                    let path = join(prefix, &name);
-                    stack.extend(self.enter_packed(number, path));
+                    if let Some(tree) = self.enter_packed(number, node, &name) {
+                        let node = self.node(node, name);
+                        stack.push(Frame { node, tree });
+                    }
                 }
                 Step::Tree(id, name) => {
-                    let path = join(prefix, &name);
-                    stack.extend(self.enter_id(id, path));
+                    if let Some(tree) = self.enter_id(id, node, &name) {
+                        let node = self.node(node, name);
+                        stack.push(Frame { node, tree });
+                    }
                 }
-                Step::Blob(id, name) => {
-                    let path = join(prefix, &name);
-                    self.add_blob(id, path, commit);
-                }
+                Step::Blob(id, name) => self.add_blob(id, node, name, commit),
             }
         }
+    }
+
+    fn node(&mut self, parent: u32, name: String) -> u32 {
+        self.nodes.push(PathNode {
+            parent,
+            name: name.into_boxed_str(),
+        });
+        self.nodes.len() as u32 - 1
     }
 
     /// The next entry of packed tree `number` worth a step: subtrees not entered yet, foreign
@@ -892,41 +926,35 @@ impl Walk<'_> {
         None
     }
 
-    /// Enters a tree not entered before, if anything below it is of interest.
-    fn enter_id(&mut self, id: Id, prefix: String) -> Option<Frame> {
+    /// Enters a tree (named `name` in directory `parent`) not entered before, if anything below
+    /// it is of interest.
+    fn enter_id(&mut self, id: Id, parent: u32, name: &str) -> Option<Entered> {
         if let Some(&number) = self.trees.numbers.get(&id) {
             if self.trees.recs(number).is_some() {
-                return self.enter_packed(number, prefix);
+                return self.enter_packed(number, parent, name);
             }
         }
         if !self.entered_foreign.insert(id) {
             return None;
         }
-        let steps = self.read_foreign(id, &prefix)?;
-        Some(Frame::Read {
-            prefix,
-            steps: steps.into_iter(),
-        })
+        let steps = self.read_foreign(id, parent, name)?;
+        Some(Entered::Read(steps.into_iter()))
     }
 
     /// Enters a tree the tree pass read (or, if it could not, reads it through libgit2).
-    fn enter_packed(&mut self, number: u32, prefix: String) -> Option<Frame> {
+    fn enter_packed(&mut self, number: u32, parent: u32, name: &str) -> Option<Entered> {
         if self.trees.recs(number).is_none() {
             let id = self.trees.ids_by_number[number as usize];
-            return self.enter_id(id, prefix);
+            return self.enter_id(id, parent, name);
         }
         if std::mem::replace(&mut self.entered[number as usize], true) || !self.contains(number) {
             return None;
         }
-        Some(Frame::Packed {
-            prefix,
-            number,
-            next: 0,
-        })
+        Some(Entered::Packed { number, next: 0 })
     }
 
     /// Reads a tree the packs did not give (loose, elsewhere, corrupt) through libgit2.
-    fn read_foreign(&mut self, id: Id, prefix: &str) -> Option<Vec<Step>> {
+    fn read_foreign(&mut self, id: Id, parent: u32, tree_name: &str) -> Option<Vec<Step>> {
         let oid = Oid::from_bytes(&id).ok()?;
         let odb = match self.repo.odb() {
             Ok(odb) => odb,
@@ -944,6 +972,12 @@ impl Walk<'_> {
                     .push((oid.to_string(), err.message().to_string()));
                 return None;
             }
+        };
+        // Only a file rule on whole paths needs the tree's path, spelled out once per tree.
+        let prefix = if self.file_names.is_empty() || self.file_names.by_name() {
+            String::new()
+        } else {
+            path_of(&self.nodes, parent, tree_name)
         };
         let mut steps = Vec::new();
         let mut rest = object.data();
@@ -966,7 +1000,7 @@ impl Walk<'_> {
                             && if self.file_names.by_name() {
                                 self.file_names.may_match_name(entry.name)
                             } else {
-                                self.file_names.matches_path(&join(prefix, &name))
+                                self.file_names.matches_path(&join(&prefix, &name))
                             };
                     if wanted {
                         steps.push(Step::Blob(id_from(entry.id), name));
@@ -1048,23 +1082,15 @@ impl Walk<'_> {
         self.contains[number as usize] == SOMETHING
     }
 
-    fn intern(&mut self, path: String) -> u32 {
-        if let Some(&id) = self.path_index.get(&path) {
-            return id;
-        }
-        let id = self.paths.len() as u32;
-        self.paths.push(path.clone());
-        self.path_index.insert(path, id);
-        id
-    }
-
-    fn add_blob(&mut self, id: Id, path: String, commit: u32) {
+    /// A blob named `name` in directory `parent`: the first time it is seen, an entry to
+    /// deliver; after that, one more place it is in.
+    fn add_blob(&mut self, id: Id, parent: u32, name: String, commit: u32) {
         if let Some(&at) = self.blob_index.get(&id) {
             self.entries[at].also_in += 1;
             return;
         }
         let class = self.class_of(&id);
-        let path = self.intern(path);
+        let path = self.node(parent, name);
         self.blob_index.insert(id, self.entries.len());
         self.entries.push(BlobEntry {
             id,
@@ -1088,7 +1114,7 @@ impl Walk<'_> {
         for id in unreached {
             let name = Oid::from_bytes(&id).map_or_else(|_| String::new(), |oid| oid.to_string());
             let path = format!("<unreachable blob {name}>");
-            self.add_blob(id, path, u32::MAX);
+            self.add_blob(id, ROOT, path, u32::MAX);
         }
     }
 }

@@ -8,6 +8,12 @@
 //! Anything unusual (a corrupt object, a delta whose base is in another pack, an object over
 //! the size limit) is reported per object, never as a failure of the pack: the caller reads
 //! those objects through libgit2, which reports them properly.
+//!
+//! Memory is bounded whatever a family's shape (issue 15): a base is kept only while deltas on
+//! it are still to be applied, the child with the largest family is resolved last (so its base
+//! is let go first, and a plain chain holds two objects), and the bases kept per thread are
+//! capped by a byte budget ([`HELD_BYTES`]): past it, the base that is cheapest to derive again
+//! is let go, and derived again from its nearest kept ancestor when its next delta comes.
 
 use std::fs::File;
 use std::path::Path;
@@ -56,10 +62,27 @@ const NO_BASE: u32 = u32::MAX;
 /// The base is not in this pack (or the header is corrupt): the object cannot be resolved here.
 const FOREIGN_BASE: u32 = u32::MAX - 1;
 
+/// The bytes of a pack or an index: mapped from a file, or owned (tests and the fuzz target).
+enum Bytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(map) => map,
+            Bytes::Owned(bytes) => bytes,
+        }
+    }
+}
+
 /// One pack and its index.
 pub struct Pack {
-    data: memmap2::Mmap,
-    index: memmap2::Mmap,
+    data: Bytes,
+    index: Bytes,
     count: usize,
     /// Where the object ids start in the index.
     ids_at: usize,
@@ -178,10 +201,30 @@ impl Pack {
         let open = |path: &Path| {
             File::open(path)
                 .and_then(|file| map(&file))
+                .map(Bytes::Mapped)
                 .map_err(|err| pack_error(path, err.to_string()))
         };
         let index = open(index_path)?;
         let data = open(&pack_path)?;
+        Pack::parse(index, data, index_path, &pack_path)
+    }
+
+    /// Reads a pack and its index from memory (the fuzz target's way in).
+    pub fn from_bytes(index: Vec<u8>, data: Vec<u8>) -> Result<Pack, PackError> {
+        Pack::parse(
+            Bytes::Owned(index),
+            Bytes::Owned(data),
+            Path::new("<index>"),
+            Path::new("<pack>"),
+        )
+    }
+
+    fn parse(
+        index: Bytes,
+        data: Bytes,
+        index_path: &Path,
+        pack_path: &Path,
+    ) -> Result<Pack, PackError> {
         let bad_index =
             |what: &str| pack_error(index_path, format!("not a version 2 index: {what}"));
         if index.get(..8) != Some(&[0xff, b't', b'O', b'c', 0, 0, 0, 2][..]) {
@@ -199,7 +242,7 @@ impl Pack {
             || !matches!(be32(&data, 4), Some(2 | 3))
             || be32(&data, 8) != Some(count as u32)
         {
-            return Err(pack_error(&pack_path, "not a pack matching its index"));
+            return Err(pack_error(pack_path, "not a pack matching its index"));
         }
         let mut offsets = Vec::with_capacity(count);
         for position in 0..count {
@@ -307,6 +350,47 @@ impl Pack {
         }
         self.child_start = child_start;
         self.children = children;
+        self.largest_child_last();
+    }
+
+    /// Moves each object's child with the most descendants to the end of its children. A base
+    /// is kept while its other children are resolved and let go before its last one, so the
+    /// bases kept at once are those whose last child is not being resolved: with the largest
+    /// family last, each of them has a family at least twice the next one's, hence at most
+    /// log2(objects) of them, and two along a chain with leaves on it (issue 15).
+    fn largest_child_last(&mut self) {
+        let mut family = vec![1u32; self.count];
+        let mut stack: Vec<(usize, usize)> = Vec::new();
+        for root in (0..self.count).filter(|&at| self.bases[at] == NO_BASE) {
+            stack.push((root, 0));
+            while let Some((at, next)) = stack.last_mut() {
+                let at = *at;
+                if let Some(&child) = self.children_of(at).get(*next) {
+                    *next += 1;
+                    stack.push((child as usize, 0));
+                    continue;
+                }
+                stack.pop();
+                if let Some(&(base, _)) = stack.last() {
+                    family[base] = family[base].saturating_add(family[at]);
+                }
+            }
+        }
+        for at in 0..self.count {
+            let start = self.child_start[at] as usize;
+            let end = self.child_start[at + 1] as usize;
+            let children = &mut self.children[start..end];
+            // The first of the largest, so that ties keep pack order.
+            let largest = children
+                .iter()
+                .enumerate()
+                .rev()
+                .max_by_key(|&(_, &child)| family[child as usize])
+                .map(|(place, _)| place);
+            if let Some(place) = largest {
+                children[place..].rotate_left(1);
+            }
+        }
     }
 
     /// Objects in the pack.
@@ -400,8 +484,9 @@ impl Pack {
 
     /// Resolves the family rooted at `root` (a whole object): the root, then every delta built
     /// on it, depth first, each applied to its base's content. `on_object` gets each object's
-    /// index position and its content, or why it has none. A base is let go as soon as its last
-    /// delta is applied, so a long chain holds two objects, not the whole chain.
+    /// index position and its content, or why it has none, exactly once. A base is let go as
+    /// soon as its last delta is applied; the bases still needed are kept within the scratch's
+    /// byte budget, and one let go for the budget is derived again when its next delta comes.
     pub fn resolve_family(
         &self,
         root: u32,
@@ -409,46 +494,61 @@ impl Pack {
         scratch: &mut Scratch,
         on_object: &mut OnObject<'_>,
     ) {
+        let root = root as usize;
         let mut root_data = scratch.buffer();
-        if let Err(failure) =
-            self.inflate(root as usize, limit, &mut scratch.inflater, &mut root_data)
-        {
-            on_object(root as usize, Err(failure));
+        if let Err(failure) = self.inflate(root, limit, &mut scratch.inflater, &mut root_data) {
+            on_object(root, Err(failure));
             scratch.recycle(root_data);
-            self.fail_descendants(root as usize, on_object);
+            self.fail_descendants(root, on_object);
             return;
         }
-        on_object(root as usize, Ok(&root_data));
-        // (content, the object's children, the next child to resolve)
-        let mut stack: Vec<(Vec<u8>, usize, usize)> = vec![(root_data, root as usize, 0)];
-        while let Some((_, parent, next)) = stack.last_mut() {
-            let children = self.children_of(*parent);
-            let Some(&child) = children.get(*next) else {
-                if let Some((buffer, _, _)) = stack.pop() {
-                    scratch.recycle(buffer);
+        on_object(root, Ok(&root_data));
+        let mut stack = vec![Frame {
+            position: root,
+            content: None,
+            next: 0,
+            distance: 1,
+        }];
+        scratch.keep(&mut stack, root_data);
+        while let Some(frame) = stack.last_mut() {
+            let children = self.children_of(frame.position);
+            let Some(&child) = children.get(frame.next) else {
+                if let Some(frame) = stack.pop() {
+                    scratch.release(frame);
                 }
                 continue;
             };
-            *next += 1;
-            let last = *next == children.len();
+            frame.next += 1;
+            let last = frame.next == children.len();
             let child = child as usize;
-            let mut delta = std::mem::take(&mut scratch.delta);
+            if frame.content.is_none() {
+                match self.derive_again(&stack, limit, scratch) {
+                    Ok(content) => scratch.keep(&mut stack, content),
+                    Err(_) => {
+                        // It resolved before, so only a pack changed under us gets here.
+                        if let Some(frame) = stack.pop() {
+                            let pending = self.children_of(frame.position);
+                            for &at in pending.get(frame.next - 1..).unwrap_or(&[]) {
+                                on_object(at as usize, Err(Failure::Unresolved));
+                                self.fail_descendants(at as usize, on_object);
+                            }
+                            scratch.release(frame);
+                        }
+                        continue;
+                    }
+                }
+            }
             let mut content = scratch.buffer();
-            let result = self
-                .inflate(
-                    child,
-                    limit.saturating_mul(2).max(1 << 20),
-                    &mut scratch.inflater,
-                    &mut delta,
-                )
-                .and_then(|()| {
-                    let base = stack.last().map_or(&[][..], |(data, _, _)| data);
-                    apply_delta(base, &delta, limit, &mut content)
-                });
-            scratch.delta = delta;
+            let result = match stack.last().and_then(|frame| frame.content.as_deref()) {
+                Some(base) => self.apply(child, base, limit, scratch, &mut content),
+                None => Err(Failure::Unresolved), // not reached: the base was just kept
+            };
+            // The base is let go before its last delta's family is resolved.
+            let mut distance = 1;
             if last {
-                if let Some((buffer, _, _)) = stack.pop() {
-                    scratch.recycle(buffer);
+                if let Some(frame) = stack.pop() {
+                    distance = frame.distance.saturating_add(1);
+                    scratch.release(frame);
                 }
             }
             match result {
@@ -457,7 +557,13 @@ impl Pack {
                     if self.children_of(child).is_empty() {
                         scratch.recycle(content);
                     } else {
-                        stack.push((content, child, 0));
+                        stack.push(Frame {
+                            position: child,
+                            content: None,
+                            next: 0,
+                            distance,
+                        });
+                        scratch.keep(&mut stack, content);
                     }
                 }
                 Err(failure) => {
@@ -467,6 +573,80 @@ impl Pack {
                 }
             }
         }
+    }
+
+    /// Inflates the delta of `position` and applies it to `base`, into `out`.
+    fn apply(
+        &self,
+        position: usize,
+        base: &[u8],
+        limit: u64,
+        scratch: &mut Scratch,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Failure> {
+        let mut delta = std::mem::take(&mut scratch.delta);
+        // A delta may be larger than its result (inserts cost a byte per 127), never by much.
+        let delta_limit = limit.saturating_mul(2).max(1 << 20);
+        let result = self
+            .inflate(position, delta_limit, &mut scratch.inflater, &mut delta)
+            .and_then(|()| apply_delta(base, &delta, limit, out));
+        scratch.delta = delta;
+        result
+    }
+
+    /// Derives the top frame's content again, from the nearest frame below it that still has
+    /// its content (or from the root, inflated again), through the deltas in between.
+    fn derive_again(
+        &self,
+        stack: &[Frame],
+        limit: u64,
+        scratch: &mut Scratch,
+    ) -> Result<Vec<u8>, Failure> {
+        let (target, below) = stack.split_last().ok_or(Failure::Unresolved)?;
+        let kept = below.iter().rev().find_map(|frame| {
+            frame
+                .content
+                .as_deref()
+                .map(|content| (frame.position, content))
+        });
+        // The objects from the target up to (not including) the kept one, or to the root.
+        let mut chain = Vec::new();
+        let mut at = target.position;
+        while Some(at) != kept.map(|(position, _)| position) {
+            chain.push(at);
+            if chain.len() > self.count {
+                return Err(Failure::Corrupt); // not a chain: only a changed pack gets here
+            }
+            match self.bases[at] {
+                NO_BASE => break,
+                FOREIGN_BASE => return Err(Failure::Corrupt),
+                base => at = base as usize,
+            }
+        }
+        let mut current = match kept {
+            Some(_) => None,
+            None => {
+                let root = chain.pop().ok_or(Failure::Corrupt)?;
+                let mut data = scratch.buffer();
+                self.inflate(root, limit, &mut scratch.inflater, &mut data)?;
+                Some(data)
+            }
+        };
+        scratch.derived_again += 1;
+        for &at in chain.iter().rev() {
+            let base = match (&current, kept) {
+                (Some(data), _) => &data[..],
+                (None, Some((_, content))) => content,
+                (None, None) => return Err(Failure::Corrupt),
+            };
+            let mut out = scratch.buffer();
+            let result = self.apply(at, base, limit, scratch, &mut out);
+            if let Some(old) = current.replace(out) {
+                scratch.recycle(old);
+            }
+            result?;
+        }
+        current.ok_or(Failure::Corrupt)
     }
 
     /// Reports every delta built (directly or not) on `position` as unresolved.
@@ -498,21 +678,39 @@ pub enum Failure {
     Unresolved,
 }
 
+/// A base on the resolution stack: an object some of whose deltas are still to be applied.
+struct Frame {
+    position: usize,
+    /// Its content, or `None` once let go for the budget (derived again when needed).
+    content: Option<Vec<u8>>,
+    /// Its next child to resolve.
+    next: usize,
+    /// Deltas between the frame below and this one (bases already let go in between): what
+    /// deriving it again from there costs.
+    distance: u32,
+}
+
+/// Bytes of resolved bases one thread keeps by default (see [`Scratch::with_budget`]). The base
+/// being applied is kept whatever its size, so a thread holds at most this plus one object for
+/// bases, and three objects in flight (a delta's result, the delta, a base being derived).
+pub const HELD_BYTES: usize = 64 << 20;
+
 /// One thread's reusable buffers and inflater. Buffers go back to a small pool, so resolving
 /// millions of objects does not fault in fresh pages for each one.
 pub struct Scratch {
     inflater: Decompress,
     delta: Vec<u8>,
     pool: Vec<Vec<u8>>,
+    /// The budget for kept bases, the bytes they hold now, and the most they ever held.
+    budget: usize,
+    held: usize,
+    peak_held: usize,
+    derived_again: u64,
 }
 
 impl Default for Scratch {
     fn default() -> Self {
-        Scratch {
-            inflater: Decompress::new(true),
-            delta: Vec::new(),
-            pool: Vec::new(),
-        }
+        Scratch::with_budget(HELD_BYTES)
     }
 }
 
@@ -521,6 +719,30 @@ const POOL_BUFFERS: usize = 64;
 const POOL_BUFFER_BYTES: usize = 4 << 20;
 
 impl Scratch {
+    /// Scratch whose kept bases hold at most `budget` bytes (plus the base in use).
+    pub fn with_budget(budget: usize) -> Scratch {
+        Scratch {
+            inflater: Decompress::new(true),
+            delta: Vec::new(),
+            pool: Vec::new(),
+            budget,
+            held: 0,
+            peak_held: 0,
+            derived_again: 0,
+        }
+    }
+
+    /// The most bytes of bases this scratch ever kept at once (buffer capacities, counted after
+    /// the budget was applied).
+    pub fn peak_held(&self) -> usize {
+        self.peak_held
+    }
+
+    /// How many times a base let go for the budget was derived again.
+    pub fn derived_again(&self) -> u64 {
+        self.derived_again
+    }
+
     fn buffer(&mut self) -> Vec<u8> {
         self.pool.pop().unwrap_or_default()
     }
@@ -529,6 +751,42 @@ impl Scratch {
         if self.pool.len() < POOL_BUFFERS && buffer.capacity() <= POOL_BUFFER_BYTES {
             buffer.clear();
             self.pool.push(buffer);
+        }
+    }
+
+    /// Gives the top frame its content, then lets other bases go while over the budget: first
+    /// those cheapest to derive again (fewest deltas from the frame below), of those the one
+    /// needed last (the lowest on the stack).
+    fn keep(&mut self, stack: &mut [Frame], content: Vec<u8>) {
+        let Some((top, below)) = stack.split_last_mut() else {
+            return;
+        };
+        self.held += content.capacity();
+        if let Some(old) = top.content.replace(content) {
+            self.held -= old.capacity();
+            self.recycle(old);
+        }
+        while self.held > self.budget {
+            let victim = below
+                .iter_mut()
+                .enumerate()
+                .filter(|(_, frame)| frame.content.is_some())
+                .min_by_key(|(place, frame)| (frame.distance, *place))
+                .and_then(|(_, frame)| frame.content.take());
+            let Some(buffer) = victim else {
+                break; // only the base in use is left
+            };
+            self.held -= buffer.capacity();
+            self.recycle(buffer);
+        }
+        self.peak_held = self.peak_held.max(self.held);
+    }
+
+    /// A frame leaves the stack: its content goes back to the pool.
+    fn release(&mut self, frame: Frame) {
+        if let Some(content) = frame.content {
+            self.held -= content.capacity();
+            self.recycle(content);
         }
     }
 }
@@ -549,6 +807,16 @@ fn delta_size(delta: &[u8], at: &mut usize) -> Option<u64> {
             return Some(size);
         }
     }
+}
+
+/// Appends `piece` unless that would take `out` past `size` bytes: the result never grows its
+/// buffer past the size it reserved.
+fn extend_within(out: &mut Vec<u8>, piece: &[u8], size: u64) -> Result<(), Failure> {
+    if (out.len() + piece.len()) as u64 > size {
+        return Err(Failure::Corrupt);
+    }
+    out.extend_from_slice(piece);
+    Ok(())
 }
 
 /// Applies git delta instructions to `base`, into `out`.
@@ -594,18 +862,15 @@ pub fn apply_delta(
                 .checked_add(size)
                 .and_then(|end| base.get(offset..end))
                 .ok_or(Failure::Corrupt)?;
-            out.extend_from_slice(piece);
+            extend_within(out, piece, result_size)?;
         } else if op != 0 {
             let piece = delta
                 .get(at..at + usize::from(op))
                 .ok_or(Failure::Corrupt)?;
-            out.extend_from_slice(piece);
+            extend_within(out, piece, result_size)?;
             at += usize::from(op);
         } else {
             return Err(Failure::Corrupt); // reserved
-        }
-        if out.len() as u64 > result_size {
-            return Err(Failure::Corrupt);
         }
     }
     if out.len() as u64 == result_size {

@@ -69,3 +69,8 @@ fn config_seeds_and_regressions() {
 fn baseline_seeds_and_regressions() {
     replay("baseline", checks::baseline);
 }
+
+#[test]
+fn pack_seeds_and_regressions() {
+    replay("pack", checks::pack);
+}

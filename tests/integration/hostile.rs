@@ -474,3 +474,60 @@ fn issue_15_config_text_cannot_inject_lines_or_escapes() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }
+
+/// Issue 15, item 5: trees nested 1,000 deep with 2,000-byte names (a 104 KB pack git accepts)
+/// took 1 GB, as each walk frame copied the whole path leading to it. A frame now holds its
+/// own name, so memory is linear in the path's length; an address-space ceiling of 768 MiB
+/// (the old walk needed 1 GB for the paths alone) makes the child fail if that ever regresses.
+#[cfg(unix)]
+#[test]
+fn issue_15_trees_nested_1000_deep_with_long_names_stay_small() {
+    let repo = TempRepo::new();
+    let token = github_pat();
+    let git = &repo.repo;
+    let mut builder = git.treebuilder(None).unwrap();
+    let blob = git.blob(format!("token = {token}\n").as_bytes()).unwrap();
+    builder.insert("leak.txt", blob, 0o100644).unwrap();
+    let mut tree = builder.write().unwrap();
+    let mut names = Vec::new();
+    for depth in (0..1000).rev() {
+        let name = format!("{depth:04}{}", "d".repeat(1996));
+        let mut builder = git.treebuilder(None).unwrap();
+        builder.insert(&name, tree, 0o040000).unwrap();
+        tree = builder.write().unwrap();
+        names.push(name);
+    }
+    names.reverse();
+    names.push("leak.txt".into());
+    let signature = git2::Signature::new("Ada", "ada@example.com", &git2::Time::new(0, 0)).unwrap();
+    let tree = git.find_tree(tree).unwrap();
+    git.commit(Some("HEAD"), &signature, &signature, "deep", &tree, &[])
+        .unwrap();
+    // git warns, once per name, that it cannot look for a `.gitattributes` under names too
+    // long for the file system: harmless, and silenced.
+    let status = std::process::Command::new("git")
+        .args(["repack", "-adq"])
+        .current_dir(repo.path())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    repo.git(&["prune-packed", "-q"]);
+    let binary = assert_cmd::cargo::cargo_bin("leakhound");
+    let output = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -v 786432 && exec \"$0\" history --format json --no-progress --threads 2",
+        ])
+        .arg(&binary)
+        .current_dir(repo.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["path"], names.join("/"), "the full path, once");
+}
