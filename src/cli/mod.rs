@@ -3,10 +3,15 @@
 
 pub mod args;
 mod base_config;
-mod git;
+mod baseline;
+mod config;
+mod history;
+mod hook;
 mod output;
 mod rules;
+mod run;
 mod scan;
+mod staged;
 
 use std::io::Write;
 
@@ -35,12 +40,12 @@ pub fn run() -> anyhow::Result<u8> {
     };
     match cli.command {
         Command::Scan(args) => scan::run(args),
-        Command::History(args) => git::history(args),
-        Command::Staged(args) => git::staged(args),
-        Command::InstallHook(args) => git::install_hook(args),
-        Command::Baseline(args) => scan::baseline(args),
+        Command::History(args) => history::history(args),
+        Command::Staged(args) => staged::staged(args),
+        Command::InstallHook(args) => hook::install_hook(args),
+        Command::Baseline(args) => baseline::baseline(args),
         Command::Rules(args) => rules::run(args),
-        Command::Config(args) => rules::config(args),
+        Command::Config(args) => config::config(args),
     }
 }
 

@@ -2,6 +2,7 @@
 //! [`Location`], the [`Secret`] (redacted unless explicitly exposed), a stable fingerprint (see
 //! [`fingerprint`]), a redacted snippet and the chunk's provenance.
 
+pub mod dedup;
 pub mod fingerprint;
 pub mod redact;
 

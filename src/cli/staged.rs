@@ -1,0 +1,46 @@
+//! `leakhound staged`: what the commit being made adds (the pre-commit hook's command).
+
+use super::args::StagedArgs;
+use super::run::{finish, repository_root, Setup, Unit};
+use crate::finding::dedup;
+use crate::source::diff::DiffSource;
+use crate::source::git::open_repository;
+
+pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
+    let mut repo = open_repository(&args.repo)?;
+    let setup = Setup::new(&args.common, &repository_root(&repo))?;
+    let source = DiffSource::staged(&args.repo, args.common.max_file_size)?;
+    let mut result = setup.scan(&source, &args.common, None, Unit::Files);
+    // The commit being made has HEAD as its parent, and in a merge also MERGE_HEAD's commits.
+    let mut parents: Vec<git2::Oid> = repo
+        .head()
+        .and_then(|head| head.peel_to_tree())
+        .map(|tree| tree.id())
+        .into_iter()
+        .collect();
+    let mut merged = Vec::new();
+    let _ = repo.mergehead_foreach(|id| {
+        merged.push(*id);
+        true
+    });
+    parents.extend(
+        merged
+            .iter()
+            .filter_map(|id| repo.find_commit(*id).ok().map(|commit| commit.tree_id())),
+    );
+    dedup::drop_secrets_the_parents_hold(&repo, &mut result.findings, |_| Some(parents.clone()))?;
+    result.stats.findings = result.findings.len() as u64;
+    let code = finish(
+        &args.common,
+        result,
+        Unit::Files,
+        setup.report_context(None),
+    )?;
+    if code != super::EXIT_CLEAN && code != super::EXIT_ERROR {
+        super::say(format_args!(
+            "leakhound: the commit adds secrets. Remove them (and rotate them if they were ever pushed), \
+             mark a false positive with a `leakhound:allow` comment, or skip the scan once with `git commit --no-verify` (or LEAKHOUND_SKIP=1)."
+        ));
+    }
+    Ok(code)
+}

@@ -1,0 +1,148 @@
+//! One leak, one finding, at the commit that introduced it: the de-duplication and provenance
+//! rules of the git modes, on the findings of a scan. They ask the repository whether a
+//! commit's parents already held a secret (see [`SecretsInTrees`]), never timestamps.
+//!
+//! - [`drop_secrets_the_parents_hold`]: a change (a range's commits, the index) adds only the
+//!   secrets none of its parents held anywhere: moves, renames, copies and what a merge takes
+//!   from a parent are not new.
+//! - [`keep_first_of_each_secret`]: one finding per rule and secret, at its first commit in
+//!   topological order, with the other places it was introduced in `also_at`.
+//! - [`keep_since`]: `--since`, applied after the first introduction is known.
+
+use std::collections::HashMap;
+
+use super::{Finding, OtherPlace};
+use crate::source::git::SecretsInTrees;
+use crate::source::Error;
+
+/// Drops the findings of a change whose secret a parent of the change already held, at any
+/// path: moving, renaming or copying a file does not add its secrets, and neither does a merge
+/// bring in what its other parent already had. `parent_trees` gives a finding's parents' root
+/// trees (`None`: unknown, the finding is kept).
+pub fn drop_secrets_the_parents_hold(
+    repo: &git2::Repository,
+    findings: &mut Vec<Finding>,
+    parent_trees: impl Fn(&Finding) -> Option<Vec<git2::Oid>>,
+) -> Result<(), Error> {
+    let mut held = held_by_parents(repo, findings.iter(), parent_trees)?.into_iter();
+    findings.retain(|_| !held.next().unwrap_or(false));
+    Ok(())
+}
+
+/// For each finding, whether one of the trees `parent_trees` gives held its secret anywhere.
+/// Whole-file findings (no secret bytes) and findings without known parents are held by none.
+fn held_by_parents<'f>(
+    repo: &git2::Repository,
+    findings: impl IntoIterator<Item = &'f Finding> + Clone,
+    parent_trees: impl Fn(&Finding) -> Option<Vec<git2::Oid>>,
+) -> Result<Vec<bool>, Error> {
+    let mut secrets: Vec<&[u8]> = findings
+        .clone()
+        .into_iter()
+        .map(|finding| finding.secret.expose())
+        .filter(|secret| !secret.is_empty())
+        .collect();
+    secrets.sort_unstable();
+    secrets.dedup();
+    let mut held = (!secrets.is_empty())
+        .then(|| SecretsInTrees::new(repo, &secrets))
+        .transpose()?;
+    Ok(findings
+        .into_iter()
+        .map(|finding| {
+            let (Some(held), Ok(at)) = (&mut held, secrets.binary_search(&finding.secret.expose()))
+            else {
+                return false;
+            };
+            parent_trees(finding)
+                .unwrap_or_default()
+                .into_iter()
+                .any(|tree| held.holds(tree, at))
+        })
+        .collect())
+}
+
+/// `--since`: drops the findings whose secret was introduced before `since` (seconds since the
+/// epoch, committer time). The first introduction is decided on the whole history first, so
+/// an old secret touched by a recent commit stays old.
+pub fn keep_since(findings: &mut Vec<Finding>, since: i64) {
+    findings.retain(|finding| finding.commit.as_ref().is_none_or(|c| c.time >= since));
+}
+
+/// One leak, one finding: the same secret found by the same rule in several blobs, commits or
+/// paths is reported once, at its first commit in topological order (parents before children,
+/// never by timestamp), with `also_in` counting the other snapshots that hold it and
+/// `also_at` listing the other places it was introduced: other paths (a move, a copy) and
+/// commits where it came back after it was removed (no parent held it). Whole-file findings
+/// (a keystore by name) have no secret bytes and group by fingerprint.
+pub fn keep_first_of_each_secret(
+    repo: &git2::Repository,
+    findings: &mut Vec<Finding>,
+) -> Result<(), Error> {
+    let mut all = std::mem::take(findings);
+    all.sort_by(|a, b| {
+        let order = |f: &Finding| f.commit.as_ref().map(|c| c.sequence);
+        order(a)
+            .cmp(&order(b))
+            .then_with(|| a.path.cmp(&b.path))
+            .then_with(|| a.location.line.cmp(&b.location.line))
+    });
+    let key = |f: &Finding| {
+        let identity = if f.is_whole_file() {
+            f.fingerprint.as_bytes().to_vec()
+        } else {
+            f.secret.expose().to_vec()
+        };
+        (f.rule_id.clone(), identity)
+    };
+    let mut first: HashMap<(String, Vec<u8>), usize> = HashMap::new();
+    let mut kept: Vec<Finding> = Vec::with_capacity(all.len());
+    // Later introductions: (index of the kept finding, the finding).
+    let mut later: Vec<(usize, Finding)> = Vec::new();
+    for finding in all {
+        match first.get(&key(&finding)) {
+            Some(&at) => later.push((at, finding)),
+            None => {
+                first.insert(key(&finding), kept.len());
+                kept.push(finding);
+            }
+        }
+    }
+    // A later introduction that no parent of its commit held came back (or arrived again on
+    // another branch); otherwise it was edited, moved or copied from where it already was.
+    let held = held_by_parents(repo, later.iter().map(|(_, finding)| finding), |finding| {
+        parent_trees_of(repo, finding)
+    })?;
+    let came_back: Vec<bool> = held
+        .into_iter()
+        .zip(&later)
+        .map(|(held, (_, finding))| !held && !finding.is_whole_file())
+        .collect();
+    for ((at, finding), reintroduced) in later.into_iter().zip(came_back) {
+        let first = &mut kept[at];
+        if let Some(also_in) = first.also_in.as_mut() {
+            *also_in += 1 + finding.also_in.unwrap_or(0);
+        }
+        let Some(commit) = finding.commit else {
+            continue;
+        };
+        let new_path = finding.path != first.path
+            && !first.also_at.iter().any(|place| place.path == finding.path);
+        if reintroduced || new_path {
+            first.also_at.push(OtherPlace {
+                path: finding.path,
+                commit,
+                reintroduced,
+            });
+        }
+    }
+    *findings = kept;
+    Ok(())
+}
+
+/// The root trees of the parents of the commit that introduced `finding`.
+pub fn parent_trees_of(repo: &git2::Repository, finding: &Finding) -> Option<Vec<git2::Oid>> {
+    let id = finding.commit.as_ref()?.id.parse().ok()?;
+    let commit = repo.find_commit(id).ok()?;
+    Some(commit.parents().map(|parent| parent.tree_id()).collect())
+}
