@@ -253,6 +253,42 @@ impl ScanResult {
     }
 }
 
+/// How a scan's result becomes the process's exit code: 0 clean, `findings_code` (default 1)
+/// when a finding at or above `fail_on` is reported (lower ones are reported but do not fail
+/// the gate), 2 under `strict` when an input could not be read or was over the size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitPolicy {
+    /// Findings below this severity do not fail (`--fail-on`); `None`: every finding does.
+    pub fail_on: Option<crate::rule::Severity>,
+    /// The code for failing findings (`--exit-code`).
+    pub findings_code: u8,
+    /// Whether anything left unread fails (`--strict`).
+    pub strict: bool,
+}
+
+/// Exit code: no findings.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit code: a usage, config or I/O error, or (strict) an input left unread.
+pub const EXIT_ERROR: u8 = 2;
+
+impl ExitPolicy {
+    /// The exit code for `result`.
+    pub fn code(&self, result: &ScanResult) -> u8 {
+        let unread = result.stats.errors + result.stats.skipped_too_large;
+        let failing = result
+            .findings
+            .iter()
+            .any(|f| self.fail_on.is_none_or(|threshold| f.severity >= threshold));
+        if self.strict && unread > 0 {
+            EXIT_ERROR
+        } else if failing {
+            self.findings_code
+        } else {
+            EXIT_CLEAN
+        }
+    }
+}
+
 /// Messages for the user while a scan runs (warnings; skipped inputs with `-v`).
 pub trait Diagnostics: Sync {
     /// An input could not be read; the scan goes on.
@@ -859,6 +895,51 @@ mod tests {
             assert_eq!(result.stats.files, 1);
             assert_eq!(result.stats.bytes, text.len() as u64);
         }
+    }
+
+    #[test]
+    fn exit_codes_follow_fail_on_exit_code_and_strict() {
+        use crate::rule::Severity;
+        let mut builder = RuleSetBuilder::new();
+        builder.add_file(
+            "t.toml",
+            r#"
+            [[rules]]
+            id = "t.tok"
+            name = "tok"
+            severity = "medium"
+            keywords = ["tok_"]
+            regex = '\b(tok_[a-z0-9]{8})\b'
+        "#,
+        );
+        let engine = Engine::new(builder.build().unwrap()).unwrap();
+        let source = VecSource {
+            chunks: vec![(
+                Provenance::file("a.txt", "a.txt"),
+                b"tok_12345678\n".to_vec(),
+            )],
+        };
+        let mut result = run(&source, &engine, &Filters::default(), 1, &Quiet);
+        let policy = |fail_on, strict| ExitPolicy {
+            fail_on,
+            findings_code: 7,
+            strict,
+        };
+        assert_eq!(policy(None, false).code(&result), 7);
+        assert_eq!(policy(Some(Severity::Medium), false).code(&result), 7);
+        assert_eq!(
+            policy(Some(Severity::High), false).code(&result),
+            EXIT_CLEAN
+        );
+        result.stats.skipped_too_large = 1;
+        assert_eq!(
+            policy(Some(Severity::High), false).code(&result),
+            EXIT_CLEAN
+        );
+        assert_eq!(policy(None, true).code(&result), EXIT_ERROR);
+        result.findings.clear();
+        result.stats.skipped_too_large = 0;
+        assert_eq!(policy(None, true).code(&result), EXIT_CLEAN);
     }
 
     #[test]

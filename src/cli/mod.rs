@@ -1,7 +1,7 @@
 //! The command line: parses arguments (`args`), turns them into plain options and runs one
 //! command. `anyhow` lives here and in `main.rs` only.
 
-pub mod args;
+mod args;
 mod base_config;
 mod baseline;
 mod config;
@@ -19,10 +19,7 @@ use clap::Parser;
 
 use args::{Cli, Command};
 
-/// Exit code for "no findings".
-pub const EXIT_CLEAN: u8 = 0;
-/// Exit code for a usage, config or I/O error.
-pub const EXIT_ERROR: u8 = 2;
+pub use crate::scan::{EXIT_CLEAN, EXIT_ERROR};
 
 /// Runs leakhound with the process arguments; returns the exit code.
 pub fn run() -> anyhow::Result<u8> {

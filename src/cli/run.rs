@@ -164,24 +164,12 @@ pub(super) fn finish(
                 .color
                 .enabled(to_terminal, |name| std::env::var(name).ok()),
     };
-    // Findings below --fail-on are reported but do not fail the gate.
-    let failing = result
-        .findings
-        .iter()
-        .filter(|f| {
-            common
-                .fail_on
-                .is_none_or(|threshold| f.severity >= threshold)
-        })
-        .count();
-    let unread = result.stats.errors + result.stats.skipped_too_large;
-    let exit_code = if common.strict && unread > 0 {
-        super::EXIT_ERROR
-    } else if failing == 0 {
-        super::EXIT_CLEAN
-    } else {
-        common.exit_code
-    };
+    let exit_code = scan::ExitPolicy {
+        fail_on: common.fail_on,
+        findings_code: common.exit_code,
+        strict: common.strict,
+    }
+    .code(&result);
     context.exit_code = exit_code;
     let mut reporter = report::reporter(format, options, context);
     match &common.output {
