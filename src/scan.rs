@@ -409,13 +409,13 @@ impl Worker<'_> {
             .map(|rule| finding::for_file(engine.rules(), rule, provenance))
             .collect();
         for finding in found {
-            self.sort(finding, bytes);
+            self.file_by_filters(finding, bytes);
         }
     }
 
     /// Files a finding as allowed (by an allowlist), baselined or reported. Only the latter two
     /// get a fingerprint: an allowed finding never pays for the key derivation.
-    fn sort(&mut self, mut found: Finding, bytes: &[u8]) {
+    fn file_by_filters(&mut self, mut found: Finding, bytes: &[u8]) {
         if self.filters.allows(&found, bytes) {
             self.result.allowed.push(found);
             return;
@@ -624,7 +624,7 @@ impl Visitor for Worker<'_> {
             if allowed_inline {
                 self.result.allowed.push(found);
             } else {
-                self.sort(found, chunk.bytes);
+                self.file_by_filters(found, chunk.bytes);
             }
         }
     }
