@@ -147,6 +147,38 @@ pub(super) fn finish(
     if !common.show_secrets {
         result.redact_fields(); // issue 15: found secrets in paths, commit messages, ...
     }
+    let exit_code = scan::ExitPolicy {
+        fail_on: common.fail_on,
+        findings_code: common.exit_code,
+        strict: common.strict,
+    }
+    .code(&result);
+    context.exit_code = exit_code;
+    write_report(common, &result, context)?;
+    if common.verbose > 0 {
+        for allowed in &result.allowed {
+            super::say(format_args!(
+                "leakhound: allowed {} at {}:{}:{} ({})",
+                allowed.rule_id,
+                allowed.path,
+                allowed.location.line,
+                allowed.location.column,
+                allowed.secret
+            ));
+        }
+    }
+    if !common.quiet {
+        let _ = writeln!(std::io::stderr().lock(), "{}", summary(&result, unit));
+    }
+    Ok(exit_code)
+}
+
+/// Writes the report in the chosen format to `--output` or standard output.
+fn write_report(
+    common: &CommonArgs,
+    result: &ScanResult,
+    context: ReportContext,
+) -> anyhow::Result<()> {
     let format = match common.format {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
@@ -164,47 +196,18 @@ pub(super) fn finish(
                 .color
                 .enabled(to_terminal, |name| std::env::var(name).ok()),
     };
-    let exit_code = scan::ExitPolicy {
-        fail_on: common.fail_on,
-        findings_code: common.exit_code,
-        strict: common.strict,
-    }
-    .code(&result);
-    context.exit_code = exit_code;
     let mut reporter = report::reporter(format, options, context);
+    let mut write = |out: &mut dyn Write| {
+        report::write_report(reporter.as_mut(), out, &result.findings, &result.stats)
+    };
     match &common.output {
-        Some(path) => write_file(path, 0o644, |out| {
-            report::write_report(reporter.as_mut(), out, &result.findings, &result.stats)
-        })?,
+        Some(path) => write_file(path, 0o644, write),
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            ignore_broken_pipe(report::write_report(
-                reporter.as_mut(),
-                &mut out,
-                &result.findings,
-                &result.stats,
-            ))
-            .context("cannot write the report")?;
+            ignore_broken_pipe(write(&mut out).and_then(|()| out.flush()))
+                .context("cannot write the report")
         }
     }
-    let mut err = std::io::stderr().lock();
-    if common.verbose > 0 {
-        for allowed in &result.allowed {
-            let _ = writeln!(
-                err,
-                "leakhound: allowed {} at {}:{}:{} ({})",
-                allowed.rule_id,
-                escape(&allowed.path, false),
-                allowed.location.line,
-                allowed.location.column,
-                allowed.secret
-            );
-        }
-    }
-    if !common.quiet {
-        let _ = writeln!(err, "{}", summary(&result, unit));
-    }
-    Ok(exit_code)
 }
 
 /// A write to a closed pipe (`leakhound scan | head`) ends the output quietly.
