@@ -206,7 +206,7 @@ fn fail_on_gates_by_severity() {
     let tree = TempTree::new();
     // A Stripe test key is low severity; a GitHub token is high.
     tree.write("low.txt", format!("STRIPE=sk_test_{}\n", base62(32)));
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(report["findings"][0]["severity"], "low", "{report:#}");
     leakhound()
         .current_dir(tree.path())
