@@ -267,7 +267,7 @@ fn history_detects_a_pull_request_from_the_ci_environment() {
         stderr.contains("CI pull request detected (GITHUB_BASE_REF)"),
         "{stderr}"
     );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = json_with_code(&output, FINDINGS, &[]);
     assert_eq!(
         found(&report),
         [("github.pat-classic".to_string(), "new.env".to_string(), 1)]
@@ -286,7 +286,7 @@ fn history_detects_a_pull_request_from_the_ci_environment() {
         .env("CI_MERGE_REQUEST_DIFF_BASE_SHA", &base)
         .output()
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&gitlab.stdout).unwrap();
+    let report = json_with_code(&gitlab, FINDINGS, &[]);
     assert_eq!(found(&report).len(), 1);
 
     let full = leakhound()
@@ -296,7 +296,7 @@ fn history_detects_a_pull_request_from_the_ci_environment() {
         .env("GITHUB_BASE_REF", "master")
         .output()
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&full.stdout).unwrap();
+    let report = json_with_code(&full, FINDINGS, &[]);
     assert_eq!(found(&report).len(), 2);
 }
 

@@ -344,7 +344,7 @@ fn bare_repositories_and_detached_heads_are_scanned() {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = json_with_code(&output, FINDINGS, &[]);
     assert_eq!(
         found(&report).len(),
         1,

@@ -459,7 +459,7 @@ fn issue_14_gitleaksignore_lines_drop_their_findings() {
         stderr.contains(".gitleaksignore:5: not a fingerprint"),
         "{stderr}"
     );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = json_with_code(&output, FINDINGS, &[]);
     let lines: Vec<(String, u64)> = found(&report)
         .into_iter()
         .map(|(_, path, line)| (path, line))

@@ -4,7 +4,9 @@
 
 use std::io::Write as _;
 
-use crate::util::{found, github_pat, leakhound, make_writable, TempRepo, TempTree, FINDINGS};
+use crate::util::{
+    found, github_pat, json_with_code, leakhound, make_writable, TempRepo, TempTree, FINDINGS,
+};
 
 fn utf16le_with_bom(text: &str) -> Vec<u8> {
     [0xFF, 0xFE]
@@ -190,7 +192,7 @@ fn secrets_in_content_cannot_break_out_of_json_sarif_or_csv() {
             .args(["scan", "--format", format])
             .output()
             .unwrap();
-        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let report = json_with_code(&output, FINDINGS, &[]);
         assert!(
             report.get("injected").is_none(),
             "{format}: the content stays a string"

@@ -84,7 +84,7 @@ fn rules_list_shows_every_rule() {
         .args(["rules", "list", "--format", "json"])
         .output()
         .unwrap();
-    let list: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let list = json_with_code(&json, 0, &["rules", "list"]);
     assert_eq!(list.as_array().unwrap().len(), rules.len());
     assert!(list[0]["keywords"].is_array() && list[0]["severity"].is_string());
 }

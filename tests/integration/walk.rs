@@ -325,7 +325,7 @@ fn issue_14_standard_input_of_any_size_is_scanned() {
         .write_stdin(text.clone())
         .output()
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = json_with_code(&output, FINDINGS, &[]);
     let mut lines: Vec<u64> = found(&report).into_iter().map(|(_, _, l)| l).collect();
     lines.sort_unstable();
     assert_eq!(lines, expected);
@@ -475,7 +475,7 @@ fn issue_15_a_hostile_gitignore_is_refused_and_the_scan_goes_on() {
         stderr.contains(".gitignore: not read: larger than"),
         "{stderr}"
     );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = json_with_code(&output, FINDINGS, &[]);
     assert_eq!(found(&report).len(), 2);
 }
 
