@@ -44,27 +44,27 @@ fn baseline_round_trip() {
     );
 
     // With the baseline the scan is clean, and the baselined findings are counted.
-    let report = tree.scan_json(&["--baseline", "baseline.json"]);
+    let report = tree.scan_json(CLEAN, &["--baseline", "baseline.json"]);
     assert_eq!(found(&report).len(), 0);
     assert_eq!(report["stats"]["baselined"], 2);
 
     // Moving a secret to another line does not resurrect it.
     tree.write("app/config.py", format!("import os\n\n\nA = \"{first}\"\n"));
     assert_eq!(
-        found(&tree.scan_json(&["--baseline", "baseline.json"])).len(),
+        found(&tree.scan_json(CLEAN, &["--baseline", "baseline.json"])).len(),
         0
     );
 
     // A new secret, or the same secret in a new file, fails with exactly one finding each.
     tree.write("app/other.py", format!("B = \"{first}\"\n"));
-    let report = tree.scan_json(&["--baseline", "baseline.json"]);
+    let report = tree.scan_json(FINDINGS, &["--baseline", "baseline.json"]);
     assert_eq!(
         found(&report),
         [("github.pat-classic".into(), "app/other.py".into(), 1)]
     );
     std::fs::remove_file(tree.path().join("app/other.py")).unwrap();
     tree.write("app/new.py", format!("C = \"{}\"\n", github_pat()));
-    let report = tree.scan_json(&["--baseline", "baseline.json"]);
+    let report = tree.scan_json(FINDINGS, &["--baseline", "baseline.json"]);
     assert_eq!(
         found(&report),
         [("github.pat-classic".into(), "app/new.py".into(), 1)]
@@ -131,8 +131,8 @@ fn a_history_baseline_survives_a_rebase() {
     repo.repo
         .reference("refs/heads/master", rebased, true, "rebase")
         .unwrap();
-    let (report, code) = repo.json(&["history", "--baseline", "baseline.json"]);
-    assert_eq!((found(&report).len(), code), (0, 0));
+    let report = repo.json(CLEAN, &["history", "--baseline", "baseline.json"]);
+    assert_eq!(found(&report).len(), 0);
     assert_eq!(report["stats"]["baselined"], 1);
 }
 
@@ -216,7 +216,7 @@ fn issue_14_a_version_1_baseline_still_works_and_is_rewritten_without_hashes() {
     let pw = password();
     tree.write("app/config.py", format!("A = \"{pat}\"\n"));
     tree.write("db.env", format!("DB_PASSWORD=\"{pw}\"\n"));
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 2, "{report}");
     let mut entries = Vec::new();
@@ -293,7 +293,7 @@ fn three_findings() -> (TempTree, String, String, String) {
     tree.write("app/config.py", format!("import os\nA = \"{pat}\"\n"));
     tree.write("db.env", format!("DB_PASSWORD=\"{pw}\"\n"));
     tree.write("other.txt", format!("AWS_ACCESS_KEY_ID={aws}\n"));
-    assert_eq!(found(&tree.scan_json(&[])).len(), 3);
+    assert_eq!(found(&tree.scan_json(FINDINGS, &[])).len(), 3);
     (tree, pat, pw, aws)
 }
 
@@ -322,7 +322,7 @@ fn import(tree: &TempTree, content: &str, secrets: &[&str]) -> Vec<(String, Stri
         );
     }
     assert!(!text.contains("REDACTED") && !text.contains("hashed_secret"));
-    found(&tree.scan_json(&["--baseline", "baseline.json"]))
+    found(&tree.scan_json(FINDINGS, &["--baseline", "baseline.json"]))
 }
 
 #[test]

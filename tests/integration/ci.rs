@@ -83,7 +83,8 @@ fn sarif_is_valid_for_zero_one_and_many_findings_and_for_history() {
             npm_token()
         ),
     );
-    let (_, many) = run_format(tree.path(), &["scan", "--format", "sarif"]);
+    let (code, many) = run_format(tree.path(), &["scan", "--format", "sarif"]);
+    assert_eq!(code, Some(1));
     let many = assert_valid_sarif(&validator, &many);
     let results = many["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 5);
@@ -101,13 +102,15 @@ fn sarif_is_valid_for_zero_one_and_many_findings_and_for_history() {
     let mut repo = TempRepo::new();
     repo.commit_file("a.env", format!("TOKEN={}\n", github_pat()), "leak");
     // No remote: no web URI for the repository, so no provenance (SARIF requires the URI).
-    let (_, history) = run_format(repo.path(), &["history", "--format", "sarif"]);
+    let (code, history) = run_format(repo.path(), &["history", "--format", "sarif"]);
+    assert_eq!(code, Some(1));
     let history = assert_valid_sarif(&validator, &history);
     assert!(history["runs"][0].get("versionControlProvenance").is_none());
     repo.repo
         .remote("origin", "git@github.com:owner/repo.git")
         .unwrap();
-    let (_, history) = run_format(repo.path(), &["history", "--format", "sarif"]);
+    let (code, history) = run_format(repo.path(), &["history", "--format", "sarif"]);
+    assert_eq!(code, Some(1));
     let history = assert_valid_sarif(&validator, &history);
     let run = &history["runs"][0];
     let provenance = &run["versionControlProvenance"][0];
@@ -125,7 +128,8 @@ fn partial_fingerprints_are_stable_across_runs_and_line_moves() {
     let pat = github_pat();
     tree.write("a.py", format!("T = \"{pat}\"\n"));
     let fingerprint = |tree: &TempTree| {
-        let (_, text) = run_format(tree.path(), &["scan", "--format", "sarif"]);
+        let (code, text) = run_format(tree.path(), &["scan", "--format", "sarif"]);
+        assert_eq!(code, Some(1));
         let document: serde_json::Value = serde_json::from_str(&text).unwrap();
         document["runs"][0]["results"][0]["partialFingerprints"]["leakhound/v2"]
             .as_str()
@@ -183,7 +187,8 @@ fn junit_parses_as_xml() {
     assert_eq!((cases, failures), (2, 2), "{text}");
     let clean = TempTree::new();
     clean.write("a.txt", "nothing\n");
-    let (_, text) = run_format(clean.path(), &["scan", "--format", "junit"]);
+    let (code, text) = run_format(clean.path(), &["scan", "--format", "junit"]);
+    assert_eq!(code, Some(0));
     assert!(text.contains("no secrets found") && text.contains("failures=\"0\""));
 }
 
@@ -206,7 +211,7 @@ fn fail_on_gates_by_severity() {
     let tree = TempTree::new();
     // A Stripe test key is low severity; a GitHub token is high.
     tree.write("low.txt", format!("STRIPE=sk_test_{}\n", base62(32)));
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(report["findings"][0]["severity"], "low", "{report:#}");
     leakhound()
         .current_dir(tree.path())
@@ -262,7 +267,7 @@ fn history_detects_a_pull_request_from_the_ci_environment() {
         stderr.contains("CI pull request detected (GITHUB_BASE_REF)"),
         "{stderr}"
     );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = json_with_code(&output, FINDINGS, &[]);
     assert_eq!(
         found(&report),
         [("github.pat-classic".to_string(), "new.env".to_string(), 1)]
@@ -281,7 +286,7 @@ fn history_detects_a_pull_request_from_the_ci_environment() {
         .env("CI_MERGE_REQUEST_DIFF_BASE_SHA", &base)
         .output()
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&gitlab.stdout).unwrap();
+    let report = json_with_code(&gitlab, FINDINGS, &[]);
     assert_eq!(found(&report).len(), 1);
 
     let full = leakhound()
@@ -291,7 +296,7 @@ fn history_detects_a_pull_request_from_the_ci_environment() {
         .env("GITHUB_BASE_REF", "master")
         .output()
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&full.stdout).unwrap();
+    let report = json_with_code(&full, FINDINGS, &[]);
     assert_eq!(found(&report).len(), 2);
 }
 

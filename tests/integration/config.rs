@@ -13,7 +13,7 @@ fn allowlisted_paths_stopwords_and_regexes_are_not_reported_but_counted() {
         ".leakhound.toml",
         "[allowlist]\npaths = [\"tests/fixtures/\"]\nstopwords = [\"lhndtest\"]\nregexes = ['^ghp_NEVER']\n",
     );
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(
         found(&report),
         [("github.pat-classic".to_string(), "src/a.py".to_string(), 1)]
@@ -30,7 +30,7 @@ fn the_config_is_found_at_the_project_root_when_scanning_a_subdirectory() {
         "[allowlist]\npaths = [\"sub/fixtures/\"]\n",
     );
     tree.write("sub/fixtures/a.txt", format!("{}\n", github_pat()));
-    let report = tree.scan_json(&["sub"]);
+    let report = tree.scan_json(CLEAN, &["sub"]);
     assert_eq!(found(&report).len(), 0);
     assert_eq!(report["stats"]["allowed"], 1);
 }
@@ -50,7 +50,7 @@ fn extra_rules_and_disabled_rules() {
         "custom.toml",
         "disable = [\"github.pat-classic\"]\n[[rules]]\nid = \"acme.token\"\nname = \"ACME token\"\nseverity = \"medium\"\nkeywords = [\"acme_\"]\nregex = '\\b(acme_[a-z0-9]{16})\\b'\n",
     );
-    let report = tree.scan_json(&["--config", "custom.toml"]);
+    let report = tree.scan_json(FINDINGS, &["--config", "custom.toml"]);
     assert_eq!(
         found(&report),
         [("acme.token".to_string(), "a.txt".to_string(), 1)]
@@ -70,7 +70,7 @@ fn inline_allow_comments_silence_their_line() {
             github_pat()
         ),
     );
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(
         found(&report),
         [("github.pat-classic".to_string(), "a.py".to_string(), 4)]
@@ -108,7 +108,7 @@ fn per_rule_allowlists_and_extend() {
     );
     tree.write("src/c.py", "X = acme_abcdefgh\n");
     tree.write("lib/d.py", "Y = acme_zyxwvuts\n");
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     let rules: Vec<(String, String)> = found(&report)
         .into_iter()
         .map(|(rule, path, _)| (rule, path))
@@ -143,7 +143,7 @@ fn every_inline_allow_scope() {
         format!("f = \"{}\"", github_pat()),
     ];
     tree.write("a.py", lines.join("\n") + "\n");
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(
         found(&report),
         [("github.pat-classic".to_string(), "a.py".to_string(), 10)]
@@ -178,7 +178,7 @@ fn allowlist_regexes_commits_path_regexes_and_and_conditions() {
         &allowed_commit.to_string()[..12]
     );
     repo.tree.write(".leakhound.toml", config);
-    let (report, _) = repo.json(&["history"]);
+    let report = repo.json(FINDINGS, &["history"]);
     let paths: Vec<String> = found(&report)
         .into_iter()
         .map(|(_, path, _)| path)
@@ -282,13 +282,13 @@ fn issue_15_a_config_in_the_tree_cannot_extend_outside_it() {
     link("org-link.toml", &repo.join("org/base.toml"));
     for target in ["org/base.toml", "org-link.toml"] {
         tree.write("repo/.leakhound.toml", format!("extend = {target:?}\n"));
-        let report = TempTree::scan_json_in(&repo, &[]);
+        let report = TempTree::scan_json_in(CLEAN, &repo, &[]);
         assert_eq!(report["stats"]["allowed"], 1, "{target}");
     }
     // A config named with `--config` outside the tree is the user's: it may extend anything.
     tree.write("user/config.toml", "extend = \"../outside/base.toml\"\n");
     let config = tree.path().join("user/config.toml").display().to_string();
-    let report = TempTree::scan_json_in(&repo, &["--config", &config]);
+    let report = TempTree::scan_json_in(CLEAN, &repo, &["--config", &config]);
     assert_eq!(report["stats"]["allowed"], 1);
     // Named with `--config`, a file in the tree is still the repository's.
     tree.write("repo/ci.toml", "extend = \"../outside/base.toml\"\n");

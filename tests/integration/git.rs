@@ -23,8 +23,7 @@ fn a_secret_added_then_deleted_is_found_in_the_commit_that_added_it() {
     );
     repo.remove("config/app.env");
     repo.commit("remove the token");
-    let (report, code) = repo.json(&["history"]);
-    assert_eq!(code, 1);
+    let report = repo.json(FINDINGS, &["history"]);
     assert_eq!(
         found(&report),
         [("github.pat-classic".into(), "config/app.env".into(), 2)]
@@ -54,7 +53,7 @@ fn a_secret_living_in_many_commits_is_reported_once_with_its_first_commit() {
         );
         repo.commit_file("other.txt", format!("{version}\n"), "other");
     }
-    let (report, _) = repo.json(&["history"]);
+    let report = repo.json(FINDINGS, &["history"]);
     assert_eq!(found(&report).len(), 1, "{report:#}");
     assert_eq!(commits_of(&report), [first.to_string()]);
     assert!(
@@ -100,7 +99,7 @@ fn renamed_files_merges_branches_and_tags_are_covered() {
     repo.commit_file("old-name.txt", format!("{moved}\n"), "add");
     repo.remove("old-name.txt");
     repo.commit_file("new-name.txt", format!("{moved}\n"), "rename");
-    let (report, _) = repo.json(&["history"]);
+    let report = repo.json(FINDINGS, &["history"]);
     let paths: Vec<String> = found(&report)
         .into_iter()
         .map(|(_, path, _)| path)
@@ -133,8 +132,7 @@ fn range_mode_reports_only_what_the_range_adds() {
     let added_in = repo.repo.head().unwrap().target().unwrap();
     repo.commit_file("docs.md", "docs\n", "docs");
     let range = format!("{base}..HEAD");
-    let (report, code) = repo.json(&["history", "--range", &range]);
-    assert_eq!(code, 1);
+    let report = repo.json(FINDINGS, &["history", "--range", &range]);
     assert_eq!(
         found(&report),
         [("github.pat-classic".into(), "app.py".into(), 3)],
@@ -143,14 +141,14 @@ fn range_mode_reports_only_what_the_range_adds() {
     assert_eq!(commits_of(&report), [added_in.to_string()]);
 
     // --base REF means merge-base(REF, HEAD)..HEAD; A...B means merge-base(A, B)..B.
-    let (by_base, _) = repo.json(&["history", "--base", "master"]);
+    let by_base = repo.json(FINDINGS, &["history", "--base", "master"]);
     assert_eq!(found(&by_base), found(&report));
-    let (three_dots, _) = repo.json(&["history", "--range", "master...pr"]);
+    let three_dots = repo.json(FINDINGS, &["history", "--range", "master...pr"]);
     assert_eq!(found(&three_dots), found(&report));
 
     // Nothing new: clean.
-    let (empty, code) = repo.json(&["history", "--range", "HEAD..HEAD"]);
-    assert_eq!((found(&empty).len(), code), (0, 0));
+    let empty = repo.json(CLEAN, &["history", "--range", "HEAD..HEAD"]);
+    assert_eq!(found(&empty).len(), 0);
 }
 
 #[test]
@@ -179,10 +177,10 @@ fn a_range_whose_base_is_missing_is_a_clear_error() {
 #[test]
 fn staged_scans_the_index_not_the_work_tree() {
     let mut repo = TempRepo::new();
-    let (report, code) = repo.json(&["staged"]);
+    let report = repo.json(CLEAN, &["staged"]);
     assert_eq!(
-        (found(&report).len(), code),
-        (0, 0),
+        found(&report).len(),
+        0,
         "an unborn HEAD with an empty index is clean"
     );
 
@@ -203,8 +201,7 @@ fn staged_scans_the_index_not_the_work_tree() {
     );
     repo.tree
         .write("untracked.txt", format!("{}\n", github_pat()));
-    let (report, code) = repo.json(&["staged"]);
-    assert_eq!(code, 1);
+    let report = repo.json(FINDINGS, &["staged"]);
     assert_eq!(
         found(&report),
         [("github.pat-classic".into(), "a.py".into(), 2)]
@@ -216,8 +213,7 @@ fn staged_scans_the_index_not_the_work_tree() {
 fn staged_in_a_fresh_repository_sees_the_first_commit() {
     let repo = TempRepo::new();
     repo.stage("k.env", format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id()));
-    let (report, code) = repo.json(&["staged"]);
-    assert_eq!(code, 1);
+    let report = repo.json(FINDINGS, &["staged"]);
     assert_eq!(
         found(&report),
         [("aws.access-key-id".into(), "k.env".into(), 1)]
@@ -321,12 +317,8 @@ fn bad_repositories_give_clear_errors() {
     assert_eq!(output.status.code(), Some(2));
 
     let empty = TempRepo::new();
-    let (report, code) = empty.json(&["history"]);
-    assert_eq!(
-        (found(&report).len(), code),
-        (0, 0),
-        "an empty repository is clean"
-    );
+    let report = empty.json(CLEAN, &["history"]);
+    assert_eq!(found(&report).len(), 0, "an empty repository is clean");
 }
 
 #[test]
@@ -335,7 +327,7 @@ fn bare_repositories_and_detached_heads_are_scanned() {
     let pat = github_pat();
     let first = repo.commit_file("a.txt", format!("{pat}\n"), "a");
     repo.repo.set_head_detached(first).unwrap();
-    let (report, _) = repo.json(&["history"]);
+    let report = repo.json(FINDINGS, &["history"]);
     assert_eq!(found(&report).len(), 1);
 
     let bare_dir = TempTree::new();
@@ -352,7 +344,7 @@ fn bare_repositories_and_detached_heads_are_scanned() {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = json_with_code(&output, FINDINGS, &[]);
     assert_eq!(
         found(&report).len(),
         1,
@@ -372,8 +364,8 @@ fn history_skips_binary_and_huge_blobs_and_counts_them() {
         format!("{}{}\n", " ".repeat(5000), github_pat()),
         "big",
     );
-    let (report, code) = repo.json(&["history", "--max-file-size", "4096"]);
-    assert_eq!((found(&report).len(), code), (0, 0));
+    let report = repo.json(CLEAN, &["history", "--max-file-size", "4096"]);
+    assert_eq!(found(&report).len(), 0);
     assert_eq!(report["stats"]["skipped_binary"], 1);
     assert_eq!(report["stats"]["skipped_too_large"], 1);
 }
@@ -381,9 +373,9 @@ fn history_skips_binary_and_huge_blobs_and_counts_them() {
 #[test]
 fn unreachable_objects_are_scanned_with_all_objects() {
     let (repo, _) = TempRepo::with_unreachable_leak();
-    let (reachable, _) = repo.json(&["history"]);
+    let reachable = repo.json(CLEAN, &["history"]);
     assert_eq!(found(&reachable).len(), 0);
-    let (all, _) = repo.json(&["history", "--all-objects"]);
+    let all = repo.json(FINDINGS, &["history", "--all-objects"]);
     assert_eq!(
         found(&all),
         [("github.pat-classic".into(), "leak.txt".into(), 1)]
@@ -444,7 +436,7 @@ fn nothing_from_the_scanned_repository_is_executed() {
     let pat = github_pat();
     repo.commit_file("a.txt", format!("{pat}\n"), "secret");
     repo.stage("b.txt", format!("{}\n", github_pat()));
-    let (history, _) = repo.json(&["history"]);
+    let history = repo.json(FINDINGS, &["history"]);
     assert_eq!(
         found(&history).len(),
         1,
@@ -456,9 +448,9 @@ fn nothing_from_the_scanned_repository_is_executed() {
         .unwrap()
         .id()
         .to_string();
-    let (range, _) = repo.json(&["history", "--range", &format!("{base}..HEAD")]);
+    let range = repo.json(FINDINGS, &["history", "--range", &format!("{base}..HEAD")]);
     assert_eq!(found(&range).len(), 1);
-    let (staged, _) = repo.json(&["staged"]);
+    let staged = repo.json(FINDINGS, &["staged"]);
     assert_eq!(found(&staged).len(), 1);
     assert!(
         !marker.exists(),
@@ -473,8 +465,7 @@ fn keystore_files_are_flagged_by_name_in_history_and_when_staged() {
     let keystore = [0x30, 0x82, 0x0a, 0x00, 0x02, 0x01, 0x03, 0x00, 0x30];
     let added = repo.commit_file("certs/signing.p12", keystore, "add keystore");
     repo.commit_file("notes.md", "how to make a .p12\n", "docs");
-    let (report, code) = repo.json(&["history"]);
-    assert_eq!(code, 1);
+    let report = repo.json(FINDINGS, &["history"]);
     assert_eq!(
         found(&report),
         [(
@@ -486,8 +477,7 @@ fn keystore_files_are_flagged_by_name_in_history_and_when_staged() {
     assert_eq!(commits_of(&report), [added.to_string()]);
 
     repo.stage("release/App.PFX", keystore);
-    let (report, code) = repo.json(&["staged"]);
-    assert_eq!(code, 1);
+    let report = repo.json(FINDINGS, &["staged"]);
     assert_eq!(
         found(&report),
         [(
@@ -505,8 +495,7 @@ fn also_in_counts_the_later_snapshots_holding_the_same_blob() {
     for n in 0..5 {
         repo.commit_file("notes.txt", format!("{n}\n"), "notes");
     }
-    let (report, code) = repo.json(&["history"]);
-    assert_eq!(code, 1);
+    let report = repo.json(FINDINGS, &["history"]);
     assert_eq!(commits_of(&report), [first.to_string()]);
     assert_eq!(report["findings"][0]["also_in"], 5, "{report:#}");
 }
@@ -534,7 +523,7 @@ fn issue_14_history_since_and_branch() {
     let secrets = |args: &[&str]| -> Vec<String> {
         let mut args = args.to_vec();
         args.extend(["--show-secrets"]);
-        let (report, _) = repo.json(&args);
+        let report = repo.json(FINDINGS, &args);
         let mut found: Vec<String> = report["findings"]
             .as_array()
             .unwrap()

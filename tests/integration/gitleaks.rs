@@ -39,7 +39,7 @@ paths = ['''^vendor/''']
         ),
     );
     tree.write("vendor/lib.py", format!("GH = '{}'\n", github_pat()));
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(
         found(&report),
         [
@@ -59,7 +59,7 @@ fn without_use_default_only_the_gitleaks_rules_run() {
         "[[rules]]\nid = \"only-this\"\nregex = '''zz_([0-9]{6})'''\nkeywords = [\"zz_\"]\n",
     );
     tree.write("a.txt", format!("zz_123456\n{}\n", github_pat()));
-    let report = tree.scan_json(&["--config", "gitleaks.toml"]);
+    let report = tree.scan_json(FINDINGS, &["--config", "gitleaks.toml"]);
     assert_eq!(
         found(&report),
         [("only-this".to_string(), "a.txt".to_string(), 1)]
@@ -75,7 +75,7 @@ fn gitleaks_extend_path_layers_configs() {
     );
     tree.write(".gitleaks.toml", "[extend]\npath = \"base.gitleaks.toml\"\n[[rules]]\nid = \"own-rule\"\nregex = '''oo_([0-9]{6})'''\nkeywords = [\"oo_\"]\n");
     tree.write("a.txt", "bb_123456 oo_654321\n");
-    let rules: Vec<String> = found(&tree.scan_json(&[]))
+    let rules: Vec<String> = found(&tree.scan_json(FINDINGS, &[]))
         .into_iter()
         .map(|(rule, _, _)| rule)
         .collect();
@@ -137,7 +137,7 @@ fn gitleaks_path_only_rules_become_file_rules() {
         [0x30u8, 0x82, 0x00, 0x10, 0x02, 0x01, 0x03],
     );
     tree.write("certs/notes.txt", "server.p12 is the keystore\n");
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(
         found(&report),
         [("pkcs12-file".to_string(), "certs/server.p12".to_string(), 1)]
@@ -253,7 +253,7 @@ fn issue_14_a_gitleaks_config_under_any_name_is_read_as_one() {
         "[[rules]]\nid = \"team-token\"\ndescription = \"Team token\"\nregex = '''tt_([0-9]{8})'''\nkeywords = [\"tt_\"]\n[[rules.allowlists]]\nregexTarget = \"line\"\nregexes = ['''fixture''']\n",
     );
     tree.write("a.txt", "tt_12345678\ntt_87654321 fixture\n");
-    let report = tree.scan_json(&["--config", "ci/secrets.toml"]);
+    let report = tree.scan_json(FINDINGS, &["--config", "ci/secrets.toml"]);
     assert_eq!(
         found(&report),
         [("team-token".to_string(), "a.txt".to_string(), 1)]
@@ -294,7 +294,7 @@ paths = ['''^docs/''']
     );
     tree.write("docs/setup.md", format!("token: {}\n", gitlab_pat()));
     tree.write("src/ci.py", format!("token = '{}'\n", gitlab_pat()));
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(
         found(&report),
         [
@@ -341,7 +341,7 @@ keywords = ["own_"]
         "a.txt",
         "org_12345678\norg_00001234\nnz_123456\nfirst_1234\nown_1234\n",
     );
-    let report = tree.scan_json(&["--config", "ci/gitleaks.toml"]);
+    let report = tree.scan_json(FINDINGS, &["--config", "ci/gitleaks.toml"]);
     assert_eq!(
         found(&report),
         [
@@ -365,7 +365,7 @@ fn issue_14_config_check_says_what_is_wrong() {
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert!(stdout.contains(".gitleaks.toml: ok"), "{stdout}");
     tree.write("a.txt", "wm_12345678\n");
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(report["findings"][0]["rule_id"], "whole-match");
 
     std::fs::remove_file(tree.path().join(".gitleaks.toml")).unwrap();
@@ -436,7 +436,7 @@ fn issue_14_gitleaksignore_lines_drop_their_findings() {
             "# accepted findings\n{commit}:src/app.py:github-pat:1\ndocs/x.md:aws-access-token:1\nother.py:github.pat-classic:1\nbroken line\n"
         ),
     );
-    let (report, _) = repo.json(&["history"]);
+    let report = repo.json(FINDINGS, &["history"]);
     let paths: Vec<(String, String, u64)> = found(&report);
     assert_eq!(
         paths,
@@ -459,7 +459,7 @@ fn issue_14_gitleaksignore_lines_drop_their_findings() {
         stderr.contains(".gitleaksignore:5: not a fingerprint"),
         "{stderr}"
     );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = json_with_code(&output, FINDINGS, &[]);
     let lines: Vec<(String, u64)> = found(&report)
         .into_iter()
         .map(|(_, path, line)| (path, line))

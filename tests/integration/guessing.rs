@@ -6,7 +6,7 @@
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use crate::util::{leakhound, TempTree};
+use crate::util::{leakhound, TempTree, FINDINGS};
 
 const FORMATS: [&str; 7] = ["human", "json", "jsonl", "sarif", "csv", "junit", "github"];
 
@@ -37,7 +37,7 @@ fn issue_14_reports_and_baselines_need_the_slow_kdf_to_test_a_guess() {
     let tree = TempTree::new();
     let path = "config/db.env";
     tree.write(path, format!("DB_PASSWORD=\"{PASSWORD}\"\n"));
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{report}");
     let rule = findings[0]["rule_id"].as_str().unwrap().to_string();

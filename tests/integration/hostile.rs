@@ -4,7 +4,9 @@
 
 use std::io::Write as _;
 
-use crate::util::{found, github_pat, leakhound, make_writable, TempRepo, TempTree};
+use crate::util::{
+    found, github_pat, json_with_code, leakhound, make_writable, TempRepo, TempTree, FINDINGS,
+};
 
 fn utf16le_with_bom(text: &str) -> Vec<u8> {
     [0xFF, 0xFE]
@@ -19,7 +21,7 @@ fn a_1_gib_file_is_skipped_by_size_and_counted() {
     let huge = std::fs::File::create(tree.path().join("huge.log")).unwrap();
     huge.set_len(1 << 30).unwrap(); // sparse: no disk used, and never read
     tree.write("small.txt", format!("{}\n", github_pat()));
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(report["stats"]["skipped_too_large"], 1);
     assert_eq!(report["stats"]["files"], 1);
     assert_eq!(found(&report).len(), 1);
@@ -37,7 +39,7 @@ fn a_100_mb_single_line_is_scanned_and_its_secrets_found() {
         line.push(b' ');
     }
     tree.write("one-line.min.js", &line);
-    let report = tree.scan_json(&["--max-file-size", "200000000"]);
+    let report = tree.scan_json(FINDINGS, &["--max-file-size", "200000000"]);
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(findings.len(), tokens.len(), "every secret on the line");
     assert!(findings.iter().all(|f| f["line"] == 1));
@@ -60,17 +62,17 @@ fn utf16_files_are_decoded_and_scanned_in_the_tree_in_history_and_staged() {
         "notes.txt",
         utf16le_with_bom(&format!("line one\r\ntoken {staged}\r\n")),
     );
-    let (history, _) = repo.json(&["history"]);
+    let history = repo.json(FINDINGS, &["history"]);
     assert_eq!(
         found(&history),
         [("github.pat-classic".into(), "windows.ini".into(), 2)]
     );
-    let (staged_report, _) = repo.json(&["staged"]);
+    let staged_report = repo.json(FINDINGS, &["staged"]);
     assert_eq!(
         found(&staged_report),
         [("github.pat-classic".into(), "notes.txt".into(), 2)]
     );
-    let tree = repo.tree.scan_json(&[]);
+    let tree = repo.tree.scan_json(FINDINGS, &[]);
     assert_eq!(found(&tree).len(), 2);
     assert_eq!(tree["stats"]["skipped_binary"], 0);
 }
@@ -82,7 +84,7 @@ fn invalid_utf8_around_a_secret_does_not_hide_it() {
     content.extend_from_slice(github_pat().as_bytes());
     content.extend_from_slice(b" \xe2\x82\n");
     tree.write("latin1.cfg", content);
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(
         found(&report),
         [("github.pat-classic".into(), "latin1.cfg".into(), 1)]
@@ -190,7 +192,7 @@ fn secrets_in_content_cannot_break_out_of_json_sarif_or_csv() {
             .args(["scan", "--format", format])
             .output()
             .unwrap();
-        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let report = json_with_code(&output, FINDINGS, &[]);
         assert!(
             report.get("injected").is_none(),
             "{format}: the content stays a string"
@@ -223,7 +225,7 @@ fn a_directory_of_100_000_small_files_is_scanned_whole() {
     }
     let token = github_pat();
     tree.write("d042/f0999.txt", format!("{token}\n"));
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(report["stats"]["files"], 100_000);
     assert_eq!(
         found(&report),
@@ -322,7 +324,7 @@ fn a_2_gb_blob_in_history_is_skipped_by_size_without_being_read() {
             .unwrap();
         assert!(status.success());
     }
-    let (report, _) = repo.json(&["history"]);
+    let report = repo.json(FINDINGS, &["history"]);
     assert_eq!(report["stats"]["skipped_too_large"], 1);
     assert_eq!(found(&report).len(), 1);
 }

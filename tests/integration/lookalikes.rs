@@ -47,7 +47,7 @@ fn lookalikes_give_nothing() {
             with_bad_checksum(&npm_token())
         ),
     );
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(CLEAN, &[]);
     assert_eq!(
         found(&report),
         Vec::<(String, String, u64)>::new(),
@@ -73,7 +73,7 @@ fn generic_assignments_of_fixture_shapes_and_lockfile_hashes_give_nothing() {
     tree.write("poetry.lock", format!("api_key = \"{}\"\n", hex(32)));
     let real = format!("{}{}", hex(16), base62(16));
     tree.write("settings.py", format!("api_key = \"{real}\"\n"));
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(
         found(&report),
         [("generic.api-key".into(), "settings.py".into(), 1)],

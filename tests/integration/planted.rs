@@ -57,7 +57,7 @@ fn secrets_in_realistic_files_are_found_at_the_right_line() {
         format!("DATABASES = {{}}\nADMIN_PASSWORD = \"{app_password}\"\n"),
     );
 
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     let found = found(&report);
     let expect = |rule_prefix: &str, path: &str, line: u64| {
         assert!(
@@ -93,7 +93,7 @@ fn columns_point_at_the_secret() {
     let tree = TempTree::new();
     let pat = github_pat();
     tree.write("a.txt", format!("first line\n  token: \"{pat}\" # end\n"));
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     let finding = &report["findings"][0];
     assert_eq!(finding["line"], 2);
     assert_eq!(finding["column"], 11);
@@ -107,7 +107,7 @@ fn columns_point_at_the_secret() {
 fn a_private_key_spanning_lines_is_one_finding() {
     let tree = TempTree::new();
     tree.write("id_rsa", format!("\n\n{}", pem_private_key()));
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert_eq!(findings[0]["line"], 3);
@@ -121,7 +121,7 @@ fn secrets_in_invalid_utf8_and_crlf_files_are_found() {
     let mut bytes = b"caf\xe9 = 1\r\n\xff\xfe junk\r\n".to_vec();
     bytes.extend_from_slice(format!("token = {pat}\r\n").as_bytes());
     tree.write("latin1.txt", bytes);
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(
         found(&report),
         [(
@@ -140,7 +140,7 @@ fn secrets_on_a_huge_line_are_found() {
     let pat = github_pat();
     let line = format!("{}{pat}{}", "a,".repeat(2_000_000), ";b".repeat(2_000_000));
     tree.write("min.js", line);
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(
         found(&report),
         [("github.pat-classic".to_string(), "min.js".to_string(), 1)]
@@ -162,7 +162,7 @@ fn secrets_hidden_in_base64_and_hex_are_found_at_the_encoded_text() {
         .map(|b| format!("{b:02x}"))
         .collect();
     tree.write("values.yaml", format!("a: {once}\nb: {twice}\nc: {hex}\n"));
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     let findings = report["findings"].as_array().unwrap();
     let summary: Vec<(String, u64, String)> = findings
         .iter()
@@ -191,13 +191,13 @@ fn secrets_hidden_in_base64_and_hex_are_found_at_the_encoded_text() {
         !serde_json::to_string(&report).unwrap().contains(&once),
         "the encoded secret is redacted too"
     );
-    let off = tree.scan_json(&["--decode-depth", "0"]);
+    let off = tree.scan_json(CLEAN, &["--decode-depth", "0"]);
     assert!(off["findings"]
         .as_array()
         .unwrap()
         .iter()
         .all(|f| f.get("decoded").is_none()));
-    let one_layer = tree.scan_json(&["--decode-depth", "1"]);
+    let one_layer = tree.scan_json(FINDINGS, &["--decode-depth", "1"]);
     assert_eq!(
         one_layer["findings"]
             .as_array()
@@ -218,12 +218,12 @@ fn percent_encoded_credentials_are_found() {
         "access.log",
         format!("GET /connect?dsn=postgres%3A%2F%2Fapp%3A{secret}%40db.internal%3A5432%2Fapp HTTP/1.1\n"),
     );
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{report:#}");
     assert_eq!(findings[0]["rule_id"], "database.postgres");
     assert_eq!(findings[0]["decoded"], "percent");
     assert!(!serde_json::to_string(&report).unwrap().contains(&secret));
-    let off = tree.scan_json(&["--decode-depth", "0"]);
+    let off = tree.scan_json(CLEAN, &["--decode-depth", "0"]);
     assert_eq!(off["findings"].as_array().unwrap().len(), 0);
 }

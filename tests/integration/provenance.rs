@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::util::{git_command, github_pat, leakhound, npm_token, TempTree};
+use crate::util::{git_command, github_pat, leakhound, npm_token, TempTree, CLEAN, FINDINGS};
 
 struct Git {
     tree: TempTree,
@@ -54,20 +54,16 @@ impl Git {
         self.run(&["rev-parse", "HEAD"])
     }
 
-    /// `leakhound history --show-secrets --format json`.
-    fn history(&self, args: &[&str]) -> serde_json::Value {
+    /// `leakhound history --show-secrets --format json`, which must exit with `code`.
+    #[track_caller]
+    fn history(&self, code: i32, args: &[&str]) -> serde_json::Value {
         let output = leakhound()
             .current_dir(self.path())
             .args(["history", "--show-secrets", "--format", "json"])
             .args(args)
             .output()
             .unwrap();
-        assert!(
-            output.status.code().unwrap() <= 1,
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).unwrap()
+        crate::util::json_with_code(&output, code, args)
     }
 
     /// Whether any blob of `commit`'s tree holds `secret`.
@@ -94,7 +90,7 @@ impl Git {
     /// The oracle: every finding names a commit that holds its secret and whose parents do not;
     /// so does every place listed as a reintroduction. Returns the findings.
     fn check_oracle(&self) -> Vec<serde_json::Value> {
-        let report = self.history(&[]);
+        let report = self.history(FINDINGS, &[]);
         let findings = report["findings"].as_array().unwrap().clone();
         for finding in &findings {
             let secret = finding["secret"].as_str().unwrap();
@@ -281,7 +277,7 @@ fn issue_14_a_pull_request_that_only_moves_or_edits_an_old_secret_adds_nothing()
     git.commit("move the settings");
     git.write("services/api/copy.env", &format!("TOKEN={token}\n"));
     git.commit("copy it");
-    let report = git.history(&["--base", "main"]);
+    let report = git.history(CLEAN, &["--base", "main"]);
     assert_eq!(
         report["findings"].as_array().unwrap().len(),
         0,
@@ -291,7 +287,7 @@ fn issue_14_a_pull_request_that_only_moves_or_edits_an_old_secret_adds_nothing()
     let fresh = github_pat();
     git.write("services/api/new.env", &format!("TOKEN={fresh}\n"));
     git.commit("new secret");
-    let report = git.history(&["--base", "main"]);
+    let report = git.history(FINDINGS, &["--base", "main"]);
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{report:#}");
     assert_eq!(findings[0]["secret"], fresh.as_str());
@@ -332,7 +328,7 @@ fn issue_15_range_mode_reports_a_secret_added_by_a_merge_itself() {
     git.write("side.txt", &format!("side\nKEY={slipped}\n"));
     let second = git.commit("merge side");
 
-    let report = git.history(&["--base", "main"]);
+    let report = git.history(FINDINGS, &["--base", "main"]);
     let mut found: Vec<(String, String)> = report["findings"]
         .as_array()
         .unwrap()

@@ -1,12 +1,17 @@
 //! Shared helpers. Fake tokens are made here at run time (random, with valid checksums where
 //! the format has one), so no token-shaped literal sits in the test sources.
+//!
+//! Random data is replayable: every test draws from its own generator, seeded from the run's
+//! seed and the test's name. The seed is `LEAKHOUND_TEST_SEED` if set, else random, and a failing
+//! test prints it (`LEAKHOUND_TEST_SEED=<seed> cargo test <name>` gives it the same data again).
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use rand::Rng;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng as _};
 
 /// `leakhound` with a clean environment for colours.
 pub fn leakhound() -> Command {
@@ -50,26 +55,45 @@ impl TempTree {
         path
     }
 
-    /// `leakhound scan --format json <args>` run in the tree; returns the parsed document.
-    pub fn scan_json(&self, args: &[&str]) -> serde_json::Value {
-        TempTree::scan_json_in(self.path(), args)
+    /// `leakhound scan --format json <args>` run in the tree, which must exit with `code`
+    /// ([`CLEAN`] or [`FINDINGS`]); returns the parsed document.
+    #[track_caller]
+    pub fn scan_json(&self, code: i32, args: &[&str]) -> serde_json::Value {
+        TempTree::scan_json_in(code, self.path(), args)
     }
 
     /// [`TempTree::scan_json`] run in `dir`.
-    pub fn scan_json_in(dir: &Path, args: &[&str]) -> serde_json::Value {
+    #[track_caller]
+    pub fn scan_json_in(code: i32, dir: &Path, args: &[&str]) -> serde_json::Value {
         let output = leakhound()
             .current_dir(dir)
             .args(["scan", "--format", "json"])
             .args(args)
             .output()
             .unwrap();
-        assert!(
-            output.status.code().unwrap() <= 1,
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).expect("valid JSON output")
+        json_with_code(&output, code, args)
     }
+}
+
+/// The exit code of a scan that found nothing (above `--fail-on`, outside the baseline).
+pub const CLEAN: i32 = 0;
+/// The exit code of a scan with findings.
+pub const FINDINGS: i32 = 1;
+
+/// The JSON report on `output`'s stdout, after checking that the command exited with `code`.
+#[track_caller]
+pub fn json_with_code(
+    output: &std::process::Output,
+    code: i32,
+    args: &[&str],
+) -> serde_json::Value {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("valid JSON output")
 }
 
 /// `leakhound scan` in `dir`, which must fail with exit code 2 and a one-line message; returns
@@ -104,13 +128,69 @@ const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst
 const LOWER_ALNUM: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 const HEX: &[u8] = b"0123456789abcdef";
 
+/// This run's seed: `LEAKHOUND_TEST_SEED` if set, else random. The first call installs a panic
+/// hook that prints it with every failure.
+pub fn seed() -> u64 {
+    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SEED.get_or_init(|| {
+        let seed = match std::env::var("LEAKHOUND_TEST_SEED") {
+            Ok(value) => value
+                .trim()
+                .parse()
+                .expect("LEAKHOUND_TEST_SEED is an unsigned integer"),
+            Err(_) => rand::random(),
+        };
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            previous(info);
+            #[allow(
+                clippy::print_stderr,
+                reason = "the seed goes with the failure message"
+            )]
+            {
+                eprintln!("random test data: LEAKHOUND_TEST_SEED={seed} replays it");
+            }
+        }));
+        seed
+    })
+}
+
+thread_local! {
+    /// The test's generator (libtest runs each test on a thread named after it).
+    static RNG: std::cell::RefCell<Option<StdRng>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A generator for `seed` and `name`, the same on every run and machine.
+fn generator(seed: u64, name: &str) -> StdRng {
+    StdRng::seed_from_u64(seed ^ u64::from(crc32fast::hash(name.as_bytes())).rotate_left(32))
+}
+
+/// Runs `f` with the test's generator (made on first use from [`seed`] and the thread's name).
+pub fn with_rng<T>(f: impl FnOnce(&mut StdRng) -> T) -> T {
+    RNG.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let rng = slot.get_or_insert_with(|| {
+            let thread = std::thread::current();
+            generator(seed(), thread.name().unwrap_or("unnamed"))
+        });
+        f(rng)
+    })
+}
+
+/// Makes the rest of this test's random data fixed: the same on every run, whatever the seed
+/// (for snapshots).
+pub fn fixed_seed(seed: u64) {
+    RNG.with(|cell| *cell.borrow_mut() = Some(generator(seed, "fixed")));
+}
+
 /// `n` random characters from `alphabet`, guaranteed to mix at least two classes when the
 /// alphabet allows (so entropy floors are met).
 pub fn random(alphabet: &[u8], n: usize) -> String {
-    let mut rng = rand::rng();
-    (0..n)
-        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
-        .collect()
+    with_rng(|rng| {
+        (0..n)
+            .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+            .collect()
+    })
 }
 
 pub fn base62(n: usize) -> String {
@@ -125,7 +205,9 @@ pub fn lower_alnum(n: usize) -> String {
     random(LOWER_ALNUM, n)
 }
 
-fn base62_number(mut value: u32, width: usize) -> String {
+/// `value` in base62 (`0-9A-Za-z`), zero-padded to `width` digits: the checksum GitHub's and
+/// npm's tokens end with. The one copy the tests use (benches use the library's own).
+pub fn base62_number(mut value: u32, width: usize) -> String {
     let mut digits = Vec::new();
     while value > 0 {
         digits.push(BASE62[(value % 62) as usize]);
@@ -242,18 +324,19 @@ pub fn digitalocean_token() -> String {
 pub fn jwt() -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"{}","iat":1700000000}}"#, hex(12)));
-    let signature = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 32]>());
+    let signature = URL_SAFE_NO_PAD.encode(with_rng(|rng| rng.random::<[u8; 32]>()));
     format!("{header}.{payload}.{signature}")
 }
 
 /// An RSA-looking PEM private key with a random body (not a real key).
 pub fn pem_private_key() -> String {
-    let mut rng = rand::rng();
     // A DER SEQUENCE header, as every PKCS#1 key body starts (base64 `MIIE`), then noise.
     let mut body = vec![
         0x30, 0x82, 0x04, 0xa2, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00,
     ];
-    body.extend((0..1178).map(|_| rng.random::<u8>()));
+    body.extend(with_rng(|rng| {
+        (0..1178).map(|_| rng.random::<u8>()).collect::<Vec<u8>>()
+    }));
     let encoded = STANDARD.encode(body);
     let lines: Vec<&str> = encoded
         .as_bytes()
@@ -414,24 +497,17 @@ impl TempRepo {
             .unwrap()
     }
 
-    /// `leakhound <args> --format json` in the repository; returns the parsed document and code.
-    pub fn json(&self, args: &[&str]) -> (serde_json::Value, i32) {
+    /// `leakhound <args> --format json` in the repository, which must exit with `code`
+    /// ([`CLEAN`] or [`FINDINGS`]); returns the parsed document.
+    #[track_caller]
+    pub fn json(&self, code: i32, args: &[&str]) -> serde_json::Value {
         let output = leakhound()
             .current_dir(self.path())
             .args(args)
             .args(["--format", "json"])
             .output()
             .unwrap();
-        let code = output.status.code().unwrap();
-        assert!(
-            code <= 1,
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (
-            serde_json::from_slice(&output.stdout).expect("valid JSON"),
-            code,
-        )
+        json_with_code(&output, code, args)
     }
 }
 
@@ -479,4 +555,17 @@ pub fn make_writable(path: &Path) {
     )]
     permissions.set_readonly(false);
     std::fs::set_permissions(path, permissions).unwrap();
+}
+
+/// A seed and a test name give the same data on every run; another name, other data.
+#[test]
+fn a_seed_replays_the_same_random_data() {
+    let draw = |seed, name| generator(seed, name).random::<[u64; 4]>();
+    assert_eq!(draw(7, "walk::a"), draw(7, "walk::a"));
+    assert_ne!(draw(7, "walk::a"), draw(7, "walk::b"));
+    assert_ne!(draw(7, "walk::a"), draw(8, "walk::a"));
+    fixed_seed(16);
+    let first = github_pat();
+    fixed_seed(16);
+    assert_eq!(github_pat(), first);
 }

@@ -13,7 +13,7 @@ fn hidden_files_are_scanned_but_git_directories_and_gitignored_files_are_not() {
     tree.write(".git/config", format!("token = {}\n", github_pat()));
     tree.write("ignored.txt", format!("{}\n", github_pat()));
     tree.write("build/out.txt", format!("{}\n", github_pat()));
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(FINDINGS, &[]);
     assert_eq!(
         found(&report),
         [(
@@ -23,7 +23,7 @@ fn hidden_files_are_scanned_but_git_directories_and_gitignored_files_are_not() {
         )]
     );
 
-    let everything = tree.scan_json(&["--no-ignore"]);
+    let everything = tree.scan_json(FINDINGS, &["--no-ignore"]);
     let paths: Vec<String> = found(&everything)
         .into_iter()
         .map(|(_, path, _)| path)
@@ -43,7 +43,7 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
     tree.write("image.bin", binary);
     tree.write("big.txt", format!("{}{}", " ".repeat(2000), github_pat()));
     tree.write("empty.txt", "");
-    let report = tree.scan_json(&["--max-file-size", "1000"]);
+    let report = tree.scan_json(CLEAN, &["--max-file-size", "1000"]);
     assert_eq!(found(&report), Vec::<(String, String, u64)>::new());
     assert_eq!(report["stats"]["skipped_binary"], 1);
     assert_eq!(report["stats"]["skipped_too_large"], 1);
@@ -76,7 +76,7 @@ fn symlinks_are_not_followed_out_of_the_tree_or_around_loops() {
     )
     .unwrap();
     std::os::unix::fs::symlink(tree.path().join("real"), tree.path().join("real/loop")).unwrap();
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(CLEAN, &[]);
     assert_eq!(found(&report), Vec::<(String, String, u64)>::new());
     assert_eq!(report["stats"]["files"], 1);
     assert_eq!(report["stats"]["skipped_symlinks"], 3);
@@ -105,7 +105,8 @@ fn an_unreadable_file_is_a_warning_and_the_scan_goes_on() {
         "{stderr}"
     );
     assert!(stderr.contains("1 unreadable"), "{stderr}");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("github.pat-classic"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("[high] github.pat-classic: "), "{stdout}");
 
     let strict = leakhound()
         .current_dir(tree.path())
@@ -127,7 +128,7 @@ fn many_files_in_parallel_are_all_scanned() {
         tree.write(&format!("d{}/f{i}.txt", i % 7), content);
     }
     for threads in ["1", "4"] {
-        let report = tree.scan_json(&["--threads", threads]);
+        let report = tree.scan_json(FINDINGS, &["--threads", threads]);
         assert_eq!(report["stats"]["files"], 300);
         assert_eq!(found(&report).len(), 6);
     }
@@ -159,7 +160,7 @@ fn keystore_files_are_flagged_by_name_however_large_and_can_be_allowlisted() {
     tree.write("certs/server.pfx", &keystore);
     tree.write("certs/client.p12", &keystore[..16]);
     tree.write("certs/README.p12.md", "not a keystore\n");
-    let report = tree.scan_json(&["--max-file-size", "1000"]);
+    let report = tree.scan_json(FINDINGS, &["--max-file-size", "1000"]);
     assert_eq!(
         found(&report),
         [
@@ -181,7 +182,7 @@ fn keystore_files_are_flagged_by_name_however_large_and_can_be_allowlisted() {
         ".leakhound.toml",
         "[allowlist]\npaths = [\"certs/client.p12\"]\n",
     );
-    let report = tree.scan_json(&["--max-file-size", "1000"]);
+    let report = tree.scan_json(FINDINGS, &["--max-file-size", "1000"]);
     assert_eq!(
         found(&report),
         [(
@@ -324,7 +325,7 @@ fn issue_14_standard_input_of_any_size_is_scanned() {
         .write_stdin(text.clone())
         .output()
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = json_with_code(&output, FINDINGS, &[]);
     let mut lines: Vec<u64> = found(&report).into_iter().map(|(_, _, l)| l).collect();
     lines.sort_unstable();
     assert_eq!(lines, expected);
@@ -361,7 +362,7 @@ fn issue_14_files_over_the_limit_are_never_skipped_in_silence() {
         .args(["scan", "--max-file-size", "1000", "--strict"])
         .assert()
         .code(2);
-    let report = tree.scan_json(&["--max-file-size", "1000", "--scan-large-files"]);
+    let report = tree.scan_json(FINDINGS, &["--max-file-size", "1000", "--scan-large-files"]);
     assert_eq!(
         found(&report),
         [("github.pat-classic".into(), "dump.sql".into(), 2)]
@@ -378,7 +379,7 @@ fn issue_14_gitignored_files_are_counted_and_listed() {
     tree.write("node_modules/a/index.js", "x\n");
     tree.write("node_modules/b/index.js", "x\n");
     tree.write("app.js", "x\n");
-    let report = tree.scan_json(&[]);
+    let report = tree.scan_json(CLEAN, &[]);
     assert_eq!(report["stats"]["skipped_ignored"], 2, "{report:#}");
     let output = leakhound()
         .current_dir(tree.path())
@@ -396,7 +397,7 @@ fn issue_14_gitignored_files_are_counted_and_listed() {
     );
     assert!(stderr.contains("2 ignored by .gitignore"), "{stderr}");
     assert_eq!(
-        tree.scan_json(&["--no-ignore"])["stats"]["skipped_ignored"],
+        tree.scan_json(FINDINGS, &["--no-ignore"])["stats"]["skipped_ignored"],
         0
     );
 }
@@ -474,7 +475,7 @@ fn issue_15_a_hostile_gitignore_is_refused_and_the_scan_goes_on() {
         stderr.contains(".gitignore: not read: larger than"),
         "{stderr}"
     );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = json_with_code(&output, FINDINGS, &[]);
     assert_eq!(found(&report).len(), 2);
 }
 
@@ -502,7 +503,7 @@ fn issue_15_gitignore_rules_read_by_leakhound_follow_git() {
     }
     let root = tree.path().join(project);
     let scanned = |dir: &std::path::Path, args: &[&str]| {
-        let report = TempTree::scan_json_in(dir, args);
+        let report = TempTree::scan_json_in(FINDINGS, dir, args);
         let paths: Vec<String> = found(&report).into_iter().map(|(_, p, _)| p).collect();
         (paths, report["stats"]["skipped_ignored"].clone())
     };
