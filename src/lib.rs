@@ -26,5 +26,6 @@ pub mod report;
 pub mod rule;
 pub mod scan;
 pub mod source;
+pub mod validate;
 
 pub use error::{Error, Result};

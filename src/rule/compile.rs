@@ -11,7 +11,7 @@ use regex_automata::PatternID;
 
 use super::syntax::{RuleFile, RuleSyntax, Severity};
 use super::{builtin, Error};
-use crate::engine::validate::Validator;
+use crate::validate::Validator;
 
 /// Bytes searched on each side of a keyword hit when a rule's regex has no maximum length.
 pub const UNBOUNDED_WINDOW: usize = 4096;
