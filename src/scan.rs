@@ -10,14 +10,14 @@ use serde::Serialize;
 
 use crate::config::ProjectConfig;
 use crate::engine::decode::{decode_percent_runs, decode_runs};
-use crate::engine::{Engine, Match, Scanner, Span};
+use crate::engine::{Engine, FileNames, Match, Scanner, Span};
 use crate::filter::gitleaksignore::{self, GitleaksIgnore};
 use crate::filter::inline::InlineAllows;
 use crate::filter::Allowlist;
 use crate::filter::Filters;
 use crate::finding::{self, Finding, FingerprintCache, Redactions, Redactor};
 use crate::rule::RuleSetBuilder;
-use crate::source::{Chunk, Commit, Provenance, SkipReason, Source, Visitor};
+use crate::source::{Chunk, Commit, NameFilter, Provenance, SkipReason, Source, Visitor};
 
 /// Counts of one scan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -645,8 +645,25 @@ impl Visitor for Worker<'_> {
         self.report_file_rules(provenance, bytes);
     }
 
-    fn file_names(&self) -> Option<&crate::engine::FileNames> {
-        Some(self.scanner.engine().file_names())
+    fn file_names(&self) -> Option<Box<dyn NameFilter>> {
+        Some(Box::new(self.scanner.engine().file_names().clone()))
+    }
+}
+
+/// The engine's file rules, as the history source asks them about names: the engine knows no
+/// sources and sources know no engine, so the two meet here.
+impl NameFilter for FileNames {
+    fn is_empty(&self) -> bool {
+        FileNames::is_empty(self)
+    }
+    fn by_name(&self) -> bool {
+        FileNames::by_name(self)
+    }
+    fn may_match_name(&self, name: &[u8]) -> bool {
+        FileNames::may_match_name(self, name)
+    }
+    fn matches_path(&self, path: &str) -> bool {
+        FileNames::matches_path(self, path)
     }
 }
 
