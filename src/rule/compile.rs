@@ -53,7 +53,7 @@ pub struct Rule {
     /// The file the rule came from (`patterns/github.toml` or a config path).
     pub file: String,
     /// The rule's own allowlists.
-    pub allowlists: Vec<crate::config::AllowlistConfig>,
+    pub allowlists: Vec<super::AllowlistConfig>,
     /// An explicit secret group (else `secret`, else group 1).
     pub secret_group: Option<usize>,
     /// Matches may span many lines (see [`RuleSyntax::multiline`]).
