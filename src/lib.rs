@@ -22,6 +22,8 @@ pub mod engine;
 pub mod error;
 pub mod filter;
 pub mod finding;
+#[cfg(test)]
+mod layering;
 pub mod report;
 pub mod rule;
 pub mod scan;
