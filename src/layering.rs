@@ -1,5 +1,5 @@
 //! The layering check (issue 16): no import cycle between the crate's top-level modules, so
-//! each layer sits below the layers that use it (`/work/shared/STYLE.md`, sections 3 and 10).
+//! each layer sits below the layers that use it (the style guide, sections 3 and 10).
 //!
 //! A test, not a module of the library: it reads every `.rs` file under `src/`, takes the
 //! imports of other top-level modules (`crate::x`, `crate::{x, y::z}`, and `super::` chains
