@@ -15,9 +15,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use leakhound::engine::validate::{base62, Validator};
 use leakhound::engine::Engine;
 use leakhound::rule::RuleSet;
+use leakhound::validate::{base62, Validator};
 use rand::{Rng, SeedableRng};
 use regex_syntax::hir::{Hir, HirKind};
 

@@ -22,9 +22,12 @@ pub mod engine;
 pub mod error;
 pub mod filter;
 pub mod finding;
+#[cfg(test)]
+mod layering;
 pub mod report;
 pub mod rule;
 pub mod scan;
 pub mod source;
+pub mod validate;
 
 pub use error::{Error, Result};

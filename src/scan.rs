@@ -6,61 +6,17 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use serde::Serialize;
-
 use crate::config::ProjectConfig;
 use crate::engine::decode::{decode_percent_runs, decode_runs};
-use crate::engine::{Engine, Match, Scanner, Span};
+use crate::engine::{Engine, FileNames, Match, Scanner, Span};
 use crate::filter::gitleaksignore::{self, GitleaksIgnore};
 use crate::filter::inline::InlineAllows;
 use crate::filter::Allowlist;
 use crate::filter::Filters;
 use crate::finding::{self, Finding, FingerprintCache, Redactions, Redactor};
+use crate::report::Summary;
 use crate::rule::RuleSetBuilder;
-use crate::source::{Chunk, Commit, Provenance, SkipReason, Source, Visitor};
-
-/// Counts of one scan.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Stats {
-    /// Files (or blobs) scanned.
-    pub files: u64,
-    /// Bytes scanned.
-    pub bytes: u64,
-    /// Inputs skipped as binary.
-    pub skipped_binary: u64,
-    /// Inputs skipped for exceeding `--max-file-size`.
-    pub skipped_too_large: u64,
-    /// Symbolic links not followed.
-    pub skipped_symlinks: u64,
-    /// Files and directories not scanned because `.gitignore` excludes them (a directory
-    /// counts once; its contents are not walked).
-    pub skipped_ignored: u64,
-    /// Inputs that could not be read.
-    pub errors: u64,
-    /// Findings reported.
-    pub findings: u64,
-    /// Findings dropped by an allowlist or an inline allow comment.
-    pub allowed: u64,
-    /// Findings dropped because the baseline holds them.
-    pub baselined: u64,
-    /// Wall time of the scan, milliseconds.
-    pub elapsed_ms: u64,
-}
-
-impl Stats {
-    fn add(&mut self, other: &Stats) {
-        self.files += other.files;
-        self.bytes += other.bytes;
-        self.skipped_binary += other.skipped_binary;
-        self.skipped_too_large += other.skipped_too_large;
-        self.skipped_symlinks += other.skipped_symlinks;
-        self.skipped_ignored += other.skipped_ignored;
-        self.errors += other.errors;
-        self.findings += other.findings;
-        self.allowed += other.allowed;
-        self.baselined += other.baselined;
-    }
-}
+use crate::source::{Chunk, Commit, NameFilter, Provenance, SkipReason, Source, Visitor};
 
 /// Layers of base64/hex encoding looked through by default.
 pub const DEFAULT_DECODE_DEPTH: usize = 2;
@@ -204,7 +160,7 @@ pub struct ScanResult {
     /// Findings dropped because the baseline holds them.
     pub baselined: Vec<Finding>,
     /// Counts.
-    pub stats: Stats,
+    pub stats: Summary,
     /// Every secret the run found (reported, allowed or baselined, in any layer), every encoded
     /// run one was decoded from, and every secret the rules find in the findings' commit
     /// metadata and paths: what [`ScanResult::redact_fields`] redacts.
@@ -681,8 +637,25 @@ impl Visitor for Worker<'_> {
         self.report_file_rules(provenance, bytes);
     }
 
-    fn file_names(&self) -> Option<&crate::engine::FileNames> {
-        Some(self.scanner.engine().file_names())
+    fn file_names(&self) -> Option<Box<dyn NameFilter>> {
+        Some(Box::new(self.scanner.engine().file_names().clone()))
+    }
+}
+
+/// The engine's file rules, as the history source asks them about names: the engine knows no
+/// sources and sources know no engine, so the two meet here.
+impl NameFilter for FileNames {
+    fn is_empty(&self) -> bool {
+        FileNames::is_empty(self)
+    }
+    fn by_name(&self) -> bool {
+        FileNames::by_name(self)
+    }
+    fn may_match_name(&self, name: &[u8]) -> bool {
+        FileNames::may_match_name(self, name)
+    }
+    fn matches_path(&self, path: &str) -> bool {
+        FileNames::matches_path(self, path)
     }
 }
 

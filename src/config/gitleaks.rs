@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::gitleaks_ids::leakhound_ids;
-use super::{re2, AllowlistConfig, Error, ProjectConfig, RuleExtension};
-use crate::rule::{RuleSyntax, Severity};
+use super::{re2, Error, ProjectConfig, RuleExtension};
+use crate::rule::{AllowlistConfig, RuleSyntax, Severity};
 use crate::source::limited;
 
 /// gitleaks' `maxExtendDepth`: a config, its base and the base's base.
@@ -253,7 +253,7 @@ fn load_merged(
 fn parse_one(path: &Path, text: &str) -> Result<(Merged, Option<String>), Error> {
     let parsed: GitleaksConfig = toml::from_str(text).map_err(|err| Error::Parse {
         path: path.to_path_buf(),
-        message: super::describe_toml_error(text, &err),
+        message: crate::rule::describe_toml_error(text, &err),
     })?;
     let extend = parsed.extend.unwrap_or_default();
     if extend.url.is_some() {

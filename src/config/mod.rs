@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::rule::RuleSyntax;
+use crate::rule::{describe_toml_error, AllowlistConfig, RuleSyntax};
 use crate::source::limited;
 
 /// The config file name looked for at the project root.
@@ -99,45 +99,6 @@ pub struct RuleExtension {
 
 fn yes() -> bool {
     true
-}
-
-impl AllowlistConfig {
-    /// Whether the table lists nothing.
-    pub fn is_empty(&self) -> bool {
-        self.paths.is_empty()
-            && self.path_regexes.is_empty()
-            && self.regexes.is_empty()
-            && self.stopwords.is_empty()
-            && self.commits.is_empty()
-    }
-}
-
-/// An `[allowlist]` table.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AllowlistConfig {
-    /// Gitignore-style globs, relative to the project root (`tests/fixtures/`, `*.snap`).
-    #[serde(default)]
-    pub paths: Vec<String>,
-    /// Regexes matched against the path relative to the project root (gitleaks' `paths`).
-    #[serde(default)]
-    pub path_regexes: Vec<String>,
-    /// Regexes matched against the secret.
-    #[serde(default)]
-    pub regexes: Vec<String>,
-    /// Substrings of the secret (case-insensitive) that mark it as not a secret.
-    #[serde(default)]
-    pub stopwords: Vec<String>,
-    /// Commit ids whose findings are not reported (git sources).
-    #[serde(default)]
-    pub commits: Vec<String>,
-    /// What `regexes` are matched against: `secret` (default), `match` (the whole regex match)
-    /// or `line` (the line holding the secret).
-    #[serde(default)]
-    pub regex_target: Option<String>,
-    /// `or` (default): any entry allows a finding; `and`: every kind of entry given must match.
-    #[serde(default)]
-    pub condition: Option<String>,
 }
 
 /// A config file as loaded: its contents and where it was.
@@ -332,97 +293,10 @@ pub fn discover(explicit: Option<&Path>, project_root: &Path) -> Result<LoadedCo
     })
 }
 
-/// A TOML error as `line L, column C: what was expected`, without anything from the file: no
-/// excerpt, no key name, no value (issue 15). The parser's message is not trusted to keep
-/// quoted input apart (a value may hold quotes and backticks); it is mapped to a fixed wording,
-/// keeping only an `expected ...` tail that consists of names from leakhound's own schema.
-pub fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
-    let message = safe_parse_message(err.message());
-    match err.span() {
-        Some(span) => {
-            let before = &text.as_bytes()[..span.start.min(text.len())];
-            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-            let column = before.len()
-                - before
-                    .iter()
-                    .rposition(|&b| b == b'\n')
-                    .map_or(0, |i| i + 1)
-                + 1;
-            format!("line {line}, column {column}: {message}")
-        }
-        None => message,
-    }
-}
-
-/// A TOML or JSON parser's `message` in words that hold nothing from the file (see
-/// [`describe_toml_error`]).
-pub fn safe_parse_message(message: &str) -> String {
-    // serde puts the expectation last, after anything quoted from the input: the last
-    // `, expected ` starts it, and it is kept only if it reads as schema words.
-    let expected = message
-        .rfind(", expected ")
-        .map(|at| &message[at + ", expected ".len()..])
-        .filter(|tail| is_schema_words(tail))
-        .map(|tail| format!(", expected {tail}"))
-        .unwrap_or_default();
-    let what = [
-        ("unknown field", "unknown key"),
-        ("unknown variant", "unknown value"),
-        ("invalid type", "wrong type of value"),
-        ("invalid value", "invalid value"),
-        ("invalid length", "wrong number of values"),
-        ("duplicate key", "duplicate key"),
-    ]
-    .into_iter()
-    .find(|(prefix, _)| message.starts_with(prefix));
-    if let Some((_, what)) = what {
-        return format!("{what}{expected}");
-    }
-    if let Some(field) = message.strip_prefix("missing field ") {
-        // serde names the field from the schema, never from the file.
-        return match is_schema_words(field) {
-            true => format!("missing key {field}"),
-            false => "a required key is missing".to_string(),
-        };
-    }
-    // A syntax error: a fixed phrase, then what the grammar expected.
-    let head = message.split(", expected ").next().unwrap_or_default();
-    if !head.is_empty()
-        && head
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == ' ' || c == '-')
-    {
-        return format!("{head}{expected}");
-    }
-    "invalid syntax".to_string()
-}
-
-/// Whether `text` is a list of schema names or grammar tokens: `a string`, `` `paths` ``,
-/// ``one of `info`, `low` ``, `` `=` ``, `letters, numbers`.
-fn is_schema_words(text: &str) -> bool {
-    let text = text.strip_prefix("one of ").unwrap_or(text);
-    !text.is_empty()
-        && text.split(", ").all(|item| {
-            let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == ' ';
-            match item
-                .strip_prefix('`')
-                .and_then(|rest| rest.strip_suffix('`'))
-            {
-                // A name, or a punctuation token of the grammar (`"`, `]`, `\`).
-                Some(token) => {
-                    (!token.is_empty()
-                        && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-                        || (token.chars().count() == 1
-                            && token.chars().all(|c| c.is_ascii_punctuation()))
-                }
-                None => !item.is_empty() && item.chars().all(word),
-            }
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rule::safe_parse_message;
 
     #[test]
     fn parses_allowlist_rules_and_disable() {

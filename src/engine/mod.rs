@@ -10,7 +10,6 @@
 pub mod decode;
 mod file_names;
 pub mod keywords;
-pub mod validate;
 
 pub use file_names::FileNames;
 
@@ -19,8 +18,8 @@ use regex_automata::util::captures::Captures;
 use regex_automata::Input;
 
 use crate::rule::{Rule, RuleSet};
+use crate::validate::{unix_now, Verdict};
 use keywords::KeywordMatcher;
-use validate::Verdict;
 
 /// Lines searched before and after a keyword's line for a regex with no maximum length.
 pub const UNBOUNDED_LINES: usize = 3;
@@ -320,7 +319,7 @@ fn check(
     }
     let validation = match rule.validator {
         None => None,
-        Some(validator) => match validator.check(secret_bytes) {
+        Some(validator) => match validator.check(secret_bytes, unix_now()) {
             Verdict::Reject => return None,
             Verdict::Accept(result) => Some((validator.name(), result)),
         },

@@ -124,7 +124,7 @@ impl Baseline {
                 "not a leakhound baseline: line {}, column {}: {}",
                 err.line(),
                 err.column(),
-                crate::config::safe_parse_message(&strip_position(&err.to_string()))
+                crate::rule::safe_parse_message(&strip_position(&err.to_string()))
             ))
         })?;
         let legacy = match file.version {

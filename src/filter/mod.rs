@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use crate::config::{AllowlistConfig, Error};
+use crate::config::Error;
 use crate::finding::Finding;
+use crate::rule::AllowlistConfig;
 
 /// Every filter a scan applies after the engine.
 #[derive(Debug, Default)]

@@ -7,9 +7,9 @@
 
 use std::io::{self, Write};
 
+use super::Summary;
 use super::{shown_secret, shown_snippet, ReportOptions, Reporter};
 use crate::finding::Finding;
-use crate::scan::Stats;
 
 /// The header row.
 pub const COLUMNS: [&str; 18] = [
@@ -98,7 +98,7 @@ impl Reporter for CsvReporter {
         write_row(out, &cells)
     }
 
-    fn finish(&mut self, _out: &mut dyn Write, _stats: &Stats) -> io::Result<()> {
+    fn finish(&mut self, _out: &mut dyn Write, _stats: &Summary) -> io::Result<()> {
         Ok(())
     }
 }

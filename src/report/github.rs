@@ -7,10 +7,10 @@
 
 use std::io::{self, Write};
 
+use super::Summary;
 use super::{shown_secret, ReportOptions, Reporter};
 use crate::finding::Finding;
 use crate::rule::Severity;
-use crate::scan::Stats;
 
 /// Writes workflow-command annotations.
 #[derive(Debug)]
@@ -75,7 +75,7 @@ impl Reporter for GithubReporter {
         )
     }
 
-    fn finish(&mut self, _out: &mut dyn Write, _stats: &Stats) -> io::Result<()> {
+    fn finish(&mut self, _out: &mut dyn Write, _stats: &Summary) -> io::Result<()> {
         Ok(())
     }
 }

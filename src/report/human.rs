@@ -6,10 +6,10 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
+use super::Summary;
 use super::{shown_secret, shown_snippet, ReportOptions, Reporter};
 use crate::finding::Finding;
 use crate::rule::Severity;
-use crate::scan::Stats;
 
 /// Writes findings for people.
 #[derive(Debug)]
@@ -146,7 +146,7 @@ impl Reporter for HumanReporter {
         writeln!(out)
     }
 
-    fn finish(&mut self, _out: &mut dyn Write, _stats: &Stats) -> io::Result<()> {
+    fn finish(&mut self, _out: &mut dyn Write, _stats: &Summary) -> io::Result<()> {
         Ok(())
     }
 }

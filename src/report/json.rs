@@ -31,9 +31,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::Summary;
 use super::{shown_secret, shown_snippet, ReportOptions, Reporter};
 use crate::finding::{Finding, Validation};
-use crate::scan::Stats;
 use crate::source::Commit;
 
 /// The JSON shape of a finding.
@@ -145,7 +145,7 @@ impl Reporter for JsonReporter {
         Ok(())
     }
 
-    fn finish(&mut self, out: &mut dyn Write, stats: &Stats) -> io::Result<()> {
+    fn finish(&mut self, out: &mut dyn Write, stats: &Summary) -> io::Result<()> {
         if !self.lines {
             out.write_all(b"],\"stats\":")?;
             serde_json::to_writer(&mut *out, stats)?;

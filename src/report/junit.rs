@@ -4,9 +4,9 @@
 
 use std::io::{self, Write};
 
+use super::Summary;
 use super::{shown_secret, shown_snippet, ReportOptions, Reporter};
 use crate::finding::Finding;
-use crate::scan::Stats;
 
 /// Writes JUnit XML.
 #[derive(Debug)]
@@ -83,7 +83,7 @@ impl Reporter for JunitReporter {
         Ok(())
     }
 
-    fn finish(&mut self, out: &mut dyn Write, stats: &Stats) -> io::Result<()> {
+    fn finish(&mut self, out: &mut dyn Write, stats: &Summary) -> io::Result<()> {
         let failures = self.cases.len();
         let tests = failures.max(1);
         writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;

@@ -8,13 +8,15 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+mod summary;
+
+pub use summary::Summary;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
 
 use crate::finding::Finding;
 use crate::rule::{RuleSet, Severity};
-use crate::scan::Stats;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +68,7 @@ pub trait Reporter {
     /// One finding, in report order.
     fn finding(&mut self, out: &mut dyn Write, finding: &Finding) -> io::Result<()>;
     /// After the last finding.
-    fn finish(&mut self, out: &mut dyn Write, stats: &Stats) -> io::Result<()>;
+    fn finish(&mut self, out: &mut dyn Write, stats: &Summary) -> io::Result<()>;
 }
 
 /// What a rule looks like to a report (SARIF's rule descriptors).
@@ -165,7 +167,7 @@ pub fn write_report(
     reporter: &mut dyn Reporter,
     out: &mut dyn Write,
     findings: &[Finding],
-    stats: &Stats,
+    stats: &Summary,
 ) -> io::Result<()> {
     reporter.begin(out)?;
     for finding in findings {
@@ -219,7 +221,7 @@ impl Reporter for CollectReporter {
         Ok(())
     }
 
-    fn finish(&mut self, _out: &mut dyn Write, _stats: &Stats) -> io::Result<()> {
+    fn finish(&mut self, _out: &mut dyn Write, _stats: &Summary) -> io::Result<()> {
         Ok(())
     }
 }

@@ -31,10 +31,10 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
+use super::Summary;
 use super::{shown_secret, shown_snippet, ReportContext, ReportOptions, Reporter};
 use crate::finding::{fingerprint, Finding};
 use crate::rule::Severity;
-use crate::scan::Stats;
 
 /// Writes SARIF 2.1.0.
 #[derive(Debug)]
@@ -310,7 +310,7 @@ impl Reporter for SarifReporter {
         Ok(())
     }
 
-    fn finish(&mut self, out: &mut dyn Write, _stats: &Stats) -> io::Result<()> {
+    fn finish(&mut self, out: &mut dyn Write, _stats: &Summary) -> io::Result<()> {
         let rules: Vec<Value> = self
             .rule_order
             .iter()

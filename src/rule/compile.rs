@@ -11,7 +11,7 @@ use regex_automata::PatternID;
 
 use super::syntax::{RuleFile, RuleSyntax, Severity};
 use super::{builtin, Error};
-use crate::engine::validate::Validator;
+use crate::validate::Validator;
 
 /// Bytes searched on each side of a keyword hit when a rule's regex has no maximum length.
 pub const UNBOUNDED_WINDOW: usize = 4096;
@@ -53,7 +53,7 @@ pub struct Rule {
     /// The file the rule came from (`patterns/github.toml` or a config path).
     pub file: String,
     /// The rule's own allowlists.
-    pub allowlists: Vec<crate::config::AllowlistConfig>,
+    pub allowlists: Vec<super::AllowlistConfig>,
     /// An explicit secret group (else `secret`, else group 1).
     pub secret_group: Option<usize>,
     /// Matches may span many lines (see [`RuleSyntax::multiline`]).

@@ -3,13 +3,17 @@
 //! compiles them into a [`RuleSet`] ([`compile`]) and checks every rule's own examples through
 //! the full engine ([`check`]). It knows nothing of files, git or output.
 
+pub mod allowlist;
 pub mod builtin;
 pub mod check;
 pub mod compile;
 pub mod docs;
+pub mod parse_error;
 pub mod syntax;
 
+pub use allowlist::AllowlistConfig;
 pub use compile::{regex_error_reason, Rule, RuleSet, RuleSetBuilder};
+pub use parse_error::{describe_toml_error, safe_parse_message};
 pub use syntax::{RuleFile, RuleSyntax, Severity};
 
 /// An invalid rule file or rule. Messages name the file and the rule id.

@@ -53,10 +53,10 @@ pub struct RuleSyntax {
     pub negative_examples: Vec<String>,
     /// Findings of this rule that are not reported (same keys as the global `[allowlist]`).
     #[serde(default)]
-    pub allowlist: Option<crate::config::AllowlistConfig>,
+    pub allowlist: Option<super::AllowlistConfig>,
     /// More allowlists of this rule, each with its own `condition` and `regex_target`.
     #[serde(default)]
-    pub allowlists: Vec<crate::config::AllowlistConfig>,
+    pub allowlists: Vec<super::AllowlistConfig>,
     /// The match may span many lines (a manifest, a document): a regex with no maximum length
     /// is then searched 4 KiB around each keyword hit instead of the keyword's line and the
     /// three lines on each side.
@@ -140,7 +140,7 @@ impl RuleFile {
     pub fn parse(file: &str, text: &str) -> Result<RuleFile, super::Error> {
         toml::from_str(text).map_err(|err| super::Error::Parse {
             file: file.to_string(),
-            message: crate::config::describe_toml_error(text, &err),
+            message: super::describe_toml_error(text, &err),
         })
     }
 }

@@ -17,8 +17,7 @@ use std::sync::Arc;
 
 use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository, Sort};
 
-use super::git::{added_lines, commit_info, object_header, open_repository};
-use super::history::run_workers;
+use super::git::{added_lines, commit_info, object_header, open_repository, run_workers};
 use super::{
     text_of, ChangeScope, Chunk, Commit, Error, Provenance, SkipReason, Source, VisitorFactory,
 };

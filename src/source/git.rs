@@ -7,7 +7,7 @@ use std::path::Path;
 
 use git2::{DiffOptions, ObjectType, Oid, Patch, Repository, RepositoryOpenFlags};
 
-use super::{Commit, Error};
+use super::{Commit, Error, Visitor, VisitorFactory};
 
 /// Memory libgit2 may hold for parsed objects, and for pack files mapped into memory.
 const LIBGIT2_OBJECT_CACHE: usize = 32 << 20;
@@ -310,6 +310,29 @@ fn or_into(into: &mut [u64], bits: &[u64]) {
     for (word, more) in into.iter_mut().zip(bits) {
         *word |= more;
     }
+}
+
+/// Runs `work` on `threads` threads, each with its own `Repository` (git2's `Repository` is
+/// `Send` but not `Sync`) and its own visitor.
+pub(super) fn run_workers<'v, F>(
+    git_dir: &Path,
+    threads: usize,
+    make_visitor: &VisitorFactory<'v>,
+    work: F,
+) where
+    F: Fn(&Repository, &mut dyn Visitor) + Sync,
+{
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                let mut visitor = make_visitor();
+                match open_repository(git_dir) {
+                    Ok(repo) => work(&repo, &mut *visitor),
+                    Err(err) => visitor.error(&git_dir.display().to_string(), &err.to_string()),
+                }
+            });
+        }
+    });
 }
 
 #[cfg(test)]

@@ -27,12 +27,12 @@ use std::sync::{Arc, Mutex};
 use git2::{ObjectType, Oid, Repository, Sort};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::git::{commit_info, object_header, open_repository};
+use super::git::{commit_info, object_header, open_repository, run_workers};
 use super::pack::{self, Id, Kind, Pack, Scratch, ID_LEN};
 use super::{
-    text_of, Chunk, Commit, Error, Provenance, SkipReason, Source, Visitor, VisitorFactory,
+    text_of, Chunk, Commit, Error, NameFilter, NoNames, Provenance, SkipReason, Source, Visitor,
+    VisitorFactory,
 };
-use crate::engine::FileNames;
 
 /// Options of a history scan.
 #[derive(Debug, Clone)]
@@ -437,7 +437,7 @@ impl TreeShard {
         data: &[u8],
         numbers: &FxHashMap<Id, u32>,
         blobs: &Blobs,
-        file_names: &FileNames,
+        file_names: &dyn NameFilter,
     ) -> bool {
         let start = self.recs.len();
         let mut rest = data;
@@ -496,12 +496,12 @@ impl Source for HistorySource {
             for (oid, message) in &self.problems {
                 visitor.error(&format!("object {oid}"), message);
             }
-            visitor.file_names().cloned()
+            visitor.file_names()
         };
-        let file_names = file_names.unwrap_or_else(|| FileNames::new(std::iter::empty()));
+        let file_names = file_names.unwrap_or_else(|| Box::new(NoNames));
         let blobs = self.blob_pass(threads, make_visitor);
         let trees = if file_names.by_name() {
-            self.tree_pass(threads, &blobs, &file_names)
+            self.tree_pass(threads, &blobs, &*file_names)
         } else {
             // A file rule that looks at directories needs every blob's full path: every tree
             // is then read during the walk, through libgit2.
@@ -519,7 +519,7 @@ impl Source for HistorySource {
             repo: &repo,
             blobs: &blobs,
             trees: &trees,
-            file_names: &file_names,
+            file_names: &*file_names,
             contains: vec![UNKNOWN; trees.spans.len()],
             entered: vec![false; trees.spans.len()],
             entered_foreign: FxHashSet::default(),
@@ -643,7 +643,7 @@ impl HistorySource {
     }
 
     /// Pass 2: reads every packed tree on every thread, keeping what the walk needs.
-    fn tree_pass(&self, threads: usize, blobs: &Blobs, file_names: &FileNames) -> Trees {
+    fn tree_pass(&self, threads: usize, blobs: &Blobs, file_names: &dyn NameFilter) -> Trees {
         let mut trees = Trees::default();
         let mut numbers_by_pack: Vec<Vec<u32>> = self
             .packs
@@ -799,7 +799,7 @@ struct Walk<'a> {
     repo: &'a Repository,
     blobs: &'a Blobs,
     trees: &'a Trees,
-    file_names: &'a FileNames,
+    file_names: &'a dyn NameFilter,
     contains: Vec<u8>,
     entered: Vec<bool>,
     entered_foreign: FxHashSet<Id>,
@@ -1154,27 +1154,4 @@ fn parse_tree_entry(data: &[u8], id_len: usize) -> Option<TreeEntry<'_>> {
         id: &data[nul + 1..end],
         len: end,
     })
-}
-
-/// Runs `work` on `threads` threads, each with its own `Repository` (git2's `Repository` is
-/// `Send` but not `Sync`) and its own visitor.
-pub(super) fn run_workers<'v, F>(
-    git_dir: &Path,
-    threads: usize,
-    make_visitor: &VisitorFactory<'v>,
-    work: F,
-) where
-    F: Fn(&Repository, &mut dyn Visitor) + Sync,
-{
-    std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
-            scope.spawn(|| {
-                let mut visitor = make_visitor();
-                match open_repository(git_dir) {
-                    Ok(repo) => work(&repo, &mut *visitor),
-                    Err(err) => visitor.error(&git_dir.display().to_string(), &err.to_string()),
-                }
-            });
-        }
-    });
 }

@@ -298,8 +298,42 @@ pub trait Visitor: Send {
     /// name matches a file rule: only the checks that look at paths run.
     fn path_checks(&mut self, _provenance: &Provenance, _bytes: &[u8]) {}
     /// Which file names the file rules flag (none by default).
-    fn file_names(&self) -> Option<&crate::engine::FileNames> {
+    fn file_names(&self) -> Option<Box<dyn NameFilter>> {
         None
+    }
+}
+
+/// Which file names the file rules flag, as a source that learns paths late (history) asks it:
+/// a test on a file's name alone where that decides, else on its whole path. The engine's
+/// `FileNames` is one (the impl sits in `scan`, which wires the two); the source only asks.
+pub trait NameFilter: Send + Sync {
+    /// Whether no file is ever flagged.
+    fn is_empty(&self) -> bool;
+    /// Whether a file's name alone decides (see [`NameFilter::may_match_name`]).
+    fn by_name(&self) -> bool;
+    /// Whether a file named `name` (in any directory) may be flagged. Exact when
+    /// [`NameFilter::by_name`]; otherwise use [`NameFilter::matches_path`].
+    fn may_match_name(&self, name: &[u8]) -> bool;
+    /// Whether the file at `path` is flagged.
+    fn matches_path(&self, path: &str) -> bool;
+}
+
+/// The [`NameFilter`] that flags nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoNames;
+
+impl NameFilter for NoNames {
+    fn is_empty(&self) -> bool {
+        true
+    }
+    fn by_name(&self) -> bool {
+        true
+    }
+    fn may_match_name(&self, _name: &[u8]) -> bool {
+        false
+    }
+    fn matches_path(&self, _path: &str) -> bool {
+        false
     }
 }
 

@@ -1,0 +1,289 @@
+//! Placeholders: values of generic assignments that are templates, lookups, placeholder words
+//! or patterned strings rather than literal secrets.
+
+use super::Verdict;
+
+/// Words that mark a value as a placeholder rather than a secret (lowercase).
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "your",
+    "example",
+    "changeme",
+    "change_me",
+    "change-me",
+    "changeit",
+    "placeholder",
+    "redacted",
+    "dummy",
+    "sample",
+    "fake",
+    "mock",
+    "xxxx",
+    "****",
+    "....",
+    "todo",
+    "fixme",
+    "replace",
+    "insert",
+    "password",
+    "passwd",
+    "secret",
+    "undefined",
+    "null",
+    "none",
+    "true",
+    "false",
+    "qwerty",
+    "12345678",
+    "abcdefgh",
+    "process.env",
+    "os.environ",
+    "getenv",
+    "env[",
+    "env.",
+    "config.",
+    "settings.",
+    "secrets.",
+    "vault:",
+];
+
+/// Rejects values that are not literal secrets: placeholders (`your_api_key_here`, `xxxx`,
+/// `changeme`), templates (`${VAR}`, `{{ var }}`, `<token>`, `%s`), variable and environment
+/// lookups (`os.environ[...]`, `process.env.X`, `self.password`, `DB_PASSWORD`), and strings of
+/// repeated or sequential characters.
+pub(super) fn check_placeholder(secret: &[u8]) -> Verdict {
+    let Ok(text) = std::str::from_utf8(secret) else {
+        return Verdict::ok("literal");
+    };
+    let lower = text.to_ascii_lowercase();
+    let templated = ["${", "{{", "}}", "$(", "#{", "%s", "%(", "%d"]
+        .iter()
+        .any(|t| lower.contains(t))
+        || lower.starts_with('$')
+        || lower.starts_with('%') && lower.ends_with('%')
+        || lower.starts_with('<') && lower.ends_with('>')
+        || lower.starts_with('[') && lower.ends_with(']')
+        || lower.contains('(') && lower.contains(')');
+    if templated
+        || PLACEHOLDER_WORDS
+            .iter()
+            .any(|word| has_placeholder_word(&lower, word))
+    {
+        return Verdict::Reject;
+    }
+    // An identifier path (`self.token`, `settings.API_KEY`, `config.apiKey`) or an environment
+    // variable name. Random strings that happen to hold dots (`tBlYDs8A8V.cEn9a`) are not: a
+    // name is snake_case, SCREAMING_CASE or camelCase with at most two digits.
+    let looks_like_name = |part: &str| {
+        let digits = part.chars().filter(char::is_ascii_digit).count();
+        let lower = part.chars().filter(char::is_ascii_lowercase).count();
+        let upper = part.chars().filter(char::is_ascii_uppercase).count();
+        let camel = part.starts_with(|c: char| c.is_ascii_lowercase()) && upper <= 3;
+        part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && digits <= 2
+            && (upper == 0 || lower == 0 || camel)
+    };
+    if text.contains('.') && text.split('.').all(looks_like_name) {
+        return Verdict::Reject;
+    }
+    if text.contains('_')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Verdict::Reject;
+    }
+    if is_repetitive(secret) || is_keyboard_walk(secret) || low_entropy_for_its_class(secret) {
+        return Verdict::Reject;
+    }
+    Verdict::ok("literal")
+}
+
+/// Fewest bits per character, as a share of the most the value's characters allow, that a
+/// literal secret has. Random tokens score 0.85–1; `hunter2hunter2` 0.73; fixtures such as
+/// `abab12abab12` under 0.6.
+const MIN_RELATIVE_ENTROPY: f64 = 0.65;
+
+/// Whether `secret` is far less random than its character class allows. An absolute entropy
+/// bar cannot tell: 32 hex digits top out at 4 bits per character, mixed-case text at 6, so a
+/// bar that rejects patterned mixed-case text also rejects every random hex key. Here the
+/// bar is relative to `log2` of the class size, capped by the length. The class is the union
+/// of the groups the value draws on: digits (10), lowercase letters (6 if only `a-f`, else 26),
+/// uppercase likewise, and each distinct other character, so lowercase hex is 16 and a
+/// `hex:hex` pair 17.
+fn low_entropy_for_its_class(secret: &[u8]) -> bool {
+    if secret.len() < 8 {
+        return false;
+    }
+    let letters = |range: std::ops::RangeInclusive<u8>, hex: std::ops::RangeInclusive<u8>| {
+        let mut used = secret.iter().filter(|b| range.contains(b)).peekable();
+        if used.peek().is_none() {
+            0
+        } else if used.all(|b| hex.contains(b)) {
+            6
+        } else {
+            26
+        }
+    };
+    let mut others = [false; 256];
+    for &b in secret.iter().filter(|b| !b.is_ascii_alphanumeric()) {
+        others[b as usize] = true;
+    }
+    let class = letters(b'a'..=b'z', b'a'..=b'f')
+        + letters(b'A'..=b'Z', b'A'..=b'F')
+        + if secret.iter().any(u8::is_ascii_digit) {
+            10
+        } else {
+            0
+        }
+        + others.iter().filter(|&&seen| seen).count();
+    let most = (class.min(secret.len()) as f64).log2();
+    let actual = f64::from(entropy::shannon_entropy(secret));
+    actual < MIN_RELATIVE_ENTROPY * most
+}
+
+/// Rows of a US keyboard, for spotting keyboard walks.
+const KEYBOARD_ROWS: [&[u8]; 4] = [
+    b"1234567890-=",
+    b"qwertyuiop[]",
+    b"asdfghjkl;'",
+    b"zxcvbnm,./",
+];
+
+/// Whether most steps of `secret` go to a neighbouring key (`qwertyuiop`, `1qaz2wsx`,
+/// `zaq12wsx`): a typed pattern, not a random secret.
+fn is_keyboard_walk(secret: &[u8]) -> bool {
+    if secret.len() < 8 {
+        return false;
+    }
+    let position = |b: u8| {
+        let b = b.to_ascii_lowercase();
+        KEYBOARD_ROWS.iter().enumerate().find_map(|(row, keys)| {
+            keys.iter()
+                .position(|&k| k == b)
+                .map(|col| (row as i32, col as i32))
+        })
+    };
+    let neighbours = secret
+        .windows(2)
+        .filter(|pair| match (position(pair[0]), position(pair[1])) {
+            // Rows are staggered: a key touches the two keys below it at columns c-1 and c.
+            (Some((r1, c1)), Some((r2, c2))) => match r2 - r1 {
+                0 => (c2 - c1).abs() == 1,
+                1 => c2 == c1 || c2 == c1 - 1,
+                -1 => c2 == c1 || c2 == c1 + 1,
+                _ => false,
+            },
+            _ => false,
+        })
+        .count();
+    neighbours * 4 >= (secret.len() - 1) * 3
+}
+
+/// Values longer than this are random-looking tokens: a short placeholder word inside one counts
+/// only when it stands apart (`my-mock-key`), not when it happens to appear (`...xMockQ3...`).
+const SHORT_VALUE: usize = 24;
+
+/// Whether `word` marks `lower` (a lowercased value) as a placeholder.
+fn has_placeholder_word(lower: &str, word: &str) -> bool {
+    if lower.len() <= SHORT_VALUE {
+        return lower.contains(word);
+    }
+    let bytes = lower.as_bytes();
+    lower.match_indices(word).any(|(at, _)| {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(at + word.len()).copied();
+        let apart = |b: Option<u8>| b.is_none_or(|b| !b.is_ascii_alphanumeric());
+        // Words of 6+ letters (`example`, `placeholder`) are unlikely by chance and always
+        // count, as do words made of punctuation (`****`, `....`); short ones (`mock`, `null`)
+        // only when they stand apart.
+        word.len() >= 6
+            || !word.bytes().any(|b| b.is_ascii_alphanumeric())
+            || (apart(before) && apart(after))
+    })
+}
+
+/// Mostly one character, a run of consecutive characters (`abcdef`, `98765`), or a short
+/// unit repeated three times or more (`deadbeefdeadbeefdeadbeef`).
+fn is_repetitive(secret: &[u8]) -> bool {
+    let repeated_unit = (1..=secret.len() / 3)
+        .any(|period| secret.iter().zip(&secret[period..]).all(|(a, b)| a == b));
+    if repeated_unit {
+        return true;
+    }
+    let mut counts = [0usize; 256];
+    for &b in secret {
+        counts[b as usize] += 1;
+    }
+    let most = counts.iter().max().copied().unwrap_or(0);
+    if most * 2 > secret.len() || counts.iter().filter(|&&n| n > 0).count() < 4 {
+        return true;
+    }
+    let steps: Vec<i16> = secret
+        .windows(2)
+        .map(|w| i16::from(w[1]) - i16::from(w[0]))
+        .collect();
+    steps.len() >= 5 && (steps.iter().all(|&s| s == 1) || steps.iter().all(|&s| s == -1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_rejected_and_literals_kept() {
+        let rejected = [
+            "your_api_key_here",
+            "xxxxxxxxxxxx",
+            "${API_TOKEN}",
+            "{{ token }}",
+            "<token>",
+            "changeme",
+            "os.environ[\"TOKEN\"]",
+            "process.env.TOKEN",
+            "self.api_key",
+            "DB_PASSWORD",
+            "aaaaaaaaaaaa",
+            "abcdefghij",
+            "123456789",
+            "%s",
+            "$TOKEN",
+            "getenv(\"X\")",
+            "settings.SECRET_KEY",
+            "this-is-an-example-secret-key-for-docs",
+            "config.apiKey",
+            "request.headers.authToken",
+            "qwertyuiopasdfgh",
+            "1qaz2wsx3edc4rfv",
+            "zaq12wsxcde34rfv",
+            "abab12abab12abab",
+            "deadbeefdeadbeefdeadbeef",
+            "1212121234343434",
+        ];
+        for value in rejected {
+            assert_eq!(
+                check_placeholder(value.as_bytes()),
+                Verdict::Reject,
+                "{value}"
+            );
+        }
+        for value in [
+            "hR7#kq2!Lm9zP",
+            "s3cr1t-Pa55-w0rd-9f2e",
+            "8f14e45fceea167a5a36dedd4bea2543",
+            "tBlYDs8A8V.cEn9a",
+            "k9XmockQ3vT7pL2wZ8nR4sB6yH1cF5dJ0gA",
+            "7f3a9c1e5b8d2f6a4c0e9b7d3a1f5c8e2b6d4a0f",
+            "hunter2hunter2",
+            "s3cr3tP4ss",
+            "93841275601938",
+            "k8Qz2LmX9vBn4TpW7rYc",
+        ] {
+            assert_eq!(
+                check_placeholder(value.as_bytes()),
+                Verdict::ok("literal"),
+                "{value}"
+            );
+        }
+    }
+}
