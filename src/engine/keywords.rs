@@ -10,6 +10,7 @@
 //! few keywords shorter than 3 bytes (only user rules have them) go through an Aho-Corasick
 //! automaton, which is also the reference implementation the tests compare against.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -32,6 +33,50 @@ pub struct KeywordMatcher {
     anchor_ranges: FxHashMap<u32, (u32, u32)>,
     /// Keywords under 3 bytes, and their ids.
     short: Option<(AhoCorasick, Vec<usize>)>,
+}
+
+/// The distinct keywords of a rule set (lowercased, as [`KeywordMatcher`] matches them) and,
+/// for each, the owners (rules) that listed it. One hash lookup per keyword: a linear search of
+/// the keywords seen so far made building it quadratic in the rule set (issue 16).
+#[derive(Debug, Default, Clone)]
+pub struct KeywordTable {
+    /// The distinct keywords, lowercased, in first-seen order: matcher id `i` is `keywords[i]`.
+    pub keywords: Vec<Vec<u8>>,
+    /// For each keyword, its owners in the order they were added, each once.
+    pub owners: Vec<Vec<usize>>,
+    index: HashMap<Vec<u8>, usize>,
+}
+
+impl KeywordTable {
+    /// An empty table.
+    pub fn new() -> KeywordTable {
+        KeywordTable::default()
+    }
+
+    /// Records that `owner` lists `keyword` (compared ASCII case-insensitively). Adding an
+    /// owner's keywords in increasing owner order keeps this O(1).
+    pub fn add(&mut self, keyword: &[u8], owner: usize) {
+        match self.index.entry(keyword.to_ascii_lowercase()) {
+            Entry::Occupied(entry) => {
+                let owners = &mut self.owners[*entry.get()];
+                // Owners come in increasing order, so a repeat is the last one; the full
+                // search is only for callers that add out of order.
+                if owners.last() != Some(&owner) && !owners.contains(&owner) {
+                    owners.push(owner);
+                }
+            }
+            Entry::Vacant(entry) => {
+                self.keywords.push(entry.key().clone());
+                self.owners.push(vec![owner]);
+                entry.insert(self.keywords.len() - 1);
+            }
+        }
+    }
+
+    /// The matcher id of `keyword`, if some owner listed it.
+    pub fn id(&self, keyword: &[u8]) -> Option<usize> {
+        self.index.get(&keyword.to_ascii_lowercase()).copied()
+    }
 }
 
 /// Folds a trigram (in the low 24 bits) so that ASCII letters of either case compare equal.
@@ -242,6 +287,52 @@ mod tests {
             .collect();
         out.sort_unstable();
         out
+    }
+
+    #[test]
+    fn keyword_table_keeps_each_keyword_and_owner_once() {
+        let mut table = KeywordTable::new();
+        for (keyword, owner) in [
+            ("ghp_", 0),
+            ("GHP_", 0),
+            ("secret", 0),
+            ("Secret", 1),
+            ("ghp_", 2),
+            ("secret", 1),
+            ("secret", 0),
+        ] {
+            table.add(keyword.as_bytes(), owner);
+        }
+        assert_eq!(table.keywords, [b"ghp_".to_vec(), b"secret".to_vec()]);
+        assert_eq!(table.owners, [vec![0, 2], vec![0, 1]]);
+        assert_eq!(table.id(b"SECRET"), Some(1));
+        assert_eq!(table.id(b"nope"), None);
+    }
+
+    /// Issue 16: 2.5 times today's rules, each with several keywords, most shared. The table
+    /// must agree with the obvious quadratic de-duplication it replaced.
+    #[test]
+    fn keyword_table_agrees_with_linear_search_at_scale() {
+        let mut table = KeywordTable::new();
+        let mut keywords: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        for rule in 0..1200_usize {
+            for k in 0..4_usize {
+                let keyword = format!("Kw{}_{}", (rule * 7 + k * 13) % 1500, k % 2).into_bytes();
+                table.add(&keyword, rule);
+                let folded = keyword.to_ascii_lowercase();
+                match keywords.iter().position(|known| *known == folded) {
+                    Some(at) if !owners[at].contains(&rule) => owners[at].push(rule),
+                    Some(_) => {}
+                    None => {
+                        keywords.push(folded);
+                        owners.push(vec![rule]);
+                    }
+                }
+            }
+        }
+        assert_eq!(table.keywords, keywords);
+        assert_eq!(table.owners, owners);
     }
 
     #[test]

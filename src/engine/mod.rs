@@ -104,8 +104,7 @@ pub struct BuildError(String);
 impl Engine {
     /// Builds the keyword automaton over `rules`.
     pub fn new(rules: RuleSet) -> Result<Engine, BuildError> {
-        let mut keywords: Vec<Vec<u8>> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut table = keywords::KeywordTable::new();
         let mut unkeyed_rules = Vec::new();
         let mut file_rules = Vec::new();
         for (index, rule) in rules.rules().iter().enumerate() {
@@ -117,20 +116,11 @@ impl Engine {
                 unkeyed_rules.push(index);
             }
             for keyword in &rule.keywords {
-                let folded = keyword.as_bytes().to_ascii_lowercase();
-                match keywords.iter().position(|known| *known == folded) {
-                    Some(at) if !keyword_rules[at].contains(&index) => {
-                        keyword_rules[at].push(index)
-                    }
-                    Some(_) => {}
-                    None => {
-                        keywords.push(folded);
-                        keyword_rules.push(vec![index]);
-                    }
-                }
+                table.add(keyword.as_bytes(), index);
             }
         }
-        let matcher = KeywordMatcher::new(&keywords).map_err(|err| BuildError(err.to_string()))?;
+        let matcher =
+            KeywordMatcher::new(&table.keywords).map_err(|err| BuildError(err.to_string()))?;
         let file_names = FileNames::new(
             file_rules
                 .iter()
@@ -140,7 +130,7 @@ impl Engine {
             file_names,
             rules,
             keywords: matcher,
-            keyword_rules,
+            keyword_rules: table.owners,
             unkeyed_rules,
             file_rules,
         })

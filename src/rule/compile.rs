@@ -283,6 +283,8 @@ pub fn regex_error_reason(message: &str) -> String {
 #[derive(Debug, Default)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// Rule index by id, built once: [`RuleSet::get`] is a hash lookup, not a scan (issue 16).
+    by_id: HashMap<String, usize>,
 }
 
 impl RuleSet {
@@ -307,7 +309,12 @@ impl RuleSet {
 
     /// The rule with this id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|rule| rule.id == id)
+        self.index_of(id).map(|index| &self.rules[index])
+    }
+
+    /// The index of the rule with this id in [`RuleSet::rules`].
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
     }
 
     /// Number of rules.
@@ -488,7 +495,12 @@ impl RuleSetBuilder {
                 rules.push(self.compile_rule(&source.file, syntax, source.lazy)?);
             }
         }
-        Ok(RuleSet { rules })
+        let by_id = rules
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| (rule.id.clone(), index))
+            .collect();
+        Ok(RuleSet { rules, by_id })
     }
 
     fn compile_rule(&self, file: &str, syntax: &RuleSyntax, lazy: bool) -> Result<Rule, Error> {
@@ -699,6 +711,34 @@ mod tests {
         assert_eq!(rules.len(), 1);
         assert_eq!(rules.rules()[0].file, "config.toml");
         assert_eq!(rules.rules()[0].severity, Severity::Low);
+    }
+
+    #[test]
+    fn rules_are_found_by_id_after_overrides_and_disables() {
+        let mut builder = RuleSetBuilder::new();
+        let many: String = (0..50)
+            .map(|n| RULE.replace("acme.token", &format!("acme.t{n}")))
+            .collect();
+        builder.add_file("test.toml", &many.replace("REGEX", "acme_x"));
+        let own: RuleFile = toml::from_str(
+            &RULE
+                .replace("acme.token", "acme.t7")
+                .replace("REGEX", "acme_y"),
+        )
+        .unwrap();
+        builder
+            .add_rules("config.toml", own.rules)
+            .disable(["acme.t3"]);
+        let rules = builder.build().unwrap();
+        assert_eq!(rules.len(), 49);
+        for (index, rule) in rules.rules().iter().enumerate() {
+            assert_eq!(rules.index_of(&rule.id), Some(index));
+            assert!(std::ptr::eq(rules.get(&rule.id).unwrap(), rule));
+        }
+        assert_eq!(rules.get("acme.t7").unwrap().file, "config.toml");
+        assert!(rules.get("acme.t3").is_none());
+        assert!(rules.get("acme.nope").is_none());
+        assert!(RuleSet::default().get("acme.t1").is_none());
     }
 
     #[test]
