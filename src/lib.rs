@@ -16,6 +16,7 @@
 //!
 //! Data flows: sources → chunks → engine → findings → filters → report; [`scan::run`] wires it.
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod engine;

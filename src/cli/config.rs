@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::args::{ConfigAction, ConfigArgs};
-use crate::rule::check::{self, CheckOptions};
+use crate::check::{self, CheckOptions};
 use crate::source::limited::{read_bounded, MAX_CONFIG_FILE};
 
 /// `leakhound config check`: loads the config like a scan would, compiles everything, and

@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::args::{ListFormat, RulesAction, RulesArgs};
+use crate::check::{self, CheckOptions};
 use crate::engine::Engine;
-use crate::rule::check::{self, CheckOptions};
 use crate::rule::{RuleSet, RuleSetBuilder};
 use crate::source::limited::{read_bounded, MAX_CONFIG_FILE};
 

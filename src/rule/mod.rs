@@ -5,7 +5,6 @@
 
 pub mod allowlist;
 pub mod builtin;
-pub mod check;
 pub mod compile;
 pub mod docs;
 pub mod parse_error;

@@ -1,7 +1,7 @@
 //! `leakhound rules list|check`, and every built-in rule's examples through the full engine.
 
+use leakhound::check::{check, check_all, CheckOptions, KNOWN_REPORTED_ELSEWHERE};
 use leakhound::engine::Engine;
-use leakhound::rule::check::{check, check_all, CheckOptions, KNOWN_REPORTED_ELSEWHERE};
 use leakhound::rule::RuleSet;
 
 use crate::util::*;

@@ -8,11 +8,11 @@
 
 use std::path::Path;
 
-use crate::config::AllowlistConfig;
 use crate::engine::Engine;
 use crate::filter::inline::InlineAllows;
 use crate::filter::{Allowlist, Filters};
 use crate::finding::Finding;
+use crate::rule::AllowlistConfig;
 use crate::rule::Rule;
 use crate::scan::{self, Diagnostics, DEFAULT_DECODE_DEPTH};
 use crate::source::{Provenance, SkipReason, VecSource};
