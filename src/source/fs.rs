@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{WalkBuilder, WalkState};
-use rustc_hash::FxHashSet;
 
 use super::gitignore::IgnoreRules;
 use super::{
@@ -134,31 +133,36 @@ impl Source for FsSource {
             project_root.clone(),
             rules.clone(),
         );
-        // An excluded or ignored directory is not entered at all.
+        // An excluded or ignored directory is not entered at all. What `.gitignore` keeps out
+        // is recorded here, top-most entries only, so that it can be counted and listed.
+        let ignored: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
+        let ignored_by_filter = Arc::clone(&ignored);
         builder.filter_entry(move |entry| {
-            entry.file_name() != ".git"
-                && !filter_rules
-                    .as_ref()
-                    .is_some_and(|rules| rules.is_ignored(entry))
-                && (paths.is_empty()
-                    || !entry.file_type().is_some_and(|t| t.is_dir())
-                    || !paths.excludes(&relative_path(entry.path(), &root), true))
+            if entry.file_name() == ".git" {
+                return false;
+            }
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if !paths.is_empty() && paths.excludes(&relative_path(entry.path(), &root), is_dir) {
+                return false;
+            }
+            let is_ignored = filter_rules
+                .as_ref()
+                .is_some_and(|rules| rules.is_ignored(entry));
+            if is_ignored {
+                if let Ok(mut ignored) = ignored_by_filter.lock() {
+                    ignored.push(entry.path().to_path_buf());
+                }
+            }
+            !is_ignored
         });
         let project_root = &project_root;
         let paths = &self.options.paths;
         let max_file_size = self.options.max_file_size;
         let scan_large_files = self.options.scan_large_files;
-        let visited = (honour_ignores).then(|| Mutex::new(FxHashSet::default()));
-        let visited_ref = visited.as_ref();
         builder.build_parallel().run(|| {
             let mut visitor = make_visitor();
             let mut buffer = Vec::new();
             Box::new(move |entry| {
-                if let (Some(visited), Ok(entry)) = (visited_ref, &entry) {
-                    if let Ok(mut visited) = visited.lock() {
-                        visited.insert(entry.path().to_path_buf());
-                    }
-                }
                 match entry {
                     Err(err) => {
                         let path = err_path(&err);
@@ -184,61 +188,16 @@ impl Source for FsSource {
         for (path, why) in rules.iter().flat_map(|rules| rules.take_problems()) {
             visitor.error(&relative_path(&path, project_root), &why);
         }
-        if let Some(visited) = visited.and_then(|visited| visited.into_inner().ok()) {
-            for path in self.ignored(&visited, threads) {
-                let provenance =
-                    Provenance::file(display_path(&path), relative_path(&path, project_root));
-                visitor.skipped(&provenance, SkipReason::Ignored);
-            }
-        }
-    }
-}
-
-impl FsSource {
-    /// What `.gitignore` kept the walk from: the top-most files and directories that a walk
-    /// without ignore rules reaches and the real walk did not (`visited`). Only the
-    /// directories the real walk entered are read again, so this costs a fraction of the
-    /// walk; ignored directories are not entered and count once. `--exclude` still applies.
-    fn ignored(&self, visited: &FxHashSet<PathBuf>, threads: usize) -> Vec<PathBuf> {
-        let Some((first, rest)) = self.options.roots.split_first() else {
-            return Vec::new();
-        };
-        let mut builder = WalkBuilder::new(first);
-        for root in rest {
-            builder.add(root);
-        }
-        let project_root = std::fs::canonicalize(&self.options.project_root)
-            .unwrap_or_else(|_| self.options.project_root.clone());
-        let paths = self.options.paths.clone();
-        builder
-            .threads(threads)
-            .standard_filters(false)
-            .follow_links(false)
-            .filter_entry(move |entry| {
-                entry.file_name() != ".git"
-                    && !paths.excludes(
-                        &relative_path(entry.path(), &project_root),
-                        entry.file_type().is_some_and(|t| t.is_dir()),
-                    )
-            });
-        let ignored = Mutex::new(Vec::new());
-        builder.build_parallel().run(|| {
-            Box::new(|entry| {
-                let Ok(entry) = entry else {
-                    return WalkState::Continue; // the real walk reported it
-                };
-                if visited.contains(entry.path()) {
-                    return WalkState::Continue;
-                }
-                if let Ok(mut ignored) = ignored.lock() {
-                    ignored.push(entry.into_path());
-                }
-                WalkState::Skip
-            })
-        });
-        let mut ignored = ignored.into_inner().unwrap_or_default();
+        let mut ignored = ignored
+            .lock()
+            .map(|mut ignored| std::mem::take(&mut *ignored))
+            .unwrap_or_default();
         ignored.sort();
-        ignored
+        for path in ignored {
+            let provenance =
+                Provenance::file(display_path(&path), relative_path(&path, project_root));
+            visitor.skipped(&provenance, SkipReason::Ignored);
+        }
     }
 }
 
