@@ -320,6 +320,7 @@ fn a_2_gb_blob_in_history_is_skipped_by_size_without_being_read() {
         let status = std::process::Command::new("git")
             .args(args)
             .current_dir(repo.path())
+            .stdin(std::process::Stdio::null())
             .status()
             .unwrap();
         assert!(status.success());
@@ -511,6 +512,7 @@ fn issue_15_trees_nested_1000_deep_with_long_names_stay_small() {
         .args(["repack", "-adq"])
         .current_dir(repo.path())
         .stderr(std::process::Stdio::null())
+        .stdin(std::process::Stdio::null())
         .status()
         .unwrap();
     assert!(status.success());

@@ -186,6 +186,7 @@ fn packed_history_reports_exactly_what_loose_history_does() {
         ])
         .current_dir(mixed.path())
         .stdout(std::process::Stdio::null())
+        .stdin(std::process::Stdio::null())
         .status()
         .unwrap();
     assert!(status.success());

@@ -483,6 +483,7 @@ impl TempRepo {
             .args(["-c", "core.hooksPath=/dev/null"])
             .args(args)
             .current_dir(self.path())
+            .stdin(std::process::Stdio::null())
             .status()
             .unwrap();
         assert!(status.success(), "git {args:?}");

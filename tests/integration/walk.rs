@@ -411,6 +411,7 @@ fn issue_14_an_unreadable_path_on_the_command_line_is_exit_2() {
     let fifo = tree.path().join("pipe");
     let made = std::process::Command::new("mkfifo")
         .arg(&fifo)
+        .stdin(std::process::Stdio::null())
         .status()
         .unwrap();
     assert!(made.success());
