@@ -35,6 +35,25 @@ pub(super) fn write_file_below(
 ) -> anyhow::Result<()> {
     let shown = || escape(&path.display().to_string(), false);
     refuse_links(path, trusted)?;
+    // A device or pipe the user names (`-o /dev/null`), or a link the user's own path goes
+    // through (`-o /dev/stdout`; a link in the tree was refused above), is written in place:
+    // renaming a file over it would replace the device or the link itself.
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink());
+    let target = std::fs::metadata(path).ok();
+    let special = target
+        .as_ref()
+        .is_some_and(|meta| !meta.is_file() && !meta.is_dir());
+    if is_link || special {
+        let mut device = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(target.as_ref().is_some_and(std::fs::Metadata::is_file))
+            .open(path)
+            .with_context(|| format!("{}: cannot open", shown()))?;
+        let mut out = std::io::BufWriter::new(&mut device);
+        return write(&mut out)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("{}: cannot write", shown()));
+    }
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -79,7 +98,12 @@ pub(super) fn refuse_links(path: &Path, trusted: &Path) -> anyhow::Result<()> {
             escape(&link.display().to_string(), false)
         )
     };
-    if is_link(path) {
+    // An absolute path outside the working directory (and outside `trusted`) is the user's
+    // own choice, links included (`/dev/stdout`); a repository controls only what lies below.
+    let users_own = path.is_absolute()
+        && (trusted.as_os_str().is_empty() || !path.starts_with(trusted))
+        && std::env::current_dir().is_ok_and(|cwd| !path.starts_with(cwd));
+    if is_link(path) && !users_own {
         return Err(refuse(path));
     }
     let (mut prefix, below) = match path.strip_prefix(trusted) {

@@ -535,3 +535,34 @@ fn issue_15_trees_nested_1000_deep_with_long_names_stay_small() {
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0]["path"], names.join("/"), "the full path, once");
 }
+
+/// The user's own devices and links are written in place, never replaced: `-o /dev/null`
+/// stays the null device and `-o /dev/stdout` reaches standard output (a temporary file renamed
+/// over them would replace the device or the link).
+#[cfg(unix)]
+#[test]
+fn reports_to_dev_null_and_dev_stdout_write_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let tree = TempTree::new();
+    tree.write("a.txt", format!("TOKEN={}\n", github_pat()));
+    let output = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", ".", "--format", "json", "-o", "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let null = std::fs::metadata("/dev/null").unwrap();
+    assert!(null.file_type().is_char_device(), "/dev/null was replaced");
+    let output = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", ".", "--format", "json", "-o", "/dev/stdout"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(found(&report).len(), 1);
+    assert!(std::fs::symlink_metadata("/dev/stdout")
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
