@@ -586,9 +586,7 @@ mod tests {
 
     #[test]
     fn failures_name_the_example() {
-        let mut builder = RuleSetBuilder::new();
-        builder.add_file(
-            "t.toml",
+        let engine = Engine::for_tests(
             r#"
             [[rules]]
             id = "t.tok"
@@ -600,7 +598,6 @@ mod tests {
             negative_examples = ["tok_abcdefgh", "nothing"]
         "#,
         );
-        let engine = Engine::new(builder.build().unwrap()).unwrap();
         let failures: Vec<String> = check(&engine, CheckOptions { strict: true })
             .iter()
             .map(ToString::to_string)

@@ -780,7 +780,6 @@ impl Drop for Worker<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rule::RuleSetBuilder;
     use crate::source::{Provenance, VecSource};
 
     struct Quiet;
@@ -791,9 +790,7 @@ mod tests {
 
     #[test]
     fn findings_are_collected_and_allowed_ones_counted() {
-        let mut builder = RuleSetBuilder::new();
-        builder.add_file(
-            "t.toml",
+        let engine = Engine::for_tests(
             r#"
             [[rules]]
             id = "t.tok"
@@ -803,7 +800,6 @@ mod tests {
             regex = '\b(tok_[a-z0-9]{8})\b'
         "#,
         );
-        let engine = Engine::new(builder.build().unwrap()).unwrap();
         let source = VecSource {
             chunks: vec![
                 (
@@ -826,9 +822,7 @@ mod tests {
     /// found exactly once, at its line in the whole input, wherever the window edges fall.
     #[test]
     fn issue_14_windows_find_every_secret_once_at_its_true_line() {
-        let mut builder = RuleSetBuilder::new();
-        builder.add_file(
-            "t.toml",
+        let engine = Engine::for_tests(
             r#"
             [[rules]]
             id = "t.tok"
@@ -838,7 +832,6 @@ mod tests {
             regex = '\b(tok_[a-z0-9]{8})\b'
         "#,
         );
-        let engine = Engine::new(builder.build().unwrap()).unwrap();
         let mut text = String::new();
         let mut expected = Vec::new();
         for line in 1..=400_usize {
@@ -873,9 +866,7 @@ mod tests {
     #[test]
     fn exit_codes_follow_fail_on_exit_code_and_strict() {
         use crate::rule::Severity;
-        let mut builder = RuleSetBuilder::new();
-        builder.add_file(
-            "t.toml",
+        let engine = Engine::for_tests(
             r#"
             [[rules]]
             id = "t.tok"
@@ -885,7 +876,6 @@ mod tests {
             regex = '\b(tok_[a-z0-9]{8})\b'
         "#,
         );
-        let engine = Engine::new(builder.build().unwrap()).unwrap();
         let source = VecSource {
             chunks: vec![(
                 Provenance::file("a.txt", "a.txt"),
@@ -917,9 +907,7 @@ mod tests {
 
     #[test]
     fn the_most_specific_vendor_rule_reports_a_secret_two_rules_find() {
-        let mut builder = RuleSetBuilder::new();
-        builder.add_file(
-            "t.toml",
+        let engine = Engine::for_tests(
             r#"
             [[rules]]
             id = "broad.key"
@@ -943,7 +931,6 @@ mod tests {
             regex = 'acme_key = (sk_[A-Za-z0-9]{16})'
         "#,
         );
-        let engine = Engine::new(builder.build().unwrap()).unwrap();
         let text =
             b"a = sk_0123456789abcdef\nb = sk_Q1w9Zk3Lm8Xp2Vb7\nacme_key = sk_fedcba9876543210\n";
         let source = VecSource {

@@ -324,14 +324,22 @@ fn check(
 }
 
 #[cfg(test)]
+impl Engine {
+    /// An engine over the rules of one rule file's text, for unit tests across the crate.
+    pub(crate) fn for_tests(rules: &str) -> Engine {
+        let mut builder = crate::rule::RuleSetBuilder::new();
+        builder.add_file("t.toml", rules);
+        Engine::new(builder.build().expect("test rules compile"))
+            .expect("test rules build an engine")
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rule::RuleSetBuilder;
 
     fn engine(rules: &str) -> Engine {
-        let mut builder = RuleSetBuilder::new();
-        builder.add_file("test.toml", rules);
-        Engine::new(builder.build().unwrap()).unwrap()
+        Engine::for_tests(rules)
     }
 
     fn secrets(engine: &Engine, text: &str) -> Vec<String> {
