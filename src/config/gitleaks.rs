@@ -566,6 +566,8 @@ fn convert(
             severity: Severity::High,
             keywords: rule.keywords,
             regex,
+            context: Vec::new(),
+            shape: None,
             entropy,
             validator: None,
             path: rule_path,

@@ -1,18 +1,24 @@
 //! Rules: what a secret looks like. Rules are data (`patterns/*.toml`, compiled into the
 //! binary, plus `[[rules]]` from a user's config); this module parses them ([`syntax`]),
-//! compiles them into a [`RuleSet`] ([`compile`]) and checks every rule's own examples through
+//! compiles them into a [`RuleSet`] ([`builder`], with [`matcher`] for each regex) and checks every rule's own examples through
 //! the full engine ([`check`]). It knows nothing of files, git or output.
 
 pub mod allowlist;
+pub mod builder;
 pub mod builtin;
-pub mod compile;
 pub mod docs;
+mod hir;
+pub mod matcher;
 pub mod parse_error;
+pub mod set;
 pub mod syntax;
+mod template;
 
 pub use allowlist::AllowlistConfig;
-pub use compile::{regex_error_reason, Rule, RuleSet, RuleSetBuilder};
+pub use builder::RuleSetBuilder;
+pub use matcher::{regex_error_reason, Matcher};
 pub use parse_error::{describe_toml_error, safe_parse_message};
+pub use set::{Rule, RuleSet};
 pub use syntax::{RuleFile, RuleSyntax, Severity};
 
 /// An invalid rule file or rule. Messages name the file and the rule id.

@@ -33,6 +33,13 @@ pub struct RuleSyntax {
     /// whose path matches `path` (a PKCS#12 keystore), whatever it holds, binary or not.
     #[serde(default)]
     pub regex: String,
+    /// A context rule's provider words (instead of a `regex`): the value counts only near one
+    /// of them, in the layouts of `rule::template`. They are the keywords when `keywords` is empty.
+    #[serde(default)]
+    pub context: Vec<String>,
+    /// A context rule's value, as a regex with no groups: `[A-Za-z0-9]{32}`.
+    #[serde(default)]
+    pub shape: Option<String>,
     /// Minimum Shannon entropy of the secret, in bits per byte.
     #[serde(default)]
     pub entropy: Option<f64>,

@@ -1,0 +1,99 @@
+//! Walks over a parsed regex (`regex_syntax::hir::Hir`) that the matcher needs: the bytes a
+//! group can hold, a capture group's sub-expression, whether a match can hold a newline, and
+//! the rewrite that keeps long counted repetitions from blowing up the compiled size.
+
+/// The bytes any match of `hir` can contain, added to `seen`.
+pub(super) fn collect_bytes(hir: &regex_syntax::hir::Hir, seen: &mut [bool; 256]) {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(literal) => literal.0.iter().for_each(|&b| seen[b as usize] = true),
+        HirKind::Class(Class::Unicode(class)) => {
+            for range in class.ranges() {
+                let (start, end) = (range.start() as u32, (range.end() as u32).min(255));
+                (start..=end).for_each(|b| seen[b as usize] = true);
+            }
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            for range in class.ranges() {
+                (range.start()..=range.end()).for_each(|b| seen[b as usize] = true);
+            }
+        }
+        HirKind::Repetition(repetition) => collect_bytes(&repetition.sub, seen),
+        HirKind::Capture(capture) => collect_bytes(&capture.sub, seen),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().for_each(|sub| collect_bytes(sub, seen))
+        }
+    }
+}
+
+/// The sub-expression of capture group `index` (0: the whole regex).
+pub(super) fn capture_group(
+    hir: &regex_syntax::hir::Hir,
+    index: usize,
+) -> Option<&regex_syntax::hir::Hir> {
+    use regex_syntax::hir::HirKind;
+    if index == 0 {
+        return Some(hir);
+    }
+    match hir.kind() {
+        HirKind::Capture(capture) if capture.index as usize == index => Some(&capture.sub),
+        HirKind::Capture(capture) => capture_group(&capture.sub, index),
+        HirKind::Repetition(repetition) => capture_group(&repetition.sub, index),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().find_map(|sub| capture_group(sub, index))
+        }
+        _ => None,
+    }
+}
+
+/// Longest counted repetition compiled as written. A regex unrolls `x{20,8000}` into 8,000
+/// copies of `x`: the PEM and JWT rules alone took 40 MB that way.
+pub(super) const MAX_COUNTED_REPETITION: u32 = 256;
+
+/// `hir` with every repetition of more than [`MAX_COUNTED_REPETITION`] made open-ended
+/// (`{20,8000}` becomes `{20,}`). The search is still confined to the window computed from the
+/// original bounds, so matches stay as long as the rule allows, give or take the window.
+pub(super) fn lift_long_repetitions(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
+    match hir.kind() {
+        HirKind::Repetition(repetition) => Hir::repetition(Repetition {
+            min: repetition.min,
+            max: repetition
+                .max
+                .filter(|&max| max <= MAX_COUNTED_REPETITION.max(repetition.min)),
+            greedy: repetition.greedy,
+            sub: Box::new(lift_long_repetitions(&repetition.sub)),
+        }),
+        HirKind::Capture(capture) => Hir::capture(Capture {
+            index: capture.index,
+            name: capture.name.clone(),
+            sub: Box::new(lift_long_repetitions(&capture.sub)),
+        }),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(lift_long_repetitions).collect()),
+        HirKind::Alternation(subs) => {
+            Hir::alternation(subs.iter().map(lift_long_repetitions).collect())
+        }
+        _ => hir.clone(),
+    }
+}
+
+/// Whether any match of `hir` can contain a `\n`.
+pub(super) fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(literal) => literal.0.contains(&b'\n'),
+        HirKind::Class(Class::Unicode(class)) => class
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= '\n' && '\n' <= r.end()),
+        HirKind::Class(Class::Bytes(class)) => class
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
+        HirKind::Repetition(repetition) => can_match_newline(&repetition.sub),
+        HirKind::Capture(capture) => can_match_newline(&capture.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(can_match_newline),
+    }
+}

@@ -1,0 +1,140 @@
+//! A rule's compiled regex ([`Matcher`]) and what the engine needs to run it near keyword
+//! hits: the secret group, the search window, whether a match stays on one line and the
+//! alphabet of the secret.
+
+use regex_automata::meta;
+use regex_automata::PatternID;
+
+use super::hir::{can_match_newline, capture_group, collect_bytes, lift_long_repetitions};
+
+/// Bytes searched on each side of a keyword hit when a rule's regex has no maximum length.
+pub const UNBOUNDED_WINDOW: usize = 4096;
+/// The largest window a bounded regex gets on each side of a keyword hit.
+pub const MAX_WINDOW: usize = 64 * 1024;
+/// Limit on the compiled size of one rule's regex, so no rule can blow up memory.
+const REGEX_SIZE_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Memory for each rule's lazy DFA, per thread. Windows around keyword hits are short, so a
+/// rule visits few DFA states; regex's default of 2 MiB times hundreds of rules and every
+/// thread was most of a large scan's peak memory.
+const HYBRID_CACHE_CAPACITY: usize = 128 * 1024;
+
+/// A rule's compiled regex and what the engine needs to run it near keyword hits.
+#[derive(Debug)]
+pub struct Matcher {
+    /// The compiled regex.
+    pub regex: meta::Regex,
+    /// The capture group holding the secret (0 = the whole match).
+    pub secret_group: usize,
+    /// Bytes to search on each side of a keyword hit: the regex's longest match, bounded.
+    pub window: usize,
+    /// The regex cannot match a newline, so a match never leaves the line of its keyword: the
+    /// search window is cut to that line (a large saving for unbounded rules).
+    pub single_line: bool,
+    /// The regex has no maximum match length.
+    pub unbounded: bool,
+    /// How many distinct bytes the secret group can hold: when two vendor rules find the same
+    /// secret, the narrower one (`sk_live_` + 40 hex over `sk_live_` + alphanumerics) says
+    /// more about what it is.
+    pub secret_alphabet: usize,
+}
+
+pub(super) fn compile_matcher(
+    pattern: &str,
+    explicit_group: Option<usize>,
+) -> Result<Matcher, String> {
+    // ASCII classes by default: tokens are ASCII, and Unicode `\w` under `(?i)` costs a tenth
+    // of a second to compile per rule. `(?u)` opts back in.
+    let hir = regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .unicode(false)
+        .build()
+        .parse(pattern)
+        .map_err(|err| format!("invalid regex: {}", one_line(&err.to_string())))?;
+    let unbounded = hir.properties().maximum_len().is_none();
+    let window = hir
+        .properties()
+        .maximum_len()
+        .map_or(UNBOUNDED_WINDOW, |len| len.clamp(1, MAX_WINDOW));
+    let single_line = !can_match_newline(&hir);
+    // The window (above) keeps the pattern's bounds; the compiled regex need not.
+    let hir = lift_long_repetitions(&hir);
+    let regex = meta::Regex::builder()
+        .configure(
+            meta::Config::new()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .hybrid_cache_capacity(HYBRID_CACHE_CAPACITY)
+                .onepass_size_limit(Some(REGEX_SIZE_LIMIT)),
+        )
+        .build_from_hir(&hir)
+        .map_err(|err| format!("regex does not compile: {}", one_line(&err.to_string())))?;
+    let groups = regex.group_info().group_len(PatternID::ZERO);
+    let secret_group = if let Some(group) = explicit_group {
+        if group >= groups {
+            return Err(format!(
+                "secret group {group} does not exist (the regex has {} groups)",
+                groups - 1
+            ));
+        }
+        group
+    } else if let Some(index) = regex.group_info().to_index(PatternID::ZERO, "secret") {
+        index
+    } else if groups > 1 {
+        1
+    } else {
+        0
+    };
+    let mut seen = [false; 256];
+    if let Some(secret) = capture_group(&hir, secret_group) {
+        collect_bytes(secret, &mut seen);
+    }
+    Ok(Matcher {
+        regex,
+        secret_group,
+        window,
+        single_line,
+        unbounded,
+        secret_alphabet: seen.iter().filter(|&&b| b).count(),
+    })
+}
+
+pub(super) fn one_line(text: &str) -> String {
+    regex_error_reason(text)
+}
+
+/// The reason in a `regex` / `regex-syntax` error message, without the excerpt of the pattern
+/// it quotes above it: a pattern may hold a literal secret (an allowlisted test key), and the
+/// message lands in a CI log (issue 15).
+pub fn regex_error_reason(message: &str) -> String {
+    let last = message
+        .lines()
+        .map(str::trim)
+        .rfind(|line| !line.is_empty());
+    let reason = last.unwrap_or_default();
+    let reason = reason.strip_prefix("error: ").unwrap_or(reason);
+    reason.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_counted_repetitions_keep_their_window_but_not_their_memory() {
+        let matcher = compile_matcher("(k[A-Za-z0-9+/=]{20,8000})", None).unwrap();
+        assert_eq!(matcher.window, 8001);
+        assert!(!matcher.unbounded);
+        assert!(
+            matcher.regex.memory_usage() < 1 << 20,
+            "{} bytes",
+            matcher.regex.memory_usage()
+        );
+        let long = format!("k{}", "Ab9+".repeat(1500));
+        assert_eq!(
+            matcher.regex.find(long.as_bytes()).map(|m| m.len()),
+            Some(long.len())
+        );
+        assert!(matcher.regex.find(b"kshort").is_none());
+    }
+}

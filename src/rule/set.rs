@@ -1,0 +1,120 @@
+//! A compiled [`Rule`] and the immutable [`RuleSet`] shared by every scanning thread.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::matcher::{compile_matcher, Matcher};
+use super::syntax::Severity;
+use crate::validate::Validator;
+
+/// A compiled rule: its metadata, checks, and a regex compiled on first use.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable id (`github.pat-classic`).
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Severity of a finding.
+    pub severity: Severity,
+    /// Keywords, as written.
+    pub keywords: Vec<String>,
+    /// The regex source.
+    pub pattern: String,
+    /// Minimum Shannon entropy of the secret, bits per byte.
+    pub entropy: Option<f64>,
+    /// The offline validator run on each secret, if any.
+    pub validator: Option<Validator>,
+    /// Only paths this matches are scanned with the rule.
+    pub path: Option<regex::Regex>,
+    /// Documentation links.
+    pub references: Vec<String>,
+    /// Texts the rule must find a secret in.
+    pub examples: Vec<String>,
+    /// Texts the rule must find nothing in.
+    pub negative_examples: Vec<String>,
+    /// The file the rule came from (`patterns/github.toml` or a config path).
+    pub file: String,
+    /// The rule's own allowlists.
+    pub allowlists: Vec<super::AllowlistConfig>,
+    /// An explicit secret group (else `secret`, else group 1).
+    pub secret_group: Option<usize>,
+    /// Matches may span many lines (see [`RuleSyntax::multiline`]).
+    pub multiline: bool,
+    pub(super) matcher: OnceLock<Result<Matcher, String>>,
+}
+
+impl Rule {
+    /// The provider, taken from the rule file's name (`patterns/github.toml` -> `github`).
+    pub fn provider(&self) -> &str {
+        let name = self.file.rsplit(['/', '\\']).next().unwrap_or(&self.file);
+        name.strip_suffix(".toml").unwrap_or(name)
+    }
+
+    /// The compiled regex, compiling it on first use. Fails only for a regex that does not
+    /// compile, which [`RuleSetBuilder::build`] rules out unless rules are compiled lazily.
+    pub fn matcher(&self) -> Result<&Matcher, &str> {
+        self.matcher
+            .get_or_init(|| compile_matcher(&self.pattern, self.secret_group))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// A file rule: no regex, it flags every file whose path matches `path`.
+    pub fn is_file_rule(&self) -> bool {
+        self.pattern.is_empty()
+    }
+
+    /// Whether the rule applies to a chunk at `path` (`None`: no path, such as stdin).
+    pub fn applies_to(&self, path: Option<&str>) -> bool {
+        match (&self.path, path) {
+            (None, _) => true,
+            (Some(filter), Some(path)) => filter.is_match(path),
+            (Some(_), None) => false,
+        }
+    }
+}
+
+/// An immutable set of compiled rules, shared by every scanning thread.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    /// Rule index by id, built once: [`RuleSet::get`] is a hash lookup, not a scan (issue 16).
+    by_id: HashMap<String, usize>,
+}
+
+impl RuleSet {
+    /// A set of these rules, indexed by id (ids are unique: the builder checks).
+    pub(super) fn new(rules: Vec<Rule>) -> RuleSet {
+        let by_id = rules
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| (rule.id.clone(), index))
+            .collect();
+        RuleSet { rules, by_id }
+    }
+
+    /// The rules, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.index_of(id).map(|index| &self.rules[index])
+    }
+
+    /// The index of the rule with this id in [`RuleSet::rules`].
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}

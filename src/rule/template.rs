@@ -1,0 +1,180 @@
+//! Context rules: a secret whose shape alone does not identify it (32 alphanumerics) counts
+//! only near one of its provider's words. Such a rule gives its `context` words and its value's
+//! `shape`; the regex around them is written once, here, so every context rule reads the same
+//! layouts and a fix to one layout reaches them all.
+//!
+//! The value is accepted in two layouts:
+//! - **named key**: the provider word, then within 40 bytes a key word (`key`, `token`,
+//!   `secret`, ...), then within 40 more bytes the value: `AI21_API_KEY=...`,
+//!   `{"ai21": {"apiKey": "..."}}`, `<ai21Token>\n  ...\n</ai21Token>`, a YAML key on the next
+//!   line, `ai21 token - ...`;
+//! - **provider key**: the provider word is the key itself (`ai21: ...`, `"AI21": "..."`,
+//!   `ai21_pat=...`): at most 24 name bytes, then separators.
+//!
+//! The value must stand alone: the bytes on each side are ones the shape cannot hold (nor a
+//! letter or digit), so a 40-character token never yields a 32-character "secret" inside it.
+
+use regex_syntax::hir::Hir;
+
+use super::hir::collect_bytes;
+
+/// Words that name a credential, looked for between the provider word and the value.
+const KEY_WORDS: &[&str] = &[
+    "key",
+    "token",
+    "secret",
+    "pass",
+    "pwd",
+    "access",
+    "private",
+    "auth",
+    "credential",
+    "bearer",
+    "api",
+    "sid",
+];
+
+/// Bytes between the provider word and the key word, and between the key word and the value.
+const GAP: usize = 40;
+/// Bytes of key name after the provider word in the provider-key layout (`ai21_prod_pat`).
+const NAME_TAIL: usize = 24;
+
+/// The regex of a context rule: one of `context` (case-insensitive), then the value of `shape`
+/// (case as written) as the `secret` group, in either layout.
+pub(super) fn context_regex(context: &[String], shape: &str) -> Result<String, String> {
+    if context.is_empty() {
+        return Err("a `shape` needs `context` words".into());
+    }
+    if context.iter().any(|word| word.trim().is_empty()) {
+        return Err("a context word is empty".into());
+    }
+    let shape_hir = regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .unicode(false)
+        .build()
+        .parse(shape)
+        .map_err(|err| {
+            format!(
+                "invalid shape: {}",
+                super::matcher::one_line(&err.to_string())
+            )
+        })?;
+    if shape_hir.properties().explicit_captures_len() > 0 {
+        return Err("a shape has no capture groups (the whole shape is the secret)".into());
+    }
+    let boundary = boundary_class(&shape_hir);
+    let words = context
+        .iter()
+        .map(|word| provider_word(word))
+        .collect::<Vec<_>>()
+        .join("|");
+    let keys = KEY_WORDS.join("|");
+    Ok(format!(
+        "(?:{words})\
+         (?:(?s:.){{0,{GAP}}}?(?i:{keys})(?s:.){{0,{GAP}}}?{boundary}\
+         |[\\w.-]{{0,{NAME_TAIL}}}?{boundary}{{1,6}})\
+         (?P<secret>{shape})(?:{boundary}|\\z)"
+    ))
+}
+
+/// A provider word as a case-insensitive regex. Words of three letters or fewer must not
+/// follow a letter, so `box` does not fire inside `checkbox`.
+fn provider_word(word: &str) -> String {
+    let escaped = regex_syntax::escape(&word.to_ascii_lowercase());
+    if word.len() <= 3 {
+        format!("(?:\\A|[^A-Za-z])(?i:{escaped})")
+    } else {
+        format!("(?i:{escaped})")
+    }
+}
+
+/// A class of the bytes that may border the value: none the shape can hold, and no letter or
+/// digit.
+fn boundary_class(shape: &Hir) -> String {
+    let mut inside = [false; 256];
+    collect_bytes(shape, &mut inside);
+    for byte in (b'0'..=b'9').chain(b'A'..=b'Z').chain(b'a'..=b'z') {
+        inside[byte as usize] = true;
+    }
+    let mut class = String::from("[");
+    for (byte, _) in inside.iter().enumerate().filter(|(_, inside)| !**inside) {
+        class.push_str(&format!("\\x{byte:02X}"));
+    }
+    class.push(']');
+    class
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secrets(context: &[&str], shape: &str, text: &str) -> Vec<String> {
+        let context: Vec<String> = context.iter().map(|w| w.to_string()).collect();
+        let pattern = context_regex(&context, shape).unwrap();
+        let regex = regex::bytes::RegexBuilder::new(&pattern)
+            .unicode(false)
+            .build()
+            .unwrap();
+        regex
+            .captures_iter(text.as_bytes())
+            .map(|caps| String::from_utf8_lossy(&caps["secret"]).into_owned())
+            .collect()
+    }
+
+    const VALUE: &str = "S2ATbyrGP3krePRu0V9UqPoTxe9CUvNr";
+
+    #[test]
+    fn both_layouts_on_one_line_and_across_lines() {
+        let found = [
+            format!("AI21_API_KEY={VALUE}"),
+            format!("{{\"ai21\": \"{VALUE}\"}}"),
+            format!("ai21:\n  apiKey: '{VALUE}'"),
+            format!("<Ai21Token>\n    {VALUE}\n</Ai21Token>"),
+            format!("ai21 token - {VALUE}"),
+            format!("export AI21_PROD_PAT=\"{VALUE}\""),
+        ];
+        for text in &found {
+            assert_eq!(
+                secrets(&["ai21"], "[A-Za-z0-9]{32}", text),
+                [VALUE],
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_inside_longer_tokens_or_far_away_are_not_found() {
+        let missed = [
+            format!("AI21_API_KEY={VALUE}abc"),
+            format!("AI21_API_KEY=abc{VALUE}"),
+            format!("AI21_API_KEY={}", &VALUE[..31]),
+            format!("ai21 {} {VALUE}", "x".repeat(GAP + 10)),
+            format!("ai21model version is {VALUE}"),
+        ];
+        for text in &missed {
+            assert!(
+                secrets(&["ai21"], "[A-Za-z0-9]{32}", text).is_empty(),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn short_provider_words_need_a_word_start() {
+        let shape = "[a-z0-9]{32}";
+        let value = "k5v9x2m4q8w1e7r3t6y0u2i4o6p8a1s3";
+        assert_eq!(
+            secrets(&["box"], shape, &format!("BOX_TOKEN={value}")),
+            [value]
+        );
+        assert!(secrets(&["box"], shape, &format!("checkbox_token={value}")).is_empty());
+    }
+
+    #[test]
+    fn bad_shapes_and_empty_context_are_errors() {
+        assert!(context_regex(&[], "[a-z]{8}").is_err());
+        assert!(context_regex(&["".into()], "[a-z]{8}").is_err());
+        assert!(context_regex(&["acme".into()], "[a-z").is_err());
+        assert!(context_regex(&["acme".into()], "([a-z]{8})").is_err());
+    }
+}
