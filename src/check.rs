@@ -543,6 +543,7 @@ mod tests {
             id = "generic.value"
             name = "any value"
             severity = "medium"
+            catch_all = true
             keywords = ["value"]
             regex = 'value => ([A-Za-z0-9+/=]{8,})'
             examples = ["value => a1B2c3D4e5F6", "value => a2V5IGlzIHRva19hMWIyYzNkNCBoZXJl"]

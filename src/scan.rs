@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::config::ProjectConfig;
-use crate::engine::decode::{decode_percent_runs, decode_runs};
+use crate::engine::decode::walk_decoded;
+use crate::engine::shadow::{drop_shadowed_matches, Overlaps};
 use crate::engine::{Engine, FileNames, Match, Scanner, Span};
 use crate::filter::gitleaksignore::{self, GitleaksIgnore};
 use crate::filter::inline::InlineAllows;
@@ -450,41 +451,6 @@ impl Worker<'_> {
     }
 }
 
-/// The encoded layers of `bytes`, down to `depth` layers: each base64, hex or percent-encoded
-/// run `follow` accepts, then the base64 and hex runs inside what each decodes to. `visit` gets
-/// the outermost run's span in `bytes`, its encoding and the decoded text, and returns whether
-/// to go on. The one walk behind both the scan and the path-free prescreen, so the prescreen
-/// looks wherever the scan does.
-fn walk_decoded(
-    bytes: &[u8],
-    depth: usize,
-    follow: impl Fn(Span) -> bool,
-    visit: &mut dyn FnMut(Span, &'static str, &[u8]) -> bool,
-) {
-    if depth == 0 {
-        return;
-    }
-    // (encoded span in `bytes`, decoded text, encoding, layer)
-    let mut pending: Vec<(Span, Vec<u8>, &'static str, usize)> = decode_runs(bytes)
-        .into_iter()
-        .chain(decode_percent_runs(bytes))
-        .filter(|run| follow(run.span))
-        .map(|run| (run.span, run.bytes, run.encoding, 1))
-        .collect();
-    while let Some((outer, text, encoding, layer)) = pending.pop() {
-        if !visit(outer, encoding, &text) {
-            return;
-        }
-        if layer < depth {
-            pending.extend(
-                decode_runs(&text)
-                    .into_iter()
-                    .map(|run| (outer, run.bytes, encoding, layer + 1)),
-            );
-        }
-    }
-}
-
 impl Visitor for Worker<'_> {
     fn chunk(&mut self, chunk: Chunk<'_>) {
         // A window of a large input: the input counts once, its bytes once (the overlap with
@@ -518,7 +484,7 @@ impl Visitor for Worker<'_> {
             // `secret = <base64>`) yields to what the decoded text turns out to hold.
             let vendor_secrets: Vec<Span> = found_all
                 .iter()
-                .filter(|f| !is_catch_all(&f.rule_id))
+                .filter(|f| !rules.rules()[f.rule].catch_all)
                 .map(|f| f.span)
                 .collect();
             let raw = found_all.len();
@@ -533,7 +499,8 @@ impl Visitor for Worker<'_> {
             let mut index = 0;
             found_all.retain(|f| {
                 index += 1;
-                let shadowed = index <= raw && is_catch_all(&f.rule_id) && decoded.any(f.span);
+                let shadowed =
+                    index <= raw && rules.rules()[f.rule].catch_all && decoded.any(f.span);
                 !shadowed
             });
         }
@@ -657,97 +624,6 @@ impl NameFilter for FileNames {
     fn matches_path(&self, path: &str) -> bool {
         FileNames::matches_path(self, path)
     }
-}
-
-/// Rule id prefixes of catch-all rules (generic assignments, any JWT, any URL credentials).
-/// When such a rule and a vendor rule find the same secret, the vendor rule's finding is the
-/// one reported: it says what the secret is.
-pub const CATCH_ALL_PREFIXES: [&str; 3] = ["generic.", "jwt.", "url-credentials."];
-
-fn is_catch_all(id: &str) -> bool {
-    CATCH_ALL_PREFIXES
-        .iter()
-        .any(|prefix| id.starts_with(prefix))
-}
-
-/// Drops catch-all matches whose secret overlaps a vendor rule's secret, catch-all matches of
-/// the same secret span as an earlier catch-all match, and vendor matches that a more specific
-/// vendor rule made of the very same secret (see [`specificity`]).
-fn drop_shadowed_matches(rules: &crate::rule::RuleSet, matches: &mut Vec<Match>) {
-    if matches.len() < 2 {
-        return;
-    }
-    // Hash maps and a sorted index, not pairwise comparisons: a file of many thousand tokens
-    // took time quadratic in them (issue 15).
-    let catch_all = |m: &Match| is_catch_all(&rules.rules()[m.rule].id);
-    let mut most_specific: HashMap<Span, Specificity> = HashMap::new();
-    for m in matches.iter().filter(|m| !catch_all(m)) {
-        let rank = specificity(rules, m);
-        most_specific
-            .entry(m.secret)
-            .and_modify(|best| *best = (*best).max(rank))
-            .or_insert(rank);
-    }
-    matches.retain(|m| {
-        catch_all(m)
-            || most_specific
-                .get(&m.secret)
-                .is_none_or(|best| *best <= specificity(rules, m))
-    });
-    let vendor_spans = Overlaps::new(matches.iter().filter(|m| !catch_all(m)).map(|m| m.secret));
-    let mut seen = HashSet::new();
-    matches.retain(|m| {
-        if !catch_all(m) {
-            return true;
-        }
-        let shadowed = vendor_spans.any(m.secret);
-        let first = seen.insert(m.secret);
-        !shadowed && first
-    });
-}
-
-/// Spans, set up to tell in O(log n) whether any of them overlaps a given span.
-struct Overlaps {
-    /// Sorted by start.
-    spans: Vec<Span>,
-    /// `max_end[i]`: the greatest end among `spans[..=i]`.
-    max_end: Vec<usize>,
-}
-
-impl Overlaps {
-    fn new(spans: impl Iterator<Item = Span>) -> Overlaps {
-        let mut spans: Vec<Span> = spans.collect();
-        spans.sort_unstable();
-        let max_end = spans
-            .iter()
-            .scan(0, |max, s| {
-                *max = s.end.max(*max);
-                Some(*max)
-            })
-            .collect();
-        Overlaps { spans, max_end }
-    }
-
-    /// Whether a span `s` with `s.start < other.end && other.start < s.end` is held.
-    fn any(&self, other: Span) -> bool {
-        let before = self.spans.partition_point(|s| s.start < other.end);
-        before > 0 && self.max_end[before - 1] > other.start
-    }
-}
-
-/// Context bytes around the secret, then (reversed) the size of the secret's alphabet: greater
-/// is more specific.
-type Specificity = (usize, std::cmp::Reverse<usize>);
-
-/// How specific a vendor match is: first the context its rule demanded around the secret
-/// (`clerk ... secret_key = sk_live_...` over a bare `sk_live_...`), then how few distinct
-/// bytes the rule's secret can hold (Paystack's `sk_live_` + 40 hex over Stripe's `sk_live_` +
-/// alphanumerics).
-fn specificity(rules: &crate::rule::RuleSet, m: &Match) -> Specificity {
-    let alphabet = rules.rules()[m.rule]
-        .matcher()
-        .map_or(256, |matcher| matcher.secret_alphabet);
-    (m.span.len() - m.secret.len(), std::cmp::Reverse(alphabet))
 }
 
 impl Drop for Worker<'_> {

@@ -568,6 +568,7 @@ fn convert(
             regex,
             context: Vec::new(),
             shape: None,
+            catch_all: false,
             entropy,
             validator: None,
             path: rule_path,

@@ -252,6 +252,41 @@ fn decode_hex(run: &[u8]) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// The encoded layers of `bytes`, down to `depth` layers: each base64, hex or percent-encoded
+/// run `follow` accepts, then the base64 and hex runs inside what each decodes to. `visit` gets
+/// the outermost run's span in `bytes`, its encoding and the decoded text, and returns whether
+/// to go on. The one walk behind both the scan and the path-free prescreen, so the prescreen
+/// looks wherever the scan does.
+pub fn walk_decoded(
+    bytes: &[u8],
+    depth: usize,
+    follow: impl Fn(Span) -> bool,
+    visit: &mut dyn FnMut(Span, &'static str, &[u8]) -> bool,
+) {
+    if depth == 0 {
+        return;
+    }
+    // (encoded span in `bytes`, decoded text, encoding, layer)
+    let mut pending: Vec<(Span, Vec<u8>, &'static str, usize)> = decode_runs(bytes)
+        .into_iter()
+        .chain(decode_percent_runs(bytes))
+        .filter(|run| follow(run.span))
+        .map(|run| (run.span, run.bytes, run.encoding, 1))
+        .collect();
+    while let Some((outer, text, encoding, layer)) = pending.pop() {
+        if !visit(outer, encoding, &text) {
+            return;
+        }
+        if layer < depth {
+            pending.extend(
+                decode_runs(&text)
+                    .into_iter()
+                    .map(|run| (outer, run.bytes, encoding, layer + 1)),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 pub mod decode;
 mod file_names;
 pub mod keywords;
+pub mod shadow;
 
 pub use file_names::FileNames;
 

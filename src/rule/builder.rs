@@ -290,6 +290,7 @@ impl RuleSetBuilder {
                 .collect(),
             secret_group: syntax.secret_group,
             multiline: syntax.multiline,
+            catch_all: syntax.catch_all,
             matcher: OnceLock::new(),
         };
         if !lazy && !rule.is_file_rule() {

@@ -38,6 +38,8 @@ pub struct Rule {
     pub allowlists: Vec<super::AllowlistConfig>,
     /// An explicit secret group (else `secret`, else group 1).
     pub secret_group: Option<usize>,
+    /// A catch-all rule (see [`RuleSyntax::catch_all`](super::RuleSyntax::catch_all)).
+    pub catch_all: bool,
     /// Matches may span many lines (see [`RuleSyntax::multiline`]).
     pub multiline: bool,
     pub(super) matcher: OnceLock<Result<Matcher, String>>,

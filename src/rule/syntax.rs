@@ -69,6 +69,10 @@ pub struct RuleSyntax {
     /// three lines on each side.
     #[serde(default)]
     pub multiline: bool,
+    /// A catch-all rule (generic assignments, any JWT): when it and a vendor rule find the same
+    /// secret, the vendor rule's finding is reported, and a decoded layer's finding replaces it.
+    #[serde(default)]
+    pub catch_all: bool,
     /// The capture group holding the secret, when it is neither `secret` nor group 1 (imported
     /// gitleaks rules set it from `secretGroup`).
     #[serde(default)]

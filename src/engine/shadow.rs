@@ -1,0 +1,90 @@
+//! Which of several matches of one secret is reported. A catch-all rule (`catch_all = true`:
+//! generic assignments, any JWT, any URL credentials) yields to a vendor rule that finds an
+//! overlapping secret, since the vendor rule says what the secret is; of two vendor rules that
+//! find the very same secret, the more specific one wins (see [`specificity`]).
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Match, Span};
+use crate::rule::RuleSet;
+
+/// Drops catch-all matches whose secret overlaps a vendor rule's secret, catch-all matches of
+/// the same secret span as an earlier catch-all match, and vendor matches that a more specific
+/// vendor rule made of the very same secret (see [`specificity`]).
+pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>) {
+    if matches.len() < 2 {
+        return;
+    }
+    // Hash maps and a sorted index, not pairwise comparisons: a file of many thousand tokens
+    // took time quadratic in them (issue 15).
+    let catch_all = |m: &Match| rules.rules()[m.rule].catch_all;
+    let mut most_specific: HashMap<Span, Specificity> = HashMap::new();
+    for m in matches.iter().filter(|m| !catch_all(m)) {
+        let rank = specificity(rules, m);
+        most_specific
+            .entry(m.secret)
+            .and_modify(|best| *best = (*best).max(rank))
+            .or_insert(rank);
+    }
+    matches.retain(|m| {
+        catch_all(m)
+            || most_specific
+                .get(&m.secret)
+                .is_none_or(|best| *best <= specificity(rules, m))
+    });
+    let vendor_spans = Overlaps::new(matches.iter().filter(|m| !catch_all(m)).map(|m| m.secret));
+    let mut seen = HashSet::new();
+    matches.retain(|m| {
+        if !catch_all(m) {
+            return true;
+        }
+        let shadowed = vendor_spans.any(m.secret);
+        let first = seen.insert(m.secret);
+        !shadowed && first
+    });
+}
+
+/// Spans, set up to tell in O(log n) whether any of them overlaps a given span.
+pub struct Overlaps {
+    /// Sorted by start.
+    spans: Vec<Span>,
+    /// `max_end[i]`: the greatest end among `spans[..=i]`.
+    max_end: Vec<usize>,
+}
+
+impl Overlaps {
+    /// The spans, indexed.
+    pub fn new(spans: impl Iterator<Item = Span>) -> Overlaps {
+        let mut spans: Vec<Span> = spans.collect();
+        spans.sort_unstable();
+        let max_end = spans
+            .iter()
+            .scan(0, |max, s| {
+                *max = s.end.max(*max);
+                Some(*max)
+            })
+            .collect();
+        Overlaps { spans, max_end }
+    }
+
+    /// Whether a span `s` with `s.start < other.end && other.start < s.end` is held.
+    pub fn any(&self, other: Span) -> bool {
+        let before = self.spans.partition_point(|s| s.start < other.end);
+        before > 0 && self.max_end[before - 1] > other.start
+    }
+}
+
+/// Context bytes around the secret, then (reversed) the size of the secret's alphabet: greater
+/// is more specific.
+type Specificity = (usize, std::cmp::Reverse<usize>);
+
+/// How specific a vendor match is: first the context its rule demanded around the secret
+/// (`clerk ... secret_key = sk_live_...` over a bare `sk_live_...`), then how few distinct
+/// bytes the rule's secret can hold (Paystack's `sk_live_` + 40 hex over Stripe's `sk_live_` +
+/// alphanumerics).
+fn specificity(rules: &RuleSet, m: &Match) -> Specificity {
+    let alphabet = rules.rules()[m.rule]
+        .matcher()
+        .map_or(256, |matcher| matcher.secret_alphabet);
+    (m.span.len() - m.secret.len(), std::cmp::Reverse(alphabet))
+}
