@@ -1,9 +1,9 @@
-//! The one place that wires a source, the engine, the filters and the collection of findings
-//! together. Each worker thread owns a [`Scanner`] and its own buffers; results are merged
-//! when the worker ends.
+//! The one place that wires a source, the engine, the filters and a [`Sink`] for the findings
+//! together. Each worker thread owns a [`Scanner`] and its own buffers, and streams what it
+//! finds through a channel to the one thread that writes the sink.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::config::ProjectConfig;
@@ -263,8 +263,44 @@ pub trait Diagnostics: Sync {
     }
 }
 
+/// What the filters made of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Reported.
+    Reported,
+    /// Dropped by an allowlist or an inline allow comment (shown with `-v`).
+    Allowed,
+    /// Dropped because the baseline holds it.
+    Baselined,
+}
+
+/// Where a scan's findings go. Workers stream into it through a channel and one thread
+/// writes, so a sink needs no locks: the in-memory [`ScanResult`] is one; a datastore or a
+/// streaming writer would be others.
+pub trait Sink: Send {
+    /// One finding, with what the filters made of it.
+    fn finding(&mut self, finding: Finding, disposition: Disposition);
+    /// A worker ended: its counts, and every secret and encoded run it saw (for redaction).
+    fn worker_done(&mut self, stats: &Summary, secrets: Redactor);
+}
+
+impl Sink for ScanResult {
+    fn finding(&mut self, finding: Finding, disposition: Disposition) {
+        match disposition {
+            Disposition::Reported => self.findings.push(finding),
+            Disposition::Allowed => self.allowed.push(finding),
+            Disposition::Baselined => self.baselined.push(finding),
+        }
+    }
+
+    fn worker_done(&mut self, stats: &Summary, secrets: Redactor) {
+        self.stats.add(stats);
+        self.redactor.append(secrets);
+    }
+}
+
 /// Scans everything `source` produces with `engine`, dropping what the filters (allowlists,
-/// inline allow comments, the baseline) cover.
+/// inline allow comments, the baseline) cover, and collects the findings in memory.
 pub fn run(
     source: &dyn Source,
     engine: &Engine,
@@ -273,32 +309,78 @@ pub fn run(
     diagnostics: &dyn Diagnostics,
 ) -> ScanResult {
     let started = Instant::now();
-    let shared = Mutex::new(ScanResult::default());
-    // One cache for all workers: a guessable secret's slow key derivation runs once per
-    // (rule, path, secret) in a run, however many blobs or commits hold it.
-    let fingerprints = FingerprintCache::new();
-    let make_worker = || -> Box<dyn Visitor + '_> {
-        Box::new(Worker {
-            scanner: engine.scanner(),
-            fingerprints: &fingerprints,
-            decode_depth: filters.decode_depth,
-            filters,
-            diagnostics,
-            matches: Vec::new(),
-            result: ScanResult::default(),
-            shared: &shared,
-        })
-    };
-    source.run(threads.max(1), &make_worker);
-    let mut result = shared
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut result = ScanResult::default();
+    run_into(source, engine, filters, threads, diagnostics, &mut result);
     redact_found_in_metadata(engine, filters.decode_depth, &mut result);
     result.stats.findings = result.findings.len() as u64;
     result.stats.allowed = result.allowed.len() as u64;
     result.stats.baselined = result.baselined.len() as u64;
     result.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     result
+}
+
+/// What a worker sends to the sink's thread.
+enum Event {
+    /// Findings, in the order found.
+    Findings(Vec<(Finding, Disposition)>),
+    /// The worker ended.
+    Done(Box<(Summary, Redactor)>),
+}
+
+/// Batches of findings waiting for the sink: enough that a slow sink holds back the workers
+/// instead of memory growing without bound.
+const SINK_QUEUE: usize = 256;
+/// Findings a worker sends at once.
+const BATCH: usize = 64;
+
+/// Scans everything `source` produces, as [`run`] does, streaming each finding into `sink`
+/// from one thread as the workers find them.
+pub fn run_into(
+    source: &dyn Source,
+    engine: &Engine,
+    filters: &Filters,
+    threads: usize,
+    diagnostics: &dyn Diagnostics,
+    sink: &mut dyn Sink,
+) {
+    let (sender, receiver) = crossbeam_channel::bounded::<Event>(SINK_QUEUE);
+    // One cache for all workers: a guessable secret's slow key derivation runs once per
+    // (rule, path, secret) in a run, however many blobs or commits hold it.
+    let fingerprints = FingerprintCache::new();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for event in receiver {
+                match event {
+                    Event::Findings(batch) => {
+                        for (finding, disposition) in batch {
+                            sink.finding(finding, disposition);
+                        }
+                    }
+                    Event::Done(done) => {
+                        let (stats, secrets) = *done;
+                        sink.worker_done(&stats, secrets);
+                    }
+                }
+            }
+        });
+        let make_worker = || -> Box<dyn Visitor + '_> {
+            Box::new(Worker {
+                scanner: engine.scanner(),
+                fingerprints: &fingerprints,
+                decode_depth: filters.decode_depth,
+                filters,
+                diagnostics,
+                matches: Vec::new(),
+                batch: Vec::new(),
+                stats: Summary::default(),
+                secrets: Redactor::new(),
+                sink: sender.clone(),
+            })
+        };
+        source.run(threads.max(1), &make_worker);
+        // The workers are gone; the last sender closes the channel and the sink's thread ends.
+        drop(sender);
+    });
 }
 
 /// Adds to the run's redactor the secrets that the rules (under any path, through the encoded
@@ -350,9 +432,13 @@ struct Worker<'a> {
     filters: &'a Filters,
     diagnostics: &'a dyn Diagnostics,
     matches: Vec<Match>,
-    /// Every secret and encoded run found in this worker's chunks so far: `result.redactor`.
-    result: ScanResult,
-    shared: &'a Mutex<ScanResult>,
+    /// Findings not yet sent to the sink.
+    batch: Vec<(Finding, Disposition)>,
+    /// This worker's counts.
+    stats: Summary,
+    /// Every secret and encoded run found in this worker's chunks so far.
+    secrets: Redactor,
+    sink: crossbeam_channel::Sender<Event>,
 }
 
 impl Worker<'_> {
@@ -374,7 +460,7 @@ impl Worker<'_> {
     /// get a fingerprint: an allowed finding never pays for the key derivation.
     fn file_by_filters(&mut self, mut found: Finding, bytes: &[u8]) {
         if self.filters.allows(&found, bytes) {
-            self.result.allowed.push(found);
+            self.emit(found, Disposition::Allowed);
             return;
         }
         self.fingerprints.fill(&mut found);
@@ -384,9 +470,9 @@ impl Worker<'_> {
             .as_ref()
             .is_some_and(|b| b.contains(&found))
         {
-            self.result.baselined.push(found);
+            self.emit(found, Disposition::Baselined);
         } else {
-            self.result.findings.push(found);
+            self.emit(found, Disposition::Reported);
         }
     }
 
@@ -460,12 +546,12 @@ impl Visitor for Worker<'_> {
             .window
             .map_or(chunk.bytes.len(), |window| window.owned_end);
         if first_window {
-            self.result.stats.files += 1;
+            self.stats.files += 1;
             self.diagnostics.scanned(owned as u64);
         } else {
             self.diagnostics.scanned_more(owned as u64);
         }
-        self.result.stats.bytes += owned as u64;
+        self.stats.bytes += owned as u64;
         self.matches.clear();
         let matches = &mut self.matches;
         let path = Some(chunk.provenance.rel_path.as_str());
@@ -519,7 +605,7 @@ impl Visitor for Worker<'_> {
             strings.insert(&chunk.bytes[span.range()]);
         }
         let redactions = Redactions::new(chunk.bytes, &secret_spans, &encoded, &strings);
-        self.result.redactor.append(strings);
+        self.secrets.append(strings);
         let inline = InlineAllows::parse(chunk.bytes);
         for mut found in found_all {
             if chunk
@@ -545,7 +631,7 @@ impl Visitor for Worker<'_> {
                 found.location.end_line += window.lines_before;
             }
             if allowed_inline {
-                self.result.allowed.push(found);
+                self.emit(found, Disposition::Allowed);
             } else {
                 self.file_by_filters(found, chunk.bytes);
             }
@@ -555,14 +641,14 @@ impl Visitor for Worker<'_> {
     fn skipped(&mut self, provenance: &Provenance, reason: SkipReason) {
         self.diagnostics.skipped(&provenance.path, reason);
         match reason {
-            SkipReason::Binary => self.result.stats.skipped_binary += 1,
-            SkipReason::TooLarge(_) => self.result.stats.skipped_too_large += 1,
+            SkipReason::Binary => self.stats.skipped_binary += 1,
+            SkipReason::TooLarge(_) => self.stats.skipped_too_large += 1,
             SkipReason::Symlink => {
-                self.result.stats.skipped_symlinks += 1;
+                self.stats.skipped_symlinks += 1;
                 return; // not followed: not a file of this tree
             }
             SkipReason::Ignored => {
-                self.result.stats.skipped_ignored += 1;
+                self.stats.skipped_ignored += 1;
                 return; // not part of the tree git would record
             }
         }
@@ -571,7 +657,7 @@ impl Visitor for Worker<'_> {
     }
 
     fn error(&mut self, path: &str, message: &str) {
-        self.result.stats.errors += 1;
+        self.stats.errors += 1;
         self.diagnostics.warn(path, message);
     }
 
@@ -579,8 +665,8 @@ impl Visitor for Worker<'_> {
         if self.may_find(bytes) {
             return true;
         }
-        self.result.stats.files += 1;
-        self.result.stats.bytes += bytes.len() as u64;
+        self.stats.files += 1;
+        self.stats.bytes += bytes.len() as u64;
         self.diagnostics.scanned(bytes.len() as u64);
         false
     }
@@ -592,10 +678,10 @@ impl Visitor for Worker<'_> {
             return true;
         }
         match reason {
-            SkipReason::Binary => self.result.stats.skipped_binary += 1,
-            SkipReason::TooLarge(_) => self.result.stats.skipped_too_large += 1,
-            SkipReason::Symlink => self.result.stats.skipped_symlinks += 1,
-            SkipReason::Ignored => self.result.stats.skipped_ignored += 1,
+            SkipReason::Binary => self.stats.skipped_binary += 1,
+            SkipReason::TooLarge(_) => self.stats.skipped_too_large += 1,
+            SkipReason::Symlink => self.stats.skipped_symlinks += 1,
+            SkipReason::Ignored => self.stats.skipped_ignored += 1,
         }
         false
     }
@@ -626,30 +712,35 @@ impl NameFilter for FileNames {
     }
 }
 
+impl Worker<'_> {
+    /// Queues a finding for the sink, sending a batch when it is full.
+    fn emit(&mut self, finding: Finding, disposition: Disposition) {
+        self.batch.push((finding, disposition));
+        if self.batch.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    /// Sends the findings gathered so far to the sink.
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            // A send fails only when the sink's thread is gone (it panicked): nothing left to
+            // tell.
+            let _ = self
+                .sink
+                .send(Event::Findings(std::mem::take(&mut self.batch)));
+        }
+    }
+}
+
 impl Drop for Worker<'_> {
     fn drop(&mut self) {
-        let mut shared = self
-            .shared
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        shared.stats.add(&self.result.stats);
-        let shared = &mut *shared;
-        // The first worker's lists are moved, not copied: a copy of a file's 150,000
-        // findings doubled the peak memory (issue 15).
-        for (to, from) in [
-            (&mut shared.findings, &mut self.result.findings),
-            (&mut shared.allowed, &mut self.result.allowed),
-            (&mut shared.baselined, &mut self.result.baselined),
-        ] {
-            if to.is_empty() {
-                std::mem::swap(to, from);
-            } else {
-                to.append(from);
-            }
-        }
-        shared
-            .redactor
-            .append(std::mem::take(&mut self.result.redactor));
+        self.flush();
+        let done = (
+            std::mem::take(&mut self.stats),
+            std::mem::take(&mut self.secrets),
+        );
+        let _ = self.sink.send(Event::Done(Box::new(done)));
     }
 }
 
@@ -692,6 +783,65 @@ mod tests {
         assert_eq!(result.findings[0].location.line, 1);
         assert_eq!(result.findings[0].location.column, 5);
         assert_eq!(result.findings[0].snippet, "x = ****(12)");
+    }
+
+    /// Issue 16: a sink of its own receives every finding, with its disposition, and one
+    /// `worker_done` per worker, from several threads' workers.
+    #[test]
+    fn a_sink_receives_every_finding_and_each_workers_counts() {
+        #[derive(Default)]
+        struct Counting {
+            seen: Vec<(String, Disposition)>,
+            workers: usize,
+            files: u64,
+        }
+        impl Sink for Counting {
+            fn finding(&mut self, finding: Finding, disposition: Disposition) {
+                self.seen.push((finding.rel_path, disposition));
+            }
+            fn worker_done(&mut self, stats: &Summary, _: Redactor) {
+                self.workers += 1;
+                self.files += stats.files;
+            }
+        }
+        let engine = Engine::for_tests(
+            r#"
+            [[rules]]
+            id = "t.tok"
+            name = "tok"
+            severity = "high"
+            keywords = ["tok_"]
+            regex = '\b(tok_[a-z0-9]{8})\b'
+        "#,
+        );
+        let chunks = (0..300)
+            .map(|n| {
+                let text = if n % 3 == 0 {
+                    format!("x = tok_{n:08}\ny = tok_{:08} # leakhound:allow\n", n + 1)
+                } else {
+                    format!("nothing in file {n}")
+                };
+                (
+                    Provenance::file(format!("f{n}"), format!("f{n}")),
+                    text.into_bytes(),
+                )
+            })
+            .collect();
+        let source = VecSource { chunks };
+        let mut sink = Counting::default();
+        run_into(&source, &engine, &Filters::default(), 4, &Quiet, &mut sink);
+        assert_eq!(sink.files, 300);
+        assert_eq!(sink.workers, 4);
+        let reported = sink
+            .seen
+            .iter()
+            .filter(|(_, d)| *d == Disposition::Reported);
+        let allowed = sink.seen.iter().filter(|(_, d)| *d == Disposition::Allowed);
+        assert_eq!((reported.count(), allowed.count()), (100, 100));
+        let mut paths: Vec<&str> = sink.seen.iter().map(|(path, _)| path.as_str()).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        assert_eq!(paths.len(), 100);
     }
 
     /// Issue 14: standard input of any size is read in overlapping windows; every secret is

@@ -416,21 +416,29 @@ pub fn decode_utf16(bytes: &[u8]) -> Option<Vec<u8>> {
 /// A source over chunks held in memory, for tests and for library users.
 #[derive(Debug, Default)]
 pub struct VecSource {
-    /// `(provenance, bytes)` pairs, produced in order on one thread.
+    /// `(provenance, bytes)` pairs (in order on each thread).
     pub chunks: Vec<(Provenance, Vec<u8>)>,
 }
 
 impl Source for VecSource {
-    fn run<'v>(&self, _threads: usize, make_visitor: &VisitorFactory<'v>) {
-        let mut visitor = make_visitor();
-        for (provenance, bytes) in &self.chunks {
-            visitor.chunk(Chunk {
-                bytes,
-                provenance,
-                scope: None,
-                window: None,
-            });
-        }
+    /// The chunks are dealt round-robin to `threads` threads, each with its own visitor.
+    fn run<'v>(&self, threads: usize, make_visitor: &VisitorFactory<'v>) {
+        let threads = threads.clamp(1, self.chunks.len().max(1));
+        std::thread::scope(|scope| {
+            for first in 0..threads {
+                scope.spawn(move || {
+                    let mut visitor = make_visitor();
+                    for (provenance, bytes) in self.chunks.iter().skip(first).step_by(threads) {
+                        visitor.chunk(Chunk {
+                            bytes,
+                            provenance,
+                            scope: None,
+                            window: None,
+                        });
+                    }
+                });
+            }
+        });
     }
 }
 
