@@ -19,7 +19,8 @@ use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository, Sort};
 
 use super::git::{added_lines, commit_info, object_header, open_repository, run_workers};
 use super::{
-    text_of, ChangeScope, Chunk, Commit, Error, Provenance, SkipReason, Source, VisitorFactory,
+    classify, text_of, ChangeScope, Chunk, Commit, Content, Error, Provenance, SkipReason, Source,
+    VisitorFactory,
 };
 
 /// One changed file: its new blob, its previous blob, where, and in which commit.
@@ -332,7 +333,8 @@ impl Source for DiffSource {
                     continue;
                 }
             };
-            let Some(text) = text_of(new.content()) else {
+            // Archives are skipped as binary: a change scope covers lines of text.
+            let Content::Text(text) = classify(new.content()) else {
                 visitor.skipped(&provenance, SkipReason::Binary);
                 continue;
             };

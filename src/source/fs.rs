@@ -13,8 +13,8 @@ use ignore::{WalkBuilder, WalkState};
 
 use super::gitignore::IgnoreRules;
 use super::{
-    read_in_windows, text_of, Chunk, Provenance, SkipReason, Source, Visitor, VisitorFactory,
-    WINDOW_OVERLAP, WINDOW_SIZE,
+    content::deliver, read_in_windows, text_of, Provenance, SkipReason, Source, Visitor,
+    VisitorFactory, WINDOW_OVERLAP, WINDOW_SIZE,
 };
 
 /// Options of a filesystem scan.
@@ -238,15 +238,8 @@ fn visit_entry(
             }
         }
         Ok(Some(reason)) => visitor.skipped(&provenance, reason),
-        Ok(None) => match text_of(buffer) {
-            Some(text) => visitor.chunk(Chunk {
-                bytes: &text,
-                provenance: &provenance,
-                scope: None,
-                window: None,
-            }),
-            None => visitor.skipped(&provenance, SkipReason::Binary),
-        },
+        // No archive expander yet (issue 18): archives are skipped as binary.
+        Ok(None) => deliver(buffer, &provenance, None, visitor, None),
     }
 }
 

@@ -30,7 +30,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::git::{commit_info, object_header, open_repository, run_workers};
 use super::pack::{self, Id, Kind, Pack, Scratch, ID_LEN};
 use super::{
-    text_of, Chunk, Commit, Error, NameFilter, NoNames, Provenance, SkipReason, Source, Visitor,
+    content, text_of, Commit, Error, NameFilter, NoNames, Provenance, SkipReason, Source, Visitor,
     VisitorFactory,
 };
 
@@ -770,15 +770,7 @@ impl HistorySource {
                 Err(err) => read_error(visitor, err),
             },
             (BlobClass::Candidate | BlobClass::Unread, read) => match read() {
-                Ok(Ok(blob)) => match text_of(blob.content()) {
-                    Some(text) => visitor.chunk(Chunk {
-                        bytes: &text,
-                        provenance: &provenance,
-                        scope: None,
-                        window: None,
-                    }),
-                    None => visitor.skipped(&provenance, SkipReason::Binary),
-                },
+                Ok(Ok(blob)) => content::deliver(blob.content(), &provenance, None, visitor, None),
                 Ok(Err(size)) => visitor.skipped(&provenance, SkipReason::TooLarge(size)),
                 Err(err) => read_error(visitor, err),
             },

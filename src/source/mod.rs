@@ -3,6 +3,7 @@
 //! one [`Visitor`] per thread, so each worker owns its scanner without locks (the shape of
 //! `ignore::ParallelVisitorBuilder`).
 
+pub mod content;
 pub mod diff;
 pub mod fs;
 pub mod git;
@@ -11,6 +12,8 @@ pub mod history;
 pub mod limited;
 pub mod pack;
 pub mod stdin;
+
+pub use content::{classify, decode_utf16, is_binary, text_of, Content};
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -164,9 +167,10 @@ pub fn read_in_windows(
             }
         }
         buffer.truncate(filled);
-        if first && is_binary(&buffer) {
-            match (end_of_input, decode_utf16(&buffer)) {
-                (true, Some(text)) => {
+        if first {
+            match (classify(&buffer), end_of_input) {
+                (Content::Text(Cow::Borrowed(_)), _) => {}
+                (Content::Text(Cow::Owned(text)), true) => {
                     return visitor.chunk(Chunk {
                         bytes: &text,
                         provenance,
@@ -174,11 +178,13 @@ pub fn read_in_windows(
                         window: None,
                     });
                 }
-                (false, Some(_)) => visitor.error(
+                (Content::Text(Cow::Owned(_)), false) => visitor.error(
                     &provenance.path,
                     "UTF-16 text larger than one window: scanned as bytes, not decoded",
                 ),
-                (_, None) => return visitor.skipped(provenance, SkipReason::Binary),
+                (Content::Archive(_) | Content::Binary, _) => {
+                    return visitor.skipped(provenance, SkipReason::Binary)
+                }
             }
         }
         if end_of_input {
@@ -346,73 +352,6 @@ pub trait Source {
     fn run<'v>(&self, threads: usize, make_visitor: &VisitorFactory<'v>);
 }
 
-/// Whether `bytes` look binary: a NUL byte in the first 8 KiB (git's and ripgrep's heuristic).
-pub fn is_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
-}
-
-/// The text to scan in a file's bytes: the bytes themselves, UTF-16 text (files saved by
-/// Windows tools) decoded to UTF-8, or `None` for a binary file.
-pub fn text_of(bytes: &[u8]) -> Option<Cow<'_, [u8]>> {
-    if !is_binary(bytes) {
-        // UTF-16 holding any ASCII has NUL bytes; without them a byte order mark at the start
-        // is more likely a Latin-1 `ÿþ`, and the bytes are scanned as they are.
-        return Some(Cow::Borrowed(bytes));
-    }
-    decode_utf16(bytes).map(Cow::Owned)
-}
-
-/// `bytes` decoded from UTF-16 to UTF-8, if they are UTF-16 text: a byte order mark, or else
-/// mostly ASCII characters with every other byte zero; and after decoding, few characters that
-/// are not text. Positions in findings then refer to the decoded text; lines are the same.
-pub fn decode_utf16(bytes: &[u8]) -> Option<Vec<u8>> {
-    let (little_endian, body) = match bytes {
-        [0xFF, 0xFE, rest @ ..] => (true, rest),
-        [0xFE, 0xFF, rest @ ..] => (false, rest),
-        _ => {
-            let head = &bytes[..bytes.len().min(8192)];
-            let pairs = head.len() / 2;
-            if pairs < 2 {
-                return None;
-            }
-            let zeros_at = |parity: usize| {
-                head.iter()
-                    .skip(parity)
-                    .step_by(2)
-                    .filter(|&&b| b == 0)
-                    .count()
-            };
-            let (even, odd) = (zeros_at(0), zeros_at(1));
-            // ASCII in UTF-16LE is `c 0`, in UTF-16BE `0 c`.
-            if odd * 10 >= pairs * 9 && even * 10 <= pairs {
-                (true, bytes)
-            } else if even * 10 >= pairs * 9 && odd * 10 <= pairs {
-                (false, bytes)
-            } else {
-                return None;
-            }
-        }
-    };
-    let units = body.chunks_exact(2).map(|pair| {
-        if little_endian {
-            u16::from_le_bytes([pair[0], pair[1]])
-        } else {
-            u16::from_be_bytes([pair[0], pair[1]])
-        }
-    });
-    let mut text = String::with_capacity(body.len() / 2);
-    let mut not_text = 0usize;
-    for unit in char::decode_utf16(units) {
-        let c = unit.unwrap_or(char::REPLACEMENT_CHARACTER);
-        if c == char::REPLACEMENT_CHARACTER || (c.is_control() && !c.is_whitespace()) {
-            not_text += 1;
-        }
-        text.push(c);
-    }
-    let chars = body.len() / 2;
-    (chars > 0 && not_text * 20 <= chars).then(|| text.into_bytes())
-}
-
 /// A source over chunks held in memory, for tests and for library users.
 #[derive(Debug, Default)]
 pub struct VecSource {
@@ -439,50 +378,5 @@ impl Source for VecSource {
                 });
             }
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn utf16(text: &str, little_endian: bool, bom: bool) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        for unit in std::iter::once(0xFEFF)
-            .filter(|_| bom)
-            .chain(text.encode_utf16())
-        {
-            bytes.extend(if little_endian {
-                unit.to_le_bytes()
-            } else {
-                unit.to_be_bytes()
-            });
-        }
-        bytes
-    }
-
-    #[test]
-    fn utf16_text_is_decoded_with_or_without_a_byte_order_mark() {
-        let text = "key = \"value\"\r\nnaïve café ✓\r\n";
-        for little_endian in [true, false] {
-            for bom in [true, false] {
-                let bytes = utf16(text, little_endian, bom);
-                assert_eq!(
-                    text_of(&bytes).as_deref(),
-                    Some(text.as_bytes()),
-                    "little endian {little_endian}, BOM {bom}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn plain_text_stays_borrowed_and_binary_stays_binary() {
-        assert!(matches!(text_of(b"plain"), Some(Cow::Borrowed(b"plain"))));
-        // Binary with NULs at random places, and UTF-16-looking bytes that decode to controls.
-        let binary: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
-        assert!(text_of(&binary).is_none());
-        let controls: Vec<u8> = (0..2048).flat_map(|i| [(i % 8) as u8 + 1, 0]).collect();
-        assert!(text_of(&controls).is_none());
     }
 }
