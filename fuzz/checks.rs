@@ -17,10 +17,10 @@ use leakhound::filter::baseline::Baseline;
 use leakhound::filter::import::Imported;
 use leakhound::filter::Filters;
 use leakhound::rule::{RuleFile, RuleSetBuilder};
-use leakhound::scan::{self, Diagnostics};
+use leakhound::scan;
 use leakhound::source::decode_utf16;
 use leakhound::source::pack::{Kind, Pack, Scratch};
-use leakhound::source::{Provenance, SkipReason, VecSource};
+use leakhound::source::{Provenance, VecSource};
 
 /// Text a compiled rule set is run over after it builds (split, so this file is no finding).
 const SAMPLE: &[u8] = concat!(
@@ -28,13 +28,6 @@ const SAMPLE: &[u8] = concat!(
     "pLm3VzQ8rT5wYb2N\"\nuser: admin\npassword: hunter2\n"
 )
 .as_bytes();
-
-struct Quiet;
-
-impl Diagnostics for Quiet {
-    fn warn(&self, _path: &str, _message: &str) {}
-    fn skipped(&self, _path: &str, _reason: SkipReason) {}
-}
 
 /// Paths the scan target picks from with the input's first byte: rules and allowlists keyed
 /// on file names get exercised too.
@@ -72,7 +65,7 @@ impl FullScanner {
         let source = VecSource {
             chunks: vec![(Provenance::file(path, path), data.to_vec())],
         };
-        let result = scan::run(&source, &self.engine, &self.filters, 1, &Quiet);
+        let result = scan::run(&source, &self.engine, &self.filters, 1, &scan::Silent);
         for finding in result.findings.iter().chain(&result.allowed) {
             let secret = finding.secret.expose();
             assert!(finding.span.end <= data.len() && finding.span.start <= finding.span.end);
@@ -137,7 +130,7 @@ fn build_config(mut config: ProjectConfig) {
                 SAMPLE.to_vec(),
             )],
         };
-        let result = scan::run(&source, &engine, &filters, 1, &Quiet);
+        let result = scan::run(&source, &engine, &filters, 1, &scan::Silent);
         for finding in &result.findings {
             assert!(finding.span.end <= SAMPLE.len());
         }
@@ -192,6 +185,24 @@ pub fn decoders(data: &[u8]) {
     }
     if let Some(text) = decode_utf16(data) {
         assert!(text.len() <= data.len() / 2 * 3 + 3);
+    }
+}
+
+/// Every offline validator on any bytes: pure (the same verdict twice, for a fixed clock) and
+/// never a result that repeats the secret.
+pub fn validators(data: &[u8]) {
+    use leakhound::validate::{Validator, Verdict};
+    const NOW: i64 = 1_700_000_000;
+    for name in Validator::NAMES {
+        let validator = Validator::from_name(name).expect("every listed name is known");
+        let verdict = validator.check(data, NOW);
+        assert_eq!(verdict, validator.check(data, NOW), "{name} is not pure");
+        if let Verdict::Accept(result) | Verdict::Lower(result) = &verdict {
+            assert!(
+                data.len() < 8 || !result.as_bytes().windows(data.len()).any(|w| w == data),
+                "{name} repeats the secret in its result"
+            );
+        }
     }
 }
 

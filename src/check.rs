@@ -14,8 +14,8 @@ use crate::filter::{Allowlist, Filters};
 use crate::finding::Finding;
 use crate::rule::AllowlistConfig;
 use crate::rule::Rule;
-use crate::scan::{self, Diagnostics, DEFAULT_DECODE_DEPTH};
-use crate::source::{Provenance, SkipReason, VecSource};
+use crate::scan::{self, DEFAULT_DECODE_DEPTH};
+use crate::source::{Provenance, VecSource};
 
 /// The path an example is scanned at when its rule has no `path` condition.
 pub const EXAMPLE_PATH: &str = "example.txt";
@@ -313,7 +313,7 @@ impl ExampleScan {
         let source = VecSource {
             chunks: vec![(Provenance::file(path, path), text.as_bytes().to_vec())],
         };
-        let result = scan::run(&source, engine, &self.scan, 1, &Quiet);
+        let result = scan::run(&source, engine, &self.scan, 1, &scan::Silent);
         let inline = InlineAllows::parse(text.as_bytes());
         let (dropped, reported) = result
             .findings
@@ -322,14 +322,6 @@ impl ExampleScan {
             .partition(|f| inline.allows(f.location.line) || self.rules.allows(f, text.as_bytes()));
         Outcome { reported, dropped }
     }
-}
-
-/// A scan that says nothing while it runs.
-struct Quiet;
-
-impl Diagnostics for Quiet {
-    fn warn(&self, _: &str, _: &str) {}
-    fn skipped(&self, _: &str, _: SkipReason) {}
 }
 
 /// The path a content rule's examples are scanned at: [`EXAMPLE_PATH`] when the rule has no

@@ -30,5 +30,6 @@ pub mod rule;
 pub mod scan;
 pub mod source;
 pub mod validate;
+pub mod verify;
 
 pub use error::{Error, Result};

@@ -210,6 +210,31 @@ impl ScanResult {
     }
 }
 
+/// What a scan is asked to do, in the library's terms. The command line builds it once
+/// (`cli/args.rs` is the only place that knows clap), as ripgrep turns its low-level arguments
+/// into high-level ones.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// A config file the user named; `None`: `.leakhound.toml` (or a gitleaks config) at the
+    /// project root, if present.
+    pub config: Option<std::path::PathBuf>,
+    /// A baseline file whose findings are not reported.
+    pub baseline: Option<std::path::PathBuf>,
+    /// Layers of base64/hex/percent encoding looked through (0: none; at most 4).
+    pub decode_depth: usize,
+    /// Worker threads.
+    pub threads: usize,
+    /// Inputs larger than this many bytes are skipped (or read in windows where asked).
+    pub max_file_size: u64,
+    /// Secrets are written unredacted.
+    pub show_secrets: bool,
+    /// How the result becomes the exit code.
+    pub exit: ExitPolicy,
+}
+
+/// The deepest decoding a scan does, whatever is asked: each layer multiplies the work.
+pub const MAX_DECODE_DEPTH: usize = 4;
+
 /// How a scan's result becomes the process's exit code: 0 clean, `findings_code` (default 1)
 /// when a finding at or above `fail_on` is reported (lower ones are reported but do not fail
 /// the gate), 2 under `strict` when an input could not be read or was over the size limit.
@@ -297,6 +322,14 @@ impl Sink for ScanResult {
         self.stats.add(stats);
         self.redactor.append(secrets);
     }
+}
+
+/// Diagnostics that tell nobody: for the rule-example checker, tests and library users.
+pub struct Silent;
+
+impl Diagnostics for Silent {
+    fn warn(&self, _: &str, _: &str) {}
+    fn skipped(&self, _: &str, _: SkipReason) {}
 }
 
 /// Scans everything `source` produces with `engine`, dropping what the filters (allowlists,
@@ -749,12 +782,6 @@ mod tests {
     use super::*;
     use crate::source::{Provenance, VecSource};
 
-    struct Quiet;
-    impl Diagnostics for Quiet {
-        fn warn(&self, _: &str, _: &str) {}
-        fn skipped(&self, _: &str, _: SkipReason) {}
-    }
-
     #[test]
     fn findings_are_collected_and_allowed_ones_counted() {
         let engine = Engine::for_tests(
@@ -776,7 +803,7 @@ mod tests {
                 (Provenance::file("b.txt", "b.txt"), b"nothing here".to_vec()),
             ],
         };
-        let result = run(&source, &engine, &Filters::default(), 1, &Quiet);
+        let result = run(&source, &engine, &Filters::default(), 1, &Silent);
         assert_eq!(result.stats.files, 2);
         assert_eq!(result.stats.findings, 1);
         assert_eq!(result.stats.allowed, 1);
@@ -829,7 +856,7 @@ mod tests {
             .collect();
         let source = VecSource { chunks };
         let mut sink = Counting::default();
-        run_into(&source, &engine, &Filters::default(), 4, &Quiet, &mut sink);
+        run_into(&source, &engine, &Filters::default(), 4, &Silent, &mut sink);
         assert_eq!(sink.files, 300);
         assert_eq!(sink.workers, 4);
         let reported = sink
@@ -873,7 +900,7 @@ mod tests {
         for (window, overlap) in [(64, 32), (100, 40), (257, 64), (1 << 20, 64)] {
             let source =
                 crate::source::stdin::StdinSource::with_windows(text.as_bytes(), window, overlap);
-            let result = run(&source, &engine, &Filters::default(), 1, &Quiet);
+            let result = run(&source, &engine, &Filters::default(), 1, &Silent);
             let mut found: Vec<(usize, String)> = result
                 .findings
                 .iter()
@@ -908,7 +935,7 @@ mod tests {
                 b"tok_12345678\n".to_vec(),
             )],
         };
-        let mut result = run(&source, &engine, &Filters::default(), 1, &Quiet);
+        let mut result = run(&source, &engine, &Filters::default(), 1, &Silent);
         let policy = |fail_on, strict| ExitPolicy {
             fail_on,
             findings_code: 7,
@@ -962,7 +989,7 @@ mod tests {
         let source = VecSource {
             chunks: vec![(Provenance::file("a.txt", "a.txt"), text.to_vec())],
         };
-        let result = run(&source, &engine, &Filters::default(), 1, &Quiet);
+        let result = run(&source, &engine, &Filters::default(), 1, &Silent);
         let mut found: Vec<(usize, &str)> = result
             .findings
             .iter()

@@ -1,9 +1,14 @@
 //! Command-line arguments (clap derive). No clap type leaves `cli/`: `cli::mod` turns these into
 //! plain options.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use super::run::Settings;
+use crate::report::Format;
+use crate::scan::{ExitPolicy, ScanOptions};
 
 /// Finds leaked secrets and API keys in files, git history and staged changes, and reports
 /// them redacted.
@@ -166,7 +171,7 @@ pub struct BaselineArgs {
 
 impl BaselineArgs {
     /// The scan options the baseline's scan runs with: no report, no baseline filtering it.
-    pub fn scan_options(&self) -> CommonArgs {
+    pub(super) fn scan_options(&self) -> Settings {
         CommonArgs {
             format: FormatArg::Human,
             output: None,
@@ -184,6 +189,7 @@ impl BaselineArgs {
             quiet: self.quiet,
             verbose: self.verbose,
         }
+        .settings()
     }
 }
 
@@ -286,6 +292,48 @@ pub struct CommonArgs {
     /// Also list skipped inputs and allowed findings on standard error.
     #[arg(long, short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+impl CommonArgs {
+    /// The settings these arguments ask for: where clap's types end.
+    pub(super) fn settings(&self) -> Settings {
+        let format = match self.format {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Junit => Format::Junit,
+            FormatArg::Github => Format::Github,
+        };
+        let to_terminal = self.output.is_none() && std::io::stdout().is_terminal();
+        Settings {
+            scan: ScanOptions {
+                config: self.config.clone(),
+                baseline: self.baseline.clone(),
+                decode_depth: self.decode_depth.min(crate::scan::MAX_DECODE_DEPTH),
+                threads: self
+                    .threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+                max_file_size: self.max_file_size,
+                show_secrets: self.show_secrets,
+                exit: ExitPolicy {
+                    fail_on: self.fail_on,
+                    findings_code: self.exit_code,
+                    strict: self.strict,
+                },
+            },
+            format,
+            output: self.output.clone(),
+            color: format == Format::Human
+                && self
+                    .color
+                    .enabled(to_terminal, |name| std::env::var(name).ok()),
+            no_progress: self.no_progress,
+            quiet: self.quiet,
+            verbose: self.verbose,
+        }
+    }
 }
 
 /// `--color` values.

@@ -12,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context;
 
-use super::args::CommonArgs;
+use super::run::Settings;
 use crate::config::{CONFIG_FILE_NAME, GITLEAKS_FILE_NAME};
 use crate::filter::gitleaksignore;
 
@@ -27,7 +27,7 @@ pub(super) struct BaseConfig {
     dir: tempfile::TempDir,
     /// The options, with `--config` and `--baseline` inside the repository pointed at the base
     /// commit's versions.
-    pub common: CommonArgs,
+    pub settings: Settings,
 }
 
 impl BaseConfig {
@@ -42,7 +42,7 @@ impl BaseConfig {
         repo: &git2::Repository,
         base: git2::Oid,
         head: git2::Oid,
-        common: &CommonArgs,
+        settings: &Settings,
         workdir: Option<&Path>,
     ) -> anyhow::Result<BaseConfig> {
         let tree_of = |oid: git2::Oid| {
@@ -52,7 +52,7 @@ impl BaseConfig {
         };
         let (base_tree, head_tree) = (tree_of(base)?, tree_of(head)?);
         let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
-        let mut common = common.clone();
+        let mut settings = settings.clone();
         let mut judged: Vec<PathBuf> = Vec::new();
         // The files found by name at the root, and the chains they extend.
         for name in [
@@ -69,12 +69,12 @@ impl BaseConfig {
                 .and_then(|workdir| relative_inside(path, workdir))
                 .filter(|rel| head_tree.get_path(rel).is_ok())
         };
-        if let Some(rel) = common.config.as_deref().and_then(inside) {
-            common.config = Some(dir.path().join(&rel));
+        if let Some(rel) = settings.scan.config.as_deref().and_then(inside) {
+            settings.scan.config = Some(dir.path().join(&rel));
             judged.push(rel);
         }
-        if let Some(rel) = common.baseline.as_deref().and_then(inside) {
-            common.baseline = Some(dir.path().join(&rel));
+        if let Some(rel) = settings.scan.baseline.as_deref().and_then(inside) {
+            settings.scan.baseline = Some(dir.path().join(&rel));
             judged.push(rel);
         }
         let mut copied = Vec::new();
@@ -95,12 +95,15 @@ impl BaseConfig {
         }
         // A named `--config`/`--baseline` the base does not have: an empty one, so that the
         // pull request's version is never read.
-        for path in [&common.config, &common.baseline].into_iter().flatten() {
+        for path in [&settings.scan.config, &settings.scan.baseline]
+            .into_iter()
+            .flatten()
+        {
             if path.starts_with(dir.path()) && !path.exists() {
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent)?;
                 }
-                let empty = if common.baseline.as_ref() == Some(path) {
+                let empty = if settings.scan.baseline.as_ref() == Some(path) {
                     "{\"version\":2,\"findings\":[]}\n"
                 } else {
                     ""
@@ -108,10 +111,10 @@ impl BaseConfig {
                 std::fs::write(path, empty)?;
             }
         }
-        if !common.quiet {
+        if !settings.quiet {
             warn_changed(&base_tree, &head_tree, &judged, &copied);
         }
-        Ok(BaseConfig { dir, common })
+        Ok(BaseConfig { dir, settings })
     }
 }
 

@@ -14,7 +14,7 @@ use crate::finding::Finding;
 pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
     let output = args.output.clone();
     // The baseline is built from every current finding: no baseline filters this scan.
-    let common = args.scan_options();
+    let settings = args.scan_options();
     if args.history && !(args.select.include.is_empty() && args.select.exclude.is_empty()) {
         anyhow::bail!(
             "--include and --exclude select files to scan; they do not apply to --history"
@@ -26,9 +26,9 @@ pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
             .first()
             .cloned()
             .unwrap_or_else(|| PathBuf::from("."));
-        super::history::history_result(&repo, &common)?
+        super::history::history_result(&repo, &settings)?
     } else {
-        scan_paths(&args.paths, args.no_ignore, &args.select, &common)?.1
+        scan_paths(&args.paths, args.no_ignore, &args.select, &settings)?.1
     };
     let written = if args.prune {
         let old = Baseline::load(&output)?;

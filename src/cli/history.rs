@@ -5,8 +5,9 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::args::{CommonArgs, HistoryArgs};
+use super::args::HistoryArgs;
 use super::base_config::BaseConfig;
+use super::run::Settings;
 use super::run::{finish, repository_root, Setup, Unit};
 use crate::finding::dedup;
 use crate::report::human::escape;
@@ -17,6 +18,7 @@ use crate::source::git::{open_repository, parse_date};
 use crate::source::history::{HistoryOptions, HistorySource};
 
 pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
+    let settings = args.common.settings();
     let repo = open_repository(&args.repo)?;
     let root = repository_root(&repo);
     let repository = repository_info(&repo);
@@ -27,7 +29,7 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             None
         };
     if let Some((base, variable)) = &detected {
-        if !args.common.quiet {
+        if !settings.quiet {
             super::say(format_args!(
                 "leakhound: CI pull request detected ({variable}): scanning what merge-base({base}, HEAD)..HEAD adds (--full-history scans everything)"
             ));
@@ -57,14 +59,14 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             &repo,
             base,
             head,
-            &args.common,
+            &settings,
             repo.workdir(),
         )?),
         _ => None,
     };
     let setup = match &judge {
-        Some(judge) => Setup::new(&judge.common, judge.root())?,
-        None => Setup::new(&args.common, &root)?,
+        Some(judge) => Setup::new(&judge.settings, judge.root())?,
+        None => Setup::new(&settings, &root)?,
     };
     let changes = if args.refs_from_stdin {
         Some(pushed_changes(&repo, &args)?)
@@ -72,13 +74,13 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         Some(DiffSource::range(
             &args.repo,
             range,
-            args.common.max_file_size,
+            settings.scan.max_file_size,
         )?)
     } else {
         None
     };
     if let Some(source) = changes {
-        if !args.common.quiet {
+        if !settings.quiet {
             super::say(format_args!(
                 "leakhound: scanning lines added by {} commit{} in {}",
                 source.commits,
@@ -86,12 +88,7 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
                 source.description
             ));
         }
-        let mut result = setup.scan(
-            &source,
-            &args.common,
-            Some(source.len() as u64),
-            Unit::Files,
-        );
+        let mut result = setup.scan(&source, &settings, Some(source.len() as u64), Unit::Files);
         dedup::drop_secrets_the_parents_hold(&repo, &mut result.findings, |finding| {
             dedup::parent_trees_of(&repo, finding)
         })?;
@@ -101,7 +98,7 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         }
         result.stats.findings = result.findings.len() as u64;
         return finish(
-            &args.common,
+            &settings,
             result,
             Unit::Files,
             setup.report_context(repository),
@@ -113,15 +110,15 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         &args.repo,
         args.all_objects,
         &args.branch,
-        &args.common,
+        &settings,
     )?;
     if let Some(since) = since {
         dedup::keep_since(&mut result.findings, since);
         result.stats.findings = result.findings.len() as u64;
     }
-    setup.warn_stale_baseline(&result, &args.common);
+    setup.warn_stale_baseline(&result, &settings);
     finish(
-        &args.common,
+        &settings,
         result,
         Unit::Blobs,
         setup.report_context(repository),
@@ -212,16 +209,16 @@ fn full_history(
     repo: &Path,
     all_objects: bool,
     branches: &[String],
-    common: &CommonArgs,
+    settings: &Settings,
 ) -> anyhow::Result<ScanResult> {
     let source = HistorySource::open(&HistoryOptions {
         repo: repo.to_path_buf(),
         all_objects,
-        max_file_size: common.max_file_size,
+        max_file_size: settings.scan.max_file_size,
         branches: branches.to_vec(),
     })?;
     let counts = source.counts();
-    if !common.quiet {
+    if !settings.quiet {
         super::say(format_args!(
             "leakhound: {} commit{}, {} unique blob{} to scan",
             counts.commits,
@@ -230,9 +227,9 @@ fn full_history(
             if counts.blobs == 1 { "" } else { "s" },
         ));
     }
-    let mut result = setup.scan(&source, common, Some(counts.blobs as u64), Unit::Blobs);
+    let mut result = setup.scan(&source, settings, Some(counts.blobs as u64), Unit::Blobs);
     let submodules = source.counts().submodules;
-    if common.verbose > 0 && submodules > 0 {
+    if settings.verbose > 0 && submodules > 0 {
         super::say(format_args!(
             "leakhound: {submodules} submodule entries not followed (their commits live in other repositories)"
         ));
@@ -244,10 +241,10 @@ fn full_history(
 
 /// The findings of a repository's whole history, with the repository's config (for
 /// `leakhound baseline --history`).
-pub(super) fn history_result(repo: &Path, common: &CommonArgs) -> anyhow::Result<ScanResult> {
+pub(super) fn history_result(repo: &Path, settings: &Settings) -> anyhow::Result<ScanResult> {
     let root = repository_root(&open_repository(repo)?);
-    let setup = Setup::new(common, &root)?;
-    full_history(&setup, repo, false, &[], common)
+    let setup = Setup::new(settings, &root)?;
+    full_history(&setup, repo, false, &[], settings)
 }
 
 /// In a CI pull-request job, the base to diff against and the variable it came from:

@@ -9,7 +9,6 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-use super::args::{CommonArgs, FormatArg};
 use super::output::write_file;
 use crate::config::{self, LoadedConfig};
 use crate::engine::Engine;
@@ -44,6 +43,26 @@ impl Unit {
     }
 }
 
+/// What the command line asked for, with clap left behind in `args.rs`: the library's scan
+/// options, and how to report.
+#[derive(Debug, Clone)]
+pub(super) struct Settings {
+    /// What the scan does.
+    pub scan: scan::ScanOptions,
+    /// The report format.
+    pub format: Format,
+    /// Where the report goes (`None`: standard output).
+    pub output: Option<PathBuf>,
+    /// Colour in the human report, decided from `--color`, the terminal and the environment.
+    pub color: bool,
+    /// No progress bar.
+    pub no_progress: bool,
+    /// Nothing on standard error but errors and warnings.
+    pub quiet: bool,
+    /// Skipped inputs and allowed findings on standard error.
+    pub verbose: u8,
+}
+
 /// The engine and filters for a scan, from the config.
 pub(super) struct Setup {
     engine: Engine,
@@ -52,8 +71,9 @@ pub(super) struct Setup {
 
 impl Setup {
     /// Loads the config (explicit, or found at `root`) and builds the engine and allowlist.
-    pub(super) fn new(common: &CommonArgs, root: &Path) -> anyhow::Result<Setup> {
-        let LoadedConfig { config, path } = config::discover(common.config.as_deref(), root)?;
+    pub(super) fn new(settings: &Settings, root: &Path) -> anyhow::Result<Setup> {
+        let LoadedConfig { config, path } =
+            config::discover(settings.scan.config.as_deref(), root)?;
         let config_file = path.unwrap_or_else(|| PathBuf::from(config::CONFIG_FILE_NAME));
         let scan::Prepared {
             engine,
@@ -74,8 +94,13 @@ impl Setup {
                 config_file.display(),
             ));
         }
-        filters.baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
-        if let (Some(baseline), Some(file)) = (&filters.baseline, &common.baseline) {
+        filters.baseline = settings
+            .scan
+            .baseline
+            .as_deref()
+            .map(Baseline::load)
+            .transpose()?;
+        if let (Some(baseline), Some(file)) = (&filters.baseline, &settings.scan.baseline) {
             if baseline.is_legacy() {
                 // Not silenced by -q: the file itself leaks (issue 14).
                 super::say(format_args!(
@@ -85,7 +110,7 @@ impl Setup {
                 ));
             }
         }
-        filters.decode_depth = common.decode_depth.min(4);
+        filters.decode_depth = settings.scan.decode_depth.min(scan::MAX_DECODE_DEPTH);
         Ok(Setup { engine, filters })
     }
 
@@ -103,12 +128,12 @@ impl Setup {
 
     /// After a scan of everything (not a range or the index), warns about baseline entries
     /// that no longer match any finding.
-    pub(super) fn warn_stale_baseline(&self, result: &ScanResult, common: &CommonArgs) {
+    pub(super) fn warn_stale_baseline(&self, result: &ScanResult, settings: &Settings) {
         let Some(baseline) = &self.filters.baseline else {
             return;
         };
         let stale = baseline.stale(&result.baselined).count();
-        if stale > 0 && !common.quiet {
+        if stale > 0 && !settings.quiet {
             super::say(format_args!(
                 "leakhound: warning: {stale} baseline entr{} no longer match anything (`leakhound baseline --prune` removes them)",
                 if stale == 1 { "y" } else { "ies" }
@@ -121,14 +146,12 @@ impl Setup {
     pub(super) fn scan(
         &self,
         source: &dyn Source,
-        common: &CommonArgs,
+        settings: &Settings,
         total: Option<u64>,
         unit: Unit,
     ) -> ScanResult {
-        let threads = common
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let diagnostics = StderrDiagnostics::new(common, total, unit);
+        let diagnostics = StderrDiagnostics::new(settings, total, unit);
+        let threads = settings.scan.threads;
         let result = scan::run(source, &self.engine, &self.filters, threads, &diagnostics);
         diagnostics.progress.finish_and_clear();
         result
@@ -137,25 +160,20 @@ impl Setup {
 
 /// Writes the report and the summary; returns the exit code.
 pub(super) fn finish(
-    common: &CommonArgs,
+    settings: &Settings,
     mut result: ScanResult,
     unit: Unit,
     mut context: ReportContext,
 ) -> anyhow::Result<u8> {
     report::sort(&mut result.findings);
     report::sort(&mut result.allowed);
-    if !common.show_secrets {
+    if !settings.scan.show_secrets {
         result.redact_fields(); // issue 15: found secrets in paths, commit messages, ...
     }
-    let exit_code = scan::ExitPolicy {
-        fail_on: common.fail_on,
-        findings_code: common.exit_code,
-        strict: common.strict,
-    }
-    .code(&result);
+    let exit_code = settings.scan.exit.code(&result);
     context.exit_code = exit_code;
-    write_report(common, &result, context)?;
-    if common.verbose > 0 {
+    write_report(settings, &result, context)?;
+    if settings.verbose > 0 {
         for allowed in &result.allowed {
             super::say(format_args!(
                 "leakhound: allowed {} at {}:{}:{} ({})",
@@ -167,7 +185,7 @@ pub(super) fn finish(
             ));
         }
     }
-    if !common.quiet {
+    if !settings.quiet {
         let _ = writeln!(std::io::stderr().lock(), "{}", summary(&result, unit));
     }
     Ok(exit_code)
@@ -175,32 +193,19 @@ pub(super) fn finish(
 
 /// Writes the report in the chosen format to `--output` or standard output.
 fn write_report(
-    common: &CommonArgs,
+    settings: &Settings,
     result: &ScanResult,
     context: ReportContext,
 ) -> anyhow::Result<()> {
-    let format = match common.format {
-        FormatArg::Human => Format::Human,
-        FormatArg::Json => Format::Json,
-        FormatArg::Jsonl => Format::Jsonl,
-        FormatArg::Sarif => Format::Sarif,
-        FormatArg::Csv => Format::Csv,
-        FormatArg::Junit => Format::Junit,
-        FormatArg::Github => Format::Github,
-    };
-    let to_terminal = common.output.is_none() && std::io::stdout().is_terminal();
     let options = ReportOptions {
-        show_secrets: common.show_secrets,
-        color: format == Format::Human
-            && common
-                .color
-                .enabled(to_terminal, |name| std::env::var(name).ok()),
+        show_secrets: settings.scan.show_secrets,
+        color: settings.color,
     };
-    let mut reporter = report::reporter(format, options, context);
+    let mut reporter = report::reporter(settings.format, options, context);
     let mut write = |out: &mut dyn Write| {
         report::write_report(reporter.as_mut(), out, &result.findings, &result.stats)
     };
-    match &common.output {
+    match &settings.output {
         Some(path) => write_file(path, 0o644, write),
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -375,8 +380,8 @@ struct StderrDiagnostics {
 }
 
 impl StderrDiagnostics {
-    fn new(common: &CommonArgs, total: Option<u64>, unit: Unit) -> Self {
-        let show = !common.no_progress && !common.quiet && std::io::stderr().is_terminal();
+    fn new(settings: &Settings, total: Option<u64>, unit: Unit) -> Self {
+        let show = !settings.no_progress && !settings.quiet && std::io::stderr().is_terminal();
         let progress = if show {
             let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr_with_hz(8));
             bar.set_style(progress_style(total.is_some(), unit));
@@ -388,7 +393,7 @@ impl StderrDiagnostics {
             ProgressBar::hidden()
         };
         StderrDiagnostics {
-            verbose: common.verbose > 0,
+            verbose: settings.verbose > 0,
             progress,
             bytes: AtomicU64::new(0),
         }

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::args::{CommonArgs, ScanArgs, SelectArgs};
+use super::args::{ScanArgs, SelectArgs};
+use super::run::Settings;
 use super::run::{finish, Setup, Unit};
 use crate::report::human::escape;
 use crate::scan::ScanResult;
@@ -13,14 +14,10 @@ use crate::source::stdin::StdinSource;
 use crate::source::Source;
 
 pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
-    let (setup, result) = scan_paths(&args.paths, args.no_ignore, &args.select, &args.common)?;
-    setup.warn_stale_baseline(&result, &args.common);
-    finish(
-        &args.common,
-        result,
-        Unit::Files,
-        setup.report_context(None),
-    )
+    let settings = args.common.settings();
+    let (setup, result) = scan_paths(&args.paths, args.no_ignore, &args.select, &settings)?;
+    setup.warn_stale_baseline(&result, &settings);
+    finish(&settings, result, Unit::Files, setup.report_context(None))
 }
 
 /// Scans files, directories or standard input (`-`) with the config found for them.
@@ -28,44 +25,38 @@ pub(super) fn scan_paths(
     paths: &[PathBuf],
     no_ignore: bool,
     select: &SelectArgs,
-    common: &CommonArgs,
+    settings: &Settings,
 ) -> anyhow::Result<(Setup, ScanResult)> {
-    let args = ScanArgs {
-        paths: paths.to_vec(),
-        no_ignore,
-        select: select.clone(),
-        common: common.clone(),
-    };
-    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    if reads_stdin && args.paths.len() > 1 {
+    let reads_stdin = paths.iter().any(|p| p.as_os_str() == "-");
+    if reads_stdin && paths.len() > 1 {
         anyhow::bail!("`-` (standard input) cannot be combined with other paths");
     }
     if !reads_stdin {
-        for path in &args.paths {
+        for path in paths {
             check_readable(path)?;
         }
     }
     let root = if reads_stdin {
         std::env::current_dir().context("cannot read the current directory")?
     } else {
-        project_root(&args.paths[0])
+        project_root(&paths[0])
     };
     let filter = PathFilter::new(&root, &select.include, &select.exclude)
         .map_err(|message| anyhow::anyhow!("{message}"))?;
-    let setup = Setup::new(&args.common, &root)?;
+    let setup = Setup::new(settings, &root)?;
     let source: Box<dyn Source> = if reads_stdin {
         Box::new(StdinSource::new(std::io::stdin()))
     } else {
         Box::new(FsSource::new(FsOptions {
-            roots: args.paths.clone(),
-            max_file_size: args.common.max_file_size,
-            no_ignore: args.no_ignore,
+            roots: paths.to_vec(),
+            max_file_size: settings.scan.max_file_size,
+            no_ignore,
             project_root: root.clone(),
             paths: filter,
             scan_large_files: select.scan_large_files,
         }))
     };
-    let result = setup.scan(source.as_ref(), &args.common, None, Unit::Files);
+    let result = setup.scan(source.as_ref(), settings, None, Unit::Files);
     Ok((setup, result))
 }
 

@@ -7,10 +7,11 @@ use crate::source::diff::DiffSource;
 use crate::source::git::open_repository;
 
 pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
+    let settings = args.common.settings();
     let mut repo = open_repository(&args.repo)?;
-    let setup = Setup::new(&args.common, &repository_root(&repo))?;
-    let source = DiffSource::staged(&args.repo, args.common.max_file_size)?;
-    let mut result = setup.scan(&source, &args.common, None, Unit::Files);
+    let setup = Setup::new(&settings, &repository_root(&repo))?;
+    let source = DiffSource::staged(&args.repo, settings.scan.max_file_size)?;
+    let mut result = setup.scan(&source, &settings, None, Unit::Files);
     // The commit being made has HEAD as its parent, and in a merge also MERGE_HEAD's commits.
     let mut parents: Vec<git2::Oid> = repo
         .head()
@@ -30,12 +31,7 @@ pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
     );
     dedup::drop_secrets_the_parents_hold(&repo, &mut result.findings, |_| Some(parents.clone()))?;
     result.stats.findings = result.findings.len() as u64;
-    let code = finish(
-        &args.common,
-        result,
-        Unit::Files,
-        setup.report_context(None),
-    )?;
+    let code = finish(&settings, result, Unit::Files, setup.report_context(None))?;
     if code != super::EXIT_CLEAN && code != super::EXIT_ERROR {
         super::say(format_args!(
             "leakhound: the commit adds secrets. Remove them (and rotate them if they were ever pushed), \

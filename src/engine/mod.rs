@@ -69,6 +69,9 @@ pub struct Match {
     pub entropy: f64,
     /// What the rule's validator said, when it has one: `(validator name, result)`.
     pub validation: Option<(&'static str, std::borrow::Cow<'static, str>)>,
+    /// The validator found a smaller leak of the kind (an expired JWT): reported one severity
+    /// below the rule's.
+    pub lower_severity: bool,
 }
 
 /// The compiled rules and their keyword automaton. Immutable and shared between threads.
@@ -308,11 +311,12 @@ fn check(
     if rule.entropy.is_some_and(|min| entropy < min) {
         return None;
     }
-    let validation = match rule.validator {
-        None => None,
+    let (validation, lower_severity) = match rule.validator {
+        None => (None, false),
         Some(validator) => match validator.check(secret_bytes, unix_now()) {
             Verdict::Reject => return None,
-            Verdict::Accept(result) => Some((validator.name(), result)),
+            Verdict::Accept(result) => (Some((validator.name(), result)), false),
+            Verdict::Lower(result) => (Some((validator.name(), result)), true),
         },
     };
     Some(Match {
@@ -321,6 +325,7 @@ fn check(
         secret,
         entropy,
         validation,
+        lower_severity,
     })
 }
 

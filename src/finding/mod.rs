@@ -141,16 +141,11 @@ pub fn from_matches(
             let (line, column) = lines.locate(m.secret.start);
             let last = m.secret.end.saturating_sub(1).max(m.secret.start);
             let (end_line, end_column) = lines.locate(last);
-            // An expired JWT is still a leak, but a smaller one.
-            let expired = m
-                .validation
-                .as_ref()
-                .is_some_and(|(kind, result)| *kind == "jwt" && result.contains("expired"));
             Finding {
                 rule: m.rule,
                 rule_id: rule.id.clone(),
                 rule_name: rule.name.clone(),
-                severity: if expired {
+                severity: if m.lower_severity {
                     rule.severity.lower()
                 } else {
                     rule.severity

@@ -33,14 +33,17 @@ pub(super) fn check_jwt(secret: &[u8], now: i64) -> Verdict {
         .and_then(|h| h.get("alg"))
         .and_then(|alg| alg.as_str());
     match alg {
+        // An expired token is still a leak (it shows the signing key's reach, and some servers
+        // skip `exp`), but a smaller one.
         Some(alg) if payload_is_object && alg.eq_ignore_ascii_case("none") => {
-            Verdict::ok(if expired {
-                "alg-none expired"
+            if expired {
+                Verdict::lower("alg-none expired")
             } else {
-                "alg-none"
-            })
+                Verdict::ok("alg-none")
+            }
         }
-        Some(_) if payload_is_object => Verdict::ok(if expired { "expired" } else { "decoded" }),
+        Some(_) if payload_is_object && expired => Verdict::lower("expired"),
+        Some(_) if payload_is_object => Verdict::ok("decoded"),
         _ => Verdict::Reject,
     }
 }
@@ -60,7 +63,7 @@ mod tests {
         let future = URL_SAFE_NO_PAD.encode(br#"{"sub":"x","exp":99999999999}"#);
         assert_eq!(
             Validator::Jwt.check(format!("{header}.{old}.sig").as_bytes(), NOW),
-            Verdict::ok("expired")
+            Verdict::lower("expired")
         );
         assert_eq!(
             Validator::Jwt.check(format!("{header}.{future}.sig").as_bytes(), NOW),

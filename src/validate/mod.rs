@@ -22,6 +22,11 @@ impl Verdict {
     pub fn ok(result: &'static str) -> Verdict {
         Verdict::Accept(Cow::Borrowed(result))
     }
+
+    /// Accept one severity lower, with a fixed result.
+    pub fn lower(result: &'static str) -> Verdict {
+        Verdict::Lower(Cow::Borrowed(result))
+    }
 }
 
 /// What a validator concluded about a secret.
@@ -30,6 +35,8 @@ pub enum Verdict {
     /// Keep the match; the string says what was established (`checksum-ok`, `alg-none`,
     /// `account 123456789012`, ...).
     Accept(Cow<'static, str>),
+    /// Keep the match, one severity lower: a smaller leak of this kind (an expired JWT).
+    Lower(Cow<'static, str>),
     /// Not a secret of this kind (bad checksum, undecodable, a placeholder): drop the match.
     Reject,
 }

@@ -74,3 +74,8 @@ fn baseline_seeds_and_regressions() {
 fn pack_seeds_and_regressions() {
     replay("pack", checks::pack);
 }
+
+#[test]
+fn validator_seeds_and_regressions() {
+    replay("validators", checks::validators);
+}
