@@ -177,7 +177,7 @@ impl Allowlist {
         !rel_path.is_empty()
             && (self
                 .paths
-                .matched_path_or_any_parents(rel_path, false)
+                .matched_path_or_any_parents(crate::source::fs::matchable_path(rel_path), false)
                 .is_ignore()
                 || self.path_regexes.iter().any(|re| re.is_match(rel_path)))
     }

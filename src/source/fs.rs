@@ -301,6 +301,16 @@ fn one_line(err: &ignore::Error) -> String {
     }
 }
 
+/// `rel` as a path a `.gitignore`-style matcher accepts: its normal parts only. A path
+/// outside the project root (a second scan root elsewhere) is absolute or climbs with `..`; the
+/// matcher panics on a rooted path, so such a path is matched by its parts.
+pub fn matchable_path(rel: &str) -> PathBuf {
+    Path::new(rel)
+        .components()
+        .filter(|c| matches!(c, std::path::Component::Normal(_)))
+        .collect()
+}
+
 /// `--include` and `--exclude` globs, in `.gitignore` syntax and relative to the project root
 /// (`vendor/`, `*.min.js`, `/build/**`): with includes, only files one matches (or under a
 /// directory one matches) are scanned; an excluded file or directory never is, included or not.
@@ -340,13 +350,8 @@ impl PathFilter {
     /// Whether the file at `rel` (relative to the project root) is scanned.
     pub fn allows(&self, rel: &str) -> bool {
         let matches = |set: &Gitignore| {
-            // A path outside the project root is matched by its parts, never as rooted (the
-            // matcher requires paths under its root).
-            let parts: PathBuf = Path::new(rel)
-                .components()
-                .filter(|c| matches!(c, std::path::Component::Normal(_)))
-                .collect();
-            set.matched_path_or_any_parents(parts, false).is_ignore()
+            set.matched_path_or_any_parents(matchable_path(rel), false)
+                .is_ignore()
         };
         !self.excludes(rel, false) && self.include.as_ref().is_none_or(matches)
     }
@@ -354,11 +359,8 @@ impl PathFilter {
     /// Whether `rel` (a file, or a directory when `is_dir`) or a directory above it is excluded.
     fn excludes(&self, rel: &str, is_dir: bool) -> bool {
         self.exclude.as_ref().is_some_and(|set| {
-            let parts: PathBuf = Path::new(rel)
-                .components()
-                .filter(|c| matches!(c, std::path::Component::Normal(_)))
-                .collect();
-            set.matched_path_or_any_parents(parts, is_dir).is_ignore()
+            set.matched_path_or_any_parents(matchable_path(rel), is_dir)
+                .is_ignore()
         })
     }
 }

@@ -529,3 +529,40 @@ fn issue_15_gitignore_rules_read_by_leakhound_follow_git() {
     assert_eq!(paths.len(), 7);
     assert_eq!(ignored, 0);
 }
+
+/// A second scan root outside the first one's project has paths the allowlists' and
+/// `--exclude`'s matchers cannot take as relative: they are matched by their parts, never a
+/// crash (found by scanning two Python library directories at once).
+#[test]
+fn roots_in_different_projects_are_scanned_with_allowlists_and_excludes() {
+    let first = TempTree::new();
+    let second = TempTree::new();
+    first.write(".git/HEAD", "ref: refs/heads/main\n");
+    first.write(
+        ".leakhound.toml",
+        "[allowlist]\npaths = [\"fixtures/\"]\n",
+    );
+    first.write("a.txt", format!("{}\n", github_pat()));
+    second.write("fixtures/b.txt", format!("{}\n", github_pat()));
+    second.write("c.txt", format!("{}\n", github_pat()));
+    for extra in [&[][..], &["--exclude", "nothing-matches/"][..]] {
+        let output = leakhound()
+            .current_dir(first.path())
+            .args(["scan", "--format", "json", "."])
+            .arg(second.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut paths: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().rsplit('/').next().unwrap().to_string())
+            .collect();
+        paths.sort();
+        assert_eq!(paths, ["a.txt", "c.txt"], "{extra:?}");
+    }
+}
