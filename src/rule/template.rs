@@ -63,6 +63,9 @@ pub(super) fn context_regex(context: &[String], shape: &str) -> Result<String, S
         return Err("a shape has no capture groups (the whole shape is the secret)".into());
     }
     let boundary = boundary_class(&shape_hir);
+    // What may stand just before the value: a boundary byte, or an assignment sign even when
+    // the value's alphabet holds it (base64 ends in `=`; `KEY=value` must still be read).
+    let opening = format!("(?:{boundary}|[=:])");
     let words = context
         .iter()
         .map(|word| provider_word(word))
@@ -71,8 +74,8 @@ pub(super) fn context_regex(context: &[String], shape: &str) -> Result<String, S
     let keys = KEY_WORDS.join("|");
     Ok(format!(
         "(?:{words})\
-         (?:(?s:.){{0,{GAP}}}?(?i:{keys})(?s:.){{0,{GAP}}}?{boundary}\
-         |[\\w.-]{{0,{NAME_TAIL}}}?{boundary}{{1,6}})\
+         (?:(?s:.){{0,{GAP}}}?(?i:{keys})(?s:.){{0,{GAP}}}?{opening}\
+         |[\\w.-]{{0,{NAME_TAIL}}}?{opening}{{1,6}})\
          (?P<secret>{shape})(?:{boundary}|\\z)"
     ))
 }
@@ -156,6 +159,20 @@ mod tests {
                 secrets(&["ai21"], "[A-Za-z0-9]{32}", text).is_empty(),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn values_whose_alphabet_holds_the_assignment_sign_are_read_after_it() {
+        // Padding written where it goes: `=` anywhere would let `KEY=...` pass for a value.
+        let shape = "[A-Za-z0-9+/]{20,43}=?";
+        let value = "q8Zk3Lp0Vw7Rt2Yx5Nb9Mc4Hd6Jf1Gs=";
+        for text in [
+            format!("BEAMER_API_KEY={value}"),
+            format!("beamer={value}"),
+            format!("beamer: {value}"),
+        ] {
+            assert_eq!(secrets(&["beamer"], shape, &text), [value], "{text}");
         }
     }
 

@@ -538,10 +538,7 @@ fn roots_in_different_projects_are_scanned_with_allowlists_and_excludes() {
     let first = TempTree::new();
     let second = TempTree::new();
     first.write(".git/HEAD", "ref: refs/heads/main\n");
-    first.write(
-        ".leakhound.toml",
-        "[allowlist]\npaths = [\"fixtures/\"]\n",
-    );
+    first.write(".leakhound.toml", "[allowlist]\npaths = [\"fixtures/\"]\n");
     first.write("a.txt", format!("{}\n", github_pat()));
     second.write("fixtures/b.txt", format!("{}\n", github_pat()));
     second.write("c.txt", format!("{}\n", github_pat()));
@@ -560,7 +557,15 @@ fn roots_in_different_projects_are_scanned_with_allowlists_and_excludes() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| f["path"].as_str().unwrap().rsplit('/').next().unwrap().to_string())
+            .map(|f| {
+                f["path"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
             .collect();
         paths.sort();
         assert_eq!(paths, ["a.txt", "c.txt"], "{extra:?}");
