@@ -144,7 +144,7 @@ fn main() {
             .utf8(false)
             .unicode(false)
             .build()
-            .parse(&rule.pattern);
+            .parse(&rule.pattern.regex().unwrap_or_default());
         let generator = hir
             .ok()
             .and_then(|hir| rand_regex::Regex::with_hir(strip_looks(&hir), 24).ok());

@@ -58,6 +58,8 @@ fn write_json(out: &mut dyn Write, rules: &RuleSet) -> std::io::Result<()> {
                 "keywords": rule.keywords,
                 "validator": rule.validator.map(|v| v.name()),
                 "entropy": rule.entropy,
+                // The regex the rule runs: a context rule's written out from its template.
+                "regex": rule.pattern.regex().ok(),
                 "references": rule.references,
             })
         })

@@ -173,7 +173,9 @@ impl Engine {
 #[derive(Debug)]
 pub struct Scanner<'e> {
     engine: &'e Engine,
-    regex_state: Vec<Option<(meta::Cache, Captures)>>,
+    /// Boxed: a cache is a kilobyte or more, and a scanner has a slot for every rule, most of
+    /// which never run.
+    regex_state: Vec<Option<Box<(meta::Cache, Captures)>>>,
     /// `(rule, keyword start, keyword end)` for the current chunk.
     hits: Vec<(usize, usize, usize)>,
     windows: Vec<Span>,
@@ -260,11 +262,11 @@ impl<'e> Scanner<'e> {
                     _ => self.windows.push(window),
                 }
             }
-            let (cache, caps) = self.regex_state[rule_index].get_or_insert_with(|| {
-                (
+            let (cache, caps) = &mut **self.regex_state[rule_index].get_or_insert_with(|| {
+                Box::new((
                     matcher.regex.create_cache(),
                     matcher.regex.create_captures(),
-                )
+                ))
             });
             for window in &self.windows {
                 let mut input = Input::new(bytes).span(window.range());

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::matcher::one_line;
-use super::set::{Rule, RuleSet};
+use super::set::{Pattern, Rule, RuleSet};
 use super::syntax::{RuleFile, RuleSyntax};
 use super::{builtin, Error};
 use crate::validate::Validator;
@@ -243,8 +243,10 @@ impl RuleSetBuilder {
                 return Err(invalid("has both a `regex` and a `shape`; keep one".into()))
             }
             Some(shape) => {
-                let pattern =
-                    super::template::context_regex(&syntax.context, shape).map_err(&invalid)?;
+                let pattern = Pattern::Context {
+                    context: syntax.context.clone(),
+                    shape: shape.clone(),
+                };
                 let keywords = if syntax.keywords.is_empty() {
                     syntax.context.clone()
                 } else {
@@ -255,9 +257,12 @@ impl RuleSetBuilder {
             None if !syntax.context.is_empty() => {
                 return Err(invalid("has `context` words but no `shape`".into()))
             }
-            None => (syntax.regex.clone(), syntax.keywords.clone()),
+            None => (
+                Pattern::Regex(syntax.regex.clone()),
+                syntax.keywords.clone(),
+            ),
         };
-        if pattern.is_empty() && path.is_none() {
+        if pattern == Pattern::Regex(String::new()) && path.is_none() {
             return Err(invalid(
                 "needs a `regex`, or a `path` for a rule that flags files by name".into(),
             ));

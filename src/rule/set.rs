@@ -18,8 +18,9 @@ pub struct Rule {
     pub severity: Severity,
     /// Keywords, as written.
     pub keywords: Vec<String>,
-    /// The regex source.
-    pub pattern: String,
+    /// The regex as written, or the provider words and value shape of a context rule, whose
+    /// regex is written out on first use.
+    pub pattern: Pattern,
     /// Minimum Shannon entropy of the secret, bits per byte.
     pub entropy: Option<f64>,
     /// The offline validator run on each secret, if any.
@@ -45,6 +46,33 @@ pub struct Rule {
     pub(super) matcher: OnceLock<Result<Matcher, String>>,
 }
 
+/// A rule's pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pattern {
+    /// A regex as written (empty for a file rule).
+    Regex(String),
+    /// A context rule: its provider words and value shape (see `rule::template`).
+    Context {
+        /// Provider words.
+        context: Vec<String>,
+        /// The value's regex.
+        shape: String,
+    },
+}
+
+impl Pattern {
+    /// The regex: as written, or a context rule's written out from its template. Writing a
+    /// template out costs a parse of the shape: built-in rules do it only when a keyword hits.
+    pub fn regex(&self) -> Result<std::borrow::Cow<'_, str>, String> {
+        match self {
+            Pattern::Regex(regex) => Ok(std::borrow::Cow::Borrowed(regex)),
+            Pattern::Context { context, shape } => {
+                super::template::context_regex(context, shape).map(std::borrow::Cow::Owned)
+            }
+        }
+    }
+}
+
 impl Rule {
     /// The provider, taken from the rule file's name (`patterns/github.toml` -> `github`).
     pub fn provider(&self) -> &str {
@@ -56,14 +84,14 @@ impl Rule {
     /// compile, which [`RuleSetBuilder::build`] rules out unless rules are compiled lazily.
     pub fn matcher(&self) -> Result<&Matcher, &str> {
         self.matcher
-            .get_or_init(|| compile_matcher(&self.pattern, self.secret_group))
+            .get_or_init(|| compile_matcher(&self.pattern.regex()?, self.secret_group))
             .as_ref()
             .map_err(String::as_str)
     }
 
     /// A file rule: no regex, it flags every file whose path matches `path`.
     pub fn is_file_rule(&self) -> bool {
-        self.pattern.is_empty()
+        matches!(&self.pattern, Pattern::Regex(regex) if regex.is_empty())
     }
 
     /// Whether the rule applies to a chunk at `path` (`None`: no path, such as stdin).

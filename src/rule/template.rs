@@ -99,9 +99,23 @@ fn boundary_class(shape: &Hir) -> String {
     for byte in (b'0'..=b'9').chain(b'A'..=b'Z').chain(b'a'..=b'z') {
         inside[byte as usize] = true;
     }
+    // Runs of outside bytes as ranges: a class of single escapes took most of the parse.
     let mut class = String::from("[");
-    for (byte, _) in inside.iter().enumerate().filter(|(_, inside)| !**inside) {
-        class.push_str(&format!("\\x{byte:02X}"));
+    let mut byte = 0;
+    while byte < 256 {
+        if inside[byte] {
+            byte += 1;
+            continue;
+        }
+        let start = byte;
+        while byte + 1 < 256 && !inside[byte + 1] {
+            byte += 1;
+        }
+        class.push_str(&format!("\\x{start:02X}"));
+        if byte > start {
+            class.push_str(&format!("-\\x{byte:02X}"));
+        }
+        byte += 1;
     }
     class.push(']');
     class
