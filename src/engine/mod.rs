@@ -273,15 +273,22 @@ impl<'e> Scanner<'e> {
                 loop {
                     matcher.regex.search_captures_with(cache, &input, caps);
                     let Some(whole) = caps.get_match() else { break };
+                    // A match without a secret is a rule's deliberate exclusion (an
+                    // alternative that consumes `nextPageToken: ...`): it keeps its text.
+                    let mut rejected = false;
                     if let Some(secret) = caps.get_group(matcher.secret_group) {
                         let secret = Span::new(secret.start, secret.end);
-                        if let Some(found) = check(rule, rule_index, whole.range(), secret, bytes) {
-                            on_match(found);
+                        match check(rule, rule_index, whole.range(), secret, bytes) {
+                            Some(found) => on_match(found),
+                            None => rejected = true,
                         }
                     }
-                    // An empty match must still move the search forward.
-                    let next = if whole.is_empty() {
-                        whole.end() + 1
+                    // A value the checks reject gives its text back: the search resumes one
+                    // byte after the match's start, so the context it held can lead to a later
+                    // value (`host.acme.com/AcmeWebServices/...?key=<value>`, where the first
+                    // candidate is a path word). An empty match must still move forward.
+                    let next = if whole.is_empty() || rejected {
+                        whole.start() + 1
                     } else {
                         whole.end()
                     };
@@ -373,6 +380,29 @@ mod tests {
         keywords = ["tok_long"]
         regex = '\b(tok_long[a-z0-9]{8})\b'
     "#;
+
+    /// A value the checks reject gives its context back: the real key later in the line is
+    /// found from the same provider word.
+    #[test]
+    fn a_rejected_value_lets_the_search_find_a_later_one() {
+        let engine = engine(
+            r#"
+            [[rules]]
+            id = "acme.key"
+            name = "ACME key"
+            severity = "high"
+            context = ["acmeweather"]
+            shape = '[A-Za-z0-9]{25}'
+        "#,
+        );
+        // The path word has the shape of a key and is rejected as CamelCase words.
+        let url = "https://api.acmeweather.com/AcmeWeatherWebServicesXyz/rest/v1/LA?key=";
+        assert_eq!(
+            secrets(&engine, &format!("{url}B653XJ2XDKR77TDFQOJMIS7YA")),
+            ["B653XJ2XDKR77TDFQOJMIS7YA"]
+        );
+        assert!(secrets(&engine, url).is_empty());
+    }
 
     #[test]
     fn overlapping_keywords_each_find_their_rule() {

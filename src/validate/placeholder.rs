@@ -93,7 +93,11 @@ pub(super) fn check_placeholder(secret: &[u8]) -> Verdict {
     {
         return Verdict::Reject;
     }
-    if is_repetitive(secret) || is_keyboard_walk(secret) || low_entropy_for_its_class(secret) {
+    if is_repetitive(secret)
+        || is_keyboard_walk(secret)
+        || low_entropy_for_its_class(secret)
+        || is_camel_case_words(text)
+    {
         return Verdict::Reject;
     }
     Verdict::ok("literal")
@@ -140,6 +144,30 @@ fn low_entropy_for_its_class(secret: &[u8]) -> bool {
     let most = (class.min(secret.len()) as f64).log2();
     let actual = f64::from(entropy::shannon_entropy(secret));
     actual < MIN_RELATIVE_ENTROPY * most
+}
+
+/// Whether `text` is letters only and reads as CamelCase words (`SharedAccessSignature`,
+/// `VisualCrossingWebServices`): an identifier, not a key. Each word is a capital and two or
+/// more small letters (the first may be small); random letters almost never fall that way.
+fn is_camel_case_words(text: &str) -> bool {
+    if text.len() < 8 || !text.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    let starts: Vec<usize> = text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| b.is_ascii_uppercase())
+        .map(|(at, _)| at)
+        .collect();
+    if starts.len() < 2 {
+        return false;
+    }
+    let mut bounds = starts.clone();
+    if bounds[0] != 0 {
+        bounds.insert(0, 0);
+    }
+    bounds.push(text.len());
+    bounds.windows(2).all(|word| word[1] - word[0] >= 3)
 }
 
 /// Rows of a US keyboard, for spotting keyboard walks.
@@ -229,6 +257,47 @@ fn is_repetitive(secret: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn camel_case_words_are_identifiers_and_random_letters_are_not() {
+        for name in [
+            "SharedAccessSignature",
+            "VisualCrossingWebServices",
+            "getAccessToken",
+        ] {
+            assert_eq!(
+                check_placeholder(name.as_bytes()),
+                Verdict::Reject,
+                "{name}"
+            );
+        }
+        for token in ["kQzRtPwXvYbNmLsJ", "AbcDefGhQ", "xKcvQmTrPlWsZnBy"] {
+            assert!(!is_camel_case_words(token), "{token}");
+        }
+        // Every random 20-letter string of a seeded generator that is CamelCase words: rare.
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut camel = 0;
+        for _ in 0..10_000 {
+            let word: String = (0..20)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    let n = (state % 52) as u8;
+                    if n < 26 {
+                        (b'a' + n) as char
+                    } else {
+                        (b'A' + n - 26) as char
+                    }
+                })
+                .collect();
+            camel += usize::from(is_camel_case_words(&word));
+        }
+        assert!(
+            camel < 20,
+            "{camel} of 10,000 random letter strings read as words"
+        );
+    }
 
     #[test]
     fn placeholders_are_rejected_and_literals_kept() {
