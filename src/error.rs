@@ -30,5 +30,36 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// The id of the rule the error is about, when it is about one (an invalid or duplicate
+    /// rule): data, so that callers point at the rule without reading the message.
+    pub fn rule_id(&self) -> Option<&str> {
+        match self {
+            Error::Rule(
+                crate::rule::Error::Invalid { rule_id, .. }
+                | crate::rule::Error::DuplicateId { rule_id, .. },
+            ) => Some(rule_id),
+            _ => None,
+        }
+    }
+
+    /// The file the error is about, when it names one.
+    pub fn file(&self) -> Option<String> {
+        match self {
+            Error::Rule(
+                crate::rule::Error::Invalid { file, .. }
+                | crate::rule::Error::DuplicateId { file, .. }
+                | crate::rule::Error::Parse { file, .. },
+            ) => Some(file.clone()),
+            Error::Config(
+                crate::config::Error::Read { path, .. }
+                | crate::config::Error::Parse { path, .. }
+                | crate::config::Error::Invalid { path, .. },
+            ) => Some(path.display().to_string()),
+            _ => None,
+        }
+    }
+}
+
 /// `Result` with the crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;

@@ -13,7 +13,7 @@ pub(super) fn config(args: ConfigArgs) -> anyhow::Result<u8> {
     let root = crate::source::fs::project_root(&path);
     let loaded = match crate::config::discover(config.as_deref(), &root) {
         Ok(loaded) => loaded,
-        Err(err) => return Ok(report_config_error(&err.to_string(), None)),
+        Err(err) => return Ok(report_config_error(&err.into(), None)),
     };
     let Some(file) = loaded.path.clone() else {
         anyhow::bail!(
@@ -31,7 +31,7 @@ pub(super) fn config(args: ConfigArgs) -> anyhow::Result<u8> {
         unknown_disabled,
     } = match crate::scan::prepare_config(&loaded.config, &file, &root) {
         Ok(prepared) => prepared,
-        Err(err) => return Ok(report_config_error(&err.to_string(), Some(&text))),
+        Err(err) => return Ok(report_config_error(&err, Some(&text))),
     };
     let own_file = file.display().to_string();
     for note in &notes {
@@ -115,17 +115,15 @@ pub(super) fn config(args: ConfigArgs) -> anyhow::Result<u8> {
 }
 
 /// Prints a config error, with the line of the rule it names where it can be found; exit code.
-fn report_config_error(message: &str, text: Option<&str>) -> u8 {
-    let line = text.and_then(|text| {
-        let rule = message.split("rule ").nth(1)?.split(':').next()?;
-        line_of_rule(text, rule)
-    });
-    let shown = match line {
-        Some(line) => match message.split_once(": ") {
-            Some((file, rest)) => format!("{file}:{line}: {rest}"),
-            None => message.to_string(),
+fn report_config_error(err: &crate::Error, text: Option<&str>) -> u8 {
+    let message = err.to_string();
+    let line = text.zip(err.rule_id()).and_then(|(text, rule)| line_of_rule(text, rule));
+    let shown = match (line, err.file()) {
+        (Some(line), Some(file)) => match message.strip_prefix(&format!("{file}: ")) {
+            Some(rest) => format!("{file}:{line}: {rest}"),
+            None => message,
         },
-        None => message.to_string(),
+        _ => message,
     };
     super::say(format_args!("leakhound: error: {shown}"));
     super::EXIT_ERROR
