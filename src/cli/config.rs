@@ -117,7 +117,9 @@ pub(super) fn config(args: ConfigArgs) -> anyhow::Result<u8> {
 /// Prints a config error, with the line of the rule it names where it can be found; exit code.
 fn report_config_error(err: &crate::Error, text: Option<&str>) -> u8 {
     let message = err.to_string();
-    let line = text.zip(err.rule_id()).and_then(|(text, rule)| line_of_rule(text, rule));
+    let line = text
+        .zip(err.rule_id())
+        .and_then(|(text, rule)| line_of_rule(text, rule));
     let shown = match (line, err.file()) {
         (Some(line), Some(file)) => match message.strip_prefix(&format!("{file}: ")) {
             Some(rest) => format!("{file}:{line}: {rest}"),

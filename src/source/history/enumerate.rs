@@ -1,0 +1,135 @@
+//! Enumeration: the packs and loose objects of a repository, objects packed twice, and a
+//! compact filter of object ids.
+
+use super::*;
+
+pub(super) fn id_of(oid: Oid) -> Id {
+    id_from(oid.as_bytes())
+}
+
+/// Whether the repository uses SHA-1 object ids: the only format the pack reader reads.
+pub(super) fn sha1_repository(repo: &Repository) -> bool {
+    repo.config()
+        .and_then(|config| config.get_string("extensions.objectformat"))
+        .map_or(true, |format| format.eq_ignore_ascii_case("sha1"))
+}
+
+/// Every readable pack of the object directory. One that cannot be read is left out: its
+/// objects are then read (and their problems reported) through libgit2.
+pub(super) fn open_packs(objects: &Path) -> Vec<Pack> {
+    let Ok(entries) = std::fs::read_dir(objects.join("pack")) else {
+        return Vec::new();
+    };
+    let mut indexes: Vec<PathBuf> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "idx"))
+        .collect();
+    indexes.sort();
+    indexes
+        .iter()
+        .filter_map(|index| Pack::open(index).ok())
+        .collect()
+}
+
+/// The objects of `kind` in the packs, each once (a copy in a later pack is left out), as
+/// `(pack, index position)`.
+pub(super) fn packed_objects<'a>(
+    packs: &'a [Pack],
+    duplicate: &'a [Vec<bool>],
+    kind: Kind,
+) -> impl Iterator<Item = (usize, usize)> + 'a {
+    packs.iter().enumerate().flat_map(move |(number, pack)| {
+        (0..pack.len())
+            .filter(move |&at| pack.kind(at) == kind && !duplicate[number][at])
+            .map(move |at| (number, at))
+    })
+}
+
+/// For each pack, which of its objects an earlier pack already holds.
+pub(super) fn duplicates(packs: &[Pack]) -> Vec<Vec<bool>> {
+    packs
+        .iter()
+        .enumerate()
+        .map(|(number, pack)| {
+            (0..pack.len())
+                .map(|at| {
+                    let id = pack.id(at);
+                    packs[..number]
+                        .iter()
+                        .any(|earlier| earlier.find(&id).is_some())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Loose objects not also in a pack, by kind (only the kinds the scan needs).
+#[derive(Default)]
+pub(super) struct Loose {
+    pub(super) blobs: Vec<Id>,
+    pub(super) commits: Vec<Id>,
+}
+
+pub(super) fn loose_objects(repo: &Repository, objects: &Path, packs: &[Pack]) -> Loose {
+    let mut loose = Loose::default();
+    let Ok(odb) = repo.odb() else {
+        return loose;
+    };
+    let mut ids = Vec::new();
+    for fan in 0..=255u8 {
+        let Ok(entries) = std::fs::read_dir(objects.join(format!("{fan:02x}"))) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(rest) = name.to_str().filter(|n| n.len() == 2 * ID_LEN - 2) else {
+                continue;
+            };
+            if let Ok(oid) = Oid::from_str(&format!("{fan:02x}{rest}")) {
+                ids.push(oid);
+            }
+        }
+    }
+    ids.sort_unstable();
+    for oid in ids {
+        let id = id_of(oid);
+        if packs.iter().any(|pack| pack.find(&id).is_some()) {
+            continue;
+        }
+        match odb.read_header(oid) {
+            Ok((_, ObjectType::Blob)) => loose.blobs.push(id),
+            Ok((_, ObjectType::Commit)) => loose.commits.push(id),
+            _ => {}
+        }
+    }
+    loose
+}
+
+/// A set of object ids that may say yes wrongly but never no wrongly: one bit per value of an
+/// id's first three bytes, probed for every entry of every tree before an exact lookup.
+pub(super) struct IdFilter {
+    pub(super) bits: Vec<u64>,
+}
+
+impl IdFilter {
+    pub(super) fn new() -> IdFilter {
+        IdFilter {
+            bits: vec![0; (1 << 24) / 64],
+        }
+    }
+
+    pub(super) fn slot(id: &[u8]) -> usize {
+        usize::from(id[0]) << 16 | usize::from(id[1]) << 8 | usize::from(id[2])
+    }
+
+    pub(super) fn insert(&mut self, id: &[u8]) {
+        let slot = Self::slot(id);
+        self.bits[slot / 64] |= 1 << (slot % 64);
+    }
+
+    pub(super) fn may_contain(&self, id: &[u8]) -> bool {
+        let slot = Self::slot(id);
+        self.bits[slot / 64] & (1 << (slot % 64)) != 0
+    }
+}

@@ -1,0 +1,242 @@
+//! Pass 2, trees: every packed tree inflated once and kept in a compact form (its
+//! subdirectories and the entries of interest), and the raw tree entry parser.
+
+use super::*;
+
+/// Bytes a tree may have for the tree pass to read it from a pack (larger ones go through
+/// libgit2).
+pub(super) const TREE_LIMIT: u64 = 64 << 20;
+
+/// A tree entry kept for the walk. `target` says what it points at in its top two bits:
+pub(super) const TO_TREE: u32 = 0;
+pub(super) const TO_BLOB: u32 = 1 << 30;
+pub(super) const TO_FOREIGN_TREE: u32 = 2 << 30;
+pub(super) const TARGET_INDEX: u32 = (1 << 30) - 1;
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Rec {
+    pub(super) target: u32,
+    pub(super) name: u32,
+}
+
+/// Trees read from the packs, in compact form: each tree's subdirectories and the blobs of
+/// interest it holds, in tree order.
+#[derive(Default)]
+pub(super) struct Trees {
+    /// Tree id to its number, and back.
+    pub(super) numbers: FxHashMap<Id, u32>,
+    pub(super) ids_by_number: Vec<Id>,
+    /// Per tree: `(start, len)` in `recs`, or `NOT_READ`.
+    pub(super) spans: Vec<(u32, u32)>,
+    pub(super) recs: Vec<Rec>,
+    pub(super) names: Vec<Box<[u8]>>,
+    /// Targets of `TO_BLOB` and `TO_FOREIGN_TREE` entries.
+    pub(super) ids: Vec<Id>,
+}
+
+pub(super) const NOT_READ: (u32, u32) = (u32::MAX, 0);
+
+impl Trees {
+    pub(super) fn recs(&self, tree: u32) -> Option<&[Rec]> {
+        let (start, len) = self.spans[tree as usize];
+        (start != u32::MAX).then(|| &self.recs[start as usize..(start + len) as usize])
+    }
+}
+
+/// One thread's share of the tree pass.
+#[derive(Default)]
+pub(super) struct TreeShard {
+    pub(super) spans: Vec<(u32, u32, u32)>,
+    pub(super) recs: Vec<Rec>,
+    pub(super) names: Vec<Box<[u8]>>,
+    pub(super) name_ids: FxHashMap<Box<[u8]>, u32>,
+    pub(super) ids: Vec<Id>,
+    pub(super) submodules: usize,
+}
+
+impl TreeShard {
+    pub(super) fn name(&mut self, name: &[u8]) -> u32 {
+        if let Some(&id) = self.name_ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.into());
+        self.name_ids.insert(name.into(), id);
+        id
+    }
+
+    /// Keeps what the walk needs of one tree; `false` if the tree is malformed.
+    pub(super) fn add(
+        &mut self,
+        number: u32,
+        data: &[u8],
+        numbers: &FxHashMap<Id, u32>,
+        blobs: &Blobs,
+        file_names: &dyn NameFilter,
+    ) -> bool {
+        let start = self.recs.len();
+        let mut rest = data;
+        while !rest.is_empty() {
+            let Some(entry) = parse_tree_entry(rest, ID_LEN) else {
+                self.recs.truncate(start);
+                return false;
+            };
+            rest = &rest[entry.len..];
+            let target = match entry.mode {
+                0o040000 => match numbers.get(entry.id) {
+                    Some(&tree) => TO_TREE | tree,
+                    None => {
+                        self.ids.push(id_from(entry.id));
+                        TO_FOREIGN_TREE | (self.ids.len() as u32 - 1)
+                    }
+                },
+                0o160000 => {
+                    self.submodules += 1;
+                    continue;
+                }
+                _ => {
+                    let of_interest = (blobs.interesting_filter.may_contain(entry.id)
+                        && blobs.interesting.contains_key(entry.id))
+                        || !blobs.known_filter.may_contain(entry.id)
+                        || file_names.may_match_name(entry.name);
+                    if !of_interest {
+                        continue;
+                    }
+                    self.ids.push(id_from(entry.id));
+                    TO_BLOB | (self.ids.len() as u32 - 1)
+                }
+            };
+            let name = self.name(entry.name);
+            self.recs.push(Rec { target, name });
+        }
+        self.spans
+            .push((number, start as u32, (self.recs.len() - start) as u32));
+        true
+    }
+}
+
+/// An id from raw bytes (always `ID_LEN` of them here; shorter ones are zero-padded).
+pub(super) fn id_from(bytes: &[u8]) -> Id {
+    let mut id = [0u8; ID_LEN];
+    let len = bytes.len().min(ID_LEN);
+    id[..len].copy_from_slice(&bytes[..len]);
+    id
+}
+
+impl HistorySource {
+    /// Pass 2: reads every packed tree on every thread, keeping what the walk needs.
+    pub(super) fn tree_pass(
+        &self,
+        threads: usize,
+        blobs: &Blobs,
+        file_names: &dyn NameFilter,
+    ) -> Trees {
+        let mut trees = Trees::default();
+        let mut numbers_by_pack: Vec<Vec<u32>> = self
+            .packs
+            .iter()
+            .map(|pack| vec![u32::MAX; pack.len()])
+            .collect();
+        for (pack, at) in packed_objects(&self.packs, &self.duplicate, Kind::Tree) {
+            let number = trees.ids_by_number.len() as u32;
+            let id = self.packs[pack].id(at);
+            numbers_by_pack[pack][at] = number;
+            trees.numbers.insert(id, number);
+            trees.ids_by_number.push(id);
+        }
+        let families = self.families(Kind::Tree);
+        let next = AtomicUsize::new(0);
+        let shards: Mutex<Vec<TreeShard>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    let mut shard = TreeShard::default();
+                    let mut scratch = Scratch::default();
+                    while let Some(&(pack_number, root)) =
+                        families.get(next.fetch_add(1, Ordering::Relaxed))
+                    {
+                        let numbers = &numbers_by_pack[pack_number];
+                        self.packs[pack_number].resolve_family(
+                            root,
+                            TREE_LIMIT,
+                            &mut scratch,
+                            &mut |at, content| {
+                                if let (Ok(data), Some(&number)) = (content, numbers.get(at)) {
+                                    if number != u32::MAX {
+                                        // A malformed tree is left unread: the walk reads it
+                                        // through libgit2, which reports it.
+                                        shard.add(number, data, &trees.numbers, blobs, file_names);
+                                    }
+                                }
+                            },
+                        );
+                    }
+                    shards
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .push(shard);
+                });
+            }
+        });
+        trees.spans = vec![NOT_READ; trees.numbers.len()];
+        let shards = shards
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for shard in shards {
+            let (name_base, id_base, rec_base) = (
+                trees.names.len() as u32,
+                trees.ids.len() as u32,
+                trees.recs.len() as u32,
+            );
+            self.submodules
+                .fetch_add(shard.submodules, Ordering::Relaxed);
+            trees.names.extend(shard.names);
+            trees.ids.extend(shard.ids);
+            trees.recs.extend(shard.recs.into_iter().map(|rec| {
+                let kind = rec.target & !TARGET_INDEX;
+                let target = if kind == TO_TREE {
+                    rec.target
+                } else {
+                    rec.target + id_base
+                };
+                Rec {
+                    target,
+                    name: rec.name + name_base,
+                }
+            }));
+            for (number, start, len) in shard.spans {
+                trees.spans[number as usize] = (start + rec_base, len);
+            }
+        }
+        trees
+    }
+}
+
+/// One entry of a raw tree object: `<octal mode> <name>\0<object id>`.
+pub(super) struct TreeEntry<'a> {
+    pub(super) mode: u32,
+    pub(super) name: &'a [u8],
+    pub(super) id: &'a [u8],
+    /// Bytes the entry takes.
+    pub(super) len: usize,
+}
+
+pub(super) fn parse_tree_entry(data: &[u8], id_len: usize) -> Option<TreeEntry<'_>> {
+    let space = memchr::memchr(b' ', data)?;
+    let nul = space + 1 + memchr::memchr(0, &data[space + 1..])?;
+    let end = nul + 1 + id_len;
+    if end > data.len() {
+        return None;
+    }
+    let mode = data[..space].iter().try_fold(0u32, |mode, &digit| {
+        (b'0'..=b'7')
+            .contains(&digit)
+            .then(|| mode * 8 + u32::from(digit - b'0'))
+    })?;
+    Some(TreeEntry {
+        mode,
+        name: &data[space + 1..nul],
+        id: &data[nul + 1..end],
+        len: end,
+    })
+}
