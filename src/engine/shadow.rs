@@ -3,13 +3,14 @@
 //! overlapping secret, since the vendor rule says what the secret is; of two vendor rules that
 //! find the very same secret, the more specific one wins (see [`specificity`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::{Match, Span};
 use crate::rule::RuleSet;
+use crate::validate::Validator;
 
-/// Drops catch-all matches whose secret overlaps a vendor rule's secret, catch-all matches of
-/// the same secret span as an earlier catch-all match, and vendor matches that a more specific
+/// Drops catch-all matches whose secret overlaps a vendor rule's secret, all but one catch-all
+/// match of each secret span (a validated one first), and vendor matches that a more specific
 /// vendor rule made of the very same secret (see [`specificity`]).
 pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>) {
     if matches.len() < 2 {
@@ -33,14 +34,28 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>) {
                 .is_none_or(|best| *best <= specificity(rules, m))
     });
     let vendor_spans = Overlaps::new(matches.iter().filter(|m| !catch_all(m)).map(|m| m.secret));
-    let mut seen = HashSet::new();
+    // Of catch-all matches of one secret, one is kept: one whose structure a validator checked
+    // (a JWT that decodes) over an assignment only screened for placeholders, then the first.
+    let checked = |m: &Match| {
+        rules.rules()[m.rule]
+            .validator
+            .is_some_and(|validator| validator != Validator::Placeholder)
+    };
+    let mut best_catch_all: HashMap<Span, usize> = HashMap::new();
+    for (index, m) in matches.iter().enumerate().filter(|(_, m)| catch_all(m)) {
+        best_catch_all
+            .entry(m.secret)
+            .and_modify(|best| {
+                if checked(m) && !checked(&matches[*best]) {
+                    *best = index;
+                }
+            })
+            .or_insert(index);
+    }
+    let mut index = 0;
     matches.retain(|m| {
-        if !catch_all(m) {
-            return true;
-        }
-        let shadowed = vendor_spans.any(m.secret);
-        let first = seen.insert(m.secret);
-        !shadowed && first
+        index += 1;
+        !catch_all(m) || (!vendor_spans.any(m.secret) && best_catch_all[&m.secret] == index - 1)
     });
 }
 
@@ -74,17 +89,26 @@ impl Overlaps {
     }
 }
 
-/// Context bytes around the secret, then (reversed) the size of the secret's alphabet: greater
-/// is more specific.
-type Specificity = (usize, std::cmp::Reverse<usize>);
+/// Whether the secret opens with a vendor prefix, the context bytes around it, then (reversed)
+/// the size of its alphabet: greater is more specific.
+type Specificity = (bool, usize, std::cmp::Reverse<usize>);
 
-/// How specific a vendor match is: first the context its rule demanded around the secret
-/// (`clerk ... secret_key = sk_live_...` over a bare `sk_live_...`), then how few distinct
-/// bytes the rule's secret can hold (Paystack's `sk_live_` + 40 hex over Stripe's `sk_live_` +
-/// alphanumerics).
+/// Literal bytes a secret must open with to count as a vendor's prefix (`ya29.`, `dop_v1_`).
+const MIN_PREFIX: usize = 3;
+
+/// How specific a vendor match is: first whether its rule's secret opens with a literal vendor
+/// prefix (a `pscale_pw_` token in a `mysql://` URI is PlanetScale's, not any MySQL password;
+/// between two prefixed rules the prefix decides nothing), then the
+/// context its rule demanded around the secret (`clerk ... secret_key = sk_live_...` over a
+/// bare `sk_live_...`), then how few distinct bytes the rule's secret can hold (Paystack's
+/// `sk_live_` + 40 hex over Stripe's `sk_live_` + alphanumerics).
 fn specificity(rules: &RuleSet, m: &Match) -> Specificity {
-    let alphabet = rules.rules()[m.rule]
-        .matcher()
-        .map_or(256, |matcher| matcher.secret_alphabet);
-    (m.span.len() - m.secret.len(), std::cmp::Reverse(alphabet))
+    let (prefix, alphabet) = rules.rules()[m.rule].matcher().map_or((0, 256), |matcher| {
+        (matcher.secret_prefix, matcher.secret_alphabet)
+    });
+    (
+        prefix >= MIN_PREFIX,
+        m.span.len() - m.secret.len(),
+        std::cmp::Reverse(alphabet),
+    )
 }

@@ -97,3 +97,25 @@ pub(super) fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
         HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(can_match_newline),
     }
 }
+
+/// How many literal bytes every match of `hir` starts with (`pscale_tkn_[a-z0-9]{43}`: 11;
+/// `[A-Za-z0-9]{32}`: 0). A value that opens with a vendor's literal prefix names its vendor.
+pub(super) fn literal_prefix_len(hir: &regex_syntax::hir::Hir) -> usize {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Literal(literal) => literal.0.len(),
+        HirKind::Capture(capture) => literal_prefix_len(&capture.sub),
+        HirKind::Concat(subs) => {
+            let mut total = 0;
+            for sub in subs {
+                match sub.kind() {
+                    HirKind::Look(_) => continue,
+                    HirKind::Literal(literal) => total += literal.0.len(),
+                    _ => return total + literal_prefix_len(sub),
+                }
+            }
+            total
+        }
+        _ => 0,
+    }
+}

@@ -5,7 +5,9 @@
 use regex_automata::meta;
 use regex_automata::PatternID;
 
-use super::hir::{can_match_newline, capture_group, collect_bytes, lift_long_repetitions};
+use super::hir::{
+    can_match_newline, capture_group, collect_bytes, lift_long_repetitions, literal_prefix_len,
+};
 
 /// Bytes searched on each side of a keyword hit when a rule's regex has no maximum length.
 pub const UNBOUNDED_WINDOW: usize = 4096;
@@ -37,6 +39,8 @@ pub struct Matcher {
     /// secret, the narrower one (`sk_live_` + 40 hex over `sk_live_` + alphanumerics) says
     /// more about what it is.
     pub secret_alphabet: usize,
+    /// Literal bytes every secret starts with (a vendor prefix such as `pscale_tkn_`).
+    pub secret_prefix: usize,
 }
 
 pub(super) fn compile_matcher(
@@ -86,8 +90,10 @@ pub(super) fn compile_matcher(
         0
     };
     let mut seen = [false; 256];
+    let mut secret_prefix = 0;
     if let Some(secret) = capture_group(&hir, secret_group) {
         collect_bytes(secret, &mut seen);
+        secret_prefix = literal_prefix_len(secret);
     }
     Ok(Matcher {
         regex,
@@ -96,6 +102,7 @@ pub(super) fn compile_matcher(
         single_line,
         unbounded,
         secret_alphabet: seen.iter().filter(|&&b| b).count(),
+        secret_prefix,
     })
 }
 
