@@ -171,7 +171,7 @@ fn the_summary_goes_to_stderr_and_quiet_silences_it() {
 fn sarif_and_csv_report_snapshots() {
     let (tree, _) = fixed_tree();
     let (sarif, _) = run(&tree, &["--format", "sarif"]);
-    let mut document: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let document: serde_json::Value = serde_json::from_str(&sarif).unwrap();
     let driver = &document["runs"][0]["tool"]["driver"];
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
     let (csv, _) = run(&tree, &["--format", "csv"]);
