@@ -165,14 +165,27 @@ pub(super) fn finish(
     unit: Unit,
     mut context: ReportContext,
 ) -> anyhow::Result<u8> {
-    report::sort(&mut result.findings);
-    report::sort(&mut result.allowed);
-    if !settings.scan.show_secrets {
-        result.redact_fields(); // issue 15: found secrets in paths, commit messages, ...
-    }
+    ready_for_report(settings, &mut result);
     let exit_code = settings.scan.exit.code(&result);
     context.exit_code = exit_code;
     write_report(settings, &result, context)?;
+    tell_stderr(settings, &result, unit);
+    Ok(exit_code)
+}
+
+/// Puts the findings in report order and, unless `--show-secrets`, redacts the secrets found
+/// anywhere in their text fields (paths, commit messages: issue 15).
+fn ready_for_report(settings: &Settings, result: &mut ScanResult) {
+    report::sort(&mut result.findings);
+    report::sort(&mut result.allowed);
+    if !settings.scan.show_secrets {
+        result.redact_fields();
+    }
+}
+
+/// What goes to standard error after the report: the allowed findings (`-v`) and the summary
+/// (unless `-q`).
+fn tell_stderr(settings: &Settings, result: &ScanResult, unit: Unit) {
     if settings.verbose > 0 {
         for allowed in &result.allowed {
             super::say(format_args!(
@@ -186,9 +199,8 @@ pub(super) fn finish(
         }
     }
     if !settings.quiet {
-        let _ = writeln!(std::io::stderr().lock(), "{}", summary(&result, unit));
+        let _ = writeln!(std::io::stderr().lock(), "{}", summary(result, unit));
     }
-    Ok(exit_code)
 }
 
 /// Writes the report in the chosen format to `--output` or standard output.
