@@ -784,16 +784,7 @@ mod tests {
 
     #[test]
     fn findings_are_collected_and_allowed_ones_counted() {
-        let engine = Engine::for_tests(
-            r#"
-            [[rules]]
-            id = "t.tok"
-            name = "tok"
-            severity = "high"
-            keywords = ["tok_"]
-            regex = '\b(tok_[a-z0-9]{8})\b'
-        "#,
-        );
+        let engine = Engine::for_tests(crate::engine::TOK_RULE);
         let source = VecSource {
             chunks: vec![
                 (
@@ -831,16 +822,7 @@ mod tests {
                 self.files += stats.files;
             }
         }
-        let engine = Engine::for_tests(
-            r#"
-            [[rules]]
-            id = "t.tok"
-            name = "tok"
-            severity = "high"
-            keywords = ["tok_"]
-            regex = '\b(tok_[a-z0-9]{8})\b'
-        "#,
-        );
+        let engine = Engine::for_tests(crate::engine::TOK_RULE);
         let chunks = (0..300)
             .map(|n| {
                 let text = if n % 3 == 0 {
@@ -875,16 +857,7 @@ mod tests {
     /// found exactly once, at its line in the whole input, wherever the window edges fall.
     #[test]
     fn issue_14_windows_find_every_secret_once_at_its_true_line() {
-        let engine = Engine::for_tests(
-            r#"
-            [[rules]]
-            id = "t.tok"
-            name = "tok"
-            severity = "high"
-            keywords = ["tok_"]
-            regex = '\b(tok_[a-z0-9]{8})\b'
-        "#,
-        );
+        let engine = Engine::for_tests(crate::engine::TOK_RULE);
         let mut text = String::new();
         let mut expected = Vec::new();
         for line in 1..=400_usize {

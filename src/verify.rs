@@ -79,23 +79,18 @@ mod tests {
 
     #[test]
     fn each_secret_is_asked_about_once_and_unhandled_rules_not_at_all() {
-        let engine = Engine::for_tests(
+        let engine = Engine::for_tests(&format!(
+            "{}{}",
+            crate::engine::TOK_RULE,
             r#"
-            [[rules]]
-            id = "t.tok"
-            name = "tok"
-            severity = "high"
-            keywords = ["tok_"]
-            regex = '\b(tok_[a-z0-9]{8})\b'
-
             [[rules]]
             id = "t.other"
             name = "other"
             severity = "high"
             keywords = ["oth_"]
             regex = '\b(oth_[a-z0-9]{8})\b'
-        "#,
-        );
+        "#
+        ));
         let chunks = ["a", "b", "c"]
             .iter()
             .map(|name| {

@@ -338,6 +338,17 @@ fn check(
     })
 }
 
+/// The rule most unit tests scan with: `t.tok`, `tok_` and 8 lowercase letters or digits.
+#[cfg(test)]
+pub(crate) const TOK_RULE: &str = r#"
+    [[rules]]
+    id = "t.tok"
+    name = "tok"
+    severity = "high"
+    keywords = ["tok_"]
+    regex = '\b(tok_[a-z0-9]{8})\b'
+"#;
+
 #[cfg(test)]
 impl Engine {
     /// An engine over the rules of one rule file's text, for unit tests across the crate.

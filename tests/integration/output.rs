@@ -73,9 +73,8 @@ fn json_report_snapshot_and_structure() {
         // Removed for security (issue 14): an unsalted hash of the secret.
         assert!(finding.get("secret_sha256").is_none());
     }
-    redacted(tree.path()).bind(|| {
-        insta::assert_json_snapshot!(report, { ".stats.elapsed_ms" => "[elapsed]" })
-    });
+    redacted(tree.path())
+        .bind(|| insta::assert_json_snapshot!(report, { ".stats.elapsed_ms" => "[elapsed]" }));
 }
 
 #[test]
