@@ -93,6 +93,12 @@ pub struct Engine {
     keywords: KeywordMatcher,
     /// For each keyword (matcher id), the rules that listed it.
     keyword_rules: Vec<Vec<usize>>,
+    /// The keywords of rules with a `path` condition (`gradle.properties` files), and their
+    /// rules: searched only in chunks at a path one of these rules applies to, so that such a
+    /// rule's common words (`key`, `token`) cost nothing elsewhere.
+    path_keywords: Option<(KeywordMatcher, Vec<Vec<usize>>)>,
+    /// The rules with a `path` condition and keywords.
+    path_rules: Vec<usize>,
     /// Rules without keywords: they run over every chunk.
     unkeyed_rules: Vec<usize>,
     /// File rules: they look at paths, never at content.
@@ -109,8 +115,10 @@ impl Engine {
     /// Builds the keyword automaton over `rules`.
     pub fn new(rules: RuleSet) -> Result<Engine, BuildError> {
         let mut table = keywords::KeywordTable::new();
+        let mut path_table = keywords::KeywordTable::new();
         let mut unkeyed_rules = Vec::new();
         let mut file_rules = Vec::new();
+        let mut path_rules = Vec::new();
         for (index, rule) in rules.rules().iter().enumerate() {
             if rule.is_file_rule() {
                 file_rules.push(index);
@@ -118,13 +126,27 @@ impl Engine {
             }
             if rule.keywords.is_empty() {
                 unkeyed_rules.push(index);
+                continue;
             }
+            let table = if rule.path.is_some() {
+                path_rules.push(index);
+                &mut path_table
+            } else {
+                &mut table
+            };
             for keyword in &rule.keywords {
                 table.add(keyword.as_bytes(), index);
             }
         }
-        let matcher =
-            KeywordMatcher::new(&table.keywords).map_err(|err| BuildError(err.to_string()))?;
+        let build = |keywords: &[Vec<u8>]| {
+            KeywordMatcher::new(keywords).map_err(|err| BuildError(err.to_string()))
+        };
+        let matcher = build(&table.keywords)?;
+        let path_keywords = if path_table.keywords.is_empty() {
+            None
+        } else {
+            Some((build(&path_table.keywords)?, path_table.owners))
+        };
         let file_names = FileNames::new(
             file_rules
                 .iter()
@@ -135,6 +157,8 @@ impl Engine {
             rules,
             keywords: matcher,
             keyword_rules: table.owners,
+            path_keywords,
+            path_rules,
             unkeyed_rules,
             file_rules,
         })
@@ -214,6 +238,16 @@ impl<'e> Scanner<'e> {
                 hits.push((rule, start, end));
             }
         });
+        if let Some((path_keywords, owners)) = &engine.path_keywords {
+            let rules = engine.rules.rules();
+            if engine.path_rules.iter().any(|&rule| applies(&rules[rule])) {
+                path_keywords.find_all(bytes, &mut |keyword, start, end| {
+                    for &rule in &owners[keyword] {
+                        hits.push((rule, start, end));
+                    }
+                });
+            }
+        }
         for &rule in &engine.unkeyed_rules {
             self.hits.push((rule, 0, bytes.len()));
         }
