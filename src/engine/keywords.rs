@@ -27,9 +27,6 @@ pub struct KeywordMatcher {
     keywords: Vec<Vec<u8>>,
     /// Bit `hash(fold(trigram))` is set for every anchor.
     bitmap: Vec<u64>,
-    /// The same under a second hash: a position must pass both before it is verified. With
-    /// 1,500 keywords one bitmap alone passed 0.6% of all positions, most of them collisions.
-    bitmap2: Vec<u64>,
     /// `(folded anchor, keyword, offset of the anchor in the keyword)`, sorted.
     anchors: Vec<(u32, u32, u32)>,
     /// For each folded anchor, the range of `anchors` holding it.
@@ -94,16 +91,6 @@ fn bit(folded: u32) -> usize {
     (folded.wrapping_mul(0x9E37_79B1) >> (32 - BITMAP_BITS.trailing_zeros())) as usize
 }
 
-/// The second, independent hash of a folded trigram (see [`KeywordMatcher::bitmap2`]).
-#[inline(always)]
-fn bit2(folded: u32) -> usize {
-    (folded
-        .wrapping_mul(0x85EB_CA77)
-        .rotate_left(13)
-        .wrapping_mul(0xC2B2_AE3D)
-        >> (32 - BITMAP_BITS.trailing_zeros())) as usize
-}
-
 /// The most common case-folded trigrams of source code, most common first (hex, one a line).
 const COMMON_TRIGRAMS: &str = include_str!("common-trigrams.txt");
 
@@ -155,7 +142,6 @@ impl KeywordMatcher {
     pub fn new(keywords: &[Vec<u8>]) -> Result<KeywordMatcher, aho_corasick::BuildError> {
         let keywords: Vec<Vec<u8>> = keywords.iter().map(|k| k.to_ascii_lowercase()).collect();
         let mut bitmap = vec![0u64; BITMAP_BITS / 64];
-        let mut bitmap2 = vec![0u64; BITMAP_BITS / 64];
         let mut anchors = Vec::new();
         let mut short_keywords = Vec::new();
         let mut short_ids = Vec::new();
@@ -174,8 +160,6 @@ impl KeywordMatcher {
             ]));
             let slot = bit(folded);
             bitmap[slot / 64] |= 1 << (slot % 64);
-            let slot = bit2(folded);
-            bitmap2[slot / 64] |= 1 << (slot % 64);
             anchors.push((folded, id as u32, offset as u32));
         }
         anchors.sort_unstable();
@@ -199,7 +183,6 @@ impl KeywordMatcher {
         Ok(KeywordMatcher {
             keywords,
             bitmap,
-            bitmap2,
             anchors,
             anchor_ranges,
             short,
@@ -234,7 +217,7 @@ impl KeywordMatcher {
             for shift in 0..6 {
                 let folded = fold((word >> (8 * shift)) as u32);
                 let slot = bit(folded);
-                if self.bitmap[slot / 64] & (1 << (slot % 64)) != 0 && self.passes_second(folded) {
+                if self.bitmap[slot / 64] & (1 << (slot % 64)) != 0 {
                     self.verify(haystack, at + shift, folded, on_hit);
                 }
             }
@@ -248,18 +231,11 @@ impl KeywordMatcher {
                 0,
             ]));
             let slot = bit(folded);
-            if self.bitmap[slot / 64] & (1 << (slot % 64)) != 0 && self.passes_second(folded) {
+            if self.bitmap[slot / 64] & (1 << (slot % 64)) != 0 {
                 self.verify(haystack, at, folded, on_hit);
             }
             at += 1;
         }
-    }
-
-    /// Whether `folded` is set in the second bitmap too.
-    #[inline(always)]
-    fn passes_second(&self, folded: u32) -> bool {
-        let slot = bit2(folded);
-        self.bitmap2[slot / 64] & (1 << (slot % 64)) != 0
     }
 
     /// Checks the keywords anchored at `folded` against the text around `at`.
