@@ -556,7 +556,7 @@ impl Worker<'_> {
                 for m in matches.iter() {
                     strings.insert(&text[m.secret.range()]);
                 }
-                drop_shadowed_matches(rules, matches);
+                drop_shadowed_matches(rules, matches, text);
                 let inner_findings = finding::from_matches(rules, text, chunk.provenance, matches);
                 for mut inner in inner_findings {
                     if reported.insert((outer, inner.rule)) {
@@ -593,7 +593,7 @@ impl Visitor for Worker<'_> {
         let rules = self.scanner.engine().rules();
         // Every secret a rule matched is redacted in the snippets, shadowed ones too.
         let secret_spans: Vec<Span> = self.matches.iter().map(|m| m.secret).collect();
-        drop_shadowed_matches(rules, &mut self.matches);
+        drop_shadowed_matches(rules, &mut self.matches, chunk.bytes);
         let mut found_all =
             finding::from_matches(rules, chunk.bytes, chunk.provenance, &mut self.matches);
         let mut strings = Redactor::new();

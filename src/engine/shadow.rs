@@ -9,10 +9,16 @@ use super::{Match, Span};
 use crate::rule::RuleSet;
 use crate::validate::Validator;
 
-/// Drops catch-all matches whose secret overlaps a vendor rule's secret, all but one catch-all
+/// Drops catch-all matches whose secret opens with a vendor's token prefix (see
+/// [`RuleSet::has_token_prefix`]) or overlaps a vendor rule's secret, all but one catch-all
 /// match of each secret span (a validated one first), and vendor matches that a more specific
 /// vendor rule made of the very same secret (see [`specificity`]).
-pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>) {
+pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &[u8]) {
+    // A catch-all value that opens with a vendor's token prefix is that vendor's token, and no
+    // vendor rule took it: malformed (a bad checksum, a wrong length), not a generic secret.
+    matches.retain(|m| {
+        !rules.rules()[m.rule].catch_all || !rules.has_token_prefix(&bytes[m.secret.range()])
+    });
     if matches.len() < 2 {
         return;
     }

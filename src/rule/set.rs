@@ -60,6 +60,36 @@ pub enum Pattern {
     },
 }
 
+/// Words that open values without naming a vendor: `api-...`, `token-...`, `private_...`.
+const WORD_STEMS: &[&str] = &[
+    "api", "app", "bot", "ion", "key", "mob", "pat", "private", "sdk", "secret", "standard",
+    "token", "web",
+];
+
+/// The keywords of `rule` that open its secret: a token prefix such as `ghp_` or `xoxb-`
+/// stands at the start of the secret group in the regex as written, holds something besides
+/// letters, and is not a plain word with a separator (`api-`, `token-`).
+fn token_prefixes(rule: &Rule) -> impl Iterator<Item = Vec<u8>> + '_ {
+    let regex = match &rule.pattern {
+        Pattern::Regex(regex) => regex.to_ascii_lowercase(),
+        Pattern::Context { .. } => String::new(),
+    };
+    rule.keywords.iter().filter_map(move |keyword| {
+        let keyword = keyword.to_ascii_lowercase();
+        let stem = keyword.trim_end_matches(['_', '-', '.']);
+        let opens_secret = ["(", ">", "(?-i:"]
+            .iter()
+            .any(|before| regex.contains(&format!("{before}{keyword}")));
+        let token_like = keyword.len() >= 4
+            && keyword
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+            && keyword.bytes().any(|b| !b.is_ascii_alphabetic())
+            && !WORD_STEMS.contains(&stem);
+        (opens_secret && token_like).then(|| keyword.into_bytes())
+    })
+}
+
 impl Pattern {
     /// The regex: as written, or a context rule's written out from its template. Writing a
     /// template out costs a parse of the shape: built-in rules do it only when a keyword hits.
@@ -110,6 +140,9 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     /// Rule index by id, built once: [`RuleSet::get`] is a hash lookup, not a scan (issue 16).
     by_id: HashMap<String, usize>,
+    /// Vendor token prefixes (`ghp_`, `xoxb-`, `glpat-`), lowercase: see
+    /// [`RuleSet::has_token_prefix`].
+    token_prefixes: Vec<Vec<u8>>,
 }
 
 impl RuleSet {
@@ -120,7 +153,27 @@ impl RuleSet {
             .enumerate()
             .map(|(index, rule)| (rule.id.clone(), index))
             .collect();
-        RuleSet { rules, by_id }
+        let mut token_prefixes: Vec<Vec<u8>> = rules
+            .iter()
+            .filter(|rule| !rule.catch_all && rule.path.is_none())
+            .flat_map(token_prefixes)
+            .collect();
+        token_prefixes.sort();
+        token_prefixes.dedup();
+        RuleSet {
+            rules,
+            by_id,
+            token_prefixes,
+        }
+    }
+
+    /// Whether `value` opens with a vendor rule's token prefix (`ghp_`, `xoxb-`, `sk-ant-api`,
+    /// `pscale_pw_`), followed by more of the value. Such a value is the vendor's token, well-formed or not, never a
+    /// generic secret.
+    pub fn has_token_prefix(&self, value: &[u8]) -> bool {
+        self.token_prefixes.iter().any(|prefix| {
+            value.len() > prefix.len() && value[..prefix.len()].eq_ignore_ascii_case(prefix)
+        })
     }
 
     /// The rules, in load order.
