@@ -72,6 +72,9 @@ pub struct Match {
     /// The validator found a smaller leak of the kind (an expired JWT): reported one severity
     /// below the rule's.
     pub lower_severity: bool,
+    /// The vendor whose documentation publishes this very value (AWS's example key): reported
+    /// at `info`, as documentation.
+    pub published_example: Option<&'static str>,
 }
 
 /// The compiled rules and their keyword automaton. Immutable and shared between threads.
@@ -369,6 +372,7 @@ fn check(
         entropy,
         validation,
         lower_severity,
+        published_example: crate::validate::examples::published_example(secret_bytes),
     })
 }
 

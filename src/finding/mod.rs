@@ -145,7 +145,9 @@ pub fn from_matches(
                 rule: m.rule,
                 rule_id: rule.id.clone(),
                 rule_name: rule.name.clone(),
-                severity: if m.lower_severity {
+                severity: if m.published_example.is_some() {
+                    Severity::Info
+                } else if m.lower_severity {
                     rule.severity.lower()
                 } else {
                     rule.severity
@@ -167,10 +169,16 @@ pub fn from_matches(
                 commit: provenance.commit.clone(),
                 also_in: provenance.also_in,
                 also_at: Vec::new(),
-                validation: m.validation.as_ref().map(|(kind, result)| Validation {
-                    kind: kind.to_string(),
-                    result: result.to_string(),
-                }),
+                validation: match (m.published_example, &m.validation) {
+                    (Some(vendor), _) => Some(Validation {
+                        kind: "published-example".to_string(),
+                        result: format!("published in {vendor}'s documentation"),
+                    }),
+                    (None, validation) => validation.as_ref().map(|(kind, result)| Validation {
+                        kind: kind.to_string(),
+                        result: result.to_string(),
+                    }),
+                },
                 decoded: None,
             }
         })

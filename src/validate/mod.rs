@@ -5,12 +5,14 @@
 //! A leaf layer: pure functions of the secret's bytes (and, for expiry, of the time the caller
 //! passes in); nothing here imports another module of the crate, so `rule` and `engine` can both
 //! use it. Each family lives in its own file: [`checksum`] (CRC32, bech32), [`jwt`], [`aws`],
-//! [`pem`] and [`placeholder`].
+//! [`pem`] and [`placeholder`]; [`examples`] knows the credentials vendors publish in their
+//! documentation.
 
 use std::borrow::Cow;
 
 pub mod aws;
 pub mod checksum;
+pub mod examples;
 pub mod jwt;
 pub mod pem;
 pub mod placeholder;

@@ -84,3 +84,37 @@ fn generic_assignments_of_fixture_shapes_and_lockfile_hashes_give_nothing() {
         "the lockfile's value is allowlisted"
     );
 }
+
+/// Issue 17: credentials that vendors publish in their documentation are reported at `info`
+/// and say so; a value one character away from them is an ordinary finding.
+#[test]
+fn published_documentation_examples_are_info_and_say_so() {
+    // jwt.io's demo token and Stripe's documented test key, spelled in pieces.
+    let jwt = [
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+        ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ",
+        ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    ]
+    .concat();
+    let stripe = ["sk_", "test_", "4eC39HqLyjWDarjtT1zdp7dc"].concat();
+    let near = ["sk_", "test_", "4eC39HqLyjWDarjtT1zdp7dX"].concat();
+    let tree = TempTree::new();
+    tree.write("docs.md", format!("token = \"{jwt}\"\nstripe.api_key = \"{stripe}\"\n"));
+    tree.write("app.py", format!("stripe.api_key = \"{near}\"\n"));
+    let report = tree.scan_json(FINDINGS, &[]);
+    let findings = report["findings"].as_array().unwrap();
+    for finding in findings {
+        let documented = finding["path"] == "docs.md";
+        assert_eq!(
+            finding["severity"] == "info",
+            documented,
+            "{}",
+            finding["rule_id"]
+        );
+        assert_eq!(
+            finding["validation"]["kind"] == "published-example",
+            documented
+        );
+    }
+    assert_eq!(findings.len(), 3, "{findings:?}");
+}
