@@ -99,7 +99,10 @@ fn published_documentation_examples_are_info_and_say_so() {
     let stripe = ["sk_", "test_", "4eC39HqLyjWDarjtT1zdp7dc"].concat();
     let near = ["sk_", "test_", "4eC39HqLyjWDarjtT1zdp7dX"].concat();
     let tree = TempTree::new();
-    tree.write("docs.md", format!("token = \"{jwt}\"\nstripe.api_key = \"{stripe}\"\n"));
+    tree.write(
+        "docs.md",
+        format!("token = \"{jwt}\"\nstripe.api_key = \"{stripe}\"\n"),
+    );
     tree.write("app.py", format!("stripe.api_key = \"{near}\"\n"));
     let report = tree.scan_json(FINDINGS, &[]);
     let findings = report["findings"].as_array().unwrap();
