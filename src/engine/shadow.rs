@@ -16,8 +16,16 @@ use crate::validate::Validator;
 pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &[u8]) {
     // A catch-all value that opens with a vendor's token prefix is that vendor's token, and no
     // vendor rule took it: malformed (a bad checksum, a wrong length), not a generic secret.
+    // Nor is a catch-all value under a key that names a provider a context rule knows: that
+    // rule found nothing, so the value lacks its provider's shape. (A URL's user name is no
+    // key: `https://jenkins:<password>@host` stays a URL credential.)
+    let names_a_provider = |m: &Match| {
+        let key = &bytes[key_start(bytes, m.span.start)..m.secret.start];
+        !key.windows(3).any(|w| w == b"://") && rules.names_a_provider(key)
+    };
     matches.retain(|m| {
-        !rules.rules()[m.rule].catch_all || !rules.has_token_prefix(&bytes[m.secret.range()])
+        !rules.rules()[m.rule].catch_all
+            || !(rules.has_token_prefix(&bytes[m.secret.range()]) || names_a_provider(m))
     });
     if matches.len() < 2 {
         return;
@@ -63,6 +71,19 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
         index += 1;
         !catch_all(m) || (!vendor_spans.any(m.secret) && best_catch_all[&m.secret] == index - 1)
     });
+}
+
+/// Where the name that a match starts in begins: a generic rule's match starts at its keyword
+/// (`api_key`), the provider is the part of the name before it (`adobe_api_key`).
+fn key_start(bytes: &[u8], match_start: usize) -> usize {
+    let floor = match_start.saturating_sub(64);
+    let mut start = match_start;
+    while start > floor
+        && matches!(bytes[start - 1], b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.')
+    {
+        start -= 1;
+    }
+    start
 }
 
 /// Spans, set up to tell in O(log n) whether any of them overlaps a given span.

@@ -60,6 +60,23 @@ pub enum Pattern {
     },
 }
 
+/// Words of key names, not of providers: a context word holding one (`client_secret`) names
+/// no provider.
+const KEY_NAME_WORDS: &[&str] = &[
+    "access",
+    "api",
+    "auth",
+    "bearer",
+    "client",
+    "credential",
+    "key",
+    "pass",
+    "private",
+    "pwd",
+    "secret",
+    "token",
+];
+
 /// Words that open values without naming a vendor: `api-...`, `token-...`, `private_...`.
 const WORD_STEMS: &[&str] = &[
     "api", "app", "bot", "ion", "key", "mob", "pat", "private", "sdk", "secret", "standard",
@@ -143,6 +160,9 @@ pub struct RuleSet {
     /// Vendor token prefixes (`ghp_`, `xoxb-`, `glpat-`), lowercase: see
     /// [`RuleSet::has_token_prefix`].
     token_prefixes: Vec<Vec<u8>>,
+    /// The provider words of context rules, of 4 bytes or more, lowercase: see
+    /// [`RuleSet::names_a_provider`].
+    provider_words: Vec<Vec<u8>>,
 }
 
 impl RuleSet {
@@ -160,11 +180,38 @@ impl RuleSet {
             .collect();
         token_prefixes.sort();
         token_prefixes.dedup();
+        let mut provider_words: Vec<Vec<u8>> = rules
+            .iter()
+            .filter(|rule| !rule.catch_all && rule.path.is_none())
+            .filter_map(|rule| match &rule.pattern {
+                Pattern::Context { context, .. } => Some(context),
+                Pattern::Regex(_) => None,
+            })
+            .flatten()
+            .map(|word| word.to_ascii_lowercase())
+            .filter(|word| word.len() >= 4 && !KEY_NAME_WORDS.iter().any(|key| word.contains(key)))
+            .map(String::into_bytes)
+            .collect();
+        provider_words.sort();
+        provider_words.dedup();
         RuleSet {
             rules,
             by_id,
             token_prefixes,
+            provider_words,
         }
+    }
+
+    /// Whether `key` (the text of an assignment before its value: `ACME_API_KEY=`) names a
+    /// provider that a context rule knows. That rule owns the assignment: when it found nothing,
+    /// the value does not have its provider's shape (one character short, a wrong alphabet),
+    /// and a catch-all rule does not report it instead.
+    pub fn names_a_provider(&self, key: &[u8]) -> bool {
+        let key = key.to_ascii_lowercase();
+        self.provider_words.iter().any(|word| {
+            key.windows(word.len())
+                .any(|window| window == word.as_slice())
+        })
     }
 
     /// Whether `value` opens with a vendor rule's token prefix (`ghp_`, `xoxb-`, `sk-ant-api`,
