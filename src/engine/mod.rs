@@ -93,13 +93,12 @@ pub struct Match {
 #[derive(Debug)]
 pub struct Engine {
     rules: RuleSet,
-    keywords: KeywordMatcher,
-    /// For each keyword (matcher id), the rules that listed it.
-    keyword_rules: Vec<Vec<usize>>,
-    /// The keywords of rules with a `path` condition (`gradle.properties` files), and their
-    /// rules: searched only in chunks at a path one of these rules applies to, so that such a
-    /// rule's common words (`key`, `token`) cost nothing elsewhere.
-    path_keywords: Option<(KeywordMatcher, Vec<Vec<usize>>)>,
+    /// The keywords of the rules without a `path` condition.
+    keywords: RuleKeywords,
+    /// The keywords of rules with a `path` condition (`gradle.properties` files): searched
+    /// only in chunks at a path one of these rules applies to, so that such a rule's common
+    /// words (`key`, `token`) cost nothing elsewhere.
+    path_keywords: Option<RuleKeywords>,
     /// The rules with a `path` condition and keywords.
     path_rules: Vec<usize>,
     /// Rules without keywords: they run over every chunk.
@@ -107,6 +106,31 @@ pub struct Engine {
     /// File rules: they look at paths, never at content.
     file_rules: Vec<usize>,
     file_names: FileNames,
+}
+
+/// A keyword matcher and, for each keyword (matcher id), the rules that listed it.
+#[derive(Debug)]
+struct RuleKeywords {
+    matcher: KeywordMatcher,
+    owners: Vec<Vec<usize>>,
+}
+
+impl RuleKeywords {
+    fn new(table: keywords::KeywordTable) -> Result<RuleKeywords, BuildError> {
+        let matcher =
+            KeywordMatcher::new(&table.keywords).map_err(|err| BuildError(err.to_string()))?;
+        Ok(RuleKeywords {
+            matcher,
+            owners: table.owners,
+        })
+    }
+
+    /// Adds `(rule, keyword start, keyword end)` to `hits` for every keyword hit in `bytes`.
+    fn hits(&self, bytes: &[u8], hits: &mut Vec<(usize, usize, usize)>) {
+        self.matcher.find_all(bytes, &mut |keyword, start, end| {
+            hits.extend(self.owners[keyword].iter().map(|&rule| (rule, start, end)));
+        });
+    }
 }
 
 /// The keyword automaton could not be built (far too many or too long keywords).
@@ -141,14 +165,10 @@ impl Engine {
                 table.add(keyword.as_bytes(), index);
             }
         }
-        let build = |keywords: &[Vec<u8>]| {
-            KeywordMatcher::new(keywords).map_err(|err| BuildError(err.to_string()))
-        };
-        let matcher = build(&table.keywords)?;
         let path_keywords = if path_table.keywords.is_empty() {
             None
         } else {
-            Some((build(&path_table.keywords)?, path_table.owners))
+            Some(RuleKeywords::new(path_table)?)
         };
         let file_names = FileNames::new(
             file_rules
@@ -158,8 +178,7 @@ impl Engine {
         Ok(Engine {
             file_names,
             rules,
-            keywords: matcher,
-            keyword_rules: table.owners,
+            keywords: RuleKeywords::new(table)?,
             path_keywords,
             path_rules,
             unkeyed_rules,
@@ -235,20 +254,11 @@ impl<'e> Scanner<'e> {
     ) {
         let engine = self.engine;
         self.hits.clear();
-        let hits = &mut self.hits;
-        engine.keywords.find_all(bytes, &mut |keyword, start, end| {
-            for &rule in &engine.keyword_rules[keyword] {
-                hits.push((rule, start, end));
-            }
-        });
-        if let Some((path_keywords, owners)) = &engine.path_keywords {
+        engine.keywords.hits(bytes, &mut self.hits);
+        if let Some(path_keywords) = &engine.path_keywords {
             let rules = engine.rules.rules();
             if engine.path_rules.iter().any(|&rule| applies(&rules[rule])) {
-                path_keywords.find_all(bytes, &mut |keyword, start, end| {
-                    for &rule in &owners[keyword] {
-                        hits.push((rule, start, end));
-                    }
-                });
+                path_keywords.hits(bytes, &mut self.hits);
             }
         }
         for &rule in &engine.unkeyed_rules {

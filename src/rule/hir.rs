@@ -2,6 +2,18 @@
 //! group can hold, a capture group's sub-expression, whether a match can hold a newline, and
 //! the rewrite that keeps long counted repetitions from blowing up the compiled size.
 
+/// Parses a rule's regex (or a context rule's shape) as rules are read: bytes, not UTF-8, and
+/// ASCII classes unless the pattern writes `(?u)`. An error is the parser's reason, on one
+/// line and without the excerpt of the pattern.
+pub(super) fn parse(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .unicode(false)
+        .build()
+        .parse(pattern)
+        .map_err(|err| super::matcher::one_line(&err.to_string()))
+}
+
 /// The bytes any match of `hir` can contain, added to `seen`.
 pub(super) fn collect_bytes(hir: &regex_syntax::hir::Hir, seen: &mut [bool; 256]) {
     use regex_syntax::hir::{Class, HirKind};

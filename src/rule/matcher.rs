@@ -51,12 +51,7 @@ pub(super) fn compile_matcher(
 ) -> Result<Matcher, String> {
     // ASCII classes by default: tokens are ASCII, and Unicode `\w` under `(?i)` costs a tenth
     // of a second to compile per rule. `(?u)` opts back in.
-    let hir = regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .unicode(false)
-        .build()
-        .parse(pattern)
-        .map_err(|err| format!("invalid regex: {}", one_line(&err.to_string())))?;
+    let hir = super::hir::parse(pattern).map_err(|reason| format!("invalid regex: {reason}"))?;
     let unbounded = hir.properties().maximum_len().is_none();
     let window = hir
         .properties()

@@ -48,17 +48,8 @@ pub(super) fn context_regex(context: &[String], shape: &str) -> Result<String, S
     if context.iter().any(|word| word.trim().is_empty()) {
         return Err("a context word is empty".into());
     }
-    let shape_hir = regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .unicode(false)
-        .build()
-        .parse(shape)
-        .map_err(|err| {
-            format!(
-                "invalid shape: {}",
-                super::matcher::one_line(&err.to_string())
-            )
-        })?;
+    let shape_hir =
+        super::hir::parse(shape).map_err(|reason| format!("invalid shape: {reason}"))?;
     if shape_hir.properties().explicit_captures_len() > 0 {
         return Err("a shape has no capture groups (the whole shape is the secret)".into());
     }
