@@ -16,7 +16,7 @@ use crate::filter::Allowlist;
 use crate::filter::Filters;
 use crate::finding::{self, Finding, FingerprintCache, Redactions, Redactor};
 use crate::report::Summary;
-use crate::rule::RuleSetBuilder;
+use crate::rule::{Confidence, RuleSetBuilder};
 use crate::source::{Chunk, Commit, NameFilter, Provenance, SkipReason, Source, Visitor};
 
 /// Layers of base64/hex encoding looked through by default.
@@ -145,6 +145,7 @@ pub fn prepare_config(
             baseline: None,
             gitleaks_ignore,
             decode_depth: DEFAULT_DECODE_DEPTH,
+            min_confidence: Confidence::Low,
         },
         warnings,
         unknown_disabled,
@@ -222,6 +223,8 @@ pub struct ScanOptions {
     pub baseline: Option<std::path::PathBuf>,
     /// Layers of base64/hex/percent encoding looked through (0: none; at most 4).
     pub decode_depth: usize,
+    /// Findings less sure than this are not reported.
+    pub min_confidence: Confidence,
     /// Worker threads.
     pub threads: usize,
     /// Inputs larger than this many bytes are skipped (or read in windows where asked).
@@ -492,6 +495,10 @@ impl Worker<'_> {
     /// Files a finding as allowed (by an allowlist), baselined or reported. Only the latter two
     /// get a fingerprint: an allowed finding never pays for the key derivation.
     fn file_by_filters(&mut self, mut found: Finding, bytes: &[u8]) {
+        if found.confidence < self.filters.min_confidence {
+            self.stats.below_min_confidence += 1;
+            return;
+        }
         if self.filters.allows(&found, bytes) {
             self.emit(found, Disposition::Allowed);
             return;

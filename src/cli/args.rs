@@ -180,6 +180,7 @@ impl BaselineArgs {
             show_secrets: false,
             exit_code: 1,
             fail_on: None,
+            min_confidence: crate::rule::Confidence::Low,
             max_file_size: self.max_file_size,
             threads: self.threads,
             decode_depth: self.decode_depth,
@@ -271,6 +272,11 @@ pub struct CommonArgs {
     /// are still reported.
     #[arg(long, value_name = "SEVERITY", value_parser = clap::value_parser!(crate::rule::Severity))]
     pub fail_on: Option<crate::rule::Severity>,
+    /// Report only findings at least this sure: `high` (checksum or structure verified),
+    /// `medium` (a vendor's shape, with its context where needed) or `low` (everything, the
+    /// default; generic evidence included).
+    #[arg(long, value_name = "LEVEL", default_value_t = crate::rule::Confidence::Low, value_parser = clap::value_parser!(crate::rule::Confidence))]
+    pub min_confidence: crate::rule::Confidence,
     /// Skip files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 25 * 1024 * 1024)]
     pub max_file_size: u64,
@@ -312,6 +318,7 @@ impl CommonArgs {
                 config: self.config.clone(),
                 baseline: self.baseline.clone(),
                 decode_depth: self.decode_depth.min(crate::scan::MAX_DECODE_DEPTH),
+                min_confidence: self.min_confidence,
                 threads: self
                     .threads
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),

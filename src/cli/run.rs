@@ -111,6 +111,7 @@ impl Setup {
             }
         }
         filters.decode_depth = settings.scan.decode_depth.min(scan::MAX_DECODE_DEPTH);
+        filters.min_confidence = settings.scan.min_confidence;
         Ok(Setup { engine, filters })
     }
 

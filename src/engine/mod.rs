@@ -18,7 +18,8 @@ use regex_automata::meta;
 use regex_automata::util::captures::Captures;
 use regex_automata::Input;
 
-use crate::rule::{Rule, RuleSet};
+use crate::rule::{Confidence, Rule, RuleSet};
+use crate::validate::placeholder::is_documentation_value;
 use crate::validate::{unix_now, Verdict};
 use keywords::KeywordMatcher;
 
@@ -75,6 +76,8 @@ pub struct Match {
     /// The vendor whose documentation publishes this very value (AWS's example key): reported
     /// at `info`, as documentation.
     pub published_example: Option<&'static str>,
+    /// How sure the match is (see [`Confidence`]).
+    pub confidence: Confidence,
 }
 
 /// The compiled rules and their keyword automaton. Immutable and shared between threads.
@@ -367,12 +370,19 @@ fn check(
     if rule.entropy.is_some_and(|min| entropy < min) {
         return None;
     }
-    let (validation, lower_severity) = match rule.validator {
-        None => (None, false),
+    let published_example = crate::validate::examples::published_example(secret_bytes);
+    if published_example.is_none() && is_documentation_value(secret_bytes) {
+        return None;
+    }
+    let (validation, lower_severity, confidence) = match rule.validator {
+        None => (None, false, rule.confidence()),
         Some(validator) => match validator.check(secret_bytes, unix_now()) {
             Verdict::Reject => return None,
-            Verdict::Accept(result) => (Some((validator.name(), result)), false),
-            Verdict::Lower(result) => (Some((validator.name(), result)), true),
+            Verdict::Accept(result) => (Some((validator.name(), result)), false, rule.confidence()),
+            Verdict::Lower(result) => (Some((validator.name(), result)), true, rule.confidence()),
+            Verdict::Unverified(result) => {
+                (Some((validator.name(), result)), false, Confidence::Low)
+            }
         },
     };
     Some(Match {
@@ -382,7 +392,12 @@ fn check(
         entropy,
         validation,
         lower_severity,
-        published_example: crate::validate::examples::published_example(secret_bytes),
+        confidence: if published_example.is_some() {
+            Confidence::Low
+        } else {
+            confidence
+        },
+        published_example,
     })
 }
 

@@ -16,12 +16,28 @@ use crate::validate::Validator;
 pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &[u8]) {
     // A catch-all value that opens with a vendor's token prefix is that vendor's token, and no
     // vendor rule took it: malformed (a bad checksum, a wrong length), not a generic secret.
-    // Nor is a catch-all value under a key that names a provider a context rule knows: that
-    // rule found nothing, so the value lacks its provider's shape. (A URL's user name is no
-    // key: `https://jenkins:<password>@host` stays a URL credential.)
+    // Nor is a catch-all value under a key that names a provider a context rule knows, in the key
+    // itself or in the section it stands in (`ACME_TOKEN=`, `acme:` / `  token:`): that rule
+    // found nothing, so the value lacks its provider's shape. Only the key's name counts, so
+    // neither a URL's user name (`https://jenkins:<password>@host`) nor a `.netrc` machine
+    // names one.
     let names_a_provider = |m: &Match| {
-        let key = &bytes[key_start(bytes, m.span.start)..m.secret.start];
-        !key.windows(3).any(|w| w == b"://") && rules.names_a_provider(key)
+        let start = key_start(bytes, m.span.start);
+        let end = start
+            + bytes[start..m.secret.start]
+                .iter()
+                .take_while(|&&b| is_identifier_byte(b))
+                .count();
+        // A key is followed by an assignment (`=`, `:`, `=>`) or stands in quotes (an XML
+        // attribute, a JSON name); `curl -u ...` names no key.
+        let rest = &bytes[end..m.secret.start];
+        let is_key = rest.first().is_some_and(|b| matches!(b, b'"' | b'\''))
+            || rest
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .is_some_and(|b| matches!(b, b'=' | b':' | b'>' | b','));
+        is_key && rules.names_a_provider(&bytes[start..end])
+            || parent_key(bytes, start).is_some_and(|parent| rules.names_a_provider(parent))
     };
     matches.retain(|m| {
         !rules.rules()[m.rule].catch_all
@@ -49,7 +65,9 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
     });
     let vendor_spans = Overlaps::new(matches.iter().filter(|m| !catch_all(m)).map(|m| m.secret));
     // Of catch-all matches of one secret, one is kept: one whose structure a validator checked
-    // (a JWT that decodes) over an assignment only screened for placeholders, then the first.
+    // (a JWT that decodes) over an assignment only screened for placeholders, then the one
+    // whose match held more context (a Kubernetes Secret's `stringData:` over the key alone),
+    // then the first.
     let checked = |m: &Match| {
         rules.rules()[m.rule]
             .validator
@@ -60,7 +78,8 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
         best_catch_all
             .entry(m.secret)
             .and_modify(|best| {
-                if checked(m) && !checked(&matches[*best]) {
+                let rank = |m: &Match| (checked(m), m.span.len() - m.secret.len());
+                if rank(m) > rank(&matches[*best]) {
                     *best = index;
                 }
             })
@@ -73,17 +92,37 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
     });
 }
 
+/// The key of the section a key at `key_start` stands in, when the line before it opens one:
+/// `[acme]` (TOML, INI), `acme:` (YAML), `"acme": {` (JSON), `<acme>` (XML). The provider is
+/// often named there rather than in the key (`acme:` / `  token: ...`).
+fn parent_key(bytes: &[u8], key_start: usize) -> Option<&[u8]> {
+    let line_start = memchr::memrchr(b'\n', &bytes[..key_start]).map_or(0, |at| at + 1);
+    let before = bytes[..line_start].strip_suffix(b"\n")?;
+    let before = before.strip_suffix(b"\r").unwrap_or(before);
+    let parent_start = memchr::memrchr(b'\n', before).map_or(0, |at| at + 1);
+    let parent = before[parent_start..].trim_ascii();
+    let opens_section = parent.len() <= 64
+        && (parent.ends_with(b":")
+            || parent.ends_with(b"{")
+            || parent.starts_with(b"[") && parent.ends_with(b"]")
+            || parent.starts_with(b"<") && parent.ends_with(b">") && !parent.contains(&b'='));
+    opens_section.then_some(parent)
+}
+
 /// Where the name that a match starts in begins: a generic rule's match starts at its keyword
 /// (`api_key`), the provider is the part of the name before it (`adobe_api_key`).
 fn key_start(bytes: &[u8], match_start: usize) -> usize {
     let floor = match_start.saturating_sub(64);
     let mut start = match_start;
-    while start > floor
-        && matches!(bytes[start - 1], b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.')
-    {
+    while start > floor && is_identifier_byte(bytes[start - 1]) {
         start -= 1;
     }
     start
+}
+
+/// A byte of a key's name (`AIRBRAKE_API_KEY`, `acme-api.key`).
+fn is_identifier_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.')
 }
 
 /// Spans, set up to tell in O(log n) whether any of them overlaps a given span.
@@ -138,4 +177,70 @@ fn specificity(rules: &RuleSet, m: &Match) -> Specificity {
         m.span.len() - m.secret.len(),
         std::cmp::Reverse(alphabet),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::Engine;
+
+    /// A context rule for Acme and LINE, and a catch-all rule for any `token` assignment.
+    const RULES: &str = r##"
+        [[rules]]
+        id = "acme.key"
+        name = "Acme key"
+        severity = "high"
+        context = ["acme"]
+        shape = '[a-f0-9]{32}'
+
+        [[rules]]
+        id = "line.key"
+        name = "LINE key"
+        severity = "high"
+        context = ["line"]
+        shape = '[a-f0-9]{32}'
+
+        [[rules]]
+        id = "t.generic"
+        name = "generic"
+        severity = "medium"
+        catch_all = true
+        keywords = ["token"]
+        regex = '''(?i)token["']?\s*[:=]\s*["']?(?P<secret>[A-Za-z0-9]{20,})'''
+    "##;
+
+    fn reported(text: &str) -> Vec<String> {
+        let engine = Engine::for_tests(RULES);
+        let mut scanner = engine.scanner();
+        let mut matches = Vec::new();
+        scanner.scan(text.as_bytes(), None, &mut |m| matches.push(m));
+        super::drop_shadowed_matches(engine.rules(), &mut matches, text.as_bytes());
+        matches
+            .iter()
+            .map(|m| engine.rules().rules()[m.rule].id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_key_naming_a_provider_leaves_a_value_without_its_shape_unreported() {
+        let shaped = "0123456789abcdef0123456789abcdef".replace("0123456789", "9f8e7d6c5b");
+        let unshaped = "Zq8Xw2Lr5Tn7Vb3Mk9Pd4Hs6Jf1Gc0Ya";
+        assert_eq!(reported(&format!("ACME_TOKEN={shaped}\n")), ["acme.key"]);
+        // The provider's rule found nothing: the value lacks Acme's shape.
+        for text in [
+            format!("ACME_TOKEN={unshaped}\n"),
+            format!("const acmeToken = \"{unshaped}\";\n"),
+            format!("acme:\n  token: {unshaped}\n"),
+            format!("[acme]\ntoken = \"{unshaped}\"\n"),
+            format!("\"acme\": {{\n  \"token\": \"{unshaped}\"\n"),
+        ] {
+            assert_eq!(reported(&text), Vec::<String>::new(), "{text}");
+        }
+        // Whole words only: PIPELINE does not name LINE, and another section names nobody.
+        for text in [
+            format!("PIPELINE_TOKEN={unshaped}\n"),
+            format!("other:\n  token: {unshaped}\n"),
+        ] {
+            assert_eq!(reported(&text), ["t.generic"], "{text}");
+        }
+    }
 }

@@ -29,6 +29,8 @@ pub struct Filters {
     pub gitleaks_ignore: Option<gitleaksignore::GitleaksIgnore>,
     /// How many layers of base64/hex encoding to decode and scan (0: none; default 2).
     pub decode_depth: usize,
+    /// Findings less sure than this are not reported (`--min-confidence`; default: all).
+    pub min_confidence: crate::rule::Confidence,
 }
 
 impl Filters {

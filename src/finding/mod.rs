@@ -9,7 +9,7 @@ pub mod redact;
 use std::sync::Arc;
 
 use crate::engine::{Match, Span};
-use crate::rule::{RuleSet, Severity};
+use crate::rule::{Confidence, RuleSet, Severity};
 use crate::source::{Commit, Provenance};
 use serde::Serialize;
 
@@ -64,6 +64,8 @@ pub struct Finding {
     pub rule_name: String,
     /// The rule's severity.
     pub severity: Severity,
+    /// How sure the finding is (see [`Confidence`]).
+    pub confidence: Confidence,
     /// Path as shown to the user.
     pub path: String,
     /// Path relative to the project root, with `/` separators: what fingerprints and
@@ -152,6 +154,7 @@ pub fn from_matches(
                 } else {
                     rule.severity
                 },
+                confidence: m.confidence,
                 path: provenance.path.clone(),
                 rel_path: provenance.rel_path.clone(),
                 location: Location {
@@ -206,6 +209,8 @@ pub fn for_file(rules: &RuleSet, rule_index: usize, provenance: &Provenance) -> 
         rule_id: rule.id.clone(),
         rule_name: rule.name.clone(),
         severity: rule.severity,
+        // The file's name and kind are the evidence: a vendor's shape, not a checked structure.
+        confidence: Confidence::Medium,
         path: provenance.path.clone(),
         rel_path: provenance.rel_path.clone(),
         location: start,

@@ -3,7 +3,8 @@
 //! with `'`, so a hostile file name or snippet cannot execute anything when the report is
 //! opened. Secrets are redacted unless `--show-secrets`. The `secret_sha256` column is gone
 //! (issue 14: an unsalted hash lets anyone holding the file confirm guesses of a short secret);
-//! `fingerprint` identifies a finding.
+//! `fingerprint` identifies a finding. Columns are added at the end, never moved:
+//! `confidence` came last.
 
 use std::io::{self, Write};
 
@@ -12,7 +13,7 @@ use super::{shown_secret, shown_snippet, ReportOptions, Reporter};
 use crate::finding::Finding;
 
 /// The header row.
-pub const COLUMNS: [&str; 18] = [
+pub const COLUMNS: [&str; 19] = [
     "rule_id",
     "rule_name",
     "severity",
@@ -31,6 +32,7 @@ pub const COLUMNS: [&str; 18] = [
     "date",
     "message",
     "snippet",
+    "confidence",
 ];
 
 /// Writes CSV.
@@ -94,6 +96,7 @@ impl Reporter for CsvReporter {
             commit.map(|c| c.date.clone()).unwrap_or_default(),
             commit.map(|c| c.message.clone()).unwrap_or_default(),
             shown_snippet(finding, self.options),
+            finding.confidence.to_string(),
         ];
         write_row(out, &cells)
     }

@@ -50,9 +50,10 @@ impl Reporter for GithubReporter {
         };
         let location = &finding.location;
         let mut message = format!(
-            "{} ({}): {} — remove it, rotate it, or mark a false positive with `leakhound:allow`",
+            "{} ({}, confidence {}): {} — remove it, rotate it, or mark a false positive with `leakhound:allow`",
             finding.rule_name,
             finding.severity,
+            finding.confidence,
             shown_secret(finding, self.options)
         );
         if let Some(commit) = &finding.commit {

@@ -105,7 +105,7 @@ impl Reporter for HumanReporter {
         {
             secret.push_str(&format!(" ({} {})", validation.kind, validation.result));
         }
-        writeln!(out, "  secret: {secret}")?;
+        writeln!(out, "  secret: {secret}, confidence {}", finding.confidence)?;
         if let Some(commit) = &finding.commit {
             writeln!(
                 out,

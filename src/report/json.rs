@@ -6,6 +6,7 @@
 //! | field | meaning |
 //! |---|---|
 //! | `rule_id`, `rule_name`, `severity` | the rule that matched |
+//! | `confidence` | `high` (checksum or structure verified), `medium` (a vendor's shape, with its context where the shape is not distinctive) or `low` (generic evidence only, a key block whose structure check failed, or a value published in a vendor's documentation) |
 //! | `path` | the file (as given on the command line), `<stdin>`, or the path in a commit |
 //! | `line`, `column`, `end_line`, `end_column` | 1-based; columns count characters; the end is the secret's last character |
 //! | `secret` | redacted (`ghp_****(40)`) unless `--show-secrets` |
@@ -25,7 +26,7 @@
 //! work done once serve every report.
 //!
 //! `stats` has `files`, `bytes`, `skipped_binary`, `skipped_too_large`, `skipped_symlinks`, `skipped_ignored`,
-//! `errors`, `findings`, `allowed` and `elapsed_ms`.
+//! `errors`, `findings`, `allowed`, `baselined`, `below_min_confidence` and `elapsed_ms`.
 
 use std::io::{self, Write};
 
@@ -42,6 +43,7 @@ pub struct FindingRecord<'a> {
     rule_id: &'a str,
     rule_name: &'a str,
     severity: &'a str,
+    confidence: &'a str,
     path: &'a str,
     line: usize,
     column: usize,
@@ -79,6 +81,7 @@ impl<'a> FindingRecord<'a> {
             rule_id: &finding.rule_id,
             rule_name: &finding.rule_name,
             severity: finding.severity.as_str(),
+            confidence: finding.confidence.as_str(),
             path: &finding.path,
             line: finding.location.line,
             column: finding.location.column,

@@ -57,10 +57,11 @@ impl Reporter for JunitReporter {
             finding.path, finding.location.line, finding.location.column
         );
         let mut details = format!(
-            "{} ({})\nat {location}\nsecret: {}\nfingerprint: {}\n{}",
+            "{} ({})\nat {location}\nsecret: {}\nconfidence: {}\nfingerprint: {}\n{}",
             finding.rule_name,
             finding.rule_id,
             shown_secret(finding, self.options),
+            finding.confidence,
             finding.fingerprint,
             shown_snippet(finding, self.options)
         );

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use crate::finding::Finding;
-use crate::rule::{RuleSet, Severity};
+use crate::rule::{Confidence, RuleSet, Severity};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +82,8 @@ pub struct RuleInfo {
     pub references: Vec<String>,
     /// The provider (the rule file's name).
     pub provider: String,
+    /// How sure the rule's findings are when nothing lowers it (SARIF's `precision`).
+    pub confidence: Confidence,
 }
 
 /// The repository a git scan read (SARIF's `versionControlProvenance`).
@@ -120,6 +122,7 @@ impl ReportContext {
                         severity: rule.severity,
                         references: rule.references.clone(),
                         provider: rule.provider().to_string(),
+                        confidence: rule.confidence(),
                     },
                 )
             })

@@ -4,15 +4,16 @@
 //! - `runs[0].tool.driver.rules`: one `reportingDescriptor` per rule that fired: `id`, `name`,
 //!   `shortDescription`, `fullDescription`, `help` (text and markdown, with the rule's
 //!   references), `defaultConfiguration.level`, and `properties` with `tags` (`security`,
-//!   `secret`, the provider) and `security-severity` (GitHub's 0–10 scale: critical 9.5,
-//!   high 8.0, medium 5.5, low 3.0, info 1.0).
+//!   `secret`, the provider), `precision` (from the confidence of the rule's findings: high
+//!   `very-high`, medium `high`, low `medium`) and `security-severity` (GitHub's 0–10 scale:
+//!   critical 9.5, high 8.0, medium 5.5, low 3.0, info 1.0).
 //! - `results`: `ruleId`, `ruleIndex`, `level` (critical and high: `error`; medium: `warning`;
-//!   low and info: `note`), `message.text` (rule name and redacted secret), one physical
+//!   low and info: `note`), `rank` (the finding's confidence: high 90, medium 60, low 30), `message.text` (rule name and redacted secret), one physical
 //!   location relative to `%SRCROOT%` with a region (1-based start line and column, end line and
 //!   end column — SARIF's end column is exclusive), the redacted snippet, and
 //!   `partialFingerprints["leakhound/v2"]`, leakhound's fingerprint (the key names its scheme,
 //!   see [`crate::finding::fingerprint`]), so GitHub keeps one alert per secret across pushes.
-//!   `properties` carry `entropy`, `severity`, `validation`, and for git findings `commit` (id,
+//!   `properties` carry `entropy`, `severity`, `confidence`, `validation`, and for git findings `commit` (id,
 //!   author, email, date, message), `also_in` and `also_at` (as in json).
 //! - Removed (issue 14): `properties.secret_sha256`, an unsalted hash that let anyone holding
 //!   the upload confirm guesses of a short secret offline, and the `leakhound/v1` fingerprint
@@ -34,7 +35,7 @@ use serde_json::{json, Value};
 use super::Summary;
 use super::{shown_secret, shown_snippet, ReportContext, ReportOptions, Reporter};
 use crate::finding::{fingerprint, Finding};
-use crate::rule::Severity;
+use crate::rule::{Confidence, Severity};
 
 /// Writes SARIF 2.1.0.
 #[derive(Debug)]
@@ -66,6 +67,25 @@ pub fn level(severity: Severity) -> &'static str {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
         Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// SARIF's `rank` (0–100, how relevant a result is) for a finding's confidence.
+pub fn rank(confidence: Confidence) -> f64 {
+    match confidence {
+        Confidence::High => 90.0,
+        Confidence::Medium => 60.0,
+        Confidence::Low => 30.0,
+    }
+}
+
+/// A rule's `precision` property (GitHub code scanning: `very-high`, `high`, `medium`, `low`)
+/// for the confidence of its findings.
+fn precision(confidence: Confidence) -> &'static str {
+    match confidence {
+        Confidence::High => "very-high",
+        Confidence::Medium => "high",
+        Confidence::Low => "medium",
     }
 }
 
@@ -222,7 +242,7 @@ impl SarifReporter {
             "defaultConfiguration": { "level": level(severity) },
             "properties": {
                 "tags": tags,
-                "precision": "high",
+                "precision": precision(info.map_or(Confidence::Medium, |info| info.confidence)),
                 "security-severity": security_severity(severity),
             },
         })
@@ -262,6 +282,7 @@ impl Reporter for SarifReporter {
         let mut properties = json!({
             "entropy": (finding.entropy * 1000.0).round() / 1000.0,
             "severity": finding.severity.as_str(),
+            "confidence": finding.confidence.as_str(),
         });
         if let Some(validation) = &finding.validation {
             properties["validation"] =
@@ -291,6 +312,7 @@ impl Reporter for SarifReporter {
             "ruleId": finding.rule_id,
             "ruleIndex": index,
             "level": level(finding.severity),
+            "rank": rank(finding.confidence),
             "message": { "text": format!("{}: {}", finding.rule_name, shown_secret(finding, self.options)) },
             "locations": [{
                 "physicalLocation": {

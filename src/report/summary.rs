@@ -28,6 +28,8 @@ pub struct Summary {
     pub allowed: u64,
     /// Findings dropped because the baseline holds them.
     pub baselined: u64,
+    /// Findings not reported for being less sure than `--min-confidence`.
+    pub below_min_confidence: u64,
     /// Wall time of the scan, milliseconds.
     pub elapsed_ms: u64,
 }
@@ -45,5 +47,6 @@ impl Summary {
         self.findings += other.findings;
         self.allowed += other.allowed;
         self.baselined += other.baselined;
+        self.below_min_confidence += other.below_min_confidence;
     }
 }

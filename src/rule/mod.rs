@@ -19,7 +19,7 @@ pub use builder::RuleSetBuilder;
 pub use matcher::{regex_error_reason, Matcher};
 pub use parse_error::{describe_toml_error, safe_parse_message};
 pub use set::{Pattern, Rule, RuleSet};
-pub use syntax::{RuleFile, RuleSyntax, Severity};
+pub use syntax::{Confidence, RuleFile, RuleSyntax, Severity};
 
 /// An invalid rule file or rule. Messages name the file and the rule id.
 #[derive(Debug, thiserror::Error)]

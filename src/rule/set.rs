@@ -60,22 +60,108 @@ pub enum Pattern {
     },
 }
 
-/// Words of key names, not of providers: a context word holding one (`client_secret`) names
-/// no provider.
+/// Words of key names, not of providers: a provider word that is nothing but these
+/// (`client_secret`, `bind_password` less `bind`) names no provider. Longer words first, since
+/// they are removed in this order.
 const KEY_NAME_WORDS: &[&str] = &[
+    "authorization",
+    "authentication",
+    "credentials",
+    "credential",
+    "passphrase",
+    "password",
+    "passwd",
+    "personal",
+    "private",
+    "session",
+    "security",
+    "identity",
+    "encrypt",
     "access",
-    "api",
-    "auth",
+    "account",
     "bearer",
     "client",
-    "credential",
-    "key",
-    "pass",
-    "private",
-    "pwd",
+    "master",
+    "public",
     "secret",
+    "string",
+    "shared",
+    "signing",
     "token",
+    "store",
+    "admin",
+    "login",
+    "oauth",
+    "nonce",
+    "auth",
+    "user",
+    "root",
+    "pass",
+    "salt",
+    "code",
+    "hash",
+    "data",
+    "api",
+    "app",
+    "key",
+    "pwd",
+    "pw",
+    "id",
 ];
+
+/// The words of `rule` that name its provider, lowercase with `-` and `_` removed: a context
+/// rule's provider words. A word must keep 4 letters once key-name words are taken out
+/// (`coinapi` names CoinAPI; `apikey` and `client_secret` name nothing). A regex rule's
+/// keywords are left out: many of those rules are narrower than their vendor's format, and
+/// the generic rules catch what they miss.
+fn provider_words(rule: &Rule) -> Vec<Vec<u8>> {
+    let Pattern::Context { context, .. } = &rule.pattern else {
+        return Vec::new();
+    };
+    context
+        .iter()
+        .map(|word| normalized_word(word))
+        .filter(|word| word.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .filter(|word| {
+            let rest = KEY_NAME_WORDS
+                .iter()
+                .fold(word.clone(), |rest, key| rest.replace(key, ""));
+            rest.bytes().filter(u8::is_ascii_alphabetic).count() >= 4
+        })
+        .map(String::into_bytes)
+        .collect()
+}
+
+/// `word` in lowercase without `-` and `_`: how a provider's name is compared with the words of
+/// a key (`Eagle_Eye_Networks`, `eagle-eye-networks`, `eagleEyeNetworks` are one name).
+fn normalized_word(word: &str) -> String {
+    word.chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The words of an identifier, lowercase: split at non-alphanumerics and at camel-case humps
+/// (`coinapiApiKey`: `coinapi`, `api`, `key`; `AIRBRAKE_API_KEY`: `airbrake`, `api`, `key`).
+fn identifier_words(key: &[u8]) -> Vec<Vec<u8>> {
+    let mut words: Vec<Vec<u8>> = Vec::new();
+    let mut current: Vec<u8> = Vec::new();
+    let mut previous = 0u8;
+    for &byte in key {
+        let hump = byte.is_ascii_uppercase() && previous.is_ascii_lowercase();
+        if (!byte.is_ascii_alphanumeric() || hump) && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        if byte.is_ascii_alphanumeric() {
+            current.push(byte.to_ascii_lowercase());
+        }
+        previous = byte;
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
 
 /// Words that open values without naming a vendor: `api-...`, `token-...`, `private_...`.
 const WORD_STEMS: &[&str] = &[
@@ -141,6 +227,19 @@ impl Rule {
         matches!(&self.pattern, Pattern::Regex(regex) if regex.is_empty())
     }
 
+    /// How sure this rule's findings are when its validator accepts the value (see
+    /// [`Confidence`](super::Confidence)): `high` when the validator checks the value's
+    /// structure, `low` for a catch-all rule's generic evidence, `medium` for a vendor's shape.
+    pub fn confidence(&self) -> super::Confidence {
+        if self.validator.is_some_and(Validator::checks_structure) {
+            super::Confidence::High
+        } else if self.catch_all {
+            super::Confidence::Low
+        } else {
+            super::Confidence::Medium
+        }
+    }
+
     /// Whether the rule applies to a chunk at `path` (`None`: no path, such as stdin).
     pub fn applies_to(&self, path: Option<&str>) -> bool {
         match (&self.path, path) {
@@ -183,14 +282,7 @@ impl RuleSet {
         let mut provider_words: Vec<Vec<u8>> = rules
             .iter()
             .filter(|rule| !rule.catch_all && rule.path.is_none())
-            .filter_map(|rule| match &rule.pattern {
-                Pattern::Context { context, .. } => Some(context),
-                Pattern::Regex(_) => None,
-            })
-            .flatten()
-            .map(|word| word.to_ascii_lowercase())
-            .filter(|word| word.len() >= 4 && !KEY_NAME_WORDS.iter().any(|key| word.contains(key)))
-            .map(String::into_bytes)
+            .flat_map(provider_words)
             .collect();
         provider_words.sort();
         provider_words.dedup();
@@ -207,10 +299,15 @@ impl RuleSet {
     /// the value does not have its provider's shape (one character short, a wrong alphabet),
     /// and a catch-all rule does not report it instead.
     pub fn names_a_provider(&self, key: &[u8]) -> bool {
-        let key = key.to_ascii_lowercase();
-        self.provider_words.iter().any(|word| {
-            key.windows(word.len())
-                .any(|window| window == word.as_slice())
+        // Whole words only, alone or run together: `coinapiApiKey` and `EAGLE_EYE_NETWORKS_KEY`
+        // name a provider; `PIPELINE_TOKEN` does not name LINE.
+        let words = identifier_words(key);
+        (0..words.len()).any(|first| {
+            let mut joined = Vec::new();
+            words[first..].iter().take(4).any(|word| {
+                joined.extend_from_slice(word);
+                self.provider_words.binary_search(&joined).is_ok()
+            })
         })
     }
 

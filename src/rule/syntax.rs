@@ -146,6 +146,55 @@ impl std::str::FromStr for Severity {
     }
 }
 
+/// How sure leakhound is that a finding is a live secret of the kind its rule names, lowest
+/// first. `high`: a validator verified the value's checksum or structure (GitHub's CRC32, a JWT
+/// that decodes, a PEM body that parses as a key). `medium`: the value has a vendor rule's shape
+/// (its prefix and alphabet, or its shape next to the provider's name). `low`: generic evidence
+/// only (a secret-like key name and a random-looking value), a key block whose body failed its
+/// structure check (cut or re-wrapped), or a value vendors publish in their documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Generic evidence only.
+    #[default]
+    Low,
+    /// A vendor's shape, with its context where the shape is not distinctive.
+    Medium,
+    /// Checksum or structure verified.
+    High,
+}
+
+impl Confidence {
+    /// Every level, lowest first.
+    pub const ALL: [Confidence; 3] = [Confidence::Low, Confidence::Medium, Confidence::High];
+
+    /// The lowercase name used on the command line and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl std::fmt::Display for Confidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Confidence {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Confidence::ALL
+            .into_iter()
+            .find(|level| level.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown confidence {s:?} (expected low, medium or high)"))
+    }
+}
+
 impl RuleFile {
     /// Parses a rule file. `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<RuleFile, super::Error> {

@@ -29,6 +29,11 @@ impl Verdict {
     pub fn lower(result: &'static str) -> Verdict {
         Verdict::Lower(Cow::Borrowed(result))
     }
+
+    /// Accept at low confidence, with a fixed result.
+    pub fn unverified(result: &'static str) -> Verdict {
+        Verdict::Unverified(Cow::Borrowed(result))
+    }
 }
 
 /// What a validator concluded about a secret.
@@ -39,6 +44,9 @@ pub enum Verdict {
     Accept(Cow<'static, str>),
     /// Keep the match, one severity lower: a smaller leak of this kind (an expired JWT).
     Lower(Cow<'static, str>),
+    /// Keep the match at low confidence: it has the kind's form but its structure check failed
+    /// (a private key cut short or re-wrapped by hand still leaks most of the key).
+    Unverified(Cow<'static, str>),
     /// Not a secret of this kind (bad checksum, undecodable, a placeholder): drop the match.
     Reject,
 }
@@ -90,6 +98,13 @@ impl Validator {
             "aws-key-id" => Some(Validator::AwsKeyId),
             _ => None,
         }
+    }
+
+    /// Whether the validator checks the value's own structure (a checksum, a decodable header,
+    /// a key's encoding), which makes a finding `high` confidence. The placeholder screen only
+    /// rules out what is not a secret.
+    pub fn checks_structure(self) -> bool {
+        self != Validator::Placeholder
     }
 
     /// The name used in rule files and in a finding's `validation.kind`.

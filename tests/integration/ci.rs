@@ -520,3 +520,112 @@ fn the_examples_upload_sarif_always_and_offer_both_hooks() {
     assert!(pre_commit.contains("id: leakhound\n"));
     assert!(pre_commit.contains("id: leakhound-files"));
 }
+
+#[test]
+fn confidence_is_reported_and_min_confidence_filters() {
+    let tree = TempTree::new();
+    // A checksum-verified token (high), a vendor shape without a checksum (medium) and a
+    // generic assignment (low).
+    tree.write("checked.txt", format!("{}\n", github_pat()));
+    tree.write("shaped.txt", format!("key = {}\n", anthropic_key()));
+    tree.write("generic.env", format!("DB_PASSWORD={}\n", password()));
+    let report = tree.scan_json(FINDINGS, &[]);
+    let confidence_of = |report: &serde_json::Value, path: &str| -> Option<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(path)))
+            .map(|f| f["confidence"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        confidence_of(&report, "checked.txt").as_deref(),
+        Some("high"),
+        "{report:#}"
+    );
+    assert_eq!(
+        confidence_of(&report, "shaped.txt").as_deref(),
+        Some("medium"),
+        "{report:#}"
+    );
+    assert_eq!(
+        confidence_of(&report, "generic.env").as_deref(),
+        Some("low"),
+        "{report:#}"
+    );
+
+    let medium = tree.scan_json(FINDINGS, &["--min-confidence", "medium"]);
+    assert_eq!(confidence_of(&medium, "generic.env"), None, "{medium:#}");
+    assert!(confidence_of(&medium, "shaped.txt").is_some());
+    assert_eq!(medium["stats"]["below_min_confidence"], 1, "{medium:#}");
+    let high = tree.scan_json(FINDINGS, &["--min-confidence", "high"]);
+    assert_eq!(high["findings"].as_array().unwrap().len(), 1, "{high:#}");
+    assert!(confidence_of(&high, "checked.txt").is_some());
+
+    // Only what is reported fails the gate.
+    tree.write("checked.txt", "clean\n");
+    leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--min-confidence", "high"])
+        .assert()
+        .code(0);
+    leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--min-confidence", "certain"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown confidence"));
+
+    // SARIF carries it as the result's rank and the rule's precision.
+    let (_, sarif) = run_format(tree.path(), &["scan", "--format", "sarif"]);
+    let sarif = assert_valid_sarif(&sarif_schema(), &sarif);
+    let run = &sarif["runs"][0];
+    for result in run["results"].as_array().unwrap() {
+        let rule = &run["tool"]["driver"]["rules"][result["ruleIndex"].as_u64().unwrap() as usize];
+        let (rank, precision) = match result["properties"]["confidence"].as_str().unwrap() {
+            "medium" => (60.0, "high"),
+            "low" => (30.0, "medium"),
+            other => panic!("unexpected confidence {other}"),
+        };
+        assert_eq!(result["rank"].as_f64(), Some(rank), "{result:#}");
+        assert_eq!(rule["properties"]["precision"], precision, "{rule:#}");
+    }
+}
+
+#[test]
+fn a_key_block_that_fails_its_structure_check_is_reported_at_low_confidence() {
+    let tree = TempTree::new();
+    let key = pem_private_key();
+    tree.write("whole.pem", &key);
+    // Cut short: the last lines of the body are gone, as in a key pasted half-way.
+    let lines: Vec<&str> = key.lines().collect();
+    let cut = [&lines[..lines.len() - 4], &lines[lines.len() - 1..]]
+        .concat()
+        .join("\n");
+    tree.write("cut.pem", cut + "\n");
+    tree.write(
+        "placeholder.pem",
+        "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n",
+    );
+    let report = tree.scan_json(FINDINGS, &[]);
+    let mut seen: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["confidence"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("cut.pem".to_string(), "low".to_string()),
+            ("whole.pem".to_string(), "high".to_string())
+        ],
+        "{report:#}"
+    );
+}
