@@ -78,6 +78,9 @@ pub struct Match {
     pub published_example: Option<&'static str>,
     /// How sure the match is (see [`Confidence`]).
     pub confidence: Confidence,
+    /// Other vendor rules that took the very same secret and yielded to this one (a prefix
+    /// several vendors share), by index.
+    pub candidates: Vec<usize>,
 }
 
 /// The compiled rules and their keyword automaton. Immutable and shared between threads.
@@ -398,6 +401,7 @@ fn check(
             confidence
         },
         published_example,
+        candidates: Vec::new(),
     })
 }
 

@@ -57,12 +57,25 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
             .and_modify(|best| *best = (*best).max(rank))
             .or_insert(rank);
     }
+    // Every vendor rule that took a secret, for the one reported to name the others: one
+    // prefix, several vendors (`sk_live_` is Stripe's, PayMongo's and Clerk's).
+    let mut vendors_of: HashMap<Span, Vec<usize>> = HashMap::new();
+    for m in matches.iter().filter(|m| !catch_all(m)) {
+        vendors_of.entry(m.secret).or_default().push(m.rule);
+    }
     matches.retain(|m| {
         catch_all(m)
             || most_specific
                 .get(&m.secret)
                 .is_none_or(|best| *best <= specificity(rules, m))
     });
+    for m in matches.iter_mut() {
+        if let Some(vendors) = vendors_of.get(&m.secret).filter(|v| v.len() > 1) {
+            m.candidates = vendors.iter().copied().filter(|&r| r != m.rule).collect();
+            m.candidates.sort_unstable();
+            m.candidates.dedup();
+        }
+    }
     let vendor_spans = Overlaps::new(matches.iter().filter(|m| !catch_all(m)).map(|m| m.secret));
     // Of catch-all matches of one secret, one is kept: one whose structure a validator checked
     // (a JWT that decodes) over an assignment only screened for placeholders, then the one

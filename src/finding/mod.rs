@@ -97,6 +97,9 @@ pub struct Finding {
     pub also_at: Vec<OtherPlace>,
     /// What the rule's validator said.
     pub validation: Option<Validation>,
+    /// Other rules whose vendor format the secret fits as well (a prefix several vendors
+    /// share), by id.
+    pub candidates: Vec<String>,
     /// How the secret was encoded where it was found (`base64`, `hex`), when it was found by
     /// decoding; the location is then the encoded text's.
     pub decoded: Option<&'static str>,
@@ -182,6 +185,11 @@ pub fn from_matches(
                         result: result.to_string(),
                     }),
                 },
+                candidates: m
+                    .candidates
+                    .iter()
+                    .map(|&other| rules.rules()[other].id.clone())
+                    .collect(),
                 decoded: None,
             }
         })
@@ -224,6 +232,7 @@ pub fn for_file(rules: &RuleSet, rule_index: usize, provenance: &Provenance) -> 
         also_in: provenance.also_in,
         also_at: Vec::new(),
         validation: None,
+        candidates: Vec::new(),
         decoded: None,
     }
 }

@@ -106,6 +106,9 @@ impl Reporter for HumanReporter {
             secret.push_str(&format!(" ({} {})", validation.kind, validation.result));
         }
         writeln!(out, "  secret: {secret}, confidence {}", finding.confidence)?;
+        if !finding.candidates.is_empty() {
+            writeln!(out, "  also fits: {}", finding.candidates.join(", "))?;
+        }
         if let Some(commit) = &finding.commit {
             writeln!(
                 out,

@@ -18,6 +18,7 @@
 //! | `also_at` | history: the other places the secret was introduced, `[{path, commit, date, reintroduced}]` in topological order: another path (moved, copied, or edited there), or `reintroduced: true` where no parent held it (it came back after removal, or arrived again on another branch); absent when there is none |
 //! | `decoded` | `base64` or `hex` when the secret was found by decoding the text at the location |
 //! | `validation` | `{kind, result}` when the rule has a validator, else absent |
+//! | `candidates` | ids of other rules whose vendor format the secret fits as well (a prefix several vendors share); absent when there is none |
 //!
 //! **Removed:** `secret_sha256`, the unsalted SHA-256 of the secret, is no longer written (issue
 //! 14): anyone holding a report could confirm guesses of a short secret with it at millions of
@@ -63,6 +64,8 @@ pub struct FindingRecord<'a> {
     decoded: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     validation: Option<&'a Validation>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    candidates: &'a [String],
 }
 
 /// The JSON shape of another place a history finding's secret was introduced.
@@ -105,6 +108,7 @@ impl<'a> FindingRecord<'a> {
                 .collect(),
             decoded: finding.decoded,
             validation: finding.validation.as_ref(),
+            candidates: &finding.candidates,
         }
     }
 }

@@ -13,7 +13,7 @@
 //!   end column — SARIF's end column is exclusive), the redacted snippet, and
 //!   `partialFingerprints["leakhound/v2"]`, leakhound's fingerprint (the key names its scheme,
 //!   see [`crate::finding::fingerprint`]), so GitHub keeps one alert per secret across pushes.
-//!   `properties` carry `entropy`, `severity`, `confidence`, `validation`, and for git findings `commit` (id,
+//!   `properties` carry `entropy`, `severity`, `confidence`, `validation`, `candidates`, and for git findings `commit` (id,
 //!   author, email, date, message), `also_in` and `also_at` (as in json).
 //! - Removed (issue 14): `properties.secret_sha256`, an unsalted hash that let anyone holding
 //!   the upload confirm guesses of a short secret offline, and the `leakhound/v1` fingerprint
@@ -287,6 +287,9 @@ impl Reporter for SarifReporter {
         if let Some(validation) = &finding.validation {
             properties["validation"] =
                 json!({ "kind": validation.kind, "result": validation.result });
+        }
+        if !finding.candidates.is_empty() {
+            properties["candidates"] = json!(finding.candidates);
         }
         if let Some(commit) = &finding.commit {
             properties["commit"] = serde_json::to_value(commit.as_ref()).unwrap_or(Value::Null);

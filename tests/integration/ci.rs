@@ -629,3 +629,33 @@ fn a_key_block_that_fails_its_structure_check_is_reported_at_low_confidence() {
         "{report:#}"
     );
 }
+
+#[test]
+fn a_prefix_several_vendors_share_is_one_finding_naming_the_others() {
+    let tree = TempTree::new();
+    // `sk_live_` is Stripe's prefix and PayMongo's: next to PayMongo's name, PayMongo reports
+    // the key and names Stripe as the other format it fits.
+    tree.write(
+        "pay.yaml",
+        format!("paymongo:\n  secret_key: sk_live_{}\n", base62(24)),
+    );
+    let report = tree.scan_json(FINDINGS, &[]);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    assert_eq!(findings[0]["rule_id"], "paymongo.secret-key");
+    assert_eq!(
+        findings[0]["candidates"],
+        serde_json::json!(["stripe.secret-key"])
+    );
+    // A key only one vendor's rule takes names no other.
+    tree.write("pay.yaml", format!("STRIPE_KEY=sk_live_{}\n", base62(40)));
+    let report = tree.scan_json(FINDINGS, &[]);
+    assert_eq!(
+        report["findings"][0]["rule_id"], "stripe.secret-key",
+        "{report:#}"
+    );
+    assert!(
+        report["findings"][0].get("candidates").is_none(),
+        "{report:#}"
+    );
+}
