@@ -1,7 +1,7 @@
 //! Secrets hidden one layer down: base64 (standard and URL-safe), hex and percent-encoded runs
-//! are decoded, and when the result is text, the caller scans it with the same engine and
-//! reports what it finds at the encoded span, marked `decoded: "base64"`, `"hex"` or
-//! `"percent"`. Bounded: runs of 24 bytes to 64 KiB, at most 1,024 runs and 1 MiB of decoded
+//! are decoded, and string literals joined in code (`"abc" + "def"`) are joined; when the
+//! result is text, the caller scans it with the same engine and reports what it finds at the
+//! encoded span, marked `decoded: "base64"`, `"hex"`, `"percent"` or `"concatenated"`. Bounded: runs of 24 bytes to 64 KiB, at most 1,024 runs and 1 MiB of decoded
 //! text per chunk; the caller limits the depth.
 
 use base64::alphabet;
@@ -245,6 +245,84 @@ pub fn decode_percent_runs(bytes: &[u8]) -> Vec<Decoded> {
     out
 }
 
+/// Longest statement of joined string literals decoded (bytes).
+const MAX_STATEMENT: usize = 8 * 1024;
+
+/// Statements that join string literals (`"sk_live_4eC39" + "HqLyjWDarjtT1"` in Java, JS, C#,
+/// Python or Go; `'abc' . 'def'` in PHP; `..` in Lua), on one line or across line breaks: a
+/// secret split that way hides from every rule. Each statement (from the start of the first
+/// joiner's line to the end of the last's) comes back with its joiners removed, so the rules
+/// see `key = "sk_live_4eC39HqLyjWDarjtT1"`.
+pub fn decode_concatenations(bytes: &[u8]) -> Vec<Decoded> {
+    // (left quote, right quote) of each joiner, in order.
+    let mut joiners: Vec<(usize, usize)> = Vec::new();
+    for at in memchr::memchr2_iter(b'+', b'.', bytes) {
+        if joiners.last().is_some_and(|&(_, right)| at <= right) {
+            continue; // the second dot of `..`, or inside the last joiner
+        }
+        let op_end = if bytes.get(at + 1) == Some(&b'.') && bytes[at] == b'.' {
+            at + 2
+        } else {
+            at + 1
+        };
+        let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\\');
+        let left = bytes[at.saturating_sub(16)..at]
+            .iter()
+            .rposition(|b| !blank(b))
+            .map(|i| at.saturating_sub(16) + i);
+        let right = bytes[op_end..bytes.len().min(op_end + 16)]
+            .iter()
+            .position(|b| !blank(b))
+            .map(|i| op_end + i);
+        let (Some(left), Some(right)) = (left, right) else {
+            continue;
+        };
+        let quote = bytes[left];
+        // A literal closes at `left` (not a `"` that opens `"+1"`) and the next opens at
+        // `right`: the byte before `left` is no joiner character.
+        if matches!(quote, b'"' | b'\'' | b'`')
+            && bytes[right] == quote
+            && left > 0
+            && !matches!(bytes[left - 1], b'+' | b'(' | b'[' | b',' | b'=' | b' ')
+        {
+            joiners.push((left, right));
+        }
+    }
+    let mut out: Vec<Decoded> = Vec::new();
+    let mut group_start = 0;
+    while group_start < joiners.len() && out.len() < MAX_RUNS {
+        // Joiners on the same or following lines make one statement.
+        let mut group_end = group_start + 1;
+        while group_end < joiners.len() {
+            let gap = &bytes[joiners[group_end - 1].1..joiners[group_end].0];
+            if gap.len() > 400 || memchr::memchr_iter(b'\n', gap).count() > 1 {
+                break;
+            }
+            group_end += 1;
+        }
+        let first = joiners[group_start].0;
+        let last = joiners[group_end - 1].1;
+        let start = memchr::memrchr(b'\n', &bytes[..first]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &bytes[last..]).map_or(bytes.len(), |i| last + i);
+        if end - start <= MAX_STATEMENT {
+            let mut joined = Vec::with_capacity(end - start);
+            let mut at = start;
+            for &(left, right) in &joiners[group_start..group_end] {
+                joined.extend_from_slice(&bytes[at..left]);
+                at = right + 1;
+            }
+            joined.extend_from_slice(&bytes[at..end]);
+            out.push(Decoded {
+                span: Span::new(start, end),
+                encoding: "concatenated",
+                bytes: joined,
+            });
+        }
+        group_start = group_end;
+    }
+    out
+}
+
 fn decode_hex(run: &[u8]) -> Option<Vec<u8>> {
     let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     run.chunks(2)
@@ -270,6 +348,7 @@ pub fn walk_decoded(
     let mut pending: Vec<(Span, Vec<u8>, &'static str, usize)> = decode_runs(bytes)
         .into_iter()
         .chain(decode_percent_runs(bytes))
+        .chain(decode_concatenations(bytes))
         .filter(|run| follow(run.span))
         .map(|run| (run.span, run.bytes, run.encoding, 1))
         .collect();
@@ -314,6 +393,35 @@ mod tests {
             ]
         );
         assert_eq!(&text[runs[0].span.range()], b64);
+    }
+
+    #[test]
+    fn joined_string_literals_are_joined() {
+        let joined = |text: &str| -> Vec<String> {
+            decode_concatenations(text.as_bytes())
+                .into_iter()
+                .map(|run| String::from_utf8(run.bytes).unwrap())
+                .collect()
+        };
+        assert_eq!(
+            joined("x = 1\nkey = \"ab12\" + \"cd34\" + 'no' + \"ef56\";\n"),
+            ["key = \"ab12cd34\" + 'no' + \"ef56\";"]
+        );
+        assert_eq!(joined("$key = 'ab12' . 'cd34';"), ["$key = 'ab12cd34';"]);
+        assert_eq!(
+            joined("key = (\"ab12\" +\n       \"cd34\")\n"),
+            ["key = (\"ab12cd34\")"]
+        );
+        assert_eq!(joined("local k = \"ab\" .. \"cd\""), ["local k = \"abcd\""]);
+        // No joiner: a quote next to an operator inside one string, arithmetic, a method call.
+        for text in [
+            "a = \"+\" + x",
+            "n = 1 + 2",
+            "s = \"abc\".length",
+            "f(\"a\", +1)",
+        ] {
+            assert!(joined(text).is_empty(), "{text}");
+        }
     }
 
     #[test]

@@ -227,3 +227,45 @@ fn percent_encoded_credentials_are_found() {
     let off = tree.scan_json(CLEAN, &["--decode-depth", "0"]);
     assert_eq!(off["findings"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn a_secret_split_across_joined_string_literals_is_found_whole() {
+    let tree = TempTree::new();
+    let pat = github_pat();
+    let (head, tail) = pat.split_at(20);
+    tree.write(
+        "client.js",
+        format!("const token =\n  \"{head}\" +\n  \"{tail}\";\n"),
+    );
+    tree.write("client.php", format!("$token = '{head}' . '{tail}';\n"));
+    let report = tree.scan_json(FINDINGS, &["--show-secrets"]);
+    let mut found: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["secret"].as_str().unwrap().to_string(),
+                f["decoded"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (
+                "client.js".to_string(),
+                pat.clone(),
+                "concatenated".to_string()
+            ),
+            (
+                "client.php".to_string(),
+                pat.clone(),
+                "concatenated".to_string()
+            ),
+        ],
+        "{report:#}"
+    );
+}
