@@ -71,7 +71,13 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
     });
     for m in matches.iter_mut() {
         if let Some(vendors) = vendors_of.get(&m.secret).filter(|v| v.len() > 1) {
-            m.candidates = vendors.iter().copied().filter(|&r| r != m.rule).collect();
+            // Other vendors only: a provider's second rule for the same key names no one new.
+            let provider = rules.rules()[m.rule].provider();
+            m.candidates = vendors
+                .iter()
+                .copied()
+                .filter(|&r| rules.rules()[r].provider() != provider)
+                .collect();
             m.candidates.sort_unstable();
             m.candidates.dedup();
         }

@@ -18,7 +18,7 @@
 //! | `also_at` | history: the other places the secret was introduced, `[{path, commit, date, reintroduced}]` in topological order: another path (moved, copied, or edited there), or `reintroduced: true` where no parent held it (it came back after removal, or arrived again on another branch); absent when there is none |
 //! | `decoded` | `base64`, `hex` or `percent` when the secret was found by decoding the text at the location, `concatenated` when it was split across joined string literals |
 //! | `validation` | `{kind, result}` when the rule has a validator, else absent |
-//! | `candidates` | ids of other rules whose vendor format the secret fits as well (a prefix several vendors share); absent when there is none |
+//! | `candidates` | ids of other vendors' rules whose format the secret fits as well (a prefix several vendors share); absent when there is none |
 //!
 //! **Removed:** `secret_sha256`, the unsalted SHA-256 of the secret, is no longer written (issue
 //! 14): anyone holding a report could confirm guesses of a short secret with it at millions of
