@@ -37,6 +37,8 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
                 .find(|b| !b.is_ascii_whitespace())
                 .is_some_and(|b| matches!(b, b'=' | b':' | b'>' | b','));
         is_key && rules.names_a_provider(&bytes[start..end])
+            || attribute_key(&bytes[m.span.start..m.secret.start])
+                .is_some_and(|name| rules.names_a_provider(name))
             || parent_key(bytes, start).is_some_and(|parent| rules.names_a_provider(parent))
     };
     matches.retain(|m| {
@@ -109,6 +111,21 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
         index += 1;
         !catch_all(m) || (!vendor_spans.any(m.secret) && best_catch_all[&m.secret] == index - 1)
     });
+}
+
+/// The name in an XML settings element a match opens with: `key="AcmeApiKey" value="` (.NET
+/// `appSettings`) names its key in an attribute, not before the value.
+fn attribute_key(before_secret: &[u8]) -> Option<&[u8]> {
+    let rest = before_secret
+        .get(..3)
+        .filter(|word| word.eq_ignore_ascii_case(b"key"))
+        .map(|_| before_secret[3..].trim_ascii_start())?;
+    let rest = rest.strip_prefix(b"=")?.trim_ascii_start();
+    let quote = *rest.first().filter(|q| matches!(q, b'"' | b'\''))?;
+    let name = &rest[1..];
+    name.iter()
+        .position(|&b| b == quote)
+        .map(|end| &name[..end])
 }
 
 /// The key of the section a key at `key_start` stands in, when the line before it opens one:
@@ -224,7 +241,7 @@ mod tests {
         severity = "medium"
         catch_all = true
         keywords = ["token"]
-        regex = '''(?i)token["']?\s*[:=]\s*["']?(?P<secret>[A-Za-z0-9]{20,})'''
+        regex = '''(?i)(?:key="[A-Za-z]*token" value="|token["']?\s*[:=]\s*["']?)(?P<secret>[A-Za-z0-9]{20,})'''
     "##;
 
     fn reported(text: &str) -> Vec<String> {
@@ -251,6 +268,7 @@ mod tests {
             format!("acme:\n  token: {unshaped}\n"),
             format!("[acme]\ntoken = \"{unshaped}\"\n"),
             format!("\"acme\": {{\n  \"token\": \"{unshaped}\"\n"),
+            format!("<add key=\"AcmeToken\" value=\"{unshaped}\" />\n"),
         ] {
             assert_eq!(reported(&text), Vec::<String>::new(), "{text}");
         }
@@ -258,6 +276,7 @@ mod tests {
         for text in [
             format!("PIPELINE_TOKEN={unshaped}\n"),
             format!("other:\n  token: {unshaped}\n"),
+            format!("<add key=\"OtherToken\" value=\"{unshaped}\" />\n"),
         ] {
             assert_eq!(reported(&text), ["t.generic"], "{text}");
         }
