@@ -16,34 +16,12 @@ use crate::validate::Validator;
 pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &[u8]) {
     // A catch-all value that opens with a vendor's token prefix is that vendor's token, and no
     // vendor rule took it: malformed (a bad checksum, a wrong length), not a generic secret.
-    // Nor is a catch-all value under a key that names a provider a context rule knows, in the key
-    // itself or in the section it stands in (`ACME_TOKEN=`, `acme:` / `  token:`): that rule
-    // found nothing, so the value lacks its provider's shape. Only the key's name counts, so
-    // neither a URL's user name (`https://jenkins:<password>@host`) nor a `.netrc` machine
-    // names one.
-    let names_a_provider = |m: &Match| {
-        let start = key_start(bytes, m.span.start);
-        let end = start
-            + bytes[start..m.secret.start]
-                .iter()
-                .take_while(|&&b| is_identifier_byte(b))
-                .count();
-        // A key is followed by an assignment (`=`, `:`, `=>`) or stands in quotes (an XML
-        // attribute, a JSON name); `curl -u ...` names no key.
-        let rest = &bytes[end..m.secret.start];
-        let is_key = rest.first().is_some_and(|b| matches!(b, b'"' | b'\''))
-            || rest
-                .iter()
-                .find(|b| !b.is_ascii_whitespace())
-                .is_some_and(|b| matches!(b, b'=' | b':' | b'>' | b','));
-        is_key && rules.names_a_provider(&bytes[start..end])
-            || attribute_key(&bytes[m.span.start..m.secret.start])
-                .is_some_and(|name| rules.names_a_provider(name))
-            || parent_key(bytes, start).is_some_and(|parent| rules.names_a_provider(parent))
-    };
+    // Nor is one under a key that names a provider a context rule knows (see
+    // [`key_names_a_provider`]).
     matches.retain(|m| {
         !rules.rules()[m.rule].catch_all
-            || !(rules.has_token_prefix(&bytes[m.secret.range()]) || names_a_provider(m))
+            || !(rules.has_token_prefix(&bytes[m.secret.range()])
+                || key_names_a_provider(rules, bytes, m))
     });
     if matches.len() < 2 {
         return;
@@ -51,18 +29,17 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
     // Hash maps and a sorted index, not pairwise comparisons: a file of many thousand tokens
     // took time quadratic in them (issue 15).
     let catch_all = |m: &Match| rules.rules()[m.rule].catch_all;
+    // Per secret: the most specific vendor match, and every vendor rule that took it, for the
+    // one reported to name the others (one prefix, several vendors: `sk_live_` is Stripe's,
+    // PayMongo's and Clerk's).
     let mut most_specific: HashMap<Span, Specificity> = HashMap::new();
+    let mut vendors_of: HashMap<Span, Vec<usize>> = HashMap::new();
     for m in matches.iter().filter(|m| !catch_all(m)) {
         let rank = specificity(rules, m);
         most_specific
             .entry(m.secret)
             .and_modify(|best| *best = (*best).max(rank))
             .or_insert(rank);
-    }
-    // Every vendor rule that took a secret, for the one reported to name the others: one
-    // prefix, several vendors (`sk_live_` is Stripe's, PayMongo's and Clerk's).
-    let mut vendors_of: HashMap<Span, Vec<usize>> = HashMap::new();
-    for m in matches.iter().filter(|m| !catch_all(m)) {
         vendors_of.entry(m.secret).or_default().push(m.rule);
     }
     matches.retain(|m| {
@@ -92,7 +69,7 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
     let checked = |m: &Match| {
         rules.rules()[m.rule]
             .validator
-            .is_some_and(|validator| validator != Validator::Placeholder)
+            .is_some_and(Validator::checks_structure)
     };
     let mut best_catch_all: HashMap<Span, usize> = HashMap::new();
     for (index, m) in matches.iter().enumerate().filter(|(_, m)| catch_all(m)) {
@@ -111,6 +88,32 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
         index += 1;
         !catch_all(m) || (!vendor_spans.any(m.secret) && best_catch_all[&m.secret] == index - 1)
     });
+}
+
+/// Whether a catch-all match stands under a key that names a provider a context rule knows:
+/// in the key itself (`ACME_TOKEN=`, `acmeToken:`), in an XML settings element's `key="..."`,
+/// or in the section it stands in (`acme:` / `  token:`). That rule found nothing, so the
+/// value lacks its provider's shape. Only a key's name counts, so neither a URL's user name
+/// (`https://jenkins:<password>@host`), a `.netrc` machine nor `curl -u` names one.
+fn key_names_a_provider(rules: &RuleSet, bytes: &[u8], m: &Match) -> bool {
+    let start = key_start(bytes, m.span.start);
+    let end = start
+        + bytes[start..m.secret.start]
+            .iter()
+            .take_while(|&&b| is_identifier_byte(b))
+            .count();
+    // A key is followed by an assignment (`=`, `:`, `=>`) or stands in quotes (an XML
+    // attribute, a JSON name).
+    let rest = &bytes[end..m.secret.start];
+    let is_key = rest.first().is_some_and(|b| matches!(b, b'"' | b'\''))
+        || rest
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| matches!(b, b'=' | b':' | b'>' | b','));
+    is_key && rules.names_a_provider(&bytes[start..end])
+        || attribute_key(&bytes[m.span.start..m.secret.start])
+            .is_some_and(|name| rules.names_a_provider(name))
+        || parent_key(bytes, start).is_some_and(|parent| rules.names_a_provider(parent))
 }
 
 /// The name in an XML settings element a match opens with: `key="AcmeApiKey" value="` (.NET

@@ -81,18 +81,20 @@ fn is_placeholder_body(body: &str) -> bool {
     }
     // Words in a short body; a real RSA body of 1,600 characters holds `here` by chance once
     // in a few hundred keys, so long bodies are not screened for words.
-    let lower = body.to_ascii_lowercase();
-    let words = [
-        "your",
-        "here",
-        "replace",
-        "insert",
-        "redacted",
-        "example",
-        "placeholder",
-    ];
-    if body.len() < 200 && words.iter().any(|word| lower.contains(word)) {
-        return true;
+    if body.len() < 200 {
+        let lower = body.to_ascii_lowercase();
+        let words = [
+            "your",
+            "here",
+            "replace",
+            "insert",
+            "redacted",
+            "example",
+            "placeholder",
+        ];
+        if words.iter().any(|word| lower.contains(word)) {
+            return true;
+        }
     }
     // Random base64 carries close to 6 bits per character; `AAAA...` or `abcabc...` do not.
     let entropy = f64::from(entropy::shannon_entropy(body.as_bytes()));
