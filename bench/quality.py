@@ -15,7 +15,8 @@ docs/token-formats/*.toml (each entry's `shape`, `case`, `checksum`, `min_entrop
    checksum, wrong alphabet, placeholders, documentation-style values), in the same file kinds
    and contexts. Any finding in such a file is a false alarm.
 3. clean code on this machine (Python's standard library, Rust docs, cargo registry sources):
-   findings per MB, all assumed false.
+   findings per MB, all assumed false except private keys whose DER or openssh structure the
+   scanner verified (real keys in test certificates, counted apart).
 
 Files are written to a temporary directory, one directory per category; the scanner runs once
 per category and findings are mapped back by path. Only the Python standard library is used.
@@ -406,6 +407,18 @@ def clean_sources(cap_mb):
     return [s for s in sources if s[2]]
 
 
+def is_verified_key(finding):
+    """A private-key block whose structure decoded: a real key (a test certificate's, say), not a
+    false positive, though clean code holds it. Counted apart from the false positives."""
+    validation = finding.get("validation") or {}
+    return (finding.get("rule_id", "").startswith("private-key.") and validation.get("kind") == "pem"
+            and validation.get("result") in ("der-ok", "openssh-key-v1", "decoded encrypted"))
+
+
+def false_positives(src):
+    return [f for f in src["findings"] if not is_verified_key(f)]
+
+
 def scan_clean(binary, config, cap_mb):
     """Scan each clean source; returns a list of dicts with findings and stats."""
     results = []
@@ -491,9 +504,9 @@ def write_report(out, args, entries, values, positives, near_misses, controls, c
       % (100 * nr, nm_alarm, len(near_misses), 100 * TARGET_NEAR_MISS, mark(nr <= TARGET_NEAR_MISS)))
     for src in clean:
         mb = src["stats"].get("bytes", 0) / 1e6
-        per = ratio(len(src["findings"]), mb)
+        per = ratio(len(false_positives(src)), mb)
         w("| false positives per MB, %s | %.3f (%d in %.0f MB) | ≤ %.2f | %s |"
-          % (src["name"], per, len(src["findings"]), mb, TARGET_FP_PER_MB, mark(per <= TARGET_FP_PER_MB)))
+          % (src["name"], per, len(false_positives(src)), mb, TARGET_FP_PER_MB, mark(per <= TARGET_FP_PER_MB)))
     control_alarms = sum(1 for c in controls if c.findings)
     partial = [c for c in counted if not c.found_by and c.partial_by]
     w("")
@@ -615,14 +628,18 @@ def write_report(out, args, entries, values, positives, near_misses, controls, c
     w("## Clean code")
     w("")
     w("Real code on this machine, each source capped at %d MB on disk (taken in sorted order); every "
-      "finding is counted as a false positive, though a test fixture may hold a real-looking key." % args.clean_cap_mb)
+      "finding is counted as a false positive, though a test fixture may hold a real-looking key, except "
+      "private-key blocks whose DER or openssh structure the scanner decoded: those are real keys (test "
+      "certificates' keys, mostly), counted in their own column." % args.clean_cap_mb)
     w("")
-    w("| source | files | MB scanned | findings | per MB | seconds |")
-    w("|---|---|---|---|---|---|")
+    w("| source | files | MB scanned | findings | real private keys | false positives | per MB | seconds |")
+    w("|---|---|---|---|---|---|---|---|")
     for src in clean:
         mb = src["stats"].get("bytes", 0) / 1e6
-        w("| %s | %d | %.1f | %d | %.3f | %.1f |" % (src["name"], src["stats"].get("files", 0), mb,
-                                                   len(src["findings"]), ratio(len(src["findings"]), mb), src["seconds"]))
+        fps = len(false_positives(src))
+        w("| %s | %d | %.1f | %d | %d | %d | %.3f | %.1f |" % (
+            src["name"], src["stats"].get("files", 0), mb, len(src["findings"]),
+            len(src["findings"]) - fps, fps, ratio(fps, mb), src["seconds"]))
     for src in clean:
         if not src["findings"]:
             continue

@@ -21,7 +21,8 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
     matches.retain(|m| {
         !rules.rules()[m.rule].catch_all
             || !(rules.has_token_prefix(&bytes[m.secret.range()])
-                || key_names_a_provider(rules, bytes, m))
+                || key_names_a_provider(rules, bytes, m)
+                || is_not_a_literal_assignment(bytes, m))
     });
     if matches.len() < 2 {
         return;
@@ -114,6 +115,37 @@ fn key_names_a_provider(rules: &RuleSet, bytes: &[u8], m: &Match) -> bool {
         || attribute_key(&bytes[m.span.start..m.secret.start])
             .is_some_and(|name| rules.names_a_provider(name))
         || parent_key(bytes, start).is_some_and(|parent| rules.names_a_provider(parent))
+}
+
+/// Whether a catch-all match's key and value are names rather than a variable holding a
+/// secret: a qualified type name as the key (`"AWS::ApiGateway::ApiKey": "48205d4f..."`, a
+/// schema's hash per resource type), a resource name in an ARN
+/// (`arn:aws:secretsmanager:*:*:secret:NAME`), or a value that is a module path ending in the
+/// key's own name (`X25519PrivateKey = openssl.hpke.X25519PrivateKey`, a re-export;
+/// `private_key: x25519.X25519PrivateKey`, a type annotation).
+fn is_not_a_literal_assignment(bytes: &[u8], m: &Match) -> bool {
+    let start = key_start(bytes, m.span.start);
+    let key = &bytes[start..m.secret.start.max(start)];
+    let name_len = key.iter().take_while(|&&b| is_identifier_byte(b)).count();
+    let name = normalized(&key[..name_len]);
+    let secret = &bytes[m.secret.range()];
+    let qualified_type = bytes[..start].ends_with(b"::");
+    let token_start = bytes[..start]
+        .iter()
+        .rposition(|&b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`' | b','))
+        .map_or(0, |at| at + 1);
+    let in_arn = bytes[token_start..start].starts_with(b"arn:");
+    let module_path =
+        name.len() >= 4 && secret.contains(&b'.') && normalized(secret).ends_with(&name);
+    qualified_type || in_arn || module_path
+}
+
+/// `name` in lowercase without `_` and `-`: `private_key` and `PrivateKey` compare equal.
+fn normalized(name: &[u8]) -> Vec<u8> {
+    name.iter()
+        .filter(|&&b| b != b'_' && b != b'-')
+        .map(u8::to_ascii_lowercase)
+        .collect()
 }
 
 /// The name in an XML settings element a match opens with: `key="AcmeApiKey" value="` (.NET
@@ -244,7 +276,7 @@ mod tests {
         severity = "medium"
         catch_all = true
         keywords = ["token"]
-        regex = '''(?i)(?:key="[A-Za-z]*token" value="|token["']?\s*[:=]\s*["']?)(?P<secret>[A-Za-z0-9]{20,})'''
+        regex = '''(?i)(?:key="[A-Za-z]*token" value="|token["']?\s*[:=]\s*["']?)(?P<secret>[A-Za-z0-9.]{20,})'''
     "##;
 
     fn reported(text: &str) -> Vec<String> {
@@ -257,6 +289,26 @@ mod tests {
             .iter()
             .map(|m| engine.rules().rules()[m.rule].id.clone())
             .collect()
+    }
+
+    #[test]
+    fn type_names_and_re_exports_are_not_secrets() {
+        let hash = concat!("48205d4f", "fd7feba3c85175a4");
+        assert!(reported(&format!("\"AWS::Gateway::Token\": \"{hash}\",\n")).is_empty());
+        let path = concat!("openssl.hpke.", "MLKEM768X25519Token");
+        assert!(reported(&format!("MLKEM768X25519Token = {path}\n")).is_empty());
+        let annotation = concat!("x25519.", "MLKEM768X25519Token");
+        assert!(reported(&format!("    x25519_token: {annotation}\n")).is_empty());
+        let arn = concat!(
+            "arn:aws:secretsmanager:eu:1:",
+            "token:RdsPreview4Cluster7Name"
+        );
+        assert!(reported(&format!("\"Resource\": \"{arn}\"\n")).is_empty());
+        // The same values under a plain key are reported.
+        assert_eq!(
+            reported(&format!("\"gateway_token\": \"{hash}\",\n")),
+            ["t.generic"]
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "password",
     "passwd",
     "secret",
+    "credential",
     "undefined",
     "null",
     "none",
@@ -62,11 +63,14 @@ pub(super) fn check_placeholder(secret: &[u8]) -> Verdict {
         || lower.starts_with('%') && lower.ends_with('%')
         || lower.starts_with('<') && lower.ends_with('>')
         || lower.starts_with('[') && lower.ends_with(']')
-        || lower.contains('(') && lower.contains(')');
+        || lower.contains('(') && lower.contains(')')
+        // A wildcard pattern (`*all*tokens*updated*`), as chat scripts and globs write them.
+        || lower.len() > 2 && lower.starts_with('*') && lower.ends_with('*');
     if templated
         || PLACEHOLDER_WORDS
             .iter()
             .any(|word| has_placeholder_word(&lower, word))
+        || is_spelled_out_word(&lower)
     {
         return Verdict::Reject;
     }
@@ -240,6 +244,16 @@ fn has_placeholder_word(lower: &str, word: &str) -> bool {
     })
 }
 
+/// A placeholder word spelled with separators (`pass/word`, `pass-word`, `s.e.c.r.e.t`): a
+/// short value that is nothing but one of the words once its punctuation is taken out.
+fn is_spelled_out_word(lower: &str) -> bool {
+    if lower.len() > SHORT_VALUE || lower.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let letters: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
+    PLACEHOLDER_WORDS.contains(&letters.as_str())
+}
+
 /// Mostly one character, a run of consecutive characters (`abcdef`, `98765`), or a short
 /// unit repeated three times or more (`deadbeefdeadbeefdeadbeef`).
 fn is_repetitive(secret: &[u8]) -> bool {
@@ -356,6 +370,10 @@ mod tests {
             "abab12abab12abab",
             "deadbeefdeadbeefdeadbeef",
             "1212121234343434",
+            "pass/word",
+            "p.a.s.s.w.o.r.d",
+            "*all*authentication*tokens*updated*",
+            "acme/home#assets/registry-credentials",
         ];
         for value in rejected {
             assert_eq!(
@@ -375,6 +393,8 @@ mod tests {
             "s3cr3tP4ss",
             "93841275601938",
             "k8Qz2LmX9vBn4TpW7rYc",
+            "pass/w0rd-7Qk",
+            "*h7Qk2mZ9vB",
         ] {
             assert_eq!(
                 check_placeholder(value.as_bytes()),
