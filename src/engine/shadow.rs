@@ -300,8 +300,8 @@ mod tests {
         let annotation = concat!("x25519.", "MLKEM768X25519Token");
         assert!(reported(&format!("    x25519_token: {annotation}\n")).is_empty());
         let arn = concat!(
-            "arn:aws:secretsmanager:eu:1:",
-            "token:RdsPreview4Cluster7Name"
+            "arn:aws:secretsmanager:eu:1:token:",
+            "RdsPreview4Cluster7Name"
         );
         assert!(reported(&format!("\"Resource\": \"{arn}\"\n")).is_empty());
         // The same values under a plain key are reported.
