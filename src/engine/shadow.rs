@@ -64,13 +64,22 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
     }
     let vendor_spans = Overlaps::new(matches.iter().filter(|m| !catch_all(m)).map(|m| m.secret));
     // Of catch-all matches of one secret, one is kept: one whose structure a validator checked
-    // (a JWT that decodes) over an assignment only screened for placeholders, then the one
-    // whose match held more context (a Kubernetes Secret's `stringData:` over the key alone),
-    // then the first.
+    // (a JWT that decodes) over an assignment only screened for placeholders, then one whose
+    // keyword is in the secret itself (a base64 PEM header) over one keyed on the name, then
+    // the one whose match held more context (a Kubernetes Secret's `stringData:` over the key
+    // alone), then the first.
     let checked = |m: &Match| {
-        rules.rules()[m.rule]
-            .validator
-            .is_some_and(Validator::checks_structure)
+        let rule = &rules.rules()[m.rule];
+        let secret = &bytes[m.secret.range()];
+        let keyword_in_secret = rule.keywords.iter().any(|keyword| {
+            secret
+                .windows(keyword.len())
+                .any(|window| window.eq_ignore_ascii_case(keyword.as_bytes()))
+        });
+        (
+            rule.validator.is_some_and(Validator::checks_structure),
+            keyword_in_secret,
+        )
     };
     let mut best_catch_all: HashMap<Span, usize> = HashMap::new();
     for (index, m) in matches.iter().enumerate().filter(|(_, m)| catch_all(m)) {
