@@ -112,14 +112,21 @@ const KEY_NAME_WORDS: &[&str] = &[
 /// The words of `rule` that name its provider, lowercase with `-` and `_` removed: a context
 /// rule's provider words. A word must keep 4 letters once key-name words are taken out
 /// (`coinapi` names CoinAPI; `apikey` and `client_secret` name nothing). A regex rule's
-/// keywords are left out: many of those rules are narrower than their vendor's format, and
-/// the generic rules catch what they miss.
+/// keywords count when they hold its provider's name (`alchemy` in `patterns/alchemy.toml`,
+/// not `ghp_` in `patterns/github.toml`): such a rule owns the assignments its keyword names,
+/// so it must take every value its vendor's format allows.
 fn provider_words(rule: &Rule) -> Vec<Vec<u8>> {
-    let Pattern::Context { context, .. } = &rule.pattern else {
-        return Vec::new();
+    let provider = normalized_word(rule.provider());
+    let words: Vec<&String> = match &rule.pattern {
+        Pattern::Context { context, .. } => context.iter().collect(),
+        Pattern::Regex(_) => rule
+            .keywords
+            .iter()
+            .filter(|word| normalized_word(word).contains(&provider))
+            .collect(),
     };
-    context
-        .iter()
+    words
+        .into_iter()
         .map(|word| normalized_word(word))
         .filter(|word| word.bytes().all(|b| b.is_ascii_alphanumeric()))
         .filter(|word| {
