@@ -120,10 +120,11 @@ fn key_names_a_provider(rules: &RuleSet, bytes: &[u8], m: &Match) -> bool {
             .iter()
             .find(|b| !b.is_ascii_whitespace())
             .is_some_and(|b| matches!(b, b'=' | b':' | b'>' | b','));
-    is_key && rules.names_a_provider(&bytes[start..end])
+    let key = &bytes[start..end];
+    is_key && rules.names_a_provider(key, key)
         || attribute_key(&bytes[m.span.start..m.secret.start])
-            .is_some_and(|name| rules.names_a_provider(name))
-        || parent_key(bytes, start).is_some_and(|parent| rules.names_a_provider(parent))
+            .is_some_and(|name| rules.names_a_provider(name, name))
+        || parent_key(bytes, start).is_some_and(|parent| rules.names_a_provider(parent, key))
 }
 
 /// Whether a catch-all match's key and value are names rather than a variable holding a
@@ -263,7 +264,8 @@ fn specificity(rules: &RuleSet, m: &Match) -> Specificity {
 mod tests {
     use crate::engine::Engine;
 
-    /// A context rule for Acme and LINE, and a catch-all rule for any `token` assignment.
+    /// A context rule for Acme and LINE, and catch-all rules for any `token` and `password`
+    /// assignment.
     const RULES: &str = r##"
         [[rules]]
         id = "acme.key"
@@ -286,6 +288,14 @@ mod tests {
         catch_all = true
         keywords = ["token"]
         regex = '''(?i)(?:key="[A-Za-z]*token" value="|token["']?\s*[:=]\s*["']?)(?P<secret>[A-Za-z0-9.]{20,})'''
+
+        [[rules]]
+        id = "t.password"
+        name = "generic password"
+        severity = "medium"
+        catch_all = true
+        keywords = ["password"]
+        regex = '''(?i)password["']?\s*[:=]\s*["']?(?P<secret>[A-Za-z0-9]{20,})'''
     "##;
 
     fn reported(text: &str) -> Vec<String> {
@@ -343,6 +353,13 @@ mod tests {
             format!("<add key=\"OtherToken\" value=\"{unshaped}\" />\n"),
         ] {
             assert_eq!(reported(&text), ["t.generic"], "{text}");
+        }
+        // Acme's rules find keys, not passwords: a password under Acme's name is reported.
+        for text in [
+            format!("ACME_PASSWORD={unshaped}\n"),
+            format!("acme:\n  password: {unshaped}\n"),
+        ] {
+            assert_eq!(reported(&text), ["t.password"], "{text}");
         }
     }
 }

@@ -139,6 +139,29 @@ fn provider_words(rule: &Rule) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Kinds of credential, as bits: what a key's name says it holds (`JENKINS_PASSWORD`: a
+/// password) and what a provider's rules find (`Alchemy API key`: an issued secret). A
+/// password is chosen by a person and has no vendor's shape; keys, tokens and secrets are
+/// issued by the vendor, and a key's name often calls one by another's name.
+pub type CredentialKinds = u8;
+const PASSWORD: CredentialKinds = 1;
+const ISSUED: CredentialKinds = 2;
+
+/// The kinds of credential these words (of a key or a rule's name) speak of; 0 for none.
+fn credential_kinds(words: &[Vec<u8>]) -> CredentialKinds {
+    let holds = |word: &[u8], part: &[u8]| word.windows(part.len()).any(|w| w == part);
+    words.iter().fold(0, |kinds, word| {
+        let mut kinds = kinds;
+        if holds(word, b"pass") || word.ends_with(b"pwd") {
+            kinds |= PASSWORD;
+        }
+        if holds(word, b"secret") || word.ends_with(b"key") || holds(word, b"token") {
+            kinds |= ISSUED;
+        }
+        kinds
+    })
+}
+
 /// `word` in lowercase without `-` and `_`: how a provider's name is compared with the words of
 /// a key (`Eagle_Eye_Networks`, `eagle-eye-networks`, `eagleEyeNetworks` are one name).
 fn normalized_word(word: &str) -> String {
@@ -266,9 +289,9 @@ pub struct RuleSet {
     /// Vendor token prefixes (`ghp_`, `xoxb-`, `glpat-`), lowercase: see
     /// [`RuleSet::has_token_prefix`].
     token_prefixes: Vec<Vec<u8>>,
-    /// The provider words of context rules, of 4 bytes or more, lowercase: see
-    /// [`RuleSet::names_a_provider`].
-    provider_words: Vec<Vec<u8>>,
+    /// The provider words of vendor rules, of 4 bytes or more, lowercase, sorted, each with
+    /// the kinds of credential its provider's rules find: see [`RuleSet::names_a_provider`].
+    provider_words: Vec<(Vec<u8>, CredentialKinds)>,
 }
 
 impl RuleSet {
@@ -286,13 +309,32 @@ impl RuleSet {
             .collect();
         token_prefixes.sort();
         token_prefixes.dedup();
-        let mut provider_words: Vec<Vec<u8>> = rules
-            .iter()
-            .filter(|rule| !rule.catch_all && rule.path.is_none())
-            .flat_map(provider_words)
+        let vendor_rules = || {
+            rules
+                .iter()
+                .filter(|rule| !rule.catch_all && rule.path.is_none())
+        };
+        let mut kinds_of_provider: HashMap<&str, CredentialKinds> = HashMap::new();
+        for rule in vendor_rules() {
+            let kinds = credential_kinds(&identifier_words(rule.name.as_bytes()));
+            *kinds_of_provider.entry(rule.provider()).or_default() |= kinds;
+        }
+        let mut provider_words: Vec<(Vec<u8>, CredentialKinds)> = vendor_rules()
+            .flat_map(|rule| {
+                let kinds = kinds_of_provider[rule.provider()];
+                provider_words(rule)
+                    .into_iter()
+                    .map(move |word| (word, kinds))
+            })
             .collect();
         provider_words.sort();
-        provider_words.dedup();
+        provider_words.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                earlier.1 |= later.1;
+            }
+            same
+        });
         RuleSet {
             rules,
             by_id,
@@ -301,11 +343,14 @@ impl RuleSet {
         }
     }
 
-    /// Whether `key` (the text of an assignment before its value: `ACME_API_KEY=`) names a
-    /// provider that a context rule knows. That rule owns the assignment: when it found nothing,
-    /// the value does not have its provider's shape (one character short, a wrong alphabet),
-    /// and a catch-all rule does not report it instead.
-    pub fn names_a_provider(&self, key: &[u8]) -> bool {
+    /// Whether `key` (the text of an assignment before its value: `ACME_API_KEY=`, or the
+    /// section it stands in) names a provider whose rules find the kind of credential that
+    /// `name` (the key's own name) speaks of. Those rules own the assignment: when they found
+    /// nothing, the value does not have its provider's shape (one character short, a wrong
+    /// alphabet), and a catch-all rule does not report it instead. A kind they do not find is
+    /// not theirs: `JENKINS_PASSWORD` is a password, whatever Jenkins's token rules say.
+    pub fn names_a_provider(&self, key: &[u8], name: &[u8]) -> bool {
+        let wanted = credential_kinds(&identifier_words(name));
         // Whole words only, alone or run together: `coinapiApiKey` and `EAGLE_EYE_NETWORKS_KEY`
         // name a provider; `PIPELINE_TOKEN` does not name LINE.
         let words = identifier_words(key);
@@ -313,7 +358,9 @@ impl RuleSet {
             let mut joined = Vec::new();
             words[first..].iter().take(4).any(|word| {
                 joined.extend_from_slice(word);
-                self.provider_words.binary_search(&joined).is_ok()
+                self.provider_words
+                    .binary_search_by(|(known, _)| known.as_slice().cmp(&joined))
+                    .is_ok_and(|at| wanted == 0 || self.provider_words[at].1 & wanted != 0)
             })
         })
     }
