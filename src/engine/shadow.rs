@@ -125,6 +125,27 @@ fn key_names_a_provider(rules: &RuleSet, bytes: &[u8], m: &Match) -> bool {
         || attribute_key(&bytes[m.span.start..m.secret.start])
             .is_some_and(|name| rules.names_a_provider(name, name))
         || parent_key(bytes, start).is_some_and(|parent| rules.names_a_provider(parent, key))
+        || line_key(bytes, m.secret.start).is_some_and(|name| rules.names_a_provider(name, name))
+}
+
+/// The key that opens the line a secret stands on, when the line is nothing but that key and
+/// the value (`  ACME_TOKEN: <secret>`, `export ACME_TOKEN="<secret>"`): a rule whose match
+/// starts far above (a Kubernetes Secret's `stringData:`) names it only there.
+fn line_key(bytes: &[u8], secret_start: usize) -> Option<&[u8]> {
+    let line_start = memchr::memrchr(b'\n', &bytes[..secret_start]).map_or(0, |at| at + 1);
+    let line = bytes[line_start..secret_start].trim_ascii_start();
+    let line = line.strip_prefix(b"- ").unwrap_or(line);
+    let line = line.strip_prefix(b"export ").unwrap_or(line);
+    let line = line.strip_prefix(b"\"").unwrap_or(line);
+    let name_len = line.iter().take_while(|&&b| is_identifier_byte(b)).count();
+    let (name, rest) = line.split_at(name_len);
+    let rest = rest.strip_prefix(b"\"").unwrap_or(rest).trim_ascii();
+    let rest = rest
+        .strip_prefix(b":")
+        .or_else(|| rest.strip_prefix(b"="))?
+        .trim_ascii();
+    let only_a_quote = rest.is_empty() || matches!(rest, b"\"" | b"'");
+    (!name.is_empty() && only_a_quote).then_some(name)
 }
 
 /// Whether a catch-all match's key and value are names rather than a variable holding a
@@ -290,6 +311,14 @@ mod tests {
         regex = '''(?i)(?:key="[A-Za-z]*token" value="|token["']?\s*[:=]\s*["']?)(?P<secret>[A-Za-z0-9.]{20,})'''
 
         [[rules]]
+        id = "t.manifest"
+        name = "stringData value"
+        severity = "medium"
+        catch_all = true
+        keywords = ["stringData"]
+        regex = '''(?s)stringData:\n.*?: (?P<secret>[A-Za-z0-9]{20,})'''
+
+        [[rules]]
         id = "t.password"
         name = "generic password"
         severity = "medium"
@@ -354,6 +383,9 @@ mod tests {
         ] {
             assert_eq!(reported(&text), ["t.generic"], "{text}");
         }
+        // A Kubernetes Secret's stringData: the match starts above, the key is on the line.
+        let manifest = format!("kind: Secret\nstringData:\n  ACME_TOKEN: {unshaped}\n");
+        assert_eq!(reported(&manifest), Vec::<String>::new());
         // Acme's rules find keys, not passwords: a password under Acme's name is reported.
         for text in [
             format!("ACME_PASSWORD={unshaped}\n"),
