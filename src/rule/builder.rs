@@ -328,6 +328,27 @@ mod tests {
     "#;
 
     #[test]
+    fn token_prefixes_are_read_through_escapes_and_case_groups() {
+        let rule = |keyword: &str, regex: &str| {
+            RULE.replace("acme_", keyword)
+                .replace("'REGEX'", &format!("'''{regex}'''"))
+        };
+        for (keyword, regex) in [
+            ("dp.pt.", r"\b(dp\.pt\.[A-Za-z0-9]{40})\b"),
+            ("sub-c-", r"\b((?i:sub-c-)[a-z0-9]{36})\b"),
+            ("acme_", r"\b(acme_[a-z0-9]{36})\b"),
+        ] {
+            let rules = build(&rule(keyword, regex)).unwrap();
+            let value = format!("{keyword}tooShort");
+            assert!(rules.has_token_prefix(value.as_bytes()), "{regex}");
+            assert!(!rules.has_token_prefix(b"plain_value_here"), "{regex}");
+        }
+        // A keyword that does not open the secret is context, not a prefix.
+        let rules = build(&rule("acme_", r"acme_key=([a-z0-9]{36})")).unwrap();
+        assert!(!rules.has_token_prefix(b"acme_key_value"));
+    }
+
+    #[test]
     fn secret_group_prefers_named_then_first() {
         let cases = [
             (r"acme_(?P<secret>[a-z]{4})(x)", 1),

@@ -203,14 +203,18 @@ const WORD_STEMS: &[&str] = &[
 /// stands at the start of the secret group in the regex as written, holds something besides
 /// letters, and is not a plain word with a separator (`api-`, `token-`).
 fn token_prefixes(rule: &Rule) -> impl Iterator<Item = Vec<u8>> + '_ {
+    // Escaped punctuation read as itself: `(dp\.pt\.` opens with the keyword `dp.pt.`.
     let regex = match &rule.pattern {
-        Pattern::Regex(regex) => regex.to_ascii_lowercase(),
+        Pattern::Regex(regex) => regex
+            .to_ascii_lowercase()
+            .replace("\\.", ".")
+            .replace("\\-", "-"),
         Pattern::Context { .. } => String::new(),
     };
     rule.keywords.iter().filter_map(move |keyword| {
         let keyword = keyword.to_ascii_lowercase();
         let stem = keyword.trim_end_matches(['_', '-', '.']);
-        let opens_secret = ["(", ">", "(?-i:"]
+        let opens_secret = ["(", ">", "(?-i:", "(?i:"]
             .iter()
             .any(|before| regex.contains(&format!("{before}{keyword}")));
         let token_like = keyword.len() >= 4
