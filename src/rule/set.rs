@@ -112,9 +112,10 @@ const KEY_NAME_WORDS: &[&str] = &[
 /// The words of `rule` that name its provider, lowercase with `-` and `_` removed: a context
 /// rule's provider words. A word must keep 4 letters once key-name words are taken out
 /// (`coinapi` names CoinAPI; `apikey` and `client_secret` name nothing). A regex rule's
-/// keywords count when they hold its provider's name (`alchemy` in `patterns/alchemy.toml`,
-/// not `ghp_` in `patterns/github.toml`): such a rule owns the assignments its keyword names,
-/// so it must take every value its vendor's format allows.
+/// keywords count when they hold its provider's name or open it (`alchemy` in
+/// `patterns/alchemy.toml`, `sonar` in `patterns/sonarqube.toml`; not `ghp_` in
+/// `patterns/github.toml`): such a rule owns the assignments its keyword names, so it must take
+/// every value its vendor's format allows.
 fn provider_words(rule: &Rule) -> Vec<Vec<u8>> {
     let provider = normalized_word(rule.provider());
     let words: Vec<&String> = match &rule.pattern {
@@ -122,7 +123,10 @@ fn provider_words(rule: &Rule) -> Vec<Vec<u8>> {
         Pattern::Regex(_) => rule
             .keywords
             .iter()
-            .filter(|word| normalized_word(word).contains(&provider))
+            .filter(|word| {
+                let word = normalized_word(word);
+                word.contains(&provider) || word.len() >= 4 && provider.starts_with(&word)
+            })
             .collect(),
     };
     words
