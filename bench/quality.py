@@ -9,7 +9,8 @@ docs/token-formats/*.toml (each entry's `shape`, `case`, `checksum`, `min_entrop
 
 1. positives: one generated value per file, with context (a key named after the provider and a
    context word, or the entry's container) in 16 file kinds, and for distinctive entries also
-   bare (a log line, a URL query, a JSON "value", ...). Found = some finding's secret holds the
+   bare (a log line, a URL query, a JSON "value", ...; the container without a key when the
+   entry has one, since a password alone has no shape). Found = some finding's secret holds the
    value, or is at least 80% of it.
 2. near-misses: values from the same shapes that are not credentials (one char short, wrong
    checksum, wrong alphabet, placeholders, documentation-style values), in the same file kinds
@@ -204,9 +205,15 @@ def build_positives(entries, rng):
             placement = embed.context_placement(e.facts, value.text, e.container, rng)
             cases.append(_case("p", len(cases), e, kind, "context", value.text, placement))
         if e.distinctive:
+            # An entry with a container (a JDBC URL, a .pgpass line) is distinctive in it: the
+            # value alone (a password) has no shape, so the container is what is planted bare.
+            bare = value.text
+            if e.container is not None:
+                opts = shapes.GenOptions(filler=True, secret=[shapes.Piece(value.text, "lit")])
+                bare = shapes.text_of(shapes.generate(e.container, rng, opts))
             for kind in embed.BARE_KINDS:
-                if embed.bare_applies(kind, value.text):
-                    placement = embed.Placement(None, value.text)
+                if embed.bare_applies(kind, bare):
+                    placement = embed.Placement(None, bare)
                     cases.append(_case("p", len(cases), e, kind, "bare", value.text, placement))
     return cases, values
 
@@ -667,7 +674,9 @@ def write_report(out, args, entries, values, positives, near_misses, controls, c
     w("- Shapes parsed: %d of %d%s." % (len(entries) - len(unparsed), len(entries),
                                          "" if not unparsed else " (not parsed: " + "; ".join(
                                              "%s: %s" % (cell(e.provider), cell(e.parse_error)) for e in unparsed[:10]) + ")"))
-    w("- Containers: %d given, %d in the notation and used; %d written in prose (placed by key instead: %s)."
+    w("- Containers: %d given, %d in the notation and used (with a key in context files, and as the whole "
+      "planted text in bare files: a distinctive entry with a container, a JDBC URL or a .pgpass line, is "
+      "distinctive in it); %d written in prose (placed by key instead: %s)."
       % (sum(1 for e in entries if e.facts.get("container")), sum(1 for e in entries if e.container is not None),
          len(prose), ", ".join(sorted({cell(e.provider) for e in prose}))))
     mismatched = [i for i, v in values.items() if not v.matches_shape]
