@@ -94,6 +94,10 @@ pub struct HistoryArgs {
     /// repeatable
     #[arg(long, value_name = "REF", conflicts_with_all = ["range", "base", "refs_from_stdin"])]
     pub branch: Vec<String>,
+    /// Do not open committed archives and compressed files (whole-history scans open them);
+    /// skip them as binary
+    #[arg(long)]
+    pub no_archives: bool,
     /// Report only secrets introduced by commits made on or after DATE (committer date;
     /// `2024-05-01`, `2024-05-01T12:00:00+02:00`, or seconds since the epoch)
     #[arg(long, value_name = "DATE")]
@@ -241,6 +245,10 @@ pub struct SelectArgs {
     /// skipping them.
     #[arg(long)]
     pub scan_large_files: bool,
+    /// Do not open archives and compressed files (zip, jar, apk, whl, tar, gz, bz2, xz, zst):
+    /// skip them as binary.
+    #[arg(long)]
+    pub no_archives: bool,
 }
 
 /// Options every scanning command takes.

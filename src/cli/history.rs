@@ -13,6 +13,7 @@ use crate::finding::dedup;
 use crate::report::human::escape;
 use crate::report::RepositoryInfo;
 use crate::scan::ScanResult;
+use crate::source::archive::ArchiveLimits;
 use crate::source::diff::{parse_range, DiffSource, Range};
 use crate::source::git::{open_repository, parse_date};
 use crate::source::history::{HistoryOptions, HistorySource};
@@ -110,6 +111,7 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         &args.repo,
         args.all_objects,
         &args.branch,
+        args.no_archives,
         &settings,
     )?;
     if let Some(since) = since {
@@ -209,6 +211,7 @@ fn full_history(
     repo: &Path,
     all_objects: bool,
     branches: &[String],
+    no_archives: bool,
     settings: &Settings,
 ) -> anyhow::Result<ScanResult> {
     let source = HistorySource::open(&HistoryOptions {
@@ -216,6 +219,7 @@ fn full_history(
         all_objects,
         max_file_size: settings.scan.max_file_size,
         branches: branches.to_vec(),
+        archives: (!no_archives).then(|| ArchiveLimits::new(settings.scan.max_file_size)),
     })?;
     let counts = source.counts();
     if !settings.quiet {
@@ -244,7 +248,7 @@ fn full_history(
 pub(super) fn history_result(repo: &Path, settings: &Settings) -> anyhow::Result<ScanResult> {
     let root = repository_root(&open_repository(repo)?);
     let setup = Setup::new(settings, &root)?;
-    full_history(&setup, repo, false, &[], settings)
+    full_history(&setup, repo, false, &[], false, settings)
 }
 
 /// In a CI pull-request job, the base to diff against and the variable it came from:

@@ -9,6 +9,7 @@ use super::run::Settings;
 use super::run::{finish, Setup, Unit};
 use crate::report::human::escape;
 use crate::scan::ScanResult;
+use crate::source::archive::ArchiveLimits;
 use crate::source::fs::{project_root, FsOptions, FsSource, PathFilter};
 use crate::source::stdin::StdinSource;
 use crate::source::Source;
@@ -54,6 +55,8 @@ pub(super) fn scan_paths(
             project_root: root.clone(),
             paths: filter,
             scan_large_files: select.scan_large_files,
+            archives: (!select.no_archives)
+                .then(|| ArchiveLimits::new(settings.scan.max_file_size)),
         }))
     };
     let result = setup.scan(source.as_ref(), settings, None, Unit::Files);

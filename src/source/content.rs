@@ -70,9 +70,10 @@ pub fn classify(bytes: &[u8]) -> Content<'_> {
 
 /// Opens archives into their members. Sources hand archive content to one when they have it;
 /// without one, an archive is skipped as binary.
-pub trait Expander: Sync {
+pub trait Expander {
     /// Calls `member` with the name and bytes of each member of `bytes`, an archive of
-    /// `format`; an error says why the archive could not be read (what was read is kept).
+    /// `format` (a compressed stream's one member is named ""); an error says why the archive
+    /// could not be read, or which limit cut it (what was read is kept).
     fn expand(
         &self,
         format: ArchiveFormat,
@@ -114,8 +115,13 @@ fn deliver_nested(
         }),
         (Content::Archive(format), Some(expander)) if depth < MAX_NESTING => {
             let mut each = |name: &str, member: &[u8]| {
-                let inner = provenance.member(name);
-                deliver_nested(member, &inner, None, visitor, Some(expander), depth + 1);
+                // A compressed stream's one member has no name: it is the file itself.
+                if name.is_empty() {
+                    deliver_nested(member, provenance, None, visitor, Some(expander), depth + 1);
+                } else {
+                    let inner = provenance.member(name);
+                    deliver_nested(member, &inner, None, visitor, Some(expander), depth + 1);
+                }
             };
             if let Err(why) = expander.expand(format, bytes, &mut each) {
                 visitor.error(&provenance.path, &why);

@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{WalkBuilder, WalkState};
 
+use super::archive::{ArchiveExpander, ArchiveLimits};
+use super::content::ArchiveFormat;
 use super::gitignore::IgnoreRules;
 use super::{
     content::deliver, read_in_windows, text_of, Provenance, SkipReason, Source, Visitor,
@@ -32,6 +34,9 @@ pub struct FsOptions {
     pub paths: PathFilter,
     /// Scan files over `max_file_size` in windows instead of skipping them.
     pub scan_large_files: bool,
+    /// Open archives and compressed files within these limits; `None` skips them as binary
+    /// (`--no-archives`).
+    pub archives: Option<ArchiveLimits>,
 }
 
 /// A parallel walk over files and directories.
@@ -159,6 +164,7 @@ impl Source for FsSource {
         let paths = &self.options.paths;
         let max_file_size = self.options.max_file_size;
         let scan_large_files = self.options.scan_large_files;
+        let archives = self.options.archives;
         builder.build_parallel().run(|| {
             let mut visitor = make_visitor();
             let mut buffer = Vec::new();
@@ -176,6 +182,7 @@ impl Source for FsSource {
                         project_root,
                         max_file_size,
                         scan_large_files,
+                        archives,
                         &mut buffer,
                         &mut *visitor,
                     ),
@@ -206,6 +213,7 @@ fn visit_entry(
     project_root: &Path,
     max_file_size: u64,
     scan_large_files: bool,
+    archives: Option<ArchiveLimits>,
     buffer: &mut Vec<u8>,
     visitor: &mut dyn Visitor,
 ) {
@@ -226,7 +234,7 @@ fn visit_entry(
     if !file_type.is_file() {
         return; // sockets, FIFOs, devices: reading them could block forever
     }
-    match read_file(entry.path(), max_file_size, buffer) {
+    match read_file(entry.path(), max_file_size, archives.is_some(), buffer) {
         Err(err) => visitor.error(&provenance.path, &err.to_string()),
         Ok(Some(SkipReason::TooLarge(_))) if scan_large_files => {
             *buffer = Vec::new(); // the windows bring their own, bounded buffer
@@ -238,8 +246,13 @@ fn visit_entry(
             }
         }
         Ok(Some(reason)) => visitor.skipped(&provenance, reason),
-        // No archive expander yet (issue 18): archives are skipped as binary.
-        Ok(None) => deliver(buffer, &provenance, None, visitor, None),
+        Ok(None) => match archives {
+            Some(limits) => {
+                let expander = ArchiveExpander::new(limits);
+                deliver(buffer, &provenance, None, visitor, Some(&expander));
+            }
+            None => deliver(buffer, &provenance, None, visitor, None),
+        },
     }
 }
 
@@ -247,6 +260,7 @@ fn visit_entry(
 fn read_file(
     path: &Path,
     max_file_size: u64,
+    open_archives: bool,
     buffer: &mut Vec<u8>,
 ) -> std::io::Result<Option<SkipReason>> {
     let file = File::open(path)?;
@@ -263,9 +277,11 @@ fn read_file(
     buffer.reserve_exact(usize::try_from(size).unwrap_or(0).saturating_add(1));
     // The file may grow while we read: never read more than the limit allows.
     let mut file = file.take(max_file_size.saturating_add(1));
-    // The first 8 KiB tell a binary file, which is then not read further.
+    // The first 8 KiB tell a binary file, which is then not read further, unless it is an
+    // archive to open.
     (&mut file).take(BINARY_PROBE).read_to_end(buffer)?;
-    if text_of(buffer).is_none() {
+    let archive = open_archives && ArchiveFormat::sniff(buffer).is_some();
+    if !archive && text_of(buffer).is_none() {
         return Ok(Some(SkipReason::Binary));
     }
     file.read_to_end(buffer)?;

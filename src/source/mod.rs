@@ -3,6 +3,7 @@
 //! one [`Visitor`] per thread, so each worker owns its scanner without locks (the shape of
 //! `ignore::ParallelVisitorBuilder`).
 
+pub mod archive;
 pub mod content;
 pub mod diff;
 pub mod fs;

@@ -8,6 +8,8 @@
 /// Helpers: the `leakhound()` command, temporary trees, fake token makers.
 mod util;
 
+/// Archives and compressed files: formats, nesting, bomb limits, hostile names.
+mod archives;
 /// Baselines of accepted findings.
 mod baseline;
 /// The CI gate: SARIF, CSV, JUnit, GitHub annotations, --fail-on, PR detection.

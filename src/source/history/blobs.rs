@@ -51,6 +51,12 @@ impl HistorySource {
                                             BlobClass::Candidate
                                         }
                                         Some(_) => return,
+                                        // An archive cannot be prescreened unopened.
+                                        None if self.archives.is_some()
+                                            && ArchiveFormat::sniff(bytes).is_some() =>
+                                        {
+                                            BlobClass::Candidate
+                                        }
                                         None if visitor.prescreen_skipped(SkipReason::Binary) => {
                                             BlobClass::Binary
                                         }

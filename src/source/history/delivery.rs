@@ -50,7 +50,11 @@ impl HistorySource {
                 Err(err) => read_error(visitor, err),
             },
             (BlobClass::Candidate | BlobClass::Unread, read) => match read() {
-                Ok(Ok(blob)) => content::deliver(blob.content(), &provenance, None, visitor, None),
+                Ok(Ok(blob)) => {
+                    let expander = self.archives.map(ArchiveExpander::new);
+                    let expander = expander.as_ref().map(|e| e as &dyn content::Expander);
+                    content::deliver(blob.content(), &provenance, None, visitor, expander);
+                }
                 Ok(Err(size)) => visitor.skipped(&provenance, SkipReason::TooLarge(size)),
                 Err(err) => read_error(visitor, err),
             },

@@ -27,6 +27,8 @@ use std::sync::{Arc, Mutex};
 use git2::{ObjectType, Oid, Repository, Sort};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::archive::{ArchiveExpander, ArchiveLimits};
+use super::content::ArchiveFormat;
 use super::git::{commit_info, object_header, open_repository, run_workers};
 use super::pack::{self, Id, Kind, Pack, Scratch, ID_LEN};
 use super::{
@@ -56,6 +58,9 @@ pub struct HistoryOptions {
     pub max_file_size: u64,
     /// Walk only the commits these revisions reach (`--branch`); empty: every ref.
     pub branches: Vec<String>,
+    /// Open committed archives and compressed files within these limits; `None` skips them
+    /// as binary (`--no-archives`).
+    pub archives: Option<ArchiveLimits>,
 }
 
 /// Counts from enumerating a history.
@@ -103,6 +108,7 @@ struct BlobEntry {
 pub struct HistorySource {
     git_dir: PathBuf,
     max_file_size: u64,
+    archives: Option<ArchiveLimits>,
     all_objects: bool,
     commits: Vec<Arc<Commit>>,
     /// Each walked commit's root tree, oldest first (unreachable commits last).
@@ -208,6 +214,7 @@ impl HistorySource {
         Ok(HistorySource {
             git_dir: repo.path().to_path_buf(),
             max_file_size: options.max_file_size,
+            archives: options.archives,
             all_objects: options.all_objects,
             commits,
             roots,

@@ -471,6 +471,7 @@ mod tests {
                 all_objects: false,
                 max_file_size: 1 << 20,
                 branches: Vec::new(),
+                archives: None,
             })
             .unwrap();
             assert_eq!(source.counts().commits, 4);
