@@ -81,46 +81,61 @@ impl ArchiveExpander {
         true
     }
 
-    /// The most bytes a member compressed to `compressed` bytes may expand to, and the budget
-    /// left of the whole file.
-    fn cap_for(&self, compressed: u64) -> (u64, u64) {
+    /// The most bytes `compressed` bytes may expand to by the ratio limit (small members
+    /// compress poorly: the ratio applies beyond the first 64 KiB).
+    fn ratio_cap(&self, compressed: u64) -> u64 {
+        compressed
+            .saturating_mul(self.limits.max_ratio)
+            .max(64 * 1024)
+    }
+
+    /// The most bytes a member may expand to, given `by_ratio` from the ratio limit, and the
+    /// budget left of the whole file.
+    fn cap_for(&self, by_ratio: u64) -> (u64, u64) {
         let remaining = self
             .limits
             .max_total_bytes
             .saturating_sub(self.expanded.get());
-        // Small members compress poorly; the ratio applies beyond the first 64 KiB.
-        let by_ratio = compressed
-            .saturating_mul(self.limits.max_ratio)
-            .max(64 * 1024);
         let cap = self.limits.max_member_size.min(remaining).min(by_ratio);
         (cap, remaining)
     }
 
     /// Reports which limit a member `name` hit when it was cut at `cap`.
     fn report_cut(&self, name: &str, cap: u64, remaining: u64) {
+        let limit = if cap == self.limits.max_member_size {
+            Limit::MemberSize
+        } else if cap == remaining {
+            Limit::Total
+        } else {
+            Limit::Ratio
+        };
+        self.report(limit, name);
+    }
+
+    /// Reports a limit that `name` ("" for a stream's content) hit.
+    fn report(&self, limit: Limit, name: &str) {
         let name = if name.is_empty() { "content" } else { name };
-        self.hit(if cap == self.limits.max_member_size {
-            format!(
+        self.hit(match limit {
+            Limit::MemberSize => format!(
                 "{name}: larger than {} bytes expanded: not scanned",
                 self.limits.max_member_size
-            )
-        } else if cap == remaining {
-            format!(
+            ),
+            Limit::Total => format!(
                 "more than {} bytes expanded in all: the rest not read",
                 self.limits.max_total_bytes
-            )
-        } else {
-            format!(
+            ),
+            Limit::Ratio => format!(
                 "{name}: expands more than {} times its compressed size (a decompression bomb?): not scanned",
                 self.limits.max_ratio
-            )
+            ),
         });
     }
 
-    /// Reads `reader`, a member of `compressed` bytes, within the limits. A member a limit
-    /// cuts is reported and not scanned: a bomb's first gigabyte is no file anyone wrote.
-    fn read_member(&self, name: &str, reader: &mut dyn Read, compressed: u64) -> ReadOutcome {
-        let (cap, remaining) = self.cap_for(compressed);
+    /// Reads `reader` within the limits, `by_ratio` being the most the ratio limit lets it
+    /// expand to. A member a limit cuts is reported and not scanned: a bomb's first gigabyte
+    /// is no file anyone wrote.
+    fn read_member(&self, name: &str, reader: &mut dyn Read, by_ratio: u64) -> ReadOutcome {
+        let (cap, remaining) = self.cap_for(by_ratio);
         let mut bytes = Vec::new();
         let read = reader.take(cap.saturating_add(1)).read_to_end(&mut bytes);
         self.expanded
@@ -155,7 +170,7 @@ impl ArchiveExpander {
             }
             let name = safe_name(&String::from_utf8_lossy(file.name_raw()));
             let compressed = file.compressed_size();
-            match self.read_member(&name, &mut file, compressed) {
+            match self.read_member(&name, &mut file, self.ratio_cap(compressed)) {
                 ReadOutcome::Whole(content) => member(&name, &content),
                 ReadOutcome::Cut => {}
                 ReadOutcome::Failed(why) => unreadable.push(why),
@@ -164,13 +179,33 @@ impl ArchiveExpander {
         report_unreadable(unreadable)
     }
 
-    fn expand_tar(&self, bytes: &[u8], member: &mut dyn FnMut(&str, &[u8])) -> Result<(), String> {
-        let mut archive = tar::Archive::new(Cursor::new(bytes));
+    /// A tar archive read from `reader`: a tar file's bytes, or a compressed stream that
+    /// holds one (`stream`: its compressed size and the count of bytes decompressed so far),
+    /// read member by member so that a `.tar.gz` larger than a member may be is still read.
+    fn expand_tar(
+        &self,
+        reader: impl Read,
+        stream: Option<(u64, &Cell<u64>)>,
+        member: &mut dyn FnMut(&str, &[u8]),
+    ) -> Result<(), String> {
+        let mut archive = tar::Archive::new(reader);
         let entries = archive
             .entries()
             .map_err(|err| format!("cannot read tar archive: {err}"))?;
         let mut unreadable = Vec::new();
         for entry in entries {
+            // Skipping a member decompresses it too: a stream stops at its ratio or the
+            // file's budget whatever was scanned of it.
+            if let Some((compressed, decompressed)) = stream {
+                if decompressed.get() > self.ratio_cap(compressed) {
+                    self.report(Limit::Ratio, "");
+                    break;
+                }
+                if decompressed.get() > self.limits.max_total_bytes {
+                    self.report(Limit::Total, "");
+                    break;
+                }
+            }
             let mut entry = match entry {
                 Ok(entry) => entry,
                 Err(err) => {
@@ -186,9 +221,12 @@ impl ArchiveExpander {
                 break;
             }
             let name = safe_name(&String::from_utf8_lossy(&entry.path_bytes()));
-            // A tar member is stored, not compressed: its size is its compressed size.
-            let size = entry.size();
-            match self.read_member(&name, &mut entry, size) {
+            // A tar member is stored: only a compressed stream around it has a ratio.
+            let by_ratio = stream.map_or(u64::MAX, |(compressed, decompressed)| {
+                self.ratio_cap(compressed)
+                    .saturating_sub(decompressed.get())
+            });
+            match self.read_member(&name, &mut entry, by_ratio) {
                 ReadOutcome::Whole(content) => member(&name, &content),
                 ReadOutcome::Cut => {}
                 ReadOutcome::Failed(why) => unreadable.push(why),
@@ -209,22 +247,43 @@ impl ArchiveExpander {
             return Ok(());
         }
         let compressed = bytes.len() as u64;
-        let outcome = match format {
-            ArchiveFormat::Gzip => self.read_member(
-                "",
-                &mut flate2::read::MultiGzDecoder::new(bytes),
-                compressed,
-            ),
-            ArchiveFormat::Bzip2 => {
-                self.read_member("", &mut bzip2::read::MultiBzDecoder::new(bytes), compressed)
-            }
+        let decompressed = Cell::new(0);
+        let decoder: Box<dyn Read + '_> = match format {
+            ArchiveFormat::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
+            ArchiveFormat::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(bytes)),
             ArchiveFormat::Zstd => match zstd::stream::read::Decoder::new(bytes) {
-                Ok(mut decoder) => self.read_member("", &mut decoder, compressed),
-                Err(err) => ReadOutcome::Failed(err.to_string()),
+                Ok(decoder) => Box::new(decoder),
+                Err(err) => return Err(format!("cannot decompress zstd: {err}")),
             },
-            ArchiveFormat::Xz => self.read_xz(bytes),
+            // xz's decoder writes rather than reads: its content is read whole.
+            ArchiveFormat::Xz => return self.deliver_stream(format, self.read_xz(bytes), member),
             ArchiveFormat::Zip | ArchiveFormat::Tar => return Ok(()),
         };
+        let mut decoder = Counting {
+            inner: decoder,
+            count: &decompressed,
+        };
+        // A tar inside is read member by member, straight from the decoder.
+        let mut head = Vec::new();
+        if let Err(err) = (&mut decoder).take(512).read_to_end(&mut head) {
+            let why = ReadOutcome::Failed(err.to_string());
+            return self.deliver_stream(format, why, member);
+        }
+        let mut reader = Cursor::new(head).chain(decoder);
+        if ArchiveFormat::sniff(reader.get_ref().0.get_ref()) == Some(ArchiveFormat::Tar) {
+            return self.expand_tar(reader, Some((compressed, &decompressed)), member);
+        }
+        let outcome = self.read_member("", &mut reader, self.ratio_cap(compressed));
+        self.deliver_stream(format, outcome, member)
+    }
+
+    /// Hands a stream's content, read whole, to `member`, or says why it could not be read.
+    fn deliver_stream(
+        &self,
+        format: ArchiveFormat,
+        outcome: ReadOutcome,
+        member: &mut dyn FnMut(&str, &[u8]),
+    ) -> Result<(), String> {
         match outcome {
             ReadOutcome::Whole(content) => {
                 member("", &content);
@@ -241,7 +300,7 @@ impl ArchiveExpander {
 
     /// xz: the decoder writes rather than reads, so the limits sit in the writer.
     fn read_xz(&self, bytes: &[u8]) -> ReadOutcome {
-        let (cap, remaining) = self.cap_for(bytes.len() as u64);
+        let (cap, remaining) = self.cap_for(self.ratio_cap(bytes.len() as u64));
         let mut output = CappedWriter {
             bytes: Vec::new(),
             cap,
@@ -260,11 +319,32 @@ impl ArchiveExpander {
     }
 }
 
+/// The limits an archive can hit.
+enum Limit {
+    MemberSize,
+    Total,
+    Ratio,
+}
+
 enum ReadOutcome {
     Whole(Vec<u8>),
     /// A limit cut it; already reported.
     Cut,
     Failed(String),
+}
+
+/// A reader that counts the bytes it gave.
+struct Counting<'c, R> {
+    inner: R,
+    count: &'c Cell<u64>,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.count.set(self.count.get() + read as u64);
+        Ok(read)
+    }
 }
 
 /// A writer that refuses to hold more than `cap` bytes.
@@ -304,7 +384,7 @@ impl Expander for ArchiveExpander {
     ) -> Result<(), String> {
         let result = match format {
             ArchiveFormat::Zip => self.expand_zip(bytes, member),
-            ArchiveFormat::Tar => self.expand_tar(bytes, member),
+            ArchiveFormat::Tar => self.expand_tar(Cursor::new(bytes), None, member),
             _ => self.expand_stream(format, bytes, member),
         };
         let hits = std::mem::take(&mut *self.hits.borrow_mut());

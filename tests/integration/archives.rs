@@ -240,3 +240,55 @@ fn history_opens_committed_archives_and_names_the_commit_that_added_them() {
     // Skipped as binary when asked.
     repo.json(CLEAN, &["history", ".", "--no-archives"]);
 }
+
+#[test]
+fn a_compressed_tar_larger_than_a_member_may_be_is_read_member_by_member() {
+    let tree = TempTree::new();
+    // Three members of random text, 120 KB each, and the secret last: the tar is bigger than
+    // --max-file-size, every member smaller.
+    let filler = || -> String {
+        (0..1_800)
+            .map(|_| format!("id = {}\n", random(b"0123456789abcdef", 60)))
+            .collect()
+    };
+    let (a, b, c) = (filler(), filler(), filler());
+    let env = secret_file();
+    let tar = tar_of(&[
+        ("a.txt", a.as_bytes()),
+        ("b.txt", b.as_bytes()),
+        ("c.txt", c.as_bytes()),
+        ("conf/app.env", env.as_bytes()),
+    ]);
+    assert!(tar.len() > 300_000);
+    tree.write("release.tar.gz", gzip(&tar));
+    tree.write("release.tar.zst", zstd(&tar));
+    let report = tree.scan_json(FINDINGS, &["--max-file-size", "300000"]);
+    assert_eq!(
+        paths(&report),
+        [
+            "release.tar.gz!conf/app.env",
+            "release.tar.zst!conf/app.env"
+        ]
+    );
+    // A bomb inside a compressed tar stops the stream, reported.
+    let zeros = vec![0u8; 80 << 20];
+    tree.write(
+        "bomb.tar.gz",
+        gzip(&tar_of(&[
+            ("zeros.bin", &zeros),
+            ("late.env", env.as_bytes()),
+        ])),
+    );
+    let output = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--format", "json", "--max-file-size", "300000"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr
+            .lines()
+            .any(|line| line.contains("bomb.tar.gz") && line.contains("decompression bomb")),
+        "{stderr}"
+    );
+}
