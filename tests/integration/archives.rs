@@ -70,6 +70,19 @@ fn paths(report: &serde_json::Value) -> Vec<String> {
     found(report).into_iter().map(|(_, path, _)| path).collect()
 }
 
+/// `leakhound scan --format json <args>` in `tree`: the exit code, the report, stderr.
+fn scan(tree: &TempTree, args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let output = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&output.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), report, stderr)
+}
+
 #[test]
 fn secrets_in_every_archive_format_are_found_with_the_chain_in_the_path() {
     let tree = TempTree::new();
@@ -119,15 +132,9 @@ fn a_zip_bomb_is_stopped_and_reported_and_the_rest_of_the_archive_is_scanned() {
     // Nested: a bomb inside an archive inside an archive.
     let inner = zip_of(&[("zeros.bin", &zeros)]);
     tree.write("nested.zip", zip_of(&[("a/inner.zip", &inner)]));
-    let output = leakhound()
-        .current_dir(tree.path())
-        .args(["scan", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(FINDINGS));
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (code, report, stderr) = scan(&tree, &[]);
+    assert_eq!(code, Some(FINDINGS));
     assert_eq!(paths(&report), ["bomb.zip!real.env"]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
     for archive in ["bomb.zip", "nested.zip"] {
         assert!(
             stderr
@@ -147,13 +154,8 @@ fn a_member_over_the_size_limit_is_reported_not_scanned() {
         .collect();
     let big = format!("{filler}{}", secret_file());
     tree.write("big.zip", zip_of(&[("big.env", big.as_bytes())]));
-    let output = leakhound()
-        .current_dir(tree.path())
-        .args(["scan", "--format", "json", "--max-file-size", "150000"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(CLEAN), "{stderr}");
+    let (code, _, stderr) = scan(&tree, &["--max-file-size", "150000"]);
+    assert_eq!(code, Some(CLEAN), "{stderr}");
     assert!(
         stderr.contains("big.zip") && stderr.contains("big.env: larger than"),
         "{stderr}"
@@ -205,13 +207,8 @@ fn a_corrupt_archive_is_one_error_and_the_scan_goes_on() {
     gz.truncate(12);
     tree.write("broken.env.gz", gz);
     tree.write("ok.env", secret_file());
-    let output = leakhound()
-        .current_dir(tree.path())
-        .args(["scan", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(FINDINGS));
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (code, report, _) = scan(&tree, &[]);
+    assert_eq!(code, Some(FINDINGS));
     assert_eq!(paths(&report), ["ok.env"]);
     assert_eq!(report["stats"]["errors"], 2);
 }
@@ -279,12 +276,7 @@ fn a_compressed_tar_larger_than_a_member_may_be_is_read_member_by_member() {
             ("late.env", env.as_bytes()),
         ])),
     );
-    let output = leakhound()
-        .current_dir(tree.path())
-        .args(["scan", "--format", "json", "--max-file-size", "300000"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (_, _, stderr) = scan(&tree, &["--max-file-size", "300000"]);
     assert!(
         stderr
             .lines()
