@@ -18,6 +18,8 @@ use leakhound::filter::import::Imported;
 use leakhound::filter::Filters;
 use leakhound::rule::{RuleFile, RuleSetBuilder};
 use leakhound::scan;
+use leakhound::source::archive::{ArchiveExpander, ArchiveLimits};
+use leakhound::source::content::{ArchiveFormat, Expander};
 use leakhound::source::decode_utf16;
 use leakhound::source::pack::{Kind, Pack, Scratch};
 use leakhound::source::{Provenance, VecSource};
@@ -245,5 +247,37 @@ pub fn pack(data: &[u8]) {
     assert!(scratch.peak_held() <= PACK_BUDGET + 2 * PACK_LIMIT as usize);
     for at in 0..pack.len() {
         let _ = pack.find(&pack.id(at));
+    }
+}
+
+/// Limits small enough that a fuzzer meets every one of them.
+const ARCHIVE_LIMITS: ArchiveLimits = ArchiveLimits {
+    max_member_size: 256 << 10,
+    max_total_bytes: 1 << 20,
+    max_entries: 64,
+    max_ratio: 200,
+};
+
+/// Any bytes opened as each archive format: members within the limits, names without
+/// control characters, the whole file's expansion within its budget.
+pub fn archives(data: &[u8]) {
+    for format in [
+        ArchiveFormat::Zip,
+        ArchiveFormat::Tar,
+        ArchiveFormat::Gzip,
+        ArchiveFormat::Bzip2,
+        ArchiveFormat::Xz,
+        ArchiveFormat::Zstd,
+    ] {
+        let expander = ArchiveExpander::new(ARCHIVE_LIMITS);
+        let (mut members, mut expanded) = (0u64, 0u64);
+        let _ = expander.expand(format, data, &mut |name, bytes| {
+            assert!(!name.chars().any(char::is_control), "{name:?}");
+            assert!(bytes.len() as u64 <= ARCHIVE_LIMITS.max_member_size);
+            members += 1;
+            expanded += bytes.len() as u64;
+        });
+        assert!(members <= ARCHIVE_LIMITS.max_entries);
+        assert!(expanded <= ARCHIVE_LIMITS.max_total_bytes);
     }
 }

@@ -111,7 +111,8 @@ const KEY_NAME_WORDS: &[&str] = &[
 
 /// The words of `rule` that name its provider, lowercase with `-` and `_` removed: a context
 /// rule's provider words. A word must keep 4 letters once key-name words are taken out
-/// (`coinapi` names CoinAPI; `apikey` and `client_secret` name nothing). A regex rule's
+/// (`coinapi` names CoinAPI; `apikey` and `client_secret` name nothing), unless it is the
+/// provider's own name of 4 letters or more (`datadog`, though it holds `data`). A regex rule's
 /// keywords count when they hold its provider's name or open it (`alchemy` in
 /// `patterns/alchemy.toml`, `sonar` in `patterns/sonarqube.toml`; not `ghp_` in
 /// `patterns/github.toml`): such a rule owns the assignments its keyword names, so it must take
@@ -134,10 +135,12 @@ fn provider_words(rule: &Rule) -> Vec<Vec<u8>> {
         .map(|word| normalized_word(word))
         .filter(|word| word.bytes().all(|b| b.is_ascii_alphanumeric()))
         .filter(|word| {
+            // The provider's own name counts whatever words it holds (`datadog`, `auth0`).
+            let own_name = provider.len() >= 4 && *word == provider;
             let rest = KEY_NAME_WORDS
                 .iter()
                 .fold(word.clone(), |rest, key| rest.replace(key, ""));
-            rest.bytes().filter(u8::is_ascii_alphabetic).count() >= 4
+            own_name || rest.bytes().filter(u8::is_ascii_alphabetic).count() >= 4
         })
         .map(String::into_bytes)
         .collect()

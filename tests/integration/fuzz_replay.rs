@@ -79,3 +79,8 @@ fn pack_seeds_and_regressions() {
 fn validator_seeds_and_regressions() {
     replay("validators", checks::validators);
 }
+
+#[test]
+fn archive_seeds_and_regressions() {
+    replay("archives", checks::archives);
+}
