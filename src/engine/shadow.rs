@@ -4,8 +4,10 @@
 //! find the very same secret, the more specific one wins (see [`specificity`]).
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use super::{Match, Span};
+use crate::rule::set::normalized_name;
 use crate::rule::RuleSet;
 use crate::validate::Validator;
 
@@ -19,10 +21,13 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
     // Nor is one under a key that names a provider a context rule knows (see
     // [`key_names_a_provider`]).
     matches.retain(|m| {
-        !rules.rules()[m.rule].catch_all
-            || !(rules.has_token_prefix(&bytes[m.secret.range()])
-                || key_names_a_provider(rules, bytes, m)
-                || is_not_a_literal_assignment(bytes, m))
+        if !rules.rules()[m.rule].catch_all {
+            return true;
+        }
+        let key = key_name(bytes, m);
+        !(rules.has_token_prefix(&bytes[m.secret.range()])
+            || key_names_a_provider(rules, bytes, m, key.clone())
+            || is_not_a_literal_assignment(bytes, m, key))
     });
     if matches.len() < 2 {
         return;
@@ -105,13 +110,8 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
 /// or in the section it stands in (`acme:` / `  token:`). That rule found nothing, so the
 /// value lacks its provider's shape. Only a key's name counts, so neither a URL's user name
 /// (`https://jenkins:<password>@host`), a `.netrc` machine nor `curl -u` names one.
-fn key_names_a_provider(rules: &RuleSet, bytes: &[u8], m: &Match) -> bool {
-    let start = key_start(bytes, m.span.start);
-    let end = start
-        + bytes[start..m.secret.start]
-            .iter()
-            .take_while(|&&b| is_identifier_byte(b))
-            .count();
+fn key_names_a_provider(rules: &RuleSet, bytes: &[u8], m: &Match, key: Range<usize>) -> bool {
+    let Range { start, end } = key;
     // A key is followed by an assignment (`=`, `:`, `=>`) or stands in quotes (an XML
     // attribute, a JSON name).
     let rest = &bytes[end..m.secret.start];
@@ -154,11 +154,9 @@ fn line_key(bytes: &[u8], secret_start: usize) -> Option<&[u8]> {
 /// (`arn:aws:secretsmanager:*:*:secret:NAME`), or a value that is a module path ending in the
 /// key's own name (`X25519PrivateKey = openssl.hpke.X25519PrivateKey`, a re-export;
 /// `private_key: x25519.X25519PrivateKey`, a type annotation).
-fn is_not_a_literal_assignment(bytes: &[u8], m: &Match) -> bool {
-    let start = key_start(bytes, m.span.start);
-    let key = &bytes[start..m.secret.start.max(start)];
-    let name_len = key.iter().take_while(|&&b| is_identifier_byte(b)).count();
-    let name = normalized(&key[..name_len]);
+fn is_not_a_literal_assignment(bytes: &[u8], m: &Match, key: Range<usize>) -> bool {
+    let start = key.start;
+    let name = normalized_name(&bytes[key]);
     let secret = &bytes[m.secret.range()];
     let qualified_type = bytes[..start].ends_with(b"::");
     let token_start = bytes[..start]
@@ -167,16 +165,8 @@ fn is_not_a_literal_assignment(bytes: &[u8], m: &Match) -> bool {
         .map_or(0, |at| at + 1);
     let in_arn = bytes[token_start..start].starts_with(b"arn:");
     let module_path =
-        name.len() >= 4 && secret.contains(&b'.') && normalized(secret).ends_with(&name);
+        name.len() >= 4 && secret.contains(&b'.') && normalized_name(secret).ends_with(&name);
     qualified_type || in_arn || module_path
-}
-
-/// `name` in lowercase without `_` and `-`: `private_key` and `PrivateKey` compare equal.
-fn normalized(name: &[u8]) -> Vec<u8> {
-    name.iter()
-        .filter(|&&b| b != b'_' && b != b'-')
-        .map(u8::to_ascii_lowercase)
-        .collect()
 }
 
 /// The name in an XML settings element a match opens with: `key="AcmeApiKey" value="` (.NET
@@ -209,6 +199,18 @@ fn parent_key(bytes: &[u8], key_start: usize) -> Option<&[u8]> {
             || parent.starts_with(b"[") && parent.ends_with(b"]")
             || parent.starts_with(b"<") && parent.ends_with(b">") && !parent.contains(&b'='));
     opens_section.then_some(parent)
+}
+
+/// The name a catch-all match's key stands in: from [`key_start`] to the first byte that is
+/// no part of a name (`adobe_api_key` in `adobe_api_key = ...`).
+fn key_name(bytes: &[u8], m: &Match) -> Range<usize> {
+    let start = key_start(bytes, m.span.start);
+    let end = start
+        + bytes[start..m.secret.start.max(start)]
+            .iter()
+            .take_while(|&&b| is_identifier_byte(b))
+            .count();
+    start..end
 }
 
 /// Where the name that a match starts in begins: a generic rule's match starts at its keyword

@@ -172,9 +172,15 @@ fn credential_kinds(words: &[Vec<u8>]) -> CredentialKinds {
 /// `word` in lowercase without `-` and `_`: how a provider's name is compared with the words of
 /// a key (`Eagle_Eye_Networks`, `eagle-eye-networks`, `eagleEyeNetworks` are one name).
 fn normalized_word(word: &str) -> String {
-    word.chars()
-        .filter(|c| *c != '-' && *c != '_')
-        .map(|c| c.to_ascii_lowercase())
+    // Only ASCII bytes are changed or dropped, so the result is still UTF-8.
+    String::from_utf8(normalized_name(word.as_bytes())).unwrap_or_default()
+}
+
+/// [`normalized_word`] for bytes: `private_key` and `PrivateKey` compare equal.
+pub fn normalized_name(name: &[u8]) -> Vec<u8> {
+    name.iter()
+        .filter(|&&b| b != b'_' && b != b'-')
+        .map(u8::to_ascii_lowercase)
         .collect()
 }
 

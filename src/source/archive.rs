@@ -90,26 +90,20 @@ impl ArchiveExpander {
     }
 
     /// The most bytes a member may expand to, given `by_ratio` from the ratio limit, and the
-    /// budget left of the whole file.
-    fn cap_for(&self, by_ratio: u64) -> (u64, u64) {
+    /// limit that sets it (the one to report when the member is cut there).
+    fn cap_for(&self, by_ratio: u64) -> (u64, Limit) {
         let remaining = self
             .limits
             .max_total_bytes
             .saturating_sub(self.expanded.get());
-        let cap = self.limits.max_member_size.min(remaining).min(by_ratio);
-        (cap, remaining)
-    }
-
-    /// Reports which limit a member `name` hit when it was cut at `cap`.
-    fn report_cut(&self, name: &str, cap: u64, remaining: u64) {
-        let limit = if cap == self.limits.max_member_size {
-            Limit::MemberSize
-        } else if cap == remaining {
-            Limit::Total
-        } else {
-            Limit::Ratio
-        };
-        self.report(limit, name);
+        [
+            (self.limits.max_member_size, Limit::MemberSize),
+            (remaining, Limit::Total),
+            (by_ratio, Limit::Ratio),
+        ]
+        .into_iter()
+        .min_by_key(|(cap, _)| *cap)
+        .unwrap_or((0, Limit::Total))
     }
 
     /// Reports a limit that `name` ("" for a stream's content) hit.
@@ -135,7 +129,7 @@ impl ArchiveExpander {
     /// expand to. A member a limit cuts is reported and not scanned: a bomb's first gigabyte
     /// is no file anyone wrote.
     fn read_member(&self, name: &str, reader: &mut dyn Read, by_ratio: u64) -> ReadOutcome {
-        let (cap, remaining) = self.cap_for(by_ratio);
+        let (cap, limit) = self.cap_for(by_ratio);
         let mut bytes = Vec::new();
         let read = reader.take(cap.saturating_add(1)).read_to_end(&mut bytes);
         self.expanded
@@ -146,8 +140,24 @@ impl ArchiveExpander {
         if bytes.len() as u64 <= cap {
             return ReadOutcome::Whole(bytes);
         }
-        self.report_cut(name, cap, remaining);
+        self.report(limit, name);
         ReadOutcome::Cut
+    }
+
+    /// Reads one member and hands it to `member`, or notes why it could not be read.
+    fn take_member(
+        &self,
+        name: &str,
+        reader: &mut dyn Read,
+        by_ratio: u64,
+        member: &mut dyn FnMut(&str, &[u8]),
+        unreadable: &mut Vec<String>,
+    ) {
+        match self.read_member(name, reader, by_ratio) {
+            ReadOutcome::Whole(content) => member(name, &content),
+            ReadOutcome::Cut => {}
+            ReadOutcome::Failed(why) => unreadable.push(why),
+        }
     }
 
     fn expand_zip(&self, bytes: &[u8], member: &mut dyn FnMut(&str, &[u8])) -> Result<(), String> {
@@ -169,12 +179,8 @@ impl ArchiveExpander {
                 break;
             }
             let name = safe_name(&String::from_utf8_lossy(file.name_raw()));
-            let compressed = file.compressed_size();
-            match self.read_member(&name, &mut file, self.ratio_cap(compressed)) {
-                ReadOutcome::Whole(content) => member(&name, &content),
-                ReadOutcome::Cut => {}
-                ReadOutcome::Failed(why) => unreadable.push(why),
-            }
+            let by_ratio = self.ratio_cap(file.compressed_size());
+            self.take_member(&name, &mut file, by_ratio, member, &mut unreadable);
         }
         report_unreadable(unreadable)
     }
@@ -226,11 +232,7 @@ impl ArchiveExpander {
                 self.ratio_cap(compressed)
                     .saturating_sub(decompressed.get())
             });
-            match self.read_member(&name, &mut entry, by_ratio) {
-                ReadOutcome::Whole(content) => member(&name, &content),
-                ReadOutcome::Cut => {}
-                ReadOutcome::Failed(why) => unreadable.push(why),
-            }
+            self.take_member(&name, &mut entry, by_ratio, member, &mut unreadable);
         }
         report_unreadable(unreadable)
     }
@@ -300,7 +302,7 @@ impl ArchiveExpander {
 
     /// xz: the decoder writes rather than reads, so the limits sit in the writer.
     fn read_xz(&self, bytes: &[u8]) -> ReadOutcome {
-        let (cap, remaining) = self.cap_for(self.ratio_cap(bytes.len() as u64));
+        let (cap, limit) = self.cap_for(self.ratio_cap(bytes.len() as u64));
         let mut output = CappedWriter {
             bytes: Vec::new(),
             cap,
@@ -311,7 +313,7 @@ impl ArchiveExpander {
         match result {
             Ok(()) => ReadOutcome::Whole(output.bytes),
             Err(_) if output.full() => {
-                self.report_cut("", cap, remaining);
+                self.report(limit, "");
                 ReadOutcome::Cut
             }
             Err(err) => ReadOutcome::Failed(err.to_string()),
@@ -320,6 +322,7 @@ impl ArchiveExpander {
 }
 
 /// The limits an archive can hit.
+#[derive(Clone, Copy)]
 enum Limit {
     MemberSize,
     Total,
