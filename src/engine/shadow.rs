@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use super::{Match, Span};
 use crate::rule::set::normalized_name;
-use crate::rule::RuleSet;
+use crate::rule::{Pattern, RuleSet};
 use crate::validate::Validator;
 
 /// Drops catch-all matches whose secret opens with a vendor's token prefix (see
@@ -41,7 +41,7 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
     let mut most_specific: HashMap<Span, Specificity> = HashMap::new();
     let mut vendors_of: HashMap<Span, Vec<usize>> = HashMap::new();
     for m in matches.iter().filter(|m| !catch_all(m)) {
-        let rank = specificity(rules, m);
+        let rank = specificity(rules, m, bytes);
         most_specific
             .entry(m.secret)
             .and_modify(|best| *best = (*best).max(rank))
@@ -52,7 +52,7 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
         catch_all(m)
             || most_specific
                 .get(&m.secret)
-                .is_none_or(|best| *best <= specificity(rules, m))
+                .is_none_or(|best| *best <= specificity(rules, m, bytes))
     });
     for m in matches.iter_mut() {
         if let Some(vendors) = vendors_of.get(&m.secret).filter(|v| v.len() > 1) {
@@ -259,9 +259,10 @@ impl Overlaps {
     }
 }
 
-/// Whether the secret opens with a vendor prefix, the context bytes around it, then (reversed)
-/// the size of its alphabet: greater is more specific.
-type Specificity = (bool, usize, std::cmp::Reverse<usize>);
+/// Whether the secret opens with a vendor prefix, the context bytes before it, (reversed) the
+/// size of its alphabet, then whether its rule's regex was written for the format rather than
+/// made from a context template: greater is more specific.
+type Specificity = (bool, usize, std::cmp::Reverse<usize>, bool);
 
 /// Literal bytes a secret must open with to count as a vendor's prefix (`ya29.`, `dop_v1_`).
 const MIN_PREFIX: usize = 3;
@@ -269,17 +270,32 @@ const MIN_PREFIX: usize = 3;
 /// How specific a vendor match is: first whether its rule's secret opens with a literal vendor
 /// prefix (a `pscale_pw_` token in a `mysql://` URI is PlanetScale's, not any MySQL password;
 /// between two prefixed rules the prefix decides nothing), then the
-/// context its rule demanded around the secret (`clerk ... secret_key = sk_live_...` over a
+/// context its rule demanded before the secret (`clerk ... secret_key = sk_live_...` over a
 /// bare `sk_live_...`), then how few distinct bytes the rule's secret can hold (Paystack's
-/// `sk_live_` + 40 hex over Stripe's `sk_live_` + alphanumerics).
-fn specificity(rules: &RuleSet, m: &Match) -> Specificity {
-    let (prefix, alphabet) = rules.rules()[m.rule].matcher().map_or((0, 256), |matcher| {
+/// `sk_live_` + 40 hex over Stripe's `sk_live_` + alphanumerics), then a regex written for the
+/// format over a context template of the same reach (`aws_secret_access_key=` is the keyed
+/// AWS rule's, not the `aws`-named one's).
+fn specificity(rules: &RuleSet, m: &Match, bytes: &[u8]) -> Specificity {
+    let rule = &rules.rules()[m.rule];
+    let (prefix, alphabet) = rule.matcher().map_or((0, 256), |matcher| {
         (matcher.secret_prefix, matcher.secret_alphabet)
     });
+    let templated = matches!(rule.pattern, Pattern::Context { .. });
+    // Context before the secret only: the byte a regex reads after it to see the value end is
+    // no context, nor the byte a template reads before a short provider word to see it start.
+    let mut context = m.secret.start - m.span.start;
+    if templated
+        && bytes
+            .get(m.span.start)
+            .is_some_and(|b| !b.is_ascii_alphabetic())
+    {
+        context = context.saturating_sub(1);
+    }
     (
         prefix >= MIN_PREFIX,
-        m.span.len() - m.secret.len(),
+        context,
         std::cmp::Reverse(alphabet),
+        !templated,
     )
 }
 

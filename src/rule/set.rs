@@ -112,7 +112,7 @@ const KEY_NAME_WORDS: &[&str] = &[
 /// The words of `rule` that name its provider, lowercase with `-` and `_` removed: a context
 /// rule's provider words. A word must keep 4 letters once key-name words are taken out
 /// (`coinapi` names CoinAPI; `apikey` and `client_secret` name nothing), unless it is the
-/// provider's own name of 4 letters or more (`datadog`, though it holds `data`). A regex rule's
+/// provider's own name of 3 letters or more (`datadog`, though it holds `data`; `aws`). A regex rule's
 /// keywords count when they hold its provider's name or open it (`alchemy` in
 /// `patterns/alchemy.toml`, `sonar` in `patterns/sonarqube.toml`; not `ghp_` in
 /// `patterns/github.toml`): such a rule owns the assignments its keyword names, so it must take
@@ -136,7 +136,7 @@ fn provider_words(rule: &Rule) -> Vec<Vec<u8>> {
         .filter(|word| word.bytes().all(|b| b.is_ascii_alphanumeric()))
         .filter(|word| {
             // The provider's own name counts whatever words it holds (`datadog`, `auth0`).
-            let own_name = provider.len() >= 4 && *word == provider;
+            let own_name = provider.len() >= 3 && *word == provider;
             let rest = KEY_NAME_WORDS
                 .iter()
                 .fold(word.clone(), |rest, key| rest.replace(key, ""));

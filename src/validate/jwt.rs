@@ -1,5 +1,6 @@
 //! JSON Web Tokens: the header and payload decode to JSON objects, the header names an `alg`;
-//! `alg: none` and an `exp` in the past are reported.
+//! `alg: none` and an `exp` in the past are reported. Also Grafana's legacy API keys, which are
+//! one base64 JSON object.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -13,6 +14,25 @@ fn decode_base64url(part: &[u8]) -> Option<Vec<u8>> {
         .unwrap_or(part);
     URL_SAFE_NO_PAD.decode(trimmed).ok()
 }
+/// A Grafana legacy API key: base64 of `{"k":"<key>","n":"<name>","id":<org>}`; high
+/// confidence when it decodes so.
+pub(super) fn check_grafana_legacy_key(secret: &[u8]) -> Verdict {
+    let object = decode_base64url(secret)
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
+    let well_formed = object.is_some_and(|object| {
+        object.get("k").is_some_and(serde_json::Value::is_string)
+            && object.get("n").is_some_and(serde_json::Value::is_string)
+            && object.get("id").is_some_and(serde_json::Value::is_number)
+    });
+    // The prefix and length identify the key; one that does not decode (cut short, made up
+    // for a fixture) still has the key's form, at low confidence.
+    if well_formed {
+        Verdict::ok("decodes")
+    } else {
+        Verdict::unverified("does-not-decode")
+    }
+}
+
 /// A JWT's structure; `now` (seconds since the Unix epoch) decides whether its `exp` has passed.
 pub(super) fn check_jwt(secret: &[u8], now: i64) -> Verdict {
     let mut parts = secret.split(|&b| b == b'.');
@@ -69,6 +89,28 @@ mod tests {
             Validator::Jwt.check(format!("{header}.{future}.sig").as_bytes(), NOW),
             Verdict::ok("decoded")
         );
+    }
+
+    #[test]
+    fn grafana_legacy_keys_decode_to_their_object() {
+        use base64::engine::general_purpose::STANDARD_NO_PAD;
+        let encode = |json: &str| STANDARD_NO_PAD.encode(json);
+        let key = encode(r#"{"k":"d4eLlGhBpbu7DX5B9WZy5ns6RvkLEi7F","n":"deploy","id":51}"#);
+        assert_eq!(
+            check_grafana_legacy_key(key.as_bytes()),
+            Verdict::ok("decodes")
+        );
+        for broken in [
+            encode(r#"{"k":"d4eLlGhBpbu7DX5B9WZy5ns6RvkLEi7F","n":"deploy"}"#),
+            encode(r#"{"k":"d4eLlGhBpbu7DX5B9WZy5ns6RvkLEi7F","n":"deploy","id":"x"}"#),
+            key[..key.len() - 4].to_string(),
+        ] {
+            assert_eq!(
+                check_grafana_legacy_key(broken.as_bytes()),
+                Verdict::unverified("does-not-decode"),
+                "{broken}"
+            );
+        }
     }
 
     #[test]

@@ -70,12 +70,15 @@ pub enum Validator {
     Bech32,
     /// AWS access key IDs: rejects AWS's documentation keys and decodes the account id.
     AwsKeyId,
+    /// Grafana legacy API keys: base64 of a JSON object with `k`, `n` and a numeric `id`.
+    GrafanaLegacy,
 }
 
 impl Validator {
     /// Every validator name, as used in rule files.
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 9] = [
         "aws-key-id",
+        "grafana-legacy",
         "cloudflare-crc32",
         "github-crc32",
         "npm-crc32",
@@ -96,6 +99,7 @@ impl Validator {
             "placeholder" => Some(Validator::Placeholder),
             "bech32" => Some(Validator::Bech32),
             "aws-key-id" => Some(Validator::AwsKeyId),
+            "grafana-legacy" => Some(Validator::GrafanaLegacy),
             _ => None,
         }
     }
@@ -118,6 +122,7 @@ impl Validator {
             Validator::Placeholder => "placeholder",
             Validator::Bech32 => "bech32",
             Validator::AwsKeyId => "aws-key-id",
+            Validator::GrafanaLegacy => "grafana-legacy",
         }
     }
 
@@ -133,6 +138,7 @@ impl Validator {
             Validator::Placeholder => placeholder::check_placeholder(secret),
             Validator::Bech32 => checksum::check_bech32(secret),
             Validator::AwsKeyId => aws::check_aws_key_id(secret),
+            Validator::GrafanaLegacy => jwt::check_grafana_legacy_key(secret),
         }
     }
 }

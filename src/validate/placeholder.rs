@@ -97,7 +97,8 @@ pub(super) fn check_placeholder(secret: &[u8]) -> Verdict {
     {
         return Verdict::Reject;
     }
-    if is_repetitive(secret)
+    if is_aws_unique_id(secret)
+        || is_repetitive(secret)
         || is_keyboard_walk(secret)
         || low_entropy_for_its_class(secret)
         || is_camel_case_words(text)
@@ -113,7 +114,35 @@ pub(super) fn check_placeholder(secret: &[u8]) -> Verdict {
 /// publish are told apart first, by [`super::examples`], and reported at `info`.)
 pub fn is_documentation_value(secret: &[u8]) -> bool {
     let holds = |needle: &[u8]| secret.windows(needle.len()).any(|w| w == needle);
-    holds(b"EXAMPLE") || secret.ends_with(b"example") || holds(b"1234567890")
+    // The count also when written in groups: `12-3456-7890`, `123456_789012`, `12345678:90`.
+    let digits_and_letters: Vec<u8> = secret
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'-' | b'_' | b':' | b'.'))
+        .collect();
+    holds(b"EXAMPLE")
+        || secret.ends_with(b"example")
+        || digits_and_letters
+            .windows(10)
+            .any(|window| window == b"1234567890")
+}
+
+/// Prefixes of AWS's unique identifiers for roles, users, groups, policies, instance profiles
+/// and certificates, and of access key ids: they name a resource and are printed by every
+/// `describe` call; the secret is elsewhere.
+const AWS_UNIQUE_ID_PREFIXES: &[&[u8]] = &[
+    b"AROA", b"AIDA", b"AGPA", b"ANPA", b"ANVA", b"AIPA", b"ASCA", b"APKA", b"AKIA", b"ASIA",
+    b"ABIA", b"ACCA",
+];
+
+/// Whether `secret` is an AWS unique identifier (`AROA` + 16 characters), well-formed or not:
+/// under a key such as `AWS_SECRET` it is still a name, never a generic secret.
+fn is_aws_unique_id(secret: &[u8]) -> bool {
+    (16..=24).contains(&secret.len())
+        && AWS_UNIQUE_ID_PREFIXES
+            .iter()
+            .any(|prefix| secret.starts_with(prefix))
+        && secret.iter().all(u8::is_ascii_alphanumeric)
 }
 
 /// Fewest bits per character, as a share of the most the value's characters allow, that a
@@ -297,6 +326,40 @@ mod tests {
             "Example_4fJq9Lw2Rt8Vn3Kc7Hs1",
         ] {
             assert!(!is_documentation_value(random.as_bytes()), "{random}");
+        }
+    }
+
+    #[test]
+    fn aws_unique_ids_are_names_not_secrets() {
+        for id in [
+            "AROA829VDW4BMTDP5SPQ",
+            "AGPAVZKJVAUKq3RHY531",
+            "AIDAJQABLZS4A3QDU576",
+        ] {
+            assert_eq!(check_placeholder(id.as_bytes()), Verdict::Reject, "{id}");
+        }
+        // A random secret that only opens with the letters is longer or holds other bytes.
+        for secret in ["AROAk8Jd9/Lq2mZx7Pw4Rt6Yv", "AGPA-Zq8wLm3Rt7Yp2Kx9"] {
+            assert_ne!(
+                check_placeholder(secret.as_bytes()),
+                Verdict::Reject,
+                "{secret}"
+            );
+        }
+    }
+
+    #[test]
+    fn counting_digits_mark_documentation_even_in_groups() {
+        for value in [
+            "figd_12-3456-7890-1234-567890123456",
+            "search-123456_789012-345678",
+            "12345678:90123456",
+            "AKIAIOSFODNN7EXAMPLE",
+        ] {
+            assert!(is_documentation_value(value.as_bytes()), "{value}");
+        }
+        for value in ["x9-3456-7890-1234", "k3J9-q2Lm-8PzW-r4Tx"] {
+            assert!(!is_documentation_value(value.as_bytes()), "{value}");
         }
     }
 
