@@ -9,6 +9,7 @@ use std::ops::Range;
 use super::{Match, Span};
 use crate::rule::set::normalized_name;
 use crate::rule::{Pattern, RuleSet};
+use crate::validate::placeholder::is_broken_padded_base64;
 use crate::validate::Validator;
 
 /// Drops catch-all matches whose secret opens with a vendor's token prefix (see
@@ -18,6 +19,7 @@ use crate::validate::Validator;
 pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &[u8]) {
     // A catch-all value that opens with a vendor's token prefix is that vendor's token, and no
     // vendor rule took it: malformed (a bad checksum, a wrong length), not a generic secret.
+    // Nor is padded base64 that cannot decode (see [`is_broken_padded_base64`]).
     // Nor is one under a key that names a provider a context rule knows (see
     // [`key_names_a_provider`]).
     matches.retain(|m| {
@@ -26,6 +28,7 @@ pub fn drop_shadowed_matches(rules: &RuleSet, matches: &mut Vec<Match>, bytes: &
         }
         let key = key_name(bytes, m);
         !(rules.has_token_prefix(&bytes[m.secret.range()])
+            || is_broken_padded_base64(&bytes[m.secret.range()])
             || key_names_a_provider(rules, bytes, m, key.clone())
             || is_not_a_literal_assignment(bytes, m, key))
     });

@@ -27,6 +27,19 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "password",
     "passwd",
     "secret",
+    // "Password" and "secret" in other languages, as documentation in them writes examples
+    // (`passwd='geheim$parole'`).
+    "passwort",
+    "kennwort",
+    "geheim",
+    "parole",
+    "motdepasse",
+    "contrasena",
+    "wachtwoord",
+    "salasana",
+    "losenord",
+    "haslo",
+    "senha",
     "credential",
     "undefined",
     "null",
@@ -98,6 +111,7 @@ pub(super) fn check_placeholder(secret: &[u8]) -> Verdict {
         return Verdict::Reject;
     }
     if is_aws_unique_id(secret)
+        || is_host_name(text)
         || is_repetitive(secret)
         || is_keyboard_walk(secret)
         || low_entropy_for_its_class(secret)
@@ -283,6 +297,44 @@ fn is_spelled_out_word(lower: &str) -> bool {
     PLACEHOLDER_WORDS.contains(&letters.as_str())
 }
 
+/// Whether `secret` ends in base64 padding (`=`) yet cannot be base64: a length that is not a
+/// multiple of 4, padding in the middle, or both alphabets at once (`+`/`/` with `-`). A key
+/// stored padded is whole bytes; one of these is cut short or made up. (`_` is left out: it
+/// joins a vendor's prefix to a standard base64 key, `private_...+...=`.) Only generic findings
+/// are screened so: a vendor rule knows its value is a key, and part of a key is still a leak.
+pub fn is_broken_padded_base64(secret: &[u8]) -> bool {
+    let body = secret
+        .strip_suffix(b"==")
+        .or_else(|| secret.strip_suffix(b"="));
+    let Some(body) = body else {
+        return false;
+    };
+    let base64_bytes = |b: &u8| b.is_ascii_alphanumeric() || b"+/-_=".contains(b);
+    if body.len() < 16 || !secret.iter().all(base64_bytes) {
+        return false;
+    }
+    let standard = body.iter().any(|b| b"+/".contains(b));
+    let url_safe = body.contains(&b'-');
+    !secret.len().is_multiple_of(4) || body.contains(&b'=') || standard && url_safe
+}
+
+/// Whether `text` is a host name (`acme.openai.azure.com`): three or more dot-separated labels
+/// of letters, digits, dashes and underscores, the last one lowercase letters only. A value that names a server is
+/// configuration, not its credential.
+fn is_host_name(text: &str) -> bool {
+    let labels: Vec<&str> = text.split('.').collect();
+    labels.len() >= 3
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        && labels.last().is_some_and(|tld| {
+            (2..=12).contains(&tld.len()) && tld.bytes().all(|b| b.is_ascii_lowercase())
+        })
+}
+
 /// Mostly one character, a run of consecutive characters (`abcdef`, `98765`), or a short
 /// unit repeated three times or more (`deadbeefdeadbeefdeadbeef`).
 fn is_repetitive(secret: &[u8]) -> bool {
@@ -345,6 +397,46 @@ mod tests {
                 Verdict::Reject,
                 "{secret}"
             );
+        }
+    }
+
+    #[test]
+    fn padded_base64_that_cannot_decode_is_no_key() {
+        for broken in [
+            "jlq1o5By2KUUJjz+z6yFyg6uvFLi+l3hrDvuEauNLV=",
+            "HvptvErk2m0PR6MHythsr-3fB0e+mulE6hsS+OauLVX=",
+            "Zm9vYmFy=YmF6cXV4cXV1eA==",
+        ] {
+            assert!(is_broken_padded_base64(broken.as_bytes()), "{broken}");
+        }
+        for whole in [
+            "jlq1o5By2KUUJjz+z6yFyg6uvFLi+l3hrDvuEauNLVk=",
+            "dGhpcy1pcy1hLXVybC1zYWZlLWtleQ==",
+            "kQzRtPwXvYbNmLsJ",
+            "s3cr3t-Passw0rd=",
+        ] {
+            assert!(!is_broken_padded_base64(whole.as_bytes()), "{whole}");
+        }
+    }
+
+    #[test]
+    fn host_names_are_configuration() {
+        for host in [
+            "eiz4lw9a-5wk2w34.openai.azure.com",
+            "db1.prod.acme-corp.net",
+        ] {
+            assert_eq!(
+                check_placeholder(host.as_bytes()),
+                Verdict::Reject,
+                "{host}"
+            );
+        }
+        for secret in [
+            "tBlYDs8A8V.cEn9a.Kx7Q2",
+            "eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl",
+            "a.b",
+        ] {
+            assert!(!is_host_name(secret), "{secret}");
         }
     }
 
@@ -436,6 +528,8 @@ mod tests {
             "pass/word",
             "p.a.s.s.w.o.r.d",
             "*all*authentication*tokens*updated*",
+            "geheim$parole",
+            "MeinKennwort42",
             "acme/home#assets/registry-credentials",
         ];
         for value in rejected {
