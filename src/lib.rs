@@ -29,6 +29,7 @@ pub mod report;
 pub mod rule;
 pub mod scan;
 pub mod source;
+pub mod store;
 pub mod validate;
 pub mod verify;
 

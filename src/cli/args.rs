@@ -40,6 +40,10 @@ pub enum Command {
     Rules(RulesArgs),
     /// Validate a config (.leakhound.toml or a gitleaks config).
     Config(ConfigArgs),
+    /// List and triage the findings of a datastore (see --datastore).
+    Triage(super::datastore::TriageArgs),
+    /// Render a datastore's findings in any report format, without scanning again.
+    Report(super::datastore::ReportArgs),
 }
 
 /// `leakhound config`.
@@ -144,6 +148,10 @@ pub struct BaselineArgs {
     /// secret; the format is told from the content). Nothing from the file is copied.
     #[arg(long, value_name = "FILE")]
     pub import: Option<PathBuf>,
+    /// Take the findings a datastore's triage settled instead of scanning: those marked
+    /// false-positive, accepted or revoked (see `leakhound triage`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["import", "prune", "history"])]
+    pub from_datastore: Option<PathBuf>,
     /// Also scan files that .gitignore excludes.
     #[arg(long)]
     pub no_ignore: bool,
@@ -182,6 +190,7 @@ impl BaselineArgs {
             config: self.config.clone(),
             baseline: None,
             show_secrets: false,
+            datastore: None,
             exit_code: 1,
             fail_on: None,
             min_confidence: crate::rule::Confidence::Low,
@@ -269,6 +278,11 @@ pub struct CommonArgs {
     /// Print secrets in full. Without it every format shows them redacted.
     #[arg(long)]
     pub show_secrets: bool,
+    /// Record this run and its findings in a SQLite datastore (created if missing): a rescan
+    /// adds new findings, marks the ones gone, and keeps every triage decision. Secrets are
+    /// kept redacted unless --show-secrets is given.
+    #[arg(long, value_name = "FILE")]
+    pub datastore: Option<PathBuf>,
     /// Colour in the human report: `auto` (on a terminal, unless NO_COLOR is set; FORCE_COLOR
     /// or CLICOLOR_FORCE turn it on anywhere, as in CI logs), `always` or `never`.
     #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorArg::Auto)]
@@ -311,15 +325,7 @@ pub struct CommonArgs {
 impl CommonArgs {
     /// The settings these arguments ask for: where clap's types end.
     pub(super) fn settings(&self) -> Settings {
-        let format = match self.format {
-            FormatArg::Human => Format::Human,
-            FormatArg::Json => Format::Json,
-            FormatArg::Jsonl => Format::Jsonl,
-            FormatArg::Sarif => Format::Sarif,
-            FormatArg::Csv => Format::Csv,
-            FormatArg::Junit => Format::Junit,
-            FormatArg::Github => Format::Github,
-        };
+        let format = self.format.format();
         let to_terminal = self.output.is_none() && std::io::stdout().is_terminal();
         Settings {
             scan: ScanOptions {
@@ -340,6 +346,7 @@ impl CommonArgs {
             },
             format,
             output: self.output.clone(),
+            datastore: self.datastore.clone(),
             color: format == Format::Human
                 && self
                     .color
@@ -395,6 +402,21 @@ pub enum FormatArg {
     Junit,
     /// GitHub Actions annotations (`::error file=...`).
     Github,
+}
+
+impl FormatArg {
+    /// The report format.
+    pub(super) fn format(self) -> Format {
+        match self {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Junit => Format::Junit,
+            FormatArg::Github => Format::Github,
+        }
+    }
 }
 
 /// `leakhound rules`.

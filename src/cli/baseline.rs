@@ -9,10 +9,14 @@ use super::scan::scan_paths;
 use crate::filter::baseline::Baseline;
 use crate::filter::import::Imported;
 use crate::finding::Finding;
+use crate::store::{Selection, Store};
 
 /// `leakhound baseline`: writes (or prunes) the baseline at `--output`.
 pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
     let output = args.output.clone();
+    if let Some(store) = &args.from_datastore {
+        return from_datastore(store, &output);
+    }
     // The baseline is built from every current finding: no baseline filters this scan.
     let settings = args.scan_options();
     if args.history && !(args.select.include.is_empty() && args.select.exclude.is_empty()) {
@@ -78,6 +82,45 @@ pub(super) fn baseline(args: BaselineArgs) -> anyhow::Result<u8> {
     };
     write_file(&output, 0o644, |out| {
         out.write_all(written.to_text().as_bytes())
+    })?;
+    Ok(super::EXIT_CLEAN)
+}
+
+/// The statuses that settle a finding: a baseline of them keeps later scans quiet about it.
+const SETTLED: [&str; 3] = ["false-positive", "accepted", "revoked"];
+
+/// `baseline --from-datastore`: the findings the store's triage settled, as a baseline.
+fn from_datastore(store: &std::path::Path, output: &std::path::Path) -> anyhow::Result<u8> {
+    if !store.is_file() {
+        anyhow::bail!(
+            "{}: no such datastore",
+            crate::report::human::escape(&store.display().to_string(), false)
+        );
+    }
+    let store = Store::open(store)?;
+    let everything = Selection {
+        include_gone: true,
+        ..Selection::default()
+    };
+    let findings = store.findings(&everything)?;
+    let settled: Vec<&Finding> = findings
+        .iter()
+        .map(|stored| &stored.finding)
+        .filter(|f| {
+            f.triage
+                .as_ref()
+                .is_some_and(|t| SETTLED.contains(&t.status.as_str()))
+        })
+        .collect();
+    let baseline = Baseline::from_findings(settled.iter().copied());
+    super::say(format_args!(
+        "leakhound: wrote {} to {} (the findings triaged false-positive, accepted or revoked; {} others left out)",
+        entries(baseline.len(), ""),
+        output.display(),
+        findings.len() - settled.len()
+    ));
+    write_file(output, 0o644, |out| {
+        out.write_all(baseline.to_text().as_bytes())
     })?;
     Ok(super::EXIT_CLEAN)
 }

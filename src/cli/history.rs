@@ -8,7 +8,7 @@ use anyhow::Context;
 use super::args::HistoryArgs;
 use super::base_config::BaseConfig;
 use super::run::Settings;
-use super::run::{finish, repository_root, Setup, Unit};
+use super::run::{finish, repository_root, start_recording, Setup, Unit};
 use crate::finding::dedup;
 use crate::report::human::escape;
 use crate::report::RepositoryInfo;
@@ -89,6 +89,7 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
                 source.description
             ));
         }
+        let recording = start_recording(&settings, "history-range", &root)?;
         let mut result = setup.scan(&source, &settings, Some(source.len() as u64), Unit::Files);
         dedup::drop_secrets_the_parents_hold(&repo, &mut result.findings, |finding| {
             dedup::parent_trees_of(&repo, finding)
@@ -103,9 +104,11 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             result,
             Unit::Files,
             setup.report_context(repository),
+            recording,
         );
     }
     drop(repo);
+    let recording = start_recording(&settings, "history", &root)?;
     let mut result = full_history(
         &setup,
         &args.repo,
@@ -124,6 +127,7 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         result,
         Unit::Blobs,
         setup.report_context(repository),
+        recording,
     )
 }
 

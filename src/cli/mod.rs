@@ -5,6 +5,7 @@ mod args;
 mod base_config;
 mod baseline;
 mod config;
+mod datastore;
 mod history;
 mod hook;
 mod output;
@@ -43,6 +44,8 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Baseline(args) => baseline::baseline(args),
         Command::Rules(args) => rules::run(args),
         Command::Config(args) => config::config(args),
+        Command::Triage(args) => datastore::triage(args),
+        Command::Report(args) => datastore::report(args),
     }
 }
 

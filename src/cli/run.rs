@@ -18,6 +18,7 @@ use crate::report::human::escape;
 use crate::report::{self, Format, ReportContext, ReportOptions};
 use crate::scan::{self, Diagnostics, ScanResult};
 use crate::source::{SkipReason, Source};
+use crate::store::Store;
 
 /// Where config and allowlists are relative to: the work tree, or the git directory of a bare
 /// repository.
@@ -53,6 +54,8 @@ pub(super) struct Settings {
     pub format: Format,
     /// Where the report goes (`None`: standard output).
     pub output: Option<PathBuf>,
+    /// The datastore that records the run (`--datastore`).
+    pub datastore: Option<PathBuf>,
     /// Colour in the human report, decided from `--color`, the terminal and the environment.
     pub color: bool,
     /// No progress bar.
@@ -159,16 +162,68 @@ impl Setup {
     }
 }
 
-/// Writes the report and the summary; returns the exit code.
+/// A run being recorded in the datastore (`--datastore`): begun before the scan, so a scan
+/// killed half-way leaves a run without an end and the findings as they were.
+pub(super) struct Recording {
+    store: Store,
+    run: i64,
+    path: PathBuf,
+}
+
+/// Opens the datastore, if the settings name one, and records the start of a run of
+/// `command` (`scan`, `history`, ...) on `target`, which is made absolute so that rescans from
+/// elsewhere are the same scope.
+pub(super) fn start_recording(
+    settings: &Settings,
+    command: &str,
+    target: &Path,
+) -> anyhow::Result<Option<Recording>> {
+    let Some(path) = &settings.datastore else {
+        return Ok(None);
+    };
+    let target = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
+    let store = Store::open(path)?;
+    let run = store.begin_run(command, &target.display().to_string())?;
+    Ok(Some(Recording {
+        store,
+        run,
+        path: path.clone(),
+    }))
+}
+
+/// Writes the report and the summary; returns the exit code. With a datastore, the run's
+/// findings are recorded first (redacted as the report shows them, unless `--show-secrets`),
+/// and the triage it holds goes into the report.
 pub(super) fn finish(
     settings: &Settings,
     mut result: ScanResult,
     unit: Unit,
     mut context: ReportContext,
+    recording: Option<Recording>,
 ) -> anyhow::Result<u8> {
     ready_for_report(settings, &mut result);
     let exit_code = settings.scan.exit.code(&result);
     context.exit_code = exit_code;
+    if let Some(mut recording) = recording {
+        let outcome = recording.store.finish_run(
+            recording.run,
+            &mut result.findings,
+            settings.scan.show_secrets,
+            result.stats.files,
+            result.stats.bytes,
+        )?;
+        if !settings.quiet {
+            super::say(format_args!(
+                "leakhound: datastore {}: run {} recorded: {} finding{} ({} new, {} no longer seen)",
+                recording.path.display(),
+                recording.run,
+                outcome.seen,
+                if outcome.seen == 1 { "" } else { "s" },
+                outcome.new,
+                outcome.gone,
+            ));
+        }
+    }
     write_report(settings, &result, context)?;
     tell_stderr(settings, &result, unit);
     Ok(exit_code)

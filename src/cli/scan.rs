@@ -6,7 +6,7 @@ use anyhow::Context;
 
 use super::args::{ScanArgs, SelectArgs};
 use super::run::Settings;
-use super::run::{finish, Setup, Unit};
+use super::run::{finish, start_recording, Setup, Unit};
 use crate::report::human::escape;
 use crate::scan::ScanResult;
 use crate::source::archive::ArchiveLimits;
@@ -16,9 +16,20 @@ use crate::source::Source;
 
 pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let settings = args.common.settings();
+    let target = match args.paths.as_slice() {
+        [one] if one.as_os_str() != "-" => one.clone(),
+        _ => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    let recording = start_recording(&settings, "scan", &target)?;
     let (setup, result) = scan_paths(&args.paths, args.no_ignore, &args.select, &settings)?;
     setup.warn_stale_baseline(&result, &settings);
-    finish(&settings, result, Unit::Files, setup.report_context(None))
+    finish(
+        &settings,
+        result,
+        Unit::Files,
+        setup.report_context(None),
+        recording,
+    )
 }
 
 /// Scans files, directories or standard input (`-`) with the config found for them.

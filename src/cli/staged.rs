@@ -1,7 +1,7 @@
 //! `leakhound staged`: what the commit being made adds (the pre-commit hook's command).
 
 use super::args::StagedArgs;
-use super::run::{finish, repository_root, Setup, Unit};
+use super::run::{finish, repository_root, start_recording, Setup, Unit};
 use crate::finding::dedup;
 use crate::source::diff::DiffSource;
 use crate::source::git::open_repository;
@@ -11,6 +11,7 @@ pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
     let mut repo = open_repository(&args.repo)?;
     let setup = Setup::new(&settings, &repository_root(&repo))?;
     let source = DiffSource::staged(&args.repo, settings.scan.max_file_size)?;
+    let recording = start_recording(&settings, "staged", &repository_root(&repo))?;
     let mut result = setup.scan(&source, &settings, None, Unit::Files);
     // The commit being made has HEAD as its parent, and in a merge also MERGE_HEAD's commits.
     let mut parents: Vec<git2::Oid> = repo
@@ -31,7 +32,13 @@ pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
     );
     dedup::drop_secrets_the_parents_hold(&repo, &mut result.findings, |_| Some(parents.clone()))?;
     result.stats.findings = result.findings.len() as u64;
-    let code = finish(&settings, result, Unit::Files, setup.report_context(None))?;
+    let code = finish(
+        &settings,
+        result,
+        Unit::Files,
+        setup.report_context(None),
+        recording,
+    )?;
     if code != super::EXIT_CLEAN && code != super::EXIT_ERROR {
         super::say(format_args!(
             "leakhound: the commit adds secrets. Remove them (and rotate them if they were ever pushed), \

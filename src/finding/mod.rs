@@ -19,7 +19,9 @@ pub use redact::{Redactor, Secret};
 /// Where a secret is, as a user sees it. Lines and columns are 1-based; columns count
 /// characters (UTF-8 lead bytes: a stray continuation byte in invalid UTF-8 counts as none). `end_line` and
 /// `end_column` point at the secret's last character (inclusive).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 pub struct Location {
     /// Line of the secret's first character.
     pub line: usize,
@@ -38,6 +40,22 @@ pub struct Validation {
     pub kind: String,
     /// Its result (`checksum-ok`, `decoded`, `alg-none`, ...).
     pub result: String,
+}
+
+/// A triage decision on a finding, kept in a datastore (see [`crate::store`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Triage {
+    /// `open`, `confirmed`, `false-positive`, `accepted` or `revoked`.
+    pub status: String,
+    /// Why, as the person who decided wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Who decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// When, RFC 3339 UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
 }
 
 /// Another place a history finding's secret was introduced (see [`Finding::also_at`]).
@@ -103,6 +121,8 @@ pub struct Finding {
     /// How the secret was encoded where it was found (`base64`, `hex`), when it was found by
     /// decoding; the location is then the encoded text's.
     pub decoded: Option<&'static str>,
+    /// The triage decision a datastore holds for this finding (`--datastore`, `report`).
+    pub triage: Option<Triage>,
 }
 
 impl Finding {
@@ -191,6 +211,7 @@ pub fn from_matches(
                     .map(|&other| rules.rules()[other].id.clone())
                     .collect(),
                 decoded: None,
+                triage: None,
             }
         })
         .collect()
@@ -234,6 +255,7 @@ pub fn for_file(rules: &RuleSet, rule_index: usize, provenance: &Provenance) -> 
         validation: None,
         candidates: Vec::new(),
         decoded: None,
+        triage: None,
     }
 }
 

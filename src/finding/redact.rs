@@ -184,23 +184,43 @@ const ANCHOR: usize = 12;
 
 /// A secret found in a chunk. `Debug` and `Display` print the redacted form.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Secret(Vec<u8>);
+pub struct Secret {
+    bytes: Vec<u8>,
+    /// The redacted form a datastore kept (see [`Secret::stored`]).
+    stored_redacted: Option<String>,
+}
 
 impl Secret {
     /// Wraps raw secret bytes.
     pub fn new(bytes: Vec<u8>) -> Secret {
-        Secret(bytes)
+        Secret {
+            bytes,
+            stored_redacted: None,
+        }
+    }
+
+    /// A secret read back from a datastore: its redacted form as the scan wrote it, and its
+    /// bytes only when that scan was asked to keep them (`--show-secrets`). Without them,
+    /// exposing the secret gives the redacted form: a store never yields what it never held.
+    pub fn stored(redacted: String, clear: Option<Vec<u8>>) -> Secret {
+        Secret {
+            bytes: clear.unwrap_or_else(|| redacted.clone().into_bytes()),
+            stored_redacted: Some(redacted),
+        }
     }
 
     /// The raw bytes. Call only to print under `--show-secrets`, to derive a fingerprint, or to
     /// compare in memory.
     pub fn expose(&self) -> &[u8] {
-        &self.0
+        &self.bytes
     }
 
     /// The redacted form: see [`Secret::redact_bytes`].
     pub fn redacted(&self) -> String {
-        Secret::redact_bytes(&self.0)
+        match &self.stored_redacted {
+            Some(redacted) => redacted.clone(),
+            None => Secret::redact_bytes(&self.bytes),
+        }
     }
 
     /// Redacts `secret`: keeps a short, non-secret prefix and the length in characters, as in

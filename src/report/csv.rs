@@ -13,7 +13,7 @@ use super::{shown_secret, shown_snippet, ReportOptions, Reporter};
 use crate::finding::Finding;
 
 /// The header row.
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 21] = [
     "rule_id",
     "rule_name",
     "severity",
@@ -33,6 +33,8 @@ pub const COLUMNS: [&str; 19] = [
     "message",
     "snippet",
     "confidence",
+    "triage_status",
+    "triage_comment",
 ];
 
 /// Writes CSV.
@@ -72,6 +74,7 @@ impl Reporter for CsvReporter {
 
     fn finding(&mut self, out: &mut dyn Write, finding: &Finding) -> io::Result<()> {
         let commit = finding.commit.as_deref();
+        let triage = finding.triage.as_ref();
         let location = &finding.location;
         let cells = [
             finding.rule_id.clone(),
@@ -97,6 +100,8 @@ impl Reporter for CsvReporter {
             commit.map(|c| c.message.clone()).unwrap_or_default(),
             shown_snippet(finding, self.options),
             finding.confidence.to_string(),
+            triage.map(|t| t.status.clone()).unwrap_or_default(),
+            triage.and_then(|t| t.comment.clone()).unwrap_or_default(),
         ];
         write_row(out, &cells)
     }

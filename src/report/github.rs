@@ -63,6 +63,9 @@ impl Reporter for GithubReporter {
                 commit.author
             ));
         }
+        if let Some(triage) = &finding.triage {
+            message.push_str(&format!(" [triage: {}]", triage.status));
+        }
         writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",

@@ -106,6 +106,16 @@ impl Reporter for HumanReporter {
             secret.push_str(&format!(" ({} {})", validation.kind, validation.result));
         }
         writeln!(out, "  secret: {secret}, confidence {}", finding.confidence)?;
+        if let Some(triage) = &finding.triage {
+            let mut line = format!("  triage: {}", triage.status);
+            if let Some(comment) = &triage.comment {
+                line.push_str(&format!(" ({})", escape(comment, false)));
+            }
+            if let (Some(by), Some(at)) = (&triage.by, &triage.at) {
+                line.push_str(&format!(", by {} at {at}", escape(by, false)));
+            }
+            writeln!(out, "{line}")?;
+        }
         if !finding.candidates.is_empty() {
             writeln!(out, "  also fits: {}", finding.candidates.join(", "))?;
         }

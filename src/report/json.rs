@@ -19,6 +19,7 @@
 //! | `decoded` | `base64`, `hex` or `percent` when the secret was found by decoding the text at the location, `concatenated` when it was split across joined string literals |
 //! | `validation` | `{kind, result}` when the rule has a validator, else absent |
 //! | `candidates` | ids of other vendors' rules whose format the secret fits as well (a prefix several vendors share); absent when there is none |
+//! | `triage` | `{status, comment, by, at}` when a datastore holds a decision (`--datastore`, `leakhound report`); `status` is `open`, `confirmed`, `false-positive`, `accepted` or `revoked` |
 //!
 //! **Removed:** `secret_sha256`, the unsalted SHA-256 of the secret, is no longer written (issue
 //! 14): anyone holding a report could confirm guesses of a short secret with it at millions of
@@ -35,7 +36,7 @@ use serde::Serialize;
 
 use super::Summary;
 use super::{shown_secret, shown_snippet, ReportOptions, Reporter};
-use crate::finding::{Finding, Validation};
+use crate::finding::{Finding, Triage, Validation};
 use crate::source::Commit;
 
 /// The JSON shape of a finding.
@@ -66,6 +67,8 @@ pub struct FindingRecord<'a> {
     validation: Option<&'a Validation>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     candidates: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    triage: Option<&'a Triage>,
 }
 
 /// The JSON shape of another place a history finding's secret was introduced.
@@ -109,6 +112,7 @@ impl<'a> FindingRecord<'a> {
             decoded: finding.decoded,
             validation: finding.validation.as_ref(),
             candidates: &finding.candidates,
+            triage: finding.triage.as_ref(),
         }
     }
 }

@@ -71,6 +71,12 @@ impl Reporter for JunitReporter {
                 commit.id, commit.author, commit.email, commit.date
             ));
         }
+        if let Some(triage) = &finding.triage {
+            details.push_str(&format!("\ntriage: {}", triage.status));
+            if let Some(comment) = &triage.comment {
+                details.push_str(&format!(" ({comment})"));
+            }
+        }
         self.cases.push(format!(
             "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
             xml_escape(&finding.rule_id),

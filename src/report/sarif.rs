@@ -14,7 +14,9 @@
 //!   `partialFingerprints["leakhound/v2"]`, leakhound's fingerprint (the key names its scheme,
 //!   see [`crate::finding::fingerprint`]), so GitHub keeps one alert per secret across pushes.
 //!   `properties` carry `entropy`, `severity`, `confidence`, `validation`, `candidates`, and for git findings `commit` (id,
-//!   author, email, date, message), `also_in` and `also_at` (as in json).
+//!   author, email, date, message), `also_in` and `also_at` (as in json), and `triage` when a
+//!   datastore holds a decision; a finding triaged `false-positive`, `accepted` or `revoked`
+//!   carries an external, accepted `suppressions` entry with the comment as justification.
 //! - Removed (issue 14): `properties.secret_sha256`, an unsalted hash that let anyone holding
 //!   the upload confirm guesses of a short secret offline, and the `leakhound/v1` fingerprint
 //!   key (a fast hash of the same); `leakhound/v2` replaces both, so code scanning sees new
@@ -59,6 +61,23 @@ impl SarifReporter {
             rule_order: Vec::new(),
         }
     }
+}
+
+/// A triage decision as a SARIF suppression: a false positive or an accepted risk is
+/// `accepted`, a revoked secret too (nothing is left to fix but the history), each with the
+/// comment as justification; open and confirmed findings are not suppressed.
+fn suppression(triage: &crate::finding::Triage) -> Option<Value> {
+    matches!(
+        triage.status.as_str(),
+        "false-positive" | "accepted" | "revoked"
+    )
+    .then(|| {
+        let justification = match &triage.comment {
+            Some(comment) => format!("{}: {comment}", triage.status),
+            None => triage.status.clone(),
+        };
+        json!({ "kind": "external", "status": "accepted", "justification": justification })
+    })
 }
 
 /// SARIF's `level` for a severity.
@@ -311,7 +330,10 @@ impl Reporter for SarifReporter {
                 })
                 .collect();
         }
-        self.results.push(json!({
+        if let Some(triage) = &finding.triage {
+            properties["triage"] = serde_json::to_value(triage).unwrap_or(Value::Null);
+        }
+        let mut result = json!({
             "ruleId": finding.rule_id,
             "ruleIndex": index,
             "level": level(finding.severity),
@@ -331,7 +353,11 @@ impl Reporter for SarifReporter {
             }],
             "partialFingerprints": { (fingerprint::SCHEME): finding.fingerprint },
             "properties": properties,
-        }));
+        });
+        if let Some(suppression) = finding.triage.as_ref().and_then(suppression) {
+            result["suppressions"] = json!([suppression]);
+        }
+        self.results.push(result);
         Ok(())
     }
 

@@ -16,6 +16,8 @@ mod baseline;
 mod ci;
 /// `.leakhound.toml` and inline allow comments.
 mod config;
+/// The findings datastore: runs, rescans, triage, reports from the store.
+mod datastore;
 /// Exit codes and error messages.
 mod exit_codes;
 /// The fuzz targets' seeds and past crashes, replayed.
