@@ -1,7 +1,8 @@
 //! Lists `patterns/*.toml` and writes into OUT_DIR (1) a `(name, include_str!)` table of the
 //! rule files, for `rules check` and the tests, which need every rule's examples, and (2) the
 //! same rules as JSON without their examples: what a scan loads. Parsing 3,700 examples out of
-//! TOML was most of a scan's start-up; JSON without them parses several times faster.
+//! TOML was most of a scan's start-up; JSON without them parses several times faster. (3) The
+//! revocation steps of `docs/token-formats/`, for the HTML report.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -57,6 +58,54 @@ fn main() {
     std::fs::write(
         out_dir.join("builtin_rules.json"),
         serde_json::to_string(&lean).expect("rules serialize"),
+    )
+    .expect("OUT_DIR is writable");
+    write_revocations(&out_dir);
+}
+
+/// (3) From the token-format facts in `docs/token-formats/`, each entry that says how to revoke
+/// its credential: `[{provider, kind, revoke}]`, for the HTML report's remediation.
+fn write_revocations(out_dir: &std::path::Path) {
+    let dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("docs/token-formats");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let mut revocations = Vec::new();
+    for path in &files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let Ok(table) = std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .parse::<toml::Table>()
+        else {
+            continue;
+        };
+        let Some(toml::Value::Array(tokens)) = table.get("token") else {
+            continue;
+        };
+        for token in tokens.iter().filter_map(toml::Value::as_table) {
+            let field = |name: &str| token.get(name).and_then(toml::Value::as_str).unwrap_or("");
+            if !field("revoke").trim().is_empty() {
+                revocations.push(serde_json::json!({
+                    "provider": field("provider"),
+                    "kind": field("kind"),
+                    "revoke": field("revoke"),
+                }));
+            }
+        }
+    }
+    std::fs::write(
+        out_dir.join("revocations.json"),
+        serde_json::to_string(&revocations).expect("revocations serialize"),
     )
     .expect("OUT_DIR is writable");
 }

@@ -402,6 +402,8 @@ pub enum FormatArg {
     Junit,
     /// GitHub Actions annotations (`::error file=...`).
     Github,
+    /// One self-contained HTML page with a summary, a filterable table and remediation.
+    Html,
 }
 
 impl FormatArg {
@@ -415,6 +417,7 @@ impl FormatArg {
             FormatArg::Csv => Format::Csv,
             FormatArg::Junit => Format::Junit,
             FormatArg::Github => Format::Github,
+            FormatArg::Html => Format::Html,
         }
     }
 }

@@ -271,10 +271,23 @@ pub(super) fn report(args: ReportArgs) -> anyhow::Result<u8> {
     let mut builder = RuleSetBuilder::new();
     builder.lazy(true).builtin();
     let rules = builder.build()?;
+    let runs = store.runs()?;
+    let scopes: std::collections::BTreeSet<String> = runs
+        .iter()
+        .map(|run| format!("{} {}", run.command, run.target))
+        .collect();
+    let last = runs.iter().rev().find_map(|run| run.ended_at.clone());
     let context = ReportContext {
         exit_code: super::EXIT_CLEAN,
         rules: ReportContext::rule_infos(&rules),
         repository: None,
+        scope: Some(format!(
+            "datastore {}: {}{}",
+            args.filter.datastore.display(),
+            scopes.into_iter().collect::<Vec<_>>().join("; "),
+            last.map(|at| format!(", last run ended {at}"))
+                .unwrap_or_default()
+        )),
     };
     let format = args.format.format();
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();

@@ -103,7 +103,10 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             &settings,
             result,
             Unit::Files,
-            setup.report_context(repository),
+            setup.report_context(
+                repository,
+                format!("history {} (lines the range adds)", root.display()),
+            ),
             recording,
         );
     }
@@ -126,7 +129,7 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         &settings,
         result,
         Unit::Blobs,
-        setup.report_context(repository),
+        setup.report_context(repository, format!("history {}", root.display())),
         recording,
     )
 }

@@ -118,15 +118,18 @@ impl Setup {
         Ok(Setup { engine, filters })
     }
 
-    /// What the report needs besides the findings: rule descriptions, the repository.
+    /// What the report needs besides the findings: rule descriptions, the repository, and
+    /// what was scanned in words (`scope`).
     pub(super) fn report_context(
         &self,
         repository: Option<report::RepositoryInfo>,
+        scope: String,
     ) -> ReportContext {
         ReportContext {
             exit_code: 0,
             rules: ReportContext::rule_infos(self.engine.rules()),
             repository,
+            scope: Some(scope),
         }
     }
 

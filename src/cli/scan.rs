@@ -27,7 +27,7 @@ pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
         &settings,
         result,
         Unit::Files,
-        setup.report_context(None),
+        setup.report_context(None, format!("scan {}", shown_paths(&args.paths))),
         recording,
     )
 }
@@ -72,6 +72,18 @@ pub(super) fn scan_paths(
     };
     let result = setup.scan(source.as_ref(), settings, None, Unit::Files);
     Ok((setup, result))
+}
+
+/// The paths a scan was given, as the HTML report's scope names them.
+fn shown_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|path| match std::fs::canonicalize(path) {
+            Ok(absolute) => absolute.display().to_string(),
+            Err(_) => path.display().to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A path named on the command line must be there and readable: scanning nothing of it is

@@ -36,7 +36,10 @@ pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
         &settings,
         result,
         Unit::Files,
-        setup.report_context(None),
+        setup.report_context(
+            None,
+            format!("staged changes in {}", repository_root(&repo).display()),
+        ),
         recording,
     )?;
     if code != super::EXIT_CLEAN && code != super::EXIT_ERROR {

@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -35,6 +36,8 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow-command annotations.
     Github,
+    /// One self-contained HTML page: summary, filterable table, remediation.
+    Html,
 }
 
 impl std::str::FromStr for Format {
@@ -106,6 +109,8 @@ pub struct ReportContext {
     pub rules: HashMap<String, RuleInfo>,
     /// The repository, for git scans.
     pub repository: Option<RepositoryInfo>,
+    /// What was scanned, in words (`history /src/app`), for reports that say it (HTML).
+    pub scope: Option<String>,
 }
 
 impl ReportContext {
@@ -144,6 +149,7 @@ pub fn reporter(
         Format::Csv => Box::new(csv::CsvReporter::new(options)),
         Format::Junit => Box::new(junit::JunitReporter::new(options)),
         Format::Github => Box::new(github::GithubReporter::new(options)),
+        Format::Html => Box::new(html::HtmlReporter::new(options, context)),
     }
 }
 

@@ -21,6 +21,20 @@ fn run(dir: &Path, code: i32, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// `scan . --datastore STORE` in `dir`, which has findings.
+#[track_caller]
+fn scan_into(dir: &Path, store: &str) {
+    run(dir, FINDINGS, &["scan", ".", "--datastore", store, "-q"]);
+}
+
+/// `triage set --datastore STORE <args>` in `dir`, which must succeed.
+#[track_caller]
+fn triage_set(dir: &Path, store: &str, args: &[&str]) {
+    let mut all = vec!["triage", "set", "--datastore", store];
+    all.extend_from_slice(args);
+    run(dir, 0, &all);
+}
+
 /// The `triage list --format json` lines of `store` (with `extra` filters).
 #[track_caller]
 fn listed(dir: &Path, store: &str, extra: &[&str]) -> Vec<serde_json::Value> {
@@ -73,24 +87,16 @@ fn holds(haystack: &[u8], needle: &str) -> bool {
 fn a_rescan_adds_marks_gone_and_never_loses_a_triage_decision() {
     let (tree, _, _) = leaky_tree();
     let dir = tree.path();
-    run(
-        dir,
-        FINDINGS,
-        &["scan", ".", "--datastore", "audit.db", "-q"],
-    );
+    scan_into(dir, "audit.db");
     let findings = listed(dir, "audit.db", &[]);
     assert_eq!(findings.len(), 2, "{findings:?}");
     assert!(findings.iter().all(|f| f["status"] == "open"));
     let github = id_of(&findings, "github.pat-classic");
-    run(
+    triage_set(
         dir,
-        0,
+        "audit.db",
         &[
-            "triage",
-            "set",
             &github,
-            "--datastore",
-            "audit.db",
             "--status",
             "false-positive",
             "--comment",
@@ -130,11 +136,7 @@ fn a_rescan_adds_marks_gone_and_never_loses_a_triage_decision() {
     // --include-gone, and back in place, with the same decision, when it returns.
     let config = std::fs::read(dir.join("app/config.env")).unwrap();
     std::fs::remove_file(dir.join("app/config.env")).unwrap();
-    run(
-        dir,
-        FINDINGS,
-        &["scan", ".", "--datastore", "audit.db", "-q"],
-    );
+    scan_into(dir, "audit.db");
     let present = listed(dir, "audit.db", &[]);
     assert_eq!(present.len(), 1, "{present:?}");
     assert_eq!(present[0]["rule_id"], "stripe.secret-key");
@@ -146,11 +148,7 @@ fn a_rescan_adds_marks_gone_and_never_loses_a_triage_decision() {
     assert_eq!(gone["present"], false);
     assert_eq!(gone["status"], "false-positive");
     std::fs::write(dir.join("app/config.env"), config).unwrap();
-    run(
-        dir,
-        FINDINGS,
-        &["scan", ".", "--datastore", "audit.db", "-q"],
-    );
+    scan_into(dir, "audit.db");
     let back = listed(dir, "audit.db", &["--status", "false-positive"]);
     assert_eq!(back.len(), 1, "{back:?}");
     assert_eq!(back[0]["present"], true);
@@ -165,11 +163,7 @@ fn a_rescan_adds_marks_gone_and_never_loses_a_triage_decision() {
 fn secrets_are_kept_redacted_unless_the_run_asked_for_them() {
     let (tree, github, stripe) = leaky_tree();
     let dir = tree.path();
-    run(
-        dir,
-        FINDINGS,
-        &["scan", ".", "--datastore", "audit.db", "-q"],
-    );
+    scan_into(dir, "audit.db");
     let bytes = store_bytes(&dir.join("audit.db"));
     assert!(!bytes.is_empty());
     for secret in [&github, &stripe] {
@@ -235,11 +229,7 @@ fn secrets_are_kept_redacted_unless_the_run_asked_for_them() {
     );
     // A later run without --show-secrets drops what the earlier one kept, from the file too
     // (deleted content is overwritten and the write-ahead log truncated).
-    run(
-        dir,
-        FINDINGS,
-        &["scan", ".", "--datastore", "shown.db", "-q"],
-    );
+    scan_into(dir, "shown.db");
     let bytes = store_bytes(&dir.join("shown.db"));
     assert!(!holds(&bytes, &github) && !holds(&bytes, &stripe));
 }
@@ -248,21 +238,13 @@ fn secrets_are_kept_redacted_unless_the_run_asked_for_them() {
 fn every_report_format_renders_from_the_store_with_its_triage() {
     let (tree, _, _) = leaky_tree();
     let dir = tree.path();
-    run(
+    scan_into(dir, "audit.db");
+    triage_set(
         dir,
-        FINDINGS,
-        &["scan", ".", "--datastore", "audit.db", "-q"],
-    );
-    run(
-        dir,
-        0,
+        "audit.db",
         &[
-            "triage",
-            "set",
             "--rule",
             "stripe.secret-key",
-            "--datastore",
-            "audit.db",
             "--status",
             "accepted",
             "--comment",
@@ -301,7 +283,7 @@ fn every_report_format_renders_from_the_store_with_its_triage() {
         human.contains("triage: accepted (sandbox account)"),
         "{human}"
     );
-    for format in ["jsonl", "junit", "github"] {
+    for format in ["jsonl", "junit", "github", "html"] {
         let out = run(
             dir,
             0,
@@ -370,11 +352,7 @@ fn triage_mistakes_are_clear_errors() {
         !dir.join("nowhere.db").exists(),
         "reading must not create a store"
     );
-    run(
-        dir,
-        FINDINGS,
-        &["scan", ".", "--datastore", "audit.db", "-q"],
-    );
+    scan_into(dir, "audit.db");
     for (args, message) in [
         (vec!["--status", "fixed", "1"], "unknown status"),
         (vec!["--status", "revoked", "999"], "no finding 999"),
@@ -411,25 +389,9 @@ fn triage_mistakes_are_clear_errors() {
 fn a_scan_killed_half_way_leaves_the_store_as_it_was() {
     let (tree, _, _) = leaky_tree();
     let dir = tree.path();
-    run(
-        dir,
-        FINDINGS,
-        &["scan", ".", "--datastore", "audit.db", "-q"],
-    );
+    scan_into(dir, "audit.db");
     let github = id_of(&listed(dir, "audit.db", &[]), "github.pat-classic");
-    run(
-        dir,
-        0,
-        &[
-            "triage",
-            "set",
-            &github,
-            "--datastore",
-            "audit.db",
-            "--status",
-            "confirmed",
-        ],
-    );
+    triage_set(dir, "audit.db", &[&github, "--status", "confirmed"]);
     // Enough files that the scan is still running when it is killed.
     for dir_index in 0..40 {
         for file in 0..500 {
@@ -483,11 +445,7 @@ fn a_scan_killed_half_way_leaves_the_store_as_it_was() {
         .collect();
     assert_eq!(confirmed.len(), 1);
     // And the next run completes normally.
-    run(
-        dir,
-        FINDINGS,
-        &["scan", ".", "--datastore", "audit.db", "-q"],
-    );
+    scan_into(dir, "audit.db");
     assert!(Store::open(&store_path).unwrap().runs().unwrap()[2]
         .ended_at
         .is_some());
@@ -497,24 +455,11 @@ fn a_scan_killed_half_way_leaves_the_store_as_it_was() {
 fn a_baseline_from_the_datastore_quiets_what_triage_settled() {
     let (tree, _, _) = leaky_tree();
     let dir = tree.path();
-    run(
+    scan_into(dir, "audit.db");
+    triage_set(
         dir,
-        FINDINGS,
-        &["scan", ".", "--datastore", "audit.db", "-q"],
-    );
-    run(
-        dir,
-        0,
-        &[
-            "triage",
-            "set",
-            "--path",
-            "app/*",
-            "--datastore",
-            "audit.db",
-            "--status",
-            "false-positive",
-        ],
+        "audit.db",
+        &["--path", "app/*", "--status", "false-positive"],
     );
     run(
         dir,

@@ -32,6 +32,8 @@ mod guessing;
 mod hooks;
 /// Hostile and broken input: huge files and lines, UTF-16, report injection, broken repos.
 mod hostile;
+/// The HTML report, in headless Chromium too.
+mod html;
 /// Secret hygiene: no command or format shows a raw secret unless asked.
 mod hygiene;
 /// Look-alikes (placeholders, hashes, UUIDs, docs, bad checksums) give nothing.
