@@ -40,6 +40,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Validate a config (.leakhound.toml or a gitleaks config).
     Config(ConfigArgs),
+    /// Scan a container image tarball (`docker save IMAGE -o FILE.tar`, or an OCI layout in a
+    /// tar): every layer's files, deleted ones included, and the image config.
+    Image(ImageArgs),
     /// List and triage the findings of a datastore (see --datastore).
     Triage(super::datastore::TriageArgs),
     /// Render a datastore's findings in any report format, without scanning again.
@@ -111,6 +114,20 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "NAME", requires = "refs_from_stdin")]
     pub remote: Option<String>,
     /// Options shared with the other scanning commands.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `leakhound image`.
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// The image tarball.
+    #[arg(value_name = "FILE.tar")]
+    pub file: PathBuf,
+    /// Do not open archives found inside the layers (a `.jar`, a `.whl`).
+    #[arg(long)]
+    pub no_archives: bool,
+    /// Options every scanning command takes.
     #[command(flatten)]
     pub common: CommonArgs,
 }

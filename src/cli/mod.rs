@@ -8,6 +8,7 @@ mod config;
 mod datastore;
 mod history;
 mod hook;
+mod image;
 mod output;
 mod rules;
 mod run;
@@ -44,6 +45,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Baseline(args) => baseline::baseline(args),
         Command::Rules(args) => rules::run(args),
         Command::Config(args) => config::config(args),
+        Command::Image(args) => image::image(args),
         Command::Triage(args) => datastore::triage(args),
         Command::Report(args) => datastore::report(args),
     }

@@ -10,6 +10,7 @@ pub mod fs;
 pub mod git;
 pub mod gitignore;
 pub mod history;
+pub mod image;
 pub mod limited;
 pub mod pack;
 pub mod stdin;

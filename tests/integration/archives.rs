@@ -28,7 +28,7 @@ fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
     out.into_inner()
 }
 
-fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+pub fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut tar = tar::Builder::new(Vec::new());
     for (name, content) in members {
         // The name goes into the header as it is: the builder would refuse `..`, an archive
@@ -44,7 +44,7 @@ fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
     tar.into_inner().unwrap()
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(bytes).unwrap();
     encoder.finish().unwrap()

@@ -36,6 +36,8 @@ mod hostile;
 mod html;
 /// Secret hygiene: no command or format shows a raw secret unless asked.
 mod hygiene;
+/// Container image tarballs (`leakhound image`).
+mod image;
 /// Look-alikes (placeholders, hashes, UUIDs, docs, bad checksums) give nothing.
 mod lookalikes;
 /// Report formats, redaction and snapshots.
