@@ -6,7 +6,9 @@
 //! The tarball is read twice, as a stream: first for its small JSON documents (the manifest,
 //! the index, the configs), then for the layers, each decompressed (gzip, zstd) and read
 //! member by member, so a layer of any size costs the memory of its largest file. A finding
-//! names the chain: `app.tar!layer-2!etc/app/config.env`, `app.tar!config`.
+//! names the chain: `app.tar!layer-2@sha256:0123456789ab!etc/app/config.env` (the layer's place
+//! and the short digest of its blob, or its directory's id in a legacy `docker save`),
+//! `app.tar!config`.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -47,7 +49,7 @@ pub struct ImageSource {
 struct Layout {
     /// Member names of the image configs.
     configs: Vec<String>,
-    /// Member name of each layer, with its label (`layer-1` is the base).
+    /// Member name of each layer, with its label (`layer-1@sha256:...` is the base).
     layers: HashMap<String, String>,
     /// The image's tags, for the message that names what is scanned.
     tags: Vec<String>,
@@ -376,7 +378,21 @@ fn oci_layout(index: &[u8], documents: &HashMap<String, Vec<u8>>) -> Result<Layo
 
 fn add_layers(layout: &mut Layout, layers: Vec<String>) {
     for (index, layer) in layers.into_iter().enumerate() {
-        let label = format!("layer-{}", index + 1);
+        let label = format!("layer-{}@{}", index + 1, layer_id(&layer));
         layout.layers.entry(layer).or_insert(label);
+    }
+}
+
+/// A layer's id as its member name gives it: the digest of an OCI blob
+/// (`blobs/sha256/<hex>` -> `sha256:<12 hex>`), or the directory of a legacy `docker save`
+/// layer (`<id>/layer.tar` -> `<12 hex>`).
+fn layer_id(member: &str) -> String {
+    let short = |hex: &str| hex.chars().take(12).collect::<String>();
+    match member.strip_prefix("blobs/") {
+        Some(blob) => match blob.split_once('/') {
+            Some((algorithm, hex)) => format!("{algorithm}:{}", short(hex)),
+            None => short(blob),
+        },
+        None => short(member.split('/').next().unwrap_or(member)),
     }
 }

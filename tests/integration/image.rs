@@ -80,11 +80,11 @@ fn a_docker_save_tarball_is_scanned_layer_by_layer_deleted_files_included() {
             ("generic.password".to_string(), "app.tar!config".to_string()),
             (
                 "github.pat-classic".to_string(),
-                "app.tar!layer-1!etc/app/config.env".to_string()
+                "app.tar!layer-1@1111!etc/app/config.env".to_string()
             ),
             (
                 "stripe.secret-key".to_string(),
-                "app.tar!layer-2!srv/billing.py".to_string()
+                "app.tar!layer-2@2222!srv/billing.py".to_string()
             ),
         ]
     );
@@ -129,8 +129,8 @@ fn an_oci_layout_tarball_is_read_through_its_index() {
         paths,
         [
             "oci.tar!config",
-            "oci.tar!layer-1!etc/app/config.env",
-            "oci.tar!layer-2!srv/billing.py"
+            "oci.tar!layer-1@sha256:aaaaaaaaaaaa!etc/app/config.env",
+            "oci.tar!layer-2@sha256:bbbbbbbbbbbb!srv/billing.py"
         ]
     );
 }
