@@ -2,7 +2,7 @@
 //! config, and clear errors for what is no image.
 
 use crate::archives::{gzip, tar_of};
-use crate::util::{github_pat, leakhound, password, stripe_live_key, TempTree, FINDINGS};
+use crate::util::{found, github_pat, leakhound, password, stripe_live_key, TempTree, FINDINGS};
 
 /// `leakhound image FILE --format json` in `tree`; asserts `code`, returns the findings as
 /// `(rule, path)`.
@@ -15,19 +15,10 @@ fn image_findings(tree: &TempTree, file: &str, code: i32) -> Vec<(String, String
         .unwrap();
     assert_eq!(output.status.code(), Some(code), "{output:?}");
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let mut found: Vec<(String, String)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    found.sort();
-    found
+    found(&report)
+        .into_iter()
+        .map(|(rule, path, _)| (rule, path))
+        .collect()
 }
 
 /// Two layers (the first gzipped, with a token the second deletes) and a config whose `Env`
