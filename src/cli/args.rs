@@ -138,6 +138,9 @@ pub struct StagedArgs {
     /// The repository (a work tree or a directory inside one).
     #[arg(value_name = "REPO", default_value = ".")]
     pub repo: PathBuf,
+    /// Do not open staged archives; skip them as binary.
+    #[arg(long)]
+    pub no_archives: bool,
     /// Options shared with the other scanning commands.
     #[command(flatten)]
     pub common: CommonArgs,

@@ -69,14 +69,14 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         Some(judge) => Setup::new(&judge.settings, judge.root())?,
         None => Setup::new(&settings, &root)?,
     };
+    let archives = (!args.no_archives).then(|| ArchiveLimits::new(settings.scan.max_file_size));
     let changes = if args.refs_from_stdin {
-        Some(pushed_changes(&repo, &args)?)
+        Some(pushed_changes(&repo, &args)?.with_archives(archives))
     } else if let Some(range) = range {
-        Some(DiffSource::range(
-            &args.repo,
-            range,
-            settings.scan.max_file_size,
-        )?)
+        Some(
+            DiffSource::range(&args.repo, range, settings.scan.max_file_size)?
+                .with_archives(archives),
+        )
     } else {
         None
     };

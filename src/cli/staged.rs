@@ -3,6 +3,7 @@
 use super::args::StagedArgs;
 use super::run::{finish, repository_root, start_recording, Setup, Unit};
 use crate::finding::dedup;
+use crate::source::archive::ArchiveLimits;
 use crate::source::diff::DiffSource;
 use crate::source::git::open_repository;
 
@@ -10,7 +11,9 @@ pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
     let settings = args.common.settings();
     let mut repo = open_repository(&args.repo)?;
     let setup = Setup::new(&settings, &repository_root(&repo))?;
-    let source = DiffSource::staged(&args.repo, settings.scan.max_file_size)?;
+    let archives = (!args.no_archives).then(|| ArchiveLimits::new(settings.scan.max_file_size));
+    let source =
+        DiffSource::staged(&args.repo, settings.scan.max_file_size)?.with_archives(archives);
     let recording = start_recording(&settings, "staged", &repository_root(&repo))?;
     let mut result = setup.scan(&source, &settings, None, Unit::Files);
     // The commit being made has HEAD as its parent, and in a merge also MERGE_HEAD's commits.

@@ -9,18 +9,23 @@
 //!   commits that made it.
 //! - Staged: the index against HEAD (an unborn HEAD is empty), read from the index's blobs,
 //!   never from the working tree.
+//! - A changed archive (with [`DiffSource::with_archives`]) is opened and its members compared
+//!   with the previous version's by name: only what it adds inside is scanned.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository, Sort};
 
+use super::archive::{ArchiveExpander, ArchiveLimits};
+use super::content::{deliver, ArchiveFormat, Expander};
 use super::git::{added_lines, commit_info, object_header, open_repository, run_workers};
 use super::{
     classify, text_of, ChangeScope, Chunk, Commit, Content, Error, Provenance, SkipReason, Source,
-    VisitorFactory,
+    Visitor, VisitorFactory,
 };
 
 /// One changed file: its new blob, its previous blob, where, and in which commit.
@@ -38,6 +43,8 @@ pub struct DiffSource {
     git_dir: PathBuf,
     max_file_size: u64,
     files: Vec<ChangedFile>,
+    /// Changed archives are opened with these limits (see [`DiffSource::with_archives`]).
+    archives: Option<ArchiveLimits>,
     /// Commits in the range (0 for staged).
     pub commits: usize,
     /// The range as resolved, for messages (`abc1234..def5678`).
@@ -240,6 +247,7 @@ impl DiffSource {
             files,
             commits,
             description,
+            archives: None,
         })
     }
 
@@ -282,7 +290,16 @@ impl DiffSource {
             files,
             commits: 0,
             description: "staged changes".to_string(),
+            archives: None,
         })
+    }
+
+    /// Opens changed archives (`None`: skips them as binary). A changed archive's members are
+    /// compared with the previous version's, by name: an unchanged member is not scanned, a
+    /// changed text member only for the lines it adds, a new one whole.
+    pub fn with_archives(mut self, limits: Option<ArchiveLimits>) -> DiffSource {
+        self.archives = limits;
+        self
     }
 
     /// Number of changed files to scan.
@@ -333,10 +350,18 @@ impl Source for DiffSource {
                     continue;
                 }
             };
-            // Archives are skipped as binary: a change scope covers lines of text.
-            let Content::Text(text) = classify(new.content()) else {
-                visitor.skipped(&provenance, SkipReason::Binary);
-                continue;
+            let text = match (classify(new.content()), self.archives) {
+                (Content::Text(text), _) => text,
+                (Content::Archive(format), Some(limits)) => {
+                    let old = file.old.and_then(|oid| repo.find_blob(oid).ok());
+                    let old = old.as_ref().map(git2::Blob::content);
+                    archive_change(limits, format, new.content(), old, &provenance, visitor);
+                    continue;
+                }
+                _ => {
+                    visitor.skipped(&provenance, SkipReason::Binary);
+                    continue;
+                }
             };
             // Both sides as text (UTF-16 decoded), so lines compare like for like.
             let previous = match file.old.map(|oid| repo.find_blob(oid)) {
@@ -372,5 +397,69 @@ impl Source for DiffSource {
                 window: None,
             });
         });
+    }
+}
+
+/// Delivers what a changed archive adds: each member of `new` that `old` (the previous
+/// version, when it was an archive too) did not hold as it is; a text member `old` held in
+/// another version is scoped to the lines it adds, like a changed file.
+fn archive_change(
+    limits: ArchiveLimits,
+    format: ArchiveFormat,
+    new: &[u8],
+    old: Option<&[u8]>,
+    provenance: &Provenance,
+    visitor: &mut dyn Visitor,
+) {
+    let mut old_members: HashMap<String, Vec<u8>> = HashMap::new();
+    if let Some(old) = old {
+        if let Content::Archive(old_format) = classify(old) {
+            // The old version's own budget; a member it cannot give is simply new.
+            let _ = ArchiveExpander::new(limits).expand(old_format, old, &mut |name, bytes| {
+                old_members.insert(name.to_string(), bytes.to_vec());
+            });
+        }
+    }
+    let expander = ArchiveExpander::new(limits);
+    let mut each = |name: &str, bytes: &[u8]| {
+        let inner = if name.is_empty() {
+            provenance.clone()
+        } else {
+            provenance.member(name)
+        };
+        let previous = old_members.get(name);
+        if previous.is_some_and(|previous| previous.as_slice() == bytes) {
+            return;
+        }
+        let scoped = previous
+            .and_then(|previous| text_of(previous))
+            .zip(match classify(bytes) {
+                Content::Text(text) => Some(text),
+                _ => None,
+            });
+        match scoped {
+            Some((previous, text)) => {
+                let Ok(added) = added_lines(&previous, &text) else {
+                    return deliver(bytes, &inner, None, visitor, Some(&expander));
+                };
+                if added.is_empty() {
+                    return;
+                }
+                let scope = ChangeScope {
+                    added_lines: added,
+                    previous: previous.into_owned(),
+                };
+                visitor.chunk(Chunk {
+                    bytes: &text,
+                    provenance: &inner,
+                    scope: Some(&scope),
+                    window: None,
+                });
+            }
+            None => deliver(bytes, &inner, None, visitor, Some(&expander)),
+        }
+    };
+    if let Err(why) = expander.expand(format, new, &mut each) {
+        visitor.error(&provenance.path, &why);
     }
 }

@@ -284,3 +284,50 @@ fn a_compressed_tar_larger_than_a_member_may_be_is_read_member_by_member() {
         "{stderr}"
     );
 }
+
+/// A pull request that changes an archive is judged on what it adds inside it: a member whose
+/// new lines hold a secret is reported at its line; a secret the previous version already
+/// held, in a member left as it was or in the lines of a changed one, is not.
+#[test]
+fn a_range_and_the_index_open_changed_archives_and_report_only_what_they_add() {
+    let old_secret = secret_file();
+    let new_secret = secret_file();
+    let mut repo = crate::util::TempRepo::new();
+    let first = zip_of(&[
+        ("config.properties", b"name=shop\n"),
+        ("legacy.properties", old_secret.as_bytes()),
+    ]);
+    let base = repo.commit_file("dist/app.jar", &first, "add the app");
+    let changed = format!("name=shop\n{new_secret}");
+    let second = zip_of(&[
+        ("config.properties", changed.as_bytes()),
+        ("legacy.properties", old_secret.as_bytes()),
+    ]);
+    repo.commit_file("dist/app.jar", &second, "configure the app");
+    let range = format!("{base}..HEAD");
+    let report = repo.json(FINDINGS, &["history", "--range", &range]);
+    assert_eq!(
+        found(&report),
+        [(
+            "aws.secret-access-key".into(),
+            "dist/app.jar!config.properties".into(),
+            3
+        )]
+    );
+    let skipped = repo.json(CLEAN, &["history", "--range", &range, "--no-archives"]);
+    assert_eq!(skipped["stats"]["skipped_binary"], 1);
+
+    // Staged: a new archive is new whole.
+    let third = zip_of(&[("deploy/.env", secret_file().as_bytes())]);
+    repo.stage("release.zip", &third);
+    let staged = repo.json(FINDINGS, &["staged"]);
+    assert_eq!(
+        found(&staged),
+        [(
+            "aws.secret-access-key".into(),
+            "release.zip!deploy/.env".into(),
+            2
+        )]
+    );
+    repo.json(CLEAN, &["staged", "--no-archives"]);
+}
