@@ -250,16 +250,12 @@ impl ArchiveExpander {
         }
         let compressed = bytes.len() as u64;
         let decompressed = Cell::new(0);
-        let decoder: Box<dyn Read + '_> = match format {
-            ArchiveFormat::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
-            ArchiveFormat::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(bytes)),
-            ArchiveFormat::Zstd => match zstd::stream::read::Decoder::new(bytes) {
-                Ok(decoder) => Box::new(decoder),
-                Err(err) => return Err(format!("cannot decompress zstd: {err}")),
-            },
+        let decoder = match format {
             // xz's decoder writes rather than reads: its content is read whole.
             ArchiveFormat::Xz => return self.deliver_stream(format, self.read_xz(bytes), member),
             ArchiveFormat::Zip | ArchiveFormat::Tar => return Ok(()),
+            _ => stream_decoder(format, bytes)
+                .map_err(|err| format!("cannot decompress {}: {err}", format_name(format)))?,
         };
         let mut decoder = Counting {
             inner: decoder,
@@ -398,6 +394,20 @@ impl Expander for ArchiveExpander {
             (Err(why), false) => Err(format!("{why}; archive limit: {}", hits.join("; "))),
         }
     }
+}
+
+/// A reader of what the gzip, bzip2 or zstd stream `compressed` holds (the content of any
+/// other format is `compressed` itself). xz is not here: its decoder writes rather than reads.
+pub fn stream_decoder<'r>(
+    format: ArchiveFormat,
+    compressed: impl Read + 'r,
+) -> std::io::Result<Box<dyn Read + 'r>> {
+    Ok(match format {
+        ArchiveFormat::Gzip => Box::new(flate2::read::MultiGzDecoder::new(compressed)),
+        ArchiveFormat::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(compressed)),
+        ArchiveFormat::Zstd => Box::new(zstd::stream::read::Decoder::new(compressed)?),
+        _ => Box::new(compressed),
+    })
 }
 
 /// A member's name as a label: control characters (a terminal escape in a crafted name)

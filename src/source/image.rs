@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::archive::{safe_name, ArchiveExpander, ArchiveLimits};
+use super::archive::{safe_name, stream_decoder, ArchiveExpander, ArchiveLimits};
 use super::content::{deliver, ArchiveFormat, Expander};
 use super::{Provenance, SkipReason, Source, Visitor, VisitorFactory};
 
@@ -146,66 +146,34 @@ impl ImageSource {
         Provenance::file(format!("{}!{inner}", self.shown), format!("{name}!{inner}"))
     }
 
-    /// Reads one layer (plain, gzip or zstd tar) member by member into `visitor`.
+    /// Reads one layer (plain, gzip or zstd tar) member by member into `visitor`; an error
+    /// says why the rest of the layer could not be read.
     fn scan_layer(
         &self,
         label: &str,
         reader: &mut dyn Read,
         visitor: &mut dyn Visitor,
         expander: Option<&dyn Expander>,
-    ) {
-        let mut head = [0u8; 4];
-        let mut filled = 0;
-        while filled < head.len() {
-            match reader.read(&mut head[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(err) => {
-                    visitor.error(
-                        &self.provenance(label).path,
-                        &format!("cannot read layer: {err}"),
-                    );
-                    return;
-                }
+    ) -> Result<(), String> {
+        let mut head = Vec::with_capacity(4);
+        (&mut *reader)
+            .take(4)
+            .read_to_end(&mut head)
+            .map_err(|err| format!("cannot read layer: {err}"))?;
+        let whole = std::io::Cursor::new(head.clone()).chain(reader);
+        let decoded = match ArchiveFormat::sniff(&head) {
+            Some(format @ (ArchiveFormat::Gzip | ArchiveFormat::Zstd)) => {
+                stream_decoder(format, whole)
+                    .map_err(|err| format!("cannot decompress layer: {err}"))?
             }
-        }
-        let whole = std::io::Cursor::new(head[..filled].to_vec()).chain(reader);
-        let decoded: Box<dyn Read + '_> = match ArchiveFormat::sniff(&head[..filled]) {
-            Some(ArchiveFormat::Gzip) => Box::new(flate2::read::MultiGzDecoder::new(whole)),
-            Some(ArchiveFormat::Zstd) => match zstd::stream::read::Decoder::new(whole) {
-                Ok(decoder) => Box::new(decoder),
-                Err(err) => {
-                    visitor.error(
-                        &self.provenance(label).path,
-                        &format!("cannot decompress layer: {err}"),
-                    );
-                    return;
-                }
-            },
             _ => Box::new(whole),
         };
         let mut layer = tar::Archive::new(decoded);
-        let entries = match layer.entries() {
-            Ok(entries) => entries,
-            Err(err) => {
-                visitor.error(
-                    &self.provenance(label).path,
-                    &format!("cannot read layer: {err}"),
-                );
-                return;
-            }
-        };
+        let entries = layer
+            .entries()
+            .map_err(|err| format!("cannot read layer: {err}"))?;
         for entry in entries {
-            let mut entry = match entry {
-                Ok(entry) => entry,
-                Err(err) => {
-                    visitor.error(
-                        &self.provenance(label).path,
-                        &format!("cannot read layer further: {err}"),
-                    );
-                    return;
-                }
-            };
+            let mut entry = entry.map_err(|err| format!("cannot read layer further: {err}"))?;
             if !entry.header().entry_type().is_file() {
                 continue;
             }
@@ -230,6 +198,7 @@ impl ImageSource {
             }
             deliver(&bytes, &provenance, None, visitor, expander);
         }
+        Ok(())
     }
 }
 
@@ -267,7 +236,9 @@ impl Source for ImageSource {
             }
             let name = member_name(&entry.path_bytes());
             if let Some(label) = self.layout.layers.get(&name) {
-                self.scan_layer(label, &mut entry, visitor.as_mut(), expander);
+                if let Err(why) = self.scan_layer(label, &mut entry, visitor.as_mut(), expander) {
+                    visitor.error(&self.provenance(label).path, &why);
+                }
             } else if self.layout.configs.contains(&name) && entry.size() <= MAX_DOCUMENT {
                 let mut bytes = Vec::new();
                 if entry.read_to_end(&mut bytes).is_ok() {

@@ -13,6 +13,7 @@
 //! - The schema is versioned (`PRAGMA user_version`); [`MIGRATIONS`] brings an older file up
 //!   to date, and a file from a newer leakhound is refused rather than guessed at.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -322,25 +323,27 @@ impl Store {
             .map_err(fail)?;
         let at = now();
         let mut outcome = RunOutcome::default();
-        let mut seen = std::collections::HashSet::new();
+        // One look-up per fingerprint tells both whether it is new here and its triage; the
+        // same secret twice at one path is one row.
+        let mut triage_of_fingerprint: HashMap<String, Option<Triage>> = HashMap::new();
         for finding in findings.iter_mut() {
-            if !seen.insert(finding.fingerprint.clone()) {
-                continue; // the same secret twice at one path: one row
+            if let Some(triage) = triage_of_fingerprint.get(&finding.fingerprint) {
+                finding.triage = triage.clone();
+                continue;
             }
-            let is_new =
-                upsert(&transaction, &scope, run, &at, finding, keep_secrets).map_err(fail)?;
-            outcome.new += usize::from(is_new);
+            let stored = stored_triage(&transaction, &scope, &finding.fingerprint).map_err(fail)?;
+            outcome.new += usize::from(stored.is_none());
+            upsert(&transaction, &scope, run, &at, finding, keep_secrets).map_err(fail)?;
+            finding.triage = stored.flatten();
+            triage_of_fingerprint.insert(finding.fingerprint.clone(), finding.triage.clone());
         }
-        outcome.seen = seen.len();
+        outcome.seen = triage_of_fingerprint.len();
         outcome.gone = transaction
             .execute(
                 "UPDATE findings SET present = 0 WHERE scope = ?1 AND last_run <> ?2 AND present = 1",
                 params![scope, run],
             )
             .map_err(fail)?;
-        for finding in findings.iter_mut() {
-            finding.triage = triage_of(&transaction, &scope, &finding.fingerprint).map_err(fail)?;
-        }
         transaction
             .execute(
                 "UPDATE runs SET ended_at = ?2, findings = ?3, new_findings = ?4, gone_findings = ?5, files = ?6, bytes = ?7, secrets_kept = ?8 WHERE id = ?1",
@@ -529,7 +532,7 @@ fn scope(command: &str, target: &str) -> String {
     format!("{command} {target}")
 }
 
-/// Inserts or refreshes `finding` in `scope` for `run`; true when it is new there.
+/// Inserts or refreshes `finding` in `scope` for `run`.
 fn upsert(
     transaction: &Transaction<'_>,
     scope: &str,
@@ -537,7 +540,7 @@ fn upsert(
     at: &str,
     finding: &Finding,
     keep_secrets: bool,
-) -> rusqlite::Result<bool> {
+) -> rusqlite::Result<()> {
     let record = Record {
         rel_path: finding.rel_path.clone(),
         whole_file: finding.is_whole_file(),
@@ -565,14 +568,6 @@ fn upsert(
     let record = serde_json::to_string(&record)
         .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
     let clear = keep_secrets.then(|| finding.secret.expose().to_vec());
-    let existed: bool = transaction
-        .query_row(
-            "SELECT 1 FROM findings WHERE scope = ?1 AND fingerprint = ?2",
-            params![scope, finding.fingerprint],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some();
     transaction.execute(
         "INSERT INTO findings (scope, fingerprint, rule_id, rule_name, severity, confidence, path, line, \
          commit_id, secret_redacted, secret_clear, record, first_run, last_run, first_seen, last_seen, present) \
@@ -597,16 +592,16 @@ fn upsert(
             at
         ],
     )?;
-    Ok(!existed)
+    Ok(())
 }
 
-/// The triage of the finding with `fingerprint` in `scope`, unless it is still `open` and
-/// nobody decided anything.
-fn triage_of(
+/// Whether `scope` holds the finding with `fingerprint` (`None`: it is new there) and, if so,
+/// its triage (`None` while it is still `open` and nobody decided anything).
+fn stored_triage(
     transaction: &Transaction<'_>,
     scope: &str,
     fingerprint: &str,
-) -> rusqlite::Result<Option<Triage>> {
+) -> rusqlite::Result<Option<Option<Triage>>> {
     transaction
         .query_row(
             "SELECT status, comment, triaged_by, triaged_at FROM findings WHERE scope = ?1 AND fingerprint = ?2",
@@ -621,7 +616,7 @@ fn triage_of(
             },
         )
         .optional()
-        .map(|triage| triage.filter(|t| t.at.is_some()))
+        .map(|stored| stored.map(|triage| triage.at.is_some().then_some(triage)))
 }
 
 /// A report's finding from a row: `(fingerprint, rule id, rule name, path)`, `(severity,
