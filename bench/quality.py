@@ -33,12 +33,14 @@ import json
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 import sysconfig
 import tempfile
 import time
 import tomllib
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -320,19 +322,30 @@ def normalize(text):
     return "".join(ch for ch in text if not ch.isspace() and ch != "\\")
 
 
+def url_password(value):
+    """The password of a `scheme://user:password@host` value: after the first `:` that follows
+    `//`, up to the last `@` (the facts' own definition for connection URLs), or None."""
+    match = re.match(r"[A-Za-z][A-Za-z0-9+.-]*://([^:/@\s]*):(.+)@[^@]*$", value)
+    return match.group(2) if match else None
+
+
 def secret_matches(secret, value):
-    """Found: the finding's secret holds the value, or is at least 80% of it."""
+    """Found: the finding's secret holds the value, or is at least 80% of it, or is the whole
+    password of a connection URL (the part the facts call the secret)."""
     s, v = normalize(secret), normalize(value)
     if not s or not v:
         return False
+    password = url_password(value)
+    if password is not None and s in (normalize(password), normalize(urllib.parse.unquote(password))):
+        return True
     return v in s or (s in v and len(s) >= 0.8 * len(v))
 
 
 def secret_is_part(secret, value):
-    """The finding's secret is a piece of the value, shorter than 80% of it (not a match, but
-    reported separately: a URL's password found where the facts take the whole URL)."""
+    """The finding's secret is a piece of the value, shorter than 80% of it and not the URL's
+    whole password (not a match, but reported separately)."""
     s, v = normalize(secret), normalize(value)
-    return len(s) >= 4 and s in v and len(s) < 0.8 * len(v)
+    return len(s) >= 4 and s in v and len(s) < 0.8 * len(v) and not secret_matches(secret, value)
 
 
 def score_positives(cases):
@@ -518,8 +531,9 @@ def write_report(out, args, entries, values, positives, near_misses, controls, c
     partial = [c for c in counted if not c.found_by and c.partial_by]
     w("")
     w("Recall counts files: one planted value per file; a value is found when a finding's secret "
-      "holds it or is at least 80%% of it (any rule); %d missed files had a finding covering only part "
-      "of the value (a URL's password where the facts take the whole URL, say), counted as missed. %d entries whose kind says \"identifier, not a "
+      "holds it or is at least 80%% of it (any rule), or, for a connection URL, is its whole password "
+      "(the part between the user's `:` and the last `@`, as the facts define it); %d missed files had "
+      "a finding covering only part of the value, counted as missed. %d entries whose kind says \"identifier, not a "
       "secret\" are left out of recall (%s of their %d files were reported). Control files (every "
       "file kind, a harmless value): %d of %d raised a finding."
       % (len(partial), sum(1 for e in entries if e.identifier),

@@ -248,7 +248,11 @@ impl RuleSetBuilder {
                     shape: shape.clone(),
                 };
                 let keywords = if syntax.keywords.is_empty() {
-                    syntax.context.clone()
+                    syntax
+                        .context
+                        .iter()
+                        .flat_map(|word| super::template::keyword_variants(word))
+                        .collect()
                 } else {
                     syntax.keywords.clone()
                 };

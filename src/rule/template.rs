@@ -9,7 +9,12 @@
 //!   `{"ai21": {"apiKey": "..."}}`, `<ai21Token>\n  ...\n</ai21Token>`, a YAML key on the next
 //!   line, `ai21 token - ...`;
 //! - **provider key**: the provider word is the key itself (`ai21: ...`, `"AI21": "..."`,
-//!   `ai21_pat=...`): at most 24 name bytes, then separators.
+//!   `ai21_pat=...`, .NET's `<add key="Ai21" value="..."/>`): at most 24 name bytes, then
+//!   separators.
+//!
+//! A `_`, `-` or `.` inside a context word matches any of the three or none, so `polygon_api`
+//! also reads Spring's `polygon.api.key` and .NET's `PolygonApiKey`; [`keyword_variants`] gives
+//! the prefilter the same spellings.
 //!
 //! The value must stand alone: the bytes on each side are ones the shape cannot hold (nor a
 //! letter or digit), so a 40-character token never yields a 32-character "secret" inside it.
@@ -66,15 +71,63 @@ pub(super) fn context_regex(context: &[String], shape: &str) -> Result<String, S
     Ok(format!(
         "(?:{words})\
          (?:(?s:.){{0,{GAP}}}?(?i:{keys})(?s:.){{0,{GAP}}}?{opening}\
-         |[\\w.-]{{0,{NAME_TAIL}}}?{opening}{{1,6}})\
+         |[\\w.-]{{0,{NAME_TAIL}}}?(?:{APP_SETTING_KEY_END})?{opening}{{1,6}})\
          (?P<secret>{shape})(?:{boundary}|\\z)"
     ))
+}
+
+/// The end of a .NET appSettings key, before its value: `<add key="Acme" value="...`.
+const APP_SETTING_KEY_END: &str = r#"["'][ \t]{1,3}(?i:value)"#;
+
+/// Bytes that join the parts of a key name, each spelled differently by each file kind.
+const NAME_SEPARATORS: &[u8] = b"_-.";
+
+/// The spellings of a context word the keyword prefilter must know: as written, and with the
+/// separators between its parts all `_`, all `-`, all `.` or gone (`polygon_api`,
+/// `polygon.api`, `polygonapi`). A separator at either end stays: it marks the word's end
+/// (`chec_` must not become `chec`, found in every `check`).
+pub(super) fn keyword_variants(word: &str) -> Vec<String> {
+    let mut variants = vec![word.to_string()];
+    let (head, parts, tail) = name_parts(word);
+    if parts.len() > 1 {
+        for separator in ["_", "-", ".", ""] {
+            let variant = format!("{head}{}{tail}", parts.join(separator));
+            if !variants.contains(&variant) {
+                variants.push(variant);
+            }
+        }
+    }
+    variants
+}
+
+/// A context word split at its inner separators, with the separators it opens and ends with.
+fn name_parts(word: &str) -> (&str, Vec<&str>, &str) {
+    let is_separator = |c: char| c.is_ascii() && NAME_SEPARATORS.contains(&(c as u8));
+    let inner = word.trim_matches(is_separator);
+    let head = &word[..word.len() - word.trim_start_matches(is_separator).len()];
+    let tail = &word[word.trim_end_matches(is_separator).len()..];
+    let parts = inner
+        .split(is_separator)
+        .filter(|part| !part.is_empty())
+        .collect();
+    (head, parts, tail)
 }
 
 /// A provider word as a case-insensitive regex. Words of three letters or fewer must not
 /// follow a letter, so `box` does not fire inside `checkbox`.
 fn provider_word(word: &str) -> String {
-    let escaped = regex_syntax::escape(&word.to_ascii_lowercase());
+    let lowercase = word.to_ascii_lowercase();
+    let (head, parts, tail) = name_parts(&lowercase);
+    let escaped = format!(
+        "{}{}{}",
+        regex_syntax::escape(head),
+        parts
+            .iter()
+            .map(|part| regex_syntax::escape(part))
+            .collect::<Vec<_>>()
+            .join("[_.-]?"),
+        regex_syntax::escape(tail)
+    );
     if word.len() <= 3 {
         format!("(?:\\A|[^A-Za-z])(?i:{escaped})")
     } else {
@@ -190,6 +243,38 @@ mod tests {
             [value]
         );
         assert!(secrets(&["box"], shape, &format!("checkbox_token={value}")).is_empty());
+    }
+
+    #[test]
+    fn separators_in_context_words_match_every_spelling() {
+        let shape = "[A-Za-z0-9]{32}";
+        for text in [
+            format!("polygon.api.key={VALUE}"),
+            format!("POLYGON_API_KEY={VALUE}"),
+            format!("<add key=\"PolygonApiKey\" value=\"{VALUE}\" />"),
+            format!("polygon-api:\n  key: {VALUE}"),
+        ] {
+            assert_eq!(secrets(&["polygon_api"], shape, &text), [VALUE], "{text}");
+        }
+        assert_eq!(
+            keyword_variants("polygon_api"),
+            ["polygon_api", "polygon-api", "polygon.api", "polygonapi"]
+        );
+        assert_eq!(keyword_variants("polygon"), ["polygon"]);
+        assert_eq!(keyword_variants("chec_"), ["chec_"]);
+        assert_eq!(
+            keyword_variants("-a_b-"),
+            ["-a_b-", "-a-b-", "-a.b-", "-ab-"]
+        );
+        assert!(secrets(&["chec_"], shape, &format!("check={VALUE}")).is_empty());
+    }
+
+    #[test]
+    fn dotnet_app_settings_name_the_provider_in_the_key_attribute() {
+        let text = format!("<add key=\"Ai21\" value=\"{VALUE}\" />");
+        assert_eq!(secrets(&["ai21"], "[A-Za-z0-9]{32}", &text), [VALUE]);
+        let text = format!("<add key=\"Ai21\" value=\"{}\" />", &VALUE[..20]);
+        assert!(secrets(&["ai21"], "[A-Za-z0-9]{32}", &text).is_empty());
     }
 
     #[test]
