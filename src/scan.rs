@@ -249,6 +249,8 @@ pub struct ExitPolicy {
     pub findings_code: u8,
     /// Whether anything left unread fails (`--strict`).
     pub strict: bool,
+    /// Only findings a vendor said are live fail (`--fail-on-live`).
+    pub only_live: bool,
 }
 
 /// Exit code: no findings.
@@ -263,6 +265,9 @@ impl ExitPolicy {
         let failing = result
             .findings
             .iter()
+            .filter(|f| {
+                !self.only_live || f.verification.as_ref().is_some_and(|v| v.status == "live")
+            })
             .any(|f| self.fail_on.is_none_or(|threshold| f.severity >= threshold));
         if self.strict && unread > 0 {
             EXIT_ERROR
@@ -920,6 +925,7 @@ mod tests {
             fail_on,
             findings_code: 7,
             strict,
+            only_live: false,
         };
         assert_eq!(policy(None, false).code(&result), 7);
         assert_eq!(policy(Some(Severity::Medium), false).code(&result), 7);

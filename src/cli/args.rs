@@ -218,6 +218,7 @@ impl BaselineArgs {
             threads: self.threads,
             decode_depth: self.decode_depth,
             strict: false,
+            verify: VerifyArgs::default(),
             color: ColorArg::Never,
             no_progress: self.no_progress,
             quiet: self.quiet,
@@ -331,6 +332,8 @@ pub struct CommonArgs {
     /// Exit with code 2 when any input could not be read (default: warn and go on).
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -340,6 +343,53 @@ pub struct CommonArgs {
     /// Also list skipped inputs and allowed findings on standard error.
     #[arg(long, short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// Live verification (opt-in).
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// Ask each vendor whether the credentials found are live, with one read-only request per
+    /// distinct credential to the vendor's own API host (see README, "Live verification").
+    /// Off by default; says which hosts it contacts before it does.
+    #[arg(long)]
+    pub verify: bool,
+    /// Fail (exit with --exit-code) only for credentials a vendor said are live.
+    #[arg(long, requires = "verify")]
+    pub fail_on_live: bool,
+    /// Seconds to wait for each vendor's answer.
+    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "verify", value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub verify_timeout: u64,
+    /// Most requests a run sends; credentials past it are reported `error`.
+    #[arg(long, value_name = "N", default_value_t = 500, requires = "verify")]
+    pub verify_max_requests: usize,
+}
+
+impl Default for VerifyArgs {
+    fn default() -> VerifyArgs {
+        VerifyArgs {
+            verify: false,
+            fail_on_live: false,
+            verify_timeout: 10,
+            verify_max_requests: 500,
+        }
+    }
+}
+
+impl VerifyArgs {
+    /// What `--verify` asks for, if given.
+    pub(super) fn settings(&self) -> Option<VerifySettings> {
+        self.verify.then(|| VerifySettings {
+            timeout: std::time::Duration::from_secs(self.verify_timeout),
+            max_requests: self.verify_max_requests,
+        })
+    }
+}
+
+/// `--verify` and its limits.
+#[derive(Debug, Clone)]
+pub struct VerifySettings {
+    pub timeout: std::time::Duration,
+    pub max_requests: usize,
 }
 
 impl CommonArgs {
@@ -362,11 +412,13 @@ impl CommonArgs {
                     fail_on: self.fail_on,
                     findings_code: self.exit_code,
                     strict: self.strict,
+                    only_live: self.verify.fail_on_live,
                 },
             },
             format,
             output: self.output.clone(),
             datastore: self.datastore.clone(),
+            verify: self.verify.settings(),
             color: format == Format::Human
                 && self
                     .color

@@ -107,6 +107,10 @@ pub struct ReportArgs {
     /// Colour in the human report: auto, always or never.
     #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+    /// Ask the vendors again whether these findings are live (only those whose secret the
+    /// store holds: runs given --show-secrets), and record the answers.
+    #[command(flatten)]
+    pub verify: super::args::VerifyArgs,
 }
 
 /// Runs `leakhound triage`.
@@ -263,11 +267,28 @@ fn set(args: &TriageSetArgs) -> anyhow::Result<u8> {
 /// Runs `leakhound report`.
 pub(super) fn report(args: ReportArgs) -> anyhow::Result<u8> {
     let store = open_existing(&args.filter.datastore)?;
-    let findings: Vec<_> = store
-        .findings(&selection(&args.filter)?)?
-        .into_iter()
-        .map(|stored| stored.finding)
-        .collect();
+    let stored = store.findings(&selection(&args.filter)?)?;
+    let ids: Vec<i64> = stored.iter().map(|stored| stored.id).collect();
+    let mut findings: Vec<_> = stored.into_iter().map(|stored| stored.finding).collect();
+    if let Some(verify) = args.verify.settings() {
+        super::run::verify_findings(&verify, &mut findings, false)?;
+        for (id, finding) in ids.iter().zip(&findings) {
+            // "unknown" (no check, secret not held) must not overwrite an earlier answer.
+            if let Some(verification) = finding
+                .verification
+                .as_ref()
+                .filter(|v| v.status != "unknown")
+            {
+                store.set_verification(*id, verification)?;
+            }
+        }
+    }
+    let live = findings.iter().any(|finding| {
+        finding
+            .verification
+            .as_ref()
+            .is_some_and(|v| v.status == "live")
+    });
     let mut builder = RuleSetBuilder::new();
     builder.lazy(true).builtin();
     let rules = builder.build()?;
@@ -313,5 +334,9 @@ pub(super) fn report(args: ReportArgs) -> anyhow::Result<u8> {
                 .context("cannot write the report")
         }
     }?;
-    Ok(super::EXIT_CLEAN)
+    Ok(if args.verify.fail_on_live && live {
+        1
+    } else {
+        super::EXIT_CLEAN
+    })
 }

@@ -56,6 +56,8 @@ pub(super) struct Settings {
     pub output: Option<PathBuf>,
     /// The datastore that records the run (`--datastore`).
     pub datastore: Option<PathBuf>,
+    /// Live verification (`--verify`).
+    pub verify: Option<super::args::VerifySettings>,
     /// Colour in the human report, decided from `--color`, the terminal and the environment.
     pub color: bool,
     /// No progress bar.
@@ -205,6 +207,9 @@ pub(super) fn finish(
     recording: Option<Recording>,
 ) -> anyhow::Result<u8> {
     ready_for_report(settings, &mut result);
+    if let Some(verify) = &settings.verify {
+        verify_findings(verify, &mut result.findings, settings.quiet)?;
+    }
     let exit_code = settings.scan.exit.code(&result);
     context.exit_code = exit_code;
     if let Some(mut recording) = recording {
@@ -230,6 +235,48 @@ pub(super) fn finish(
     write_report(settings, &result, context)?;
     tell_stderr(settings, &result, unit);
     Ok(exit_code)
+}
+
+/// `--verify`: asks the vendors about the findings and records each answer on them. The hosts
+/// to be contacted are said first, `-q` or not: nobody should be surprised by a request.
+pub(super) fn verify_findings(
+    verify: &super::args::VerifySettings,
+    findings: &mut [crate::finding::Finding],
+    quiet: bool,
+) -> anyhow::Result<()> {
+    use crate::verify::{http::Redirects, Options, Plan};
+    let redirects = Redirects::from_env().map_err(anyhow::Error::msg)?;
+    let plan = Plan::new(findings).map_err(anyhow::Error::msg)?;
+    let hosts = plan.hosts();
+    if hosts.is_empty() {
+        super::say(format_args!(
+            "leakhound: --verify: no finding has a live check; nothing is contacted"
+        ));
+    } else {
+        super::say(format_args!(
+            "leakhound: --verify: asking about {} credential{} with read-only requests to {}",
+            plan.questions(),
+            if plan.questions() == 1 { "" } else { "s" },
+            hosts.join(", ")
+        ));
+    }
+    let options = Options {
+        timeout: verify.timeout,
+        max_requests: verify.max_requests,
+        redirects,
+    };
+    let counts = plan.run(findings, &options, &crate::store::now());
+    if !quiet && counts.requests > 0 {
+        super::say(format_args!(
+            "leakhound: --verify: {} live, {} revoked, {} without an answer ({} request{})",
+            counts.live,
+            counts.revoked,
+            counts.error,
+            counts.requests,
+            if counts.requests == 1 { "" } else { "s" }
+        ));
+    }
+    Ok(())
 }
 
 /// Puts the findings in report order and, unless `--show-secrets`, redacts the secrets found

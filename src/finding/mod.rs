@@ -58,6 +58,34 @@ pub struct Triage {
     pub at: Option<String>,
 }
 
+/// What a vendor said about a credential (`--verify`, see [`crate::verify`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Verification {
+    /// `live`, `revoked` (the vendor rejects it), `unknown` (no check for this provider) or
+    /// `error` (no answer that tells: network, timeout, rate limit, an unexpected reply).
+    pub status: String,
+    /// Who or what the credential is, as the vendor's read-only answer names it (account,
+    /// user, team, scopes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// Why the status is `unknown` or `error`, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When the vendor was asked, RFC 3339 UTC.
+    pub checked_at: String,
+}
+
+impl Verification {
+    /// One line for text reports: `live (login=octocat)`, `error (timed out)`.
+    pub fn summary(&self) -> String {
+        match (&self.identity, &self.reason) {
+            (Some(identity), _) => format!("{} ({identity})", self.status),
+            (None, Some(reason)) => format!("{} ({reason})", self.status),
+            (None, None) => self.status.clone(),
+        }
+    }
+}
+
 /// Another place a history finding's secret was introduced (see [`Finding::also_at`]).
 #[derive(Debug, Clone)]
 pub struct OtherPlace {
@@ -123,6 +151,8 @@ pub struct Finding {
     pub decoded: Option<&'static str>,
     /// The triage decision a datastore holds for this finding (`--datastore`, `report`).
     pub triage: Option<Triage>,
+    /// What the vendor said when asked whether the credential is live (`--verify`).
+    pub verification: Option<Verification>,
 }
 
 impl Finding {
@@ -212,6 +242,7 @@ pub fn from_matches(
                     .collect(),
                 decoded: None,
                 triage: None,
+                verification: None,
             }
         })
         .collect()
@@ -256,6 +287,7 @@ pub fn for_file(rules: &RuleSet, rule_index: usize, provenance: &Provenance) -> 
         candidates: Vec::new(),
         decoded: None,
         triage: None,
+        verification: None,
     }
 }
 

@@ -215,6 +215,13 @@ impl Secret {
         &self.bytes
     }
 
+    /// Whether the secret's bytes are here: false for one a datastore kept redacted only.
+    pub fn is_held(&self) -> bool {
+        self.stored_redacted
+            .as_ref()
+            .is_none_or(|redacted| redacted.as_bytes() != self.bytes)
+    }
+
     /// The redacted form: see [`Secret::redact_bytes`].
     pub fn redacted(&self) -> String {
         match &self.stored_redacted {

@@ -4,7 +4,9 @@
 //! opened. Secrets are redacted unless `--show-secrets`. The `secret_sha256` column is gone
 //! (issue 14: an unsalted hash lets anyone holding the file confirm guesses of a short secret);
 //! `fingerprint` identifies a finding. Columns are added at the end, never moved:
-//! `confidence` came last.
+//! `confidence`, then `triage_status` and `triage_comment`, then `verification_status` and
+//! `verification_identity` (the vendor's identity for a live credential, or why there is no
+//! answer) came last.
 
 use std::io::{self, Write};
 
@@ -13,7 +15,7 @@ use super::{shown_secret, shown_snippet, ReportOptions, Reporter};
 use crate::finding::Finding;
 
 /// The header row.
-pub const COLUMNS: [&str; 21] = [
+pub const COLUMNS: [&str; 23] = [
     "rule_id",
     "rule_name",
     "severity",
@@ -35,6 +37,8 @@ pub const COLUMNS: [&str; 21] = [
     "confidence",
     "triage_status",
     "triage_comment",
+    "verification_status",
+    "verification_identity",
 ];
 
 /// Writes CSV.
@@ -75,6 +79,7 @@ impl Reporter for CsvReporter {
     fn finding(&mut self, out: &mut dyn Write, finding: &Finding) -> io::Result<()> {
         let commit = finding.commit.as_deref();
         let triage = finding.triage.as_ref();
+        let verification = finding.verification.as_ref();
         let location = &finding.location;
         let cells = [
             finding.rule_id.clone(),
@@ -102,6 +107,10 @@ impl Reporter for CsvReporter {
             finding.confidence.to_string(),
             triage.map(|t| t.status.clone()).unwrap_or_default(),
             triage.and_then(|t| t.comment.clone()).unwrap_or_default(),
+            verification.map(|v| v.status.clone()).unwrap_or_default(),
+            verification
+                .and_then(|v| v.identity.clone().or_else(|| v.reason.clone()))
+                .unwrap_or_default(),
         ];
         write_row(out, &cells)
     }

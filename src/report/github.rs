@@ -63,6 +63,9 @@ impl Reporter for GithubReporter {
                 commit.author
             ));
         }
+        if let Some(verification) = &finding.verification {
+            message.push_str(&format!(" [verified: {}]", verification.summary()));
+        }
         if let Some(triage) = &finding.triage {
             message.push_str(&format!(" [triage: {}]", triage.status));
         }

@@ -166,6 +166,13 @@ impl Reporter for HtmlReporter {
             }
             details.push_str("</ul></dd>");
         }
+        if let Some(verification) = &finding.verification {
+            details.push_str(&format!(
+                "<dt>Verified</dt><dd><strong>{}</strong> at {}</dd>",
+                escape(&verification.summary()),
+                escape(&verification.checked_at)
+            ));
+        }
         if let Some(triage) = &finding.triage {
             details.push_str(&format!(
                 "<dt>Triage</dt><dd>{}{}{}</dd>",

@@ -106,6 +106,14 @@ impl Reporter for HumanReporter {
             secret.push_str(&format!(" ({} {})", validation.kind, validation.result));
         }
         writeln!(out, "  secret: {secret}, confidence {}", finding.confidence)?;
+        if let Some(verification) = &finding.verification {
+            writeln!(
+                out,
+                "  verified: {} at {}",
+                escape(&verification.summary(), false),
+                verification.checked_at
+            )?;
+        }
         if let Some(triage) = &finding.triage {
             let mut line = format!("  triage: {}", triage.status);
             if let Some(comment) = &triage.comment {

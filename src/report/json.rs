@@ -19,6 +19,7 @@
 //! | `decoded` | `base64`, `hex` or `percent` when the secret was found by decoding the text at the location, `concatenated` when it was split across joined string literals |
 //! | `validation` | `{kind, result}` when the rule has a validator, else absent |
 //! | `candidates` | ids of other vendors' rules whose format the secret fits as well (a prefix several vendors share); absent when there is none |
+//! | `verification` | `{status, identity, reason, checked_at}` with `--verify` (or from a datastore that recorded one): `status` is `live`, `revoked` (the vendor rejects it), `unknown` (no check for this rule, or the secret not held) or `error` (network, timeout, rate limit, an unexpected answer; `reason` says which); `identity` is who the vendor says the credential is (account, user, team, scopes) |
 //! | `triage` | `{status, comment, by, at}` when a datastore holds a decision (`--datastore`, `leakhound report`); `status` is `open`, `confirmed`, `false-positive`, `accepted` or `revoked` |
 //!
 //! **Removed:** `secret_sha256`, the unsalted SHA-256 of the secret, is no longer written (issue
@@ -36,7 +37,7 @@ use serde::Serialize;
 
 use super::Summary;
 use super::{shown_secret, shown_snippet, ReportOptions, Reporter};
-use crate::finding::{Finding, Triage, Validation};
+use crate::finding::{Finding, Triage, Validation, Verification};
 use crate::source::Commit;
 
 /// The JSON shape of a finding.
@@ -67,6 +68,8 @@ pub struct FindingRecord<'a> {
     validation: Option<&'a Validation>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     candidates: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<&'a Verification>,
     #[serde(skip_serializing_if = "Option::is_none")]
     triage: Option<&'a Triage>,
 }
@@ -112,6 +115,7 @@ impl<'a> FindingRecord<'a> {
             decoded: finding.decoded,
             validation: finding.validation.as_ref(),
             candidates: &finding.candidates,
+            verification: finding.verification.as_ref(),
             triage: finding.triage.as_ref(),
         }
     }

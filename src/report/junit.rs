@@ -71,6 +71,13 @@ impl Reporter for JunitReporter {
                 commit.id, commit.author, commit.email, commit.date
             ));
         }
+        if let Some(verification) = &finding.verification {
+            details.push_str(&format!(
+                "\nverified: {} at {}",
+                verification.summary(),
+                verification.checked_at
+            ));
+        }
         if let Some(triage) = &finding.triage {
             details.push_str(&format!("\ntriage: {}", triage.status));
             if let Some(comment) = &triage.comment {

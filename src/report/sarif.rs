@@ -330,6 +330,9 @@ impl Reporter for SarifReporter {
                 })
                 .collect();
         }
+        if let Some(verification) = &finding.verification {
+            properties["verification"] = serde_json::to_value(verification).unwrap_or(Value::Null);
+        }
         if let Some(triage) = &finding.triage {
             properties["triage"] = serde_json::to_value(triage).unwrap_or(Value::Null);
         }

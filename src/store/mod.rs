@@ -20,12 +20,13 @@ use std::sync::Arc;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Location, OtherPlace, Secret, Triage, Validation};
+use crate::finding::{Finding, Location, OtherPlace, Secret, Triage, Validation, Verification};
 use crate::rule::{Confidence, Severity};
 use crate::source::Commit;
 
 /// Each entry brings the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
     CREATE TABLE runs (
         id INTEGER PRIMARY KEY,
         scope TEXT NOT NULL,
@@ -75,7 +76,11 @@ const MIGRATIONS: &[&str] = &[r"
         by TEXT,
         at TEXT NOT NULL
     );
-"];
+",
+    r"
+    ALTER TABLE findings ADD COLUMN verification TEXT;
+",
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -331,6 +336,12 @@ impl Store {
                 finding.triage = triage.clone();
                 continue;
             }
+            if finding.verification.is_none() {
+                // Not asked this run: the report shows what the vendor said last time.
+                finding.verification =
+                    stored_verification(&transaction, &scope, &finding.fingerprint)
+                        .map_err(fail)?;
+            }
             let stored = stored_triage(&transaction, &scope, &finding.fingerprint).map_err(fail)?;
             outcome.new += usize::from(stored.is_none());
             upsert(&transaction, &scope, run, &at, finding, keep_secrets).map_err(fail)?;
@@ -376,8 +387,8 @@ impl Store {
             .connection
             .prepare(
                 "SELECT id, present, fingerprint, rule_id, rule_name, severity, confidence, path, \
-                 secret_redacted, secret_clear, record, status, comment, triaged_by, triaged_at \
-                 FROM findings ORDER BY path, line, rule_id, id",
+                 secret_redacted, secret_clear, record, status, comment, triaged_by, triaged_at, \
+                 verification FROM findings ORDER BY path, line, rule_id, id",
             )
             .map_err(|e| self.fail(e))?;
         let rows = statement
@@ -400,6 +411,7 @@ impl Store {
                         by: row.get(13)?,
                         at: row.get(14)?,
                     },
+                    row.get::<_, Option<String>>(15)?,
                 ))
             })
             .map_err(|e| self.fail(e))?;
@@ -418,6 +430,7 @@ impl Store {
                 clear,
                 record,
                 triage,
+                verification,
             ) = row.map_err(|e| self.fail(e))?;
             if !selection.takes(id, present, &rule, &path, &triage.status) {
                 continue;
@@ -428,13 +441,16 @@ impl Store {
                     self.path
                 ))
             })?;
-            let finding = rebuild(
+            let mut finding = rebuild(
                 (fingerprint, rule, name, path),
                 (&severity, &confidence),
                 Secret::stored(redacted, clear),
                 record,
                 triage,
             );
+            finding.verification = verification
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok());
             out.push(StoredFinding {
                 id,
                 present,
@@ -442,6 +458,19 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Records what a vendor said about finding `id` (`report --verify`).
+    pub fn set_verification(&self, id: i64, verification: &Verification) -> Result<(), StoreError> {
+        let json = serde_json::to_string(verification)
+            .map_err(|err| StoreError::Invalid(format!("datastore {}: {err}", self.path)))?;
+        self.connection
+            .execute(
+                "UPDATE findings SET verification = ?2 WHERE id = ?1",
+                params![id, json],
+            )
+            .map_err(|e| self.fail(e))?;
+        Ok(())
     }
 
     /// Sets the triage of the findings `selection` takes to `status`, with `comment`, by `by`;
@@ -568,13 +597,16 @@ fn upsert(
     let record = serde_json::to_string(&record)
         .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
     let clear = keep_secrets.then(|| finding.secret.expose().to_vec());
+    let verification = verification_json(finding)?;
     transaction.execute(
         "INSERT INTO findings (scope, fingerprint, rule_id, rule_name, severity, confidence, path, line, \
-         commit_id, secret_redacted, secret_clear, record, first_run, last_run, first_seen, last_seen, present) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?14, 1) \
+         commit_id, secret_redacted, secret_clear, record, first_run, last_run, first_seen, last_seen, present, \
+         verification) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?14, 1, ?15) \
          ON CONFLICT (scope, fingerprint) DO UPDATE SET rule_name = ?4, severity = ?5, \
          confidence = ?6, path = ?7, line = ?8, commit_id = ?9, secret_redacted = ?10, \
-         secret_clear = ?11, record = ?12, last_run = ?13, last_seen = ?14, present = 1",
+         secret_clear = ?11, record = ?12, last_run = ?13, last_seen = ?14, present = 1, \
+         verification = COALESCE(?15, verification)",
         params![
             scope,
             finding.fingerprint,
@@ -589,10 +621,39 @@ fn upsert(
             clear,
             record,
             run,
-            at
+            at,
+            verification
         ],
     )?;
     Ok(())
+}
+
+/// A finding's verification as the JSON the store keeps, if it has one.
+fn verification_json(finding: &Finding) -> rusqlite::Result<Option<String>> {
+    finding
+        .verification
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))
+}
+
+/// What the vendor said last time about the finding with `fingerprint` in `scope`, if asked.
+fn stored_verification(
+    transaction: &Transaction<'_>,
+    scope: &str,
+    fingerprint: &str,
+) -> rusqlite::Result<Option<Verification>> {
+    let json: Option<Option<String>> = transaction
+        .query_row(
+            "SELECT verification FROM findings WHERE scope = ?1 AND fingerprint = ?2",
+            params![scope, fingerprint],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(json
+        .flatten()
+        .and_then(|json| serde_json::from_str(&json).ok()))
 }
 
 /// Whether `scope` holds the finding with `fingerprint` (`None`: it is new there) and, if so,
@@ -663,6 +724,7 @@ fn rebuild(
             .decoded
             .and_then(|name| DECODINGS.iter().copied().find(|known| *known == name)),
         triage: (triage.at.is_some() || triage.status != "open").then_some(triage),
+        verification: None,
     }
 }
 

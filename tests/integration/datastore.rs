@@ -276,7 +276,7 @@ fn every_report_format_renders_from_the_store_with_its_triage() {
         .lines()
         .next()
         .unwrap()
-        .ends_with("triage_status,triage_comment"));
+        .ends_with("triage_status,triage_comment,verification_status,verification_identity"));
     assert!(csv.contains("accepted,sandbox account"), "{csv}");
     let human = run(dir, 0, &["report", "--datastore", "audit.db"]);
     assert!(

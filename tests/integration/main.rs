@@ -54,5 +54,7 @@ mod provenance;
 mod repository;
 /// `rules list` and `rules check`, and every built-in rule's examples.
 mod rules;
+/// Live verification against loopback mock vendors.
+mod verify;
 /// Walking the filesystem: ignores, hidden files, binaries, sizes, symlinks, errors.
 mod walk;
