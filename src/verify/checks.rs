@@ -275,6 +275,14 @@ impl Check {
                     Some(value @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
                         parts.push(format!("{path}={value}"))
                     }
+                    // A list of names (GitLab's token scopes).
+                    Some(serde_json::Value::Array(items)) if !items.is_empty() => {
+                        let names: Vec<&str> =
+                            items.iter().filter_map(serde_json::Value::as_str).collect();
+                        if !names.is_empty() {
+                            parts.push(format!("{path}={}", clip(&names.join(" "))));
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -378,6 +386,38 @@ mod tests {
             );
         }
         assert!(checks.len() >= 60, "{} checks", checks.len());
+    }
+
+    #[test]
+    fn identity_lists_names_and_skips_what_is_missing() {
+        let check: Check = toml::from_str::<Table>(
+            r#"[[check]]
+            id = "t"
+            provider = "T"
+            rules = ["t.tok"]
+            method = "GET"
+            url = "https://api.example.test/me"
+            auth = "bearer"
+            live_status = [200]
+            revoked_status = [401]
+            identity = ["name", "scopes", "owner.login", "missing"]
+            example_live = "{}"
+            example_revoked = "{}"
+            "#,
+        )
+        .unwrap()
+        .check
+        .remove(0);
+        let live = answer(
+            200,
+            r#"{"name":"ci","scopes":["read_api","api"],"owner":{"login":"octocat"}}"#,
+        );
+        assert_eq!(
+            check.judge(&live),
+            Verdict::Live {
+                identity: Some("name=ci, scopes=read_api api, owner.login=octocat".into())
+            }
+        );
     }
 
     #[test]
