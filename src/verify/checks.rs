@@ -388,26 +388,34 @@ mod tests {
         assert!(checks.len() >= 60, "{} checks", checks.len());
     }
 
-    #[test]
-    fn identity_lists_names_and_skips_what_is_missing() {
-        let check: Check = toml::from_str::<Table>(
+    /// A check of `https://api.example.test/me` with `auth` and the `extra` fields given.
+    fn test_check(auth: &str, extra: &str) -> Check {
+        toml::from_str::<Table>(&format!(
             r#"[[check]]
             id = "t"
             provider = "T"
             rules = ["t.tok"]
             method = "GET"
             url = "https://api.example.test/me"
-            auth = "bearer"
+            auth = "{auth}"
+            {extra}
             live_status = [200]
             revoked_status = [401]
-            identity = ["name", "scopes", "owner.login", "missing"]
-            example_live = "{}"
-            example_revoked = "{}"
-            "#,
-        )
+            example_live = "{{}}"
+            example_revoked = "{{}}"
+            "#
+        ))
         .unwrap()
         .check
-        .remove(0);
+        .remove(0)
+    }
+
+    #[test]
+    fn identity_lists_names_and_skips_what_is_missing() {
+        let check = test_check(
+            "bearer",
+            r#"identity = ["name", "scopes", "owner.login", "missing"]"#,
+        );
         let live = answer(
             200,
             r#"{"name":"ci","scopes":["read_api","api"],"owner":{"login":"octocat"}}"#,
@@ -422,26 +430,7 @@ mod tests {
 
     #[test]
     fn the_secret_travels_as_each_auth_says() {
-        let check = |auth: &str, extra: &str| -> Check {
-            toml::from_str::<Table>(&format!(
-                r#"[[check]]
-                id = "t"
-                provider = "T"
-                rules = ["t.tok"]
-                method = "GET"
-                url = "https://api.example.test/me"
-                auth = "{auth}"
-                {extra}
-                live_status = [200]
-                revoked_status = [401]
-                example_live = "{{}}"
-                example_revoked = "{{}}"
-                "#
-            ))
-            .unwrap()
-            .check
-            .remove(0)
-        };
+        let check = test_check;
         let header = |request: &Request, name: &str| {
             request
                 .headers

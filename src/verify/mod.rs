@@ -67,6 +67,7 @@ impl Plan {
             .enumerate()
             .flat_map(|(index, check)| check.rules.iter().map(move |rule| (rule.as_str(), index)))
             .collect();
+        let identifiers = Identifiers::new(findings, &checks);
         let mut jobs: Vec<Job> = Vec::new();
         let mut job_of: HashMap<(usize, String, Option<String>), usize> = HashMap::new();
         let mut settled = Vec::new();
@@ -89,7 +90,7 @@ impl Plan {
                 }
             };
             let identifier = if check.is_paired() {
-                match nearest_identifier(findings, finding, &check.pair) {
+                match identifiers.nearest(findings, finding, &check.pair) {
                     Some(identifier) => Some(identifier),
                     None => {
                         settled.push((
@@ -232,7 +233,12 @@ fn ask(
     let request = check.request(&job.secret, job.identifier.as_deref(), now);
     let started = Instant::now();
     for attempt in 0..2 {
-        if sent.fetch_add(1, Ordering::Relaxed) >= options.max_requests {
+        let under_cap = sent
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |count| {
+                (count < options.max_requests).then_some(count + 1)
+            })
+            .is_ok();
+        if !under_cap {
             return answer(
                 "error",
                 None,
@@ -281,23 +287,50 @@ fn ask(
     answer("error", None, Some("rate limited (HTTP 429)".into()))
 }
 
-/// The identifier that pairs with `finding`'s secret: a finding of one of `pair_rules` in the
-/// same file or blob (same path and commit), the nearest by line.
-fn nearest_identifier(
-    findings: &[Finding],
-    finding: &Finding,
-    pair_rules: &[String],
-) -> Option<String> {
-    let commit = |f: &Finding| f.commit.as_ref().map(|commit| commit.id.clone());
-    findings
-        .iter()
-        .filter(|other| {
-            pair_rules.contains(&other.rule_id)
-                && other.path == finding.path
-                && commit(other) == commit(finding)
-                && other.secret.is_held()
-        })
-        .min_by_key(|other| other.location.line.abs_diff(finding.location.line))
-        .and_then(|other| std::str::from_utf8(other.secret.expose()).ok())
-        .map(str::to_string)
+/// The findings that can pair with a secret (those of any check's `pair` rules), by file or
+/// blob, so pairing does not search every finding for every secret.
+struct Identifiers {
+    by_place: HashMap<(String, Option<String>), Vec<usize>>,
+}
+
+impl Identifiers {
+    fn new(findings: &[Finding], checks: &[Check]) -> Identifiers {
+        let pair_rules: BTreeSet<&str> = checks
+            .iter()
+            .flat_map(|check| check.pair.iter().map(String::as_str))
+            .collect();
+        let mut by_place: HashMap<(String, Option<String>), Vec<usize>> = HashMap::new();
+        for (index, finding) in findings.iter().enumerate() {
+            if pair_rules.contains(finding.rule_id.as_str()) && finding.secret.is_held() {
+                by_place.entry(place(finding)).or_default().push(index);
+            }
+        }
+        Identifiers { by_place }
+    }
+
+    /// The identifier that pairs with `finding`'s secret: a finding of one of `pair_rules` in
+    /// the same file or blob (same path and commit), the nearest by line.
+    fn nearest(
+        &self,
+        findings: &[Finding],
+        finding: &Finding,
+        pair_rules: &[String],
+    ) -> Option<String> {
+        self.by_place
+            .get(&place(finding))?
+            .iter()
+            .map(|&index| &findings[index])
+            .filter(|other| pair_rules.contains(&other.rule_id))
+            .min_by_key(|other| other.location.line.abs_diff(finding.location.line))
+            .and_then(|other| std::str::from_utf8(other.secret.expose()).ok())
+            .map(str::to_string)
+    }
+}
+
+/// Where a finding is: its path, and its commit in a history.
+fn place(finding: &Finding) -> (String, Option<String>) {
+    (
+        finding.path.clone(),
+        finding.commit.as_ref().map(|commit| commit.id.clone()),
+    )
 }

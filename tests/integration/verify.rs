@@ -584,3 +584,27 @@ fn basic_holds(value: &str, secret: &str) -> bool {
         })
         .is_some_and(|decoded| String::from_utf8_lossy(&decoded).contains(secret))
 }
+
+#[test]
+fn the_request_cap_stops_the_run_and_says_so() {
+    let tree = TempTree::new();
+    tree.write("a.env", format!("GITHUB_TOKEN={}\n", github_pat()));
+    tree.write("b.env", format!("GITHUB_TOKEN={}\n", github_pat()));
+    let mock = Mock::start(|_, _| reply(200, r#"{"login":"octocat"}"#));
+    let (_, report, stderr) = scan_verified(
+        &tree,
+        &mock.redirect("api.github.com"),
+        &["--verify-max-requests", "1"],
+    );
+    assert_eq!(mock.received().len(), 1, "{stderr}");
+    let statuses: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["verification"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "live").count(), 1);
+    assert_eq!(statuses.iter().filter(|s| **s == "error").count(), 1);
+    assert!(report.to_string().contains("--verify-max-requests"));
+    assert!(stderr.contains("(1 request)"), "{stderr}");
+}
