@@ -9,6 +9,7 @@ the number of findings. The tables go to stdout and to bench/RESULTS.md.
 Scenarios:
   tree     a large tree of real text (the union of this machine's cargo registry sources,
            Python standard library and Rust documentation; at least 1 GB)
+  sdk      keyword-dense generated JSON: botocore's and Google's API models from PyPI (~250 MB)
   history  the whole history of a git repository (default: bench/corpus/history.git, 20,000
            commits built by bench/make-history.py; point --repo at any clone)
   staged   the pre-commit hook on a typical change: 3 files staged in a ~2,000-file repository
@@ -17,6 +18,7 @@ Scenarios:
 
 import argparse
 import datetime
+import gzip
 import json
 import os
 import platform
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +76,39 @@ def build_tree(dest):
             shutil.copytree(src, dest / name, symlinks=True, ignore=shutil.ignore_patterns(*skip),
                             dirs_exist_ok=True)
     (dest / ".complete").touch()
+
+
+# Cloud SDKs whose generated API models are JSON dense in `key`, `token`, `secret` and
+# `password` (the words keyword prefilters trigger on): botocore's service models and the Google
+# API discovery documents, as PyPI serves them today.
+SDK_PACKAGES = ["botocore", "google-api-python-client"]
+
+
+def build_sdk_tree(dest):
+    """Downloads the SDK wheels into `dest` once (pip, no dependencies), unpacks them and
+    decompresses botocore's `.json.gz` models: about 250 MB of generated JSON. Returns False
+    when pip cannot fetch them (no network)."""
+    if (dest / ".complete").exists():
+        return True
+    if dest.exists():
+        shutil.rmtree(dest)
+    wheels = dest.parent / "sdk-wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    fetched = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d",
+                              str(wheels), *SDK_PACKAGES])
+    if fetched.returncode != 0:
+        print("corpus: pip could not download the SDKs: the sdk scenario is skipped", file=sys.stderr)
+        return False
+    dest.mkdir(parents=True)
+    for wheel in sorted(wheels.glob("*.whl")):
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(dest / wheel.name.split("-")[0])
+    for packed in dest.rglob("*.json.gz"):
+        with gzip.open(packed) as source, open(packed.with_suffix(""), "wb") as target:
+            shutil.copyfileobj(source, target)
+        packed.unlink()
+    (dest / ".complete").touch()
+    return True
 
 
 def tree_size(dest):
@@ -291,7 +327,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=1200, help="seconds before a run is cut")
     parser.add_argument("--slow", type=float, default=180,
                         help="a tool whose first run took longer is not run again")
-    parser.add_argument("--scenarios", default="startup,staged,tree,history")
+    parser.add_argument("--scenarios", default="startup,staged,tree,sdk,history")
     parser.add_argument("--output", type=Path, default=ROOT / "bench/RESULTS.md")
     parser.add_argument("--tools", help="comma-separated subset of tools to run (default: all)")
     args = parser.parse_args()
@@ -330,6 +366,15 @@ def main():
                               f"{text / 1e9:.2f} GB (cargo registry sources, Python standard library, Rust "
                               "documentation). MB/s is text bytes over wall time. Default settings of each "
                               "tool; leakhound with `--no-ignore`, so it reads what the others read."))
+    if "sdk" in scenarios and build_sdk_tree(args.work / "sdk"):
+        sdk = args.work / "sdk"
+        files, total, text_files, text = tree_size(sdk)
+        subprocess.run(f"find '{sdk}' -type f -exec cat {{}} + > /dev/null", shell=True)  # page cache
+        rows = measure("tree", sdk, text, toolset, args.runs, args.timeout, args.slow, args.work)
+        sections.append(table("(a2) Keyword-dense file tree: cloud SDK models", rows,
+                              f"{files:,} files, {total / 1e6:.0f} MB ({', '.join(SDK_PACKAGES)} from PyPI, "
+                              "models decompressed): generated JSON where `key`, `token`, `secret` and "
+                              "`password` are on most lines. MB/s is text bytes over wall time."))
     if "history" in scenarios and args.repo.exists():
         commits = sh("git", "-C", str(args.repo), "rev-list", "--all", "--count").strip()
         size = sum(p.stat().st_size for p in args.repo.rglob("*") if p.is_file())
