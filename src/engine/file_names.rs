@@ -2,7 +2,11 @@
 //! the few blobs it must report, so it asks, for every name in every tree, whether a file of
 //! that name could match a file rule. That is exact when each file rule's path regex looks only
 //! at the last path component (`(?:^|/)[^/]+\.p12$`), which this module checks on the regex's
-//! syntax; a cheap test of the name's last byte keeps the regexes off almost every name.
+//! syntax; a cheap test of the name's last byte keeps the regexes off almost every name. A rule
+//! that also names a directory (`(?:^|/)config/master\.key$`) is judged by the literal its
+//! matches end with (`master.key`, or `.key`): a superset, which the full path, known when the
+//! blob is delivered, then decides. Without such a literal, no name decides, and a history
+//! scan must read every tree with its path (ten times slower).
 
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
@@ -10,8 +14,11 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 #[derive(Debug, Clone)]
 pub struct FileNames {
     regexes: Vec<regex::Regex>,
-    /// Every regex decides on the last path component alone.
+    /// A file's name tells whether it may match: every regex decides on the last path
+    /// component alone, or ends with a literal name part (`name_suffixes`).
     by_name: bool,
+    /// For the regexes that also look at directories: name endings every match has.
+    name_suffixes: Vec<Vec<u8>>,
     /// Bytes a matching name can end with (all of them when unsure).
     last_bytes: [bool; 256],
 }
@@ -22,18 +29,25 @@ impl FileNames {
         let mut names = FileNames {
             regexes: Vec::new(),
             by_name: true,
+            name_suffixes: Vec::new(),
             last_bytes: [false; 256],
         };
         for regex in paths {
             names.regexes.push(regex.clone());
-            let local = regex_syntax::Parser::new()
-                .parse(regex.as_str())
-                .ok()
-                .and_then(|hir| name_local_last_bytes(&hir));
-            match local {
-                Some(bytes) => {
-                    for (byte, possible) in bytes.iter().enumerate() {
-                        names.last_bytes[byte] |= possible;
+            let hir = regex_syntax::Parser::new().parse(regex.as_str()).ok();
+            if let Some(bytes) = hir.as_ref().and_then(name_local_last_bytes) {
+                for (byte, possible) in bytes.iter().enumerate() {
+                    names.last_bytes[byte] |= possible;
+                }
+                continue;
+            }
+            match hir.as_ref().and_then(name_suffixes) {
+                Some(suffixes) => {
+                    for suffix in suffixes {
+                        if let Some(&last) = suffix.last() {
+                            names.last_bytes[usize::from(last)] = true;
+                        }
+                        names.name_suffixes.push(suffix);
                     }
                 }
                 None => names.by_name = false,
@@ -47,12 +61,14 @@ impl FileNames {
         self.regexes.is_empty()
     }
 
-    /// Whether a file's name alone decides every file rule (see [`FileNames::may_match_name`]).
+    /// Whether a file's name tells if it may match a file rule (see
+    /// [`FileNames::may_match_name`]); the full path decides when the file is reported.
     pub fn by_name(&self) -> bool {
         self.by_name
     }
 
-    /// Whether a file named `name` (in any directory) matches a file rule. Exact when
+    /// Whether a file named `name` (in any directory) may match a file rule: exact for rules
+    /// on the name alone, a superset for rules that also name a directory. Meaningful when
     /// [`FileNames::by_name`]; otherwise use [`FileNames::matches_path`].
     pub fn may_match_name(&self, name: &[u8]) -> bool {
         let Some(&last) = name.last() else {
@@ -60,6 +76,13 @@ impl FileNames {
         };
         if !self.last_bytes[usize::from(last)] {
             return false;
+        }
+        if self
+            .name_suffixes
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
+        {
+            return true;
         }
         let path = format!("/{}", String::from_utf8_lossy(name));
         self.regexes.iter().any(|regex| regex.is_match(&path))
@@ -72,6 +95,38 @@ impl FileNames {
 }
 
 type ByteSet = [bool; 256];
+
+/// For a path regex that also looks at directories, name endings (after any `/`) that every
+/// match's last path component has: `master.key` and `.key` for
+/// `(?:^|/)config/(?:master|credentials/[A-Za-z0-9_-]+)\.key$`. `None` when some match could
+/// end with an empty or unknown name part.
+fn name_suffixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let HirKind::Concat(items) = hir.kind() else {
+        return None;
+    };
+    if !matches!(items.last()?.kind(), HirKind::Look(Look::End)) {
+        return None;
+    }
+    let mut extractor = Extractor::new();
+    extractor.kind(ExtractKind::Suffix);
+    let suffixes = extractor.extract(hir);
+    let literals = suffixes.literals()?;
+    if literals.is_empty() {
+        return None;
+    }
+    literals
+        .iter()
+        .map(|literal| {
+            let bytes = literal.as_bytes();
+            let name = match bytes.iter().rposition(|&b| b == b'/') {
+                Some(slash) => &bytes[slash + 1..],
+                None => bytes,
+            };
+            (!name.is_empty()).then(|| name.to_vec())
+        })
+        .collect()
+}
 
 /// For a regex that can only match the last component of a path (`R$` or `(?:^|/)R$`, where
 /// `R` cannot match a `/`), the bytes a match can end with; `None` for any other regex.
@@ -237,19 +292,43 @@ mod tests {
     }
 
     #[test]
-    fn regexes_that_look_at_directories_are_not() {
+    fn regexes_that_look_at_directories_are_judged_by_the_name_they_end_with() {
+        let rails = names(&[r"(?:^|/)config/(?:master|credentials/[A-Za-z0-9_-]+)\.key$"]);
+        assert!(rails.by_name());
+        // A superset by name; the full path decides when the file is reported.
+        for name in ["master.key", "production.key", "server.key"] {
+            assert!(rails.may_match_name(name.as_bytes()), "{name}");
+        }
+        for name in ["master.key.sample", "credentials.yml.enc", "key"] {
+            assert!(!rails.may_match_name(name.as_bytes()), "{name}");
+        }
+        assert!(rails.matches_path("app/config/credentials/production.key"));
+        assert!(!rails.matches_path("certs/server.key"));
+        for pattern in [r"^secrets/.*\.key$", r"^id_rsa$", r"secrets.p12$"] {
+            assert!(names(&[pattern]).by_name(), "{pattern}");
+        }
+    }
+
+    #[test]
+    fn regexes_without_a_name_ending_are_not() {
         for pattern in [
-            r"^secrets/.*\.key$",
             r"(?:^|/)config/[^/]+$",
-            r"^id_rsa$",
             r"\.p12",
-            r"secrets.p12$",
             r"(?:^|/)$",
+            r"(?:^|/)secrets/$",
         ] {
             assert!(!names(&[pattern]).by_name(), "{pattern}");
         }
         assert!(names(&[]).is_empty());
         assert!(names(&[]).by_name());
+    }
+
+    /// A history scan reads its trees in pack order only when a file's name can tell whether
+    /// a built-in file rule may flag it; a rule that broke that made history ten times slower.
+    #[test]
+    fn the_built_in_file_rules_are_judged_by_name() {
+        let engine = crate::engine::Engine::new(crate::rule::RuleSet::builtin().unwrap()).unwrap();
+        assert!(engine.file_names().by_name());
     }
 
     #[test]

@@ -488,6 +488,50 @@ fn keystore_files_are_flagged_by_name_in_history_and_when_staged() {
     );
 }
 
+/// File rules that also name a directory (`config/master.key`) are judged in history by the
+/// name they end with, then by the full path: a `.key` file elsewhere is not a Rails key.
+#[test]
+fn file_rules_naming_a_directory_are_decided_by_the_full_path_in_history() {
+    let mut repo = TempRepo::new();
+    let key = crate::util::hex(32);
+    let added = repo.commit_file("app/config/master.key", format!("{key}\n"), "add the key");
+    repo.commit_file("certs/server.key", "not a rails key\n", "a tls key's name");
+    repo.commit_file(
+        "var/jenkins/secrets/initialAdminPassword",
+        crate::util::hex(32),
+        "jenkins",
+    );
+    repo.commit_file("docs/initialAdminPassword.md", "how to read it\n", "docs");
+    let report = repo.json(FINDINGS, &["history"]);
+    let mut places: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().into(),
+                f["path"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    places.sort();
+    assert_eq!(
+        places,
+        [
+            (
+                "credential-files.jenkins-initial-admin-password".to_string(),
+                "var/jenkins/secrets/initialAdminPassword".to_string()
+            ),
+            (
+                "rails.master-key".to_string(),
+                "app/config/master.key".to_string()
+            ),
+        ],
+        "{report:#}"
+    );
+    assert!(commits_of(&report).contains(&added.to_string()));
+}
+
 #[test]
 fn also_in_counts_the_later_snapshots_holding_the_same_blob() {
     let mut repo = TempRepo::new();
