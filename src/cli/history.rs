@@ -245,6 +245,8 @@ fn full_history(
             "leakhound: {submodules} submodule entries not followed (their commits live in other repositories)"
         ));
     }
+    // Its packs and object sets are done with; the de-duplication maps the packs again.
+    drop(source);
     dedup::keep_first_of_each_secret(&open_repository(repo)?, &mut result.findings)?;
     result.stats.findings = result.findings.len() as u64;
     Ok(result)

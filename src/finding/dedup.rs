@@ -24,17 +24,20 @@ pub fn drop_secrets_the_parents_hold(
     findings: &mut Vec<Finding>,
     parent_trees: impl Fn(&Finding) -> Option<Vec<git2::Oid>>,
 ) -> Result<(), Error> {
-    let mut held = held_by_parents(repo, findings.iter(), parent_trees)?.into_iter();
+    let mut held = held_by_parents(repo, findings.iter(), parent_trees, false)?.into_iter();
     findings.retain(|_| !held.next().unwrap_or(false));
     Ok(())
 }
 
 /// For each finding, whether one of the trees `parent_trees` gives held its secret anywhere.
 /// Whole-file findings (no secret bytes) and findings without known parents are held by none.
+/// `whole_history`: the trees asked about span the history, so every packed blob is searched
+/// once up front rather than each read on demand.
 fn held_by_parents<'f>(
     repo: &git2::Repository,
     findings: impl IntoIterator<Item = &'f Finding> + Clone,
     parent_trees: impl Fn(&Finding) -> Option<Vec<git2::Oid>>,
+    whole_history: bool,
 ) -> Result<Vec<bool>, Error> {
     let mut secrets: Vec<&[u8]> = findings
         .clone()
@@ -44,9 +47,17 @@ fn held_by_parents<'f>(
         .collect();
     secrets.sort_unstable();
     secrets.dedup();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut held = (!secrets.is_empty())
         .then(|| SecretsInTrees::new(repo, &secrets))
-        .transpose()?;
+        .transpose()?
+        .map(|held| {
+            if whole_history {
+                held.search_packs(threads)
+            } else {
+                held
+            }
+        });
     Ok(findings
         .into_iter()
         .map(|finding| {
@@ -110,9 +121,12 @@ pub fn keep_first_of_each_secret(
     }
     // A later introduction that no parent of its commit held came back (or arrived again on
     // another branch); otherwise it was edited, moved or copied from where it already was.
-    let held = held_by_parents(repo, later.iter().map(|(_, finding)| finding), |finding| {
-        parent_trees_of(repo, finding)
-    })?;
+    let held = held_by_parents(
+        repo,
+        later.iter().map(|(_, finding)| finding),
+        |finding| parent_trees_of(repo, finding),
+        true,
+    )?;
     let came_back: Vec<bool> = held
         .into_iter()
         .zip(&later)

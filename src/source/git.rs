@@ -199,6 +199,19 @@ pub struct SecretsInTrees<'r> {
     secrets: usize,
     /// Per tree or blob already read: the secrets below it, as a bit set.
     held: std::collections::HashMap<Oid, Vec<u64>>,
+    /// The packed blobs, searched once up front (see [`SecretsInTrees::search_packs`]).
+    packed: Option<PackedBlobs>,
+}
+
+/// Largest blob the up-front search inflates; a larger one is read through libgit2 if asked.
+const SEARCH_LIMIT: u64 = 256 << 20;
+
+/// What a search of every packed blob found: the packs, and the secrets each blob holding one
+/// holds. A packed blob not listed holds none; one the packs could not give is read again.
+struct PackedBlobs {
+    packs: Vec<super::pack::Pack>,
+    holding: rustc_hash::FxHashMap<super::pack::Id, Vec<u64>>,
+    unreadable: rustc_hash::FxHashSet<super::pack::Id>,
 }
 
 impl<'r> SecretsInTrees<'r> {
@@ -213,7 +226,80 @@ impl<'r> SecretsInTrees<'r> {
             searcher,
             secrets: secrets.len(),
             held: std::collections::HashMap::new(),
+            packed: None,
         })
+    }
+
+    /// Searches every packed blob for the secrets up front, in pack order on `threads`
+    /// threads, instead of reading each blob of each tree asked about through libgit2: for a
+    /// whole history, whose parents' trees hold most of its blobs, that one pass is several
+    /// times faster.
+    pub fn search_packs(mut self, threads: usize) -> Self {
+        use super::pack::{Kind, Scratch};
+        let packs = super::history::enumerate::open_packs(&self.repo.path().join("objects"));
+        let families: Vec<(usize, u32)> = packs
+            .iter()
+            .enumerate()
+            .flat_map(|(number, pack)| {
+                pack.roots(Kind::Blob)
+                    .into_iter()
+                    .map(move |root| (number, root))
+            })
+            .collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let found = std::sync::Mutex::new(PackedBlobs {
+            packs: Vec::new(),
+            holding: rustc_hash::FxHashMap::default(),
+            unreadable: rustc_hash::FxHashSet::default(),
+        });
+        let (searcher, words) = (&self.searcher, self.secrets.div_ceil(64));
+        std::thread::scope(|scope| {
+            for _ in 0..threads.max(1) {
+                scope.spawn(|| {
+                    let mut scratch = Scratch::default();
+                    let mut holding = Vec::new();
+                    let mut unreadable = Vec::new();
+                    while let Some(&(number, root)) =
+                        families.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        let pack = &packs[number];
+                        pack.resolve_family(
+                            root,
+                            SEARCH_LIMIT,
+                            &mut scratch,
+                            &mut |at, content| {
+                                let Ok(bytes) = content else {
+                                    unreadable.push(pack.id(at));
+                                    return;
+                                };
+                                let Some(text) = super::text_of(bytes) else {
+                                    return;
+                                };
+                                let mut bits = vec![0u64; words];
+                                for hit in searcher.find_overlapping_iter(text.as_ref()) {
+                                    let at = hit.pattern().as_usize();
+                                    bits[at / 64] |= 1 << (at % 64);
+                                }
+                                if bits.iter().any(|&word| word != 0) {
+                                    holding.push((pack.id(at), bits));
+                                }
+                            },
+                        );
+                    }
+                    let mut found = found
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    found.holding.extend(holding);
+                    found.unreadable.extend(unreadable);
+                });
+            }
+        });
+        let mut found = found
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        found.packs = packs;
+        self.packed = Some(found);
+        self
     }
 
     /// Whether any blob below the tree `tree` holds secret number `secret`. An object that
@@ -285,6 +371,17 @@ impl<'r> SecretsInTrees<'r> {
     }
 
     fn blob(&self, id: Oid) -> Vec<u64> {
+        if let Some(packed) = &self.packed {
+            let key: super::pack::Id = id.as_bytes().try_into().unwrap_or([0; 20]);
+            let in_packs = packed.packs.iter().any(|pack| pack.find(&key).is_some());
+            if in_packs && !packed.unreadable.contains(&key) {
+                return packed
+                    .holding
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(|| self.empty());
+            }
+        }
         let mut bits = self.empty();
         if let Ok(blob) = self.repo.find_blob(id) {
             if let Some(text) = super::text_of(blob.content()) {

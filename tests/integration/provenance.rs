@@ -259,6 +259,12 @@ fn issue_14_merges_reverts_and_a_secret_that_comes_back() {
     let human = String::from_utf8_lossy(&output.stdout);
     assert!(human.contains("came back:"), "{human}");
     assert!(!human.contains(&returning));
+
+    // Packed, the parents' blobs are searched in pack order instead of read one by one: the
+    // same findings, the same comeback.
+    git.run(&["repack", "-adq"]);
+    git.run(&["prune-packed", "-q"]);
+    assert_eq!(git.check_oracle(), findings);
 }
 
 #[test]

@@ -16,7 +16,7 @@ pub(super) fn sha1_repository(repo: &Repository) -> bool {
 
 /// Every readable pack of the object directory. One that cannot be read is left out: its
 /// objects are then read (and their problems reported) through libgit2.
-pub(super) fn open_packs(objects: &Path) -> Vec<Pack> {
+pub(crate) fn open_packs(objects: &Path) -> Vec<Pack> {
     let Ok(entries) = std::fs::read_dir(objects.join("pack")) else {
         return Vec::new();
     };

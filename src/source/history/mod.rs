@@ -38,7 +38,7 @@ use super::{
 
 mod blobs;
 mod delivery;
-mod enumerate;
+pub(crate) mod enumerate;
 mod trees;
 mod walk;
 
