@@ -503,29 +503,15 @@ fn file_rules_naming_a_directory_are_decided_by_the_full_path_in_history() {
     );
     repo.commit_file("docs/initialAdminPassword.md", "how to read it\n", "docs");
     let report = repo.json(FINDINGS, &["history"]);
-    let mut places: Vec<(String, String)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().into(),
-                f["path"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    places.sort();
     assert_eq!(
-        places,
+        found(&report),
         [
             (
-                "credential-files.jenkins-initial-admin-password".to_string(),
-                "var/jenkins/secrets/initialAdminPassword".to_string()
+                "credential-files.jenkins-initial-admin-password".into(),
+                "var/jenkins/secrets/initialAdminPassword".into(),
+                1
             ),
-            (
-                "rails.master-key".to_string(),
-                "app/config/master.key".to_string()
-            ),
+            ("rails.master-key".into(), "app/config/master.key".into(), 1),
         ],
         "{report:#}"
     );
