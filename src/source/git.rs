@@ -237,15 +237,7 @@ impl<'r> SecretsInTrees<'r> {
     pub fn search_packs(mut self, threads: usize) -> Self {
         use super::pack::{Kind, Scratch};
         let packs = super::history::enumerate::open_packs(&self.repo.path().join("objects"));
-        let families: Vec<(usize, u32)> = packs
-            .iter()
-            .enumerate()
-            .flat_map(|(number, pack)| {
-                pack.roots(Kind::Blob)
-                    .into_iter()
-                    .map(move |root| (number, root))
-            })
-            .collect();
+        let families = super::history::enumerate::families(&packs, Kind::Blob);
         let next = std::sync::atomic::AtomicUsize::new(0);
         let found = std::sync::Mutex::new(PackedBlobs {
             packs: Vec::new(),

@@ -328,27 +328,32 @@ impl Store {
             .map_err(fail)?;
         let at = now();
         let mut outcome = RunOutcome::default();
-        // One look-up per fingerprint tells both whether it is new here and its triage; the
-        // same secret twice at one path is one row.
-        let mut triage_of_fingerprint: HashMap<String, Option<Triage>> = HashMap::new();
+        // One look-up per fingerprint tells whether it is new here, its triage and what the
+        // vendor said last time; the same secret twice at one path is one row.
+        let mut stored_of_fingerprint: HashMap<String, Stored> = HashMap::new();
         for finding in findings.iter_mut() {
-            if let Some(triage) = triage_of_fingerprint.get(&finding.fingerprint) {
-                finding.triage = triage.clone();
-                continue;
-            }
+            let stored = match stored_of_fingerprint.get(&finding.fingerprint) {
+                Some(stored) => stored.clone(),
+                None => {
+                    let stored =
+                        stored_row(&transaction, &scope, &finding.fingerprint).map_err(fail)?;
+                    outcome.new += usize::from(stored.is_none());
+                    let stored = stored.unwrap_or_default();
+                    if finding.verification.is_none() {
+                        finding.verification = stored.verification.clone();
+                    }
+                    upsert(&transaction, &scope, run, &at, finding, keep_secrets).map_err(fail)?;
+                    stored_of_fingerprint.insert(finding.fingerprint.clone(), stored.clone());
+                    stored
+                }
+            };
+            finding.triage = stored.triage;
+            // Not asked this run: the report shows what the vendor said last time.
             if finding.verification.is_none() {
-                // Not asked this run: the report shows what the vendor said last time.
-                finding.verification =
-                    stored_verification(&transaction, &scope, &finding.fingerprint)
-                        .map_err(fail)?;
+                finding.verification = stored.verification;
             }
-            let stored = stored_triage(&transaction, &scope, &finding.fingerprint).map_err(fail)?;
-            outcome.new += usize::from(stored.is_none());
-            upsert(&transaction, &scope, run, &at, finding, keep_secrets).map_err(fail)?;
-            finding.triage = stored.flatten();
-            triage_of_fingerprint.insert(finding.fingerprint.clone(), finding.triage.clone());
         }
-        outcome.seen = triage_of_fingerprint.len();
+        outcome.seen = stored_of_fingerprint.len();
         outcome.gone = transaction
             .execute(
                 "UPDATE findings SET present = 0 WHERE scope = ?1 AND last_run <> ?2 AND present = 1",
@@ -638,46 +643,41 @@ fn verification_json(finding: &Finding) -> rusqlite::Result<Option<String>> {
         .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))
 }
 
-/// What the vendor said last time about the finding with `fingerprint` in `scope`, if asked.
-fn stored_verification(
-    transaction: &Transaction<'_>,
-    scope: &str,
-    fingerprint: &str,
-) -> rusqlite::Result<Option<Verification>> {
-    let json: Option<Option<String>> = transaction
-        .query_row(
-            "SELECT verification FROM findings WHERE scope = ?1 AND fingerprint = ?2",
-            params![scope, fingerprint],
-            |row| row.get(0),
-        )
-        .optional()?;
-    Ok(json
-        .flatten()
-        .and_then(|json| serde_json::from_str(&json).ok()))
+/// What a scope's row for a fingerprint holds from earlier runs.
+#[derive(Debug, Clone, Default)]
+struct Stored {
+    /// The triage, `None` while it is still `open` and nobody decided anything.
+    triage: Option<Triage>,
+    /// What the vendor said last time, if asked.
+    verification: Option<Verification>,
 }
 
-/// Whether `scope` holds the finding with `fingerprint` (`None`: it is new there) and, if so,
-/// its triage (`None` while it is still `open` and nobody decided anything).
-fn stored_triage(
+/// The row `scope` holds for `fingerprint`, if any (`None`: it is new there).
+fn stored_row(
     transaction: &Transaction<'_>,
     scope: &str,
     fingerprint: &str,
-) -> rusqlite::Result<Option<Option<Triage>>> {
+) -> rusqlite::Result<Option<Stored>> {
     transaction
         .query_row(
-            "SELECT status, comment, triaged_by, triaged_at FROM findings WHERE scope = ?1 AND fingerprint = ?2",
+            "SELECT status, comment, triaged_by, triaged_at, verification FROM findings \
+             WHERE scope = ?1 AND fingerprint = ?2",
             params![scope, fingerprint],
             |row| {
-                Ok(Triage {
+                let triage = Triage {
                     status: row.get(0)?,
                     comment: row.get(1)?,
                     by: row.get(2)?,
                     at: row.get(3)?,
+                };
+                let verification: Option<String> = row.get(4)?;
+                Ok(Stored {
+                    triage: triage.at.is_some().then_some(triage),
+                    verification: verification.and_then(|json| serde_json::from_str(&json).ok()),
                 })
             },
         )
         .optional()
-        .map(|stored| stored.map(|triage| triage.at.is_some().then_some(triage)))
 }
 
 /// A report's finding from a row: `(fingerprint, rule id, rule name, path)`, `(severity,

@@ -14,11 +14,7 @@ pub(super) struct Blobs {
 impl HistorySource {
     /// Work items: `(pack, root)` for each delta family of `kind`, in pack order.
     pub(super) fn families(&self, kind: Kind) -> Vec<(usize, u32)> {
-        self.packs
-            .iter()
-            .enumerate()
-            .flat_map(|(number, pack)| pack.roots(kind).into_iter().map(move |root| (number, root)))
-            .collect()
+        families(&self.packs, kind)
     }
 
     /// Pass 1: prescreens every packed blob on every thread; returns the blobs of interest.

@@ -32,6 +32,15 @@ pub(crate) fn open_packs(objects: &Path) -> Vec<Pack> {
         .collect()
 }
 
+/// Work items: `(pack, root)` for each delta family of `kind` in `packs`, in pack order.
+pub(crate) fn families(packs: &[Pack], kind: Kind) -> Vec<(usize, u32)> {
+    packs
+        .iter()
+        .enumerate()
+        .flat_map(|(number, pack)| pack.roots(kind).into_iter().map(move |root| (number, root)))
+        .collect()
+}
+
 /// The objects of `kind` in the packs, each once (a copy in a later pack is left out), as
 /// `(pack, index position)`.
 pub(super) fn packed_objects<'a>(
