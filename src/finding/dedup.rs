@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use super::{Finding, OtherPlace};
-use crate::source::git::SecretsInTrees;
+use crate::source::held::SecretsInTrees;
 use crate::source::Error;
 
 /// Drops the findings of a change whose secret a parent of the change already held, at any
@@ -53,7 +53,7 @@ fn held_by_parents<'f>(
         .transpose()?
         .map(|held| {
             if whole_history {
-                held.search_packs(threads)
+                held.whole_history(threads)
             } else {
                 held
             }

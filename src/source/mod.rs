@@ -9,9 +9,11 @@ pub mod diff;
 pub mod fs;
 pub mod git;
 pub mod gitignore;
+pub mod held;
 pub mod history;
 pub mod image;
 pub mod limited;
+pub mod needles;
 pub mod pack;
 pub mod stdin;
 

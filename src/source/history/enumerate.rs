@@ -75,12 +75,12 @@ pub(super) fn duplicates(packs: &[Pack]) -> Vec<Vec<bool>> {
 
 /// Loose objects not also in a pack, by kind (only the kinds the scan needs).
 #[derive(Default)]
-pub(super) struct Loose {
-    pub(super) blobs: Vec<Id>,
+pub(crate) struct Loose {
+    pub(crate) blobs: Vec<Id>,
     pub(super) commits: Vec<Id>,
 }
 
-pub(super) fn loose_objects(repo: &Repository, objects: &Path, packs: &[Pack]) -> Loose {
+pub(crate) fn loose_objects(repo: &Repository, objects: &Path, packs: &[Pack]) -> Loose {
     let mut loose = Loose::default();
     let Ok(odb) = repo.odb() else {
         return loose;
@@ -117,12 +117,12 @@ pub(super) fn loose_objects(repo: &Repository, objects: &Path, packs: &[Pack]) -
 
 /// A set of object ids that may say yes wrongly but never no wrongly: one bit per value of an
 /// id's first three bytes, probed for every entry of every tree before an exact lookup.
-pub(super) struct IdFilter {
+pub(crate) struct IdFilter {
     pub(super) bits: Vec<u64>,
 }
 
 impl IdFilter {
-    pub(super) fn new() -> IdFilter {
+    pub(crate) fn new() -> IdFilter {
         IdFilter {
             bits: vec![0; (1 << 24) / 64],
         }
@@ -132,12 +132,12 @@ impl IdFilter {
         usize::from(id[0]) << 16 | usize::from(id[1]) << 8 | usize::from(id[2])
     }
 
-    pub(super) fn insert(&mut self, id: &[u8]) {
+    pub(crate) fn insert(&mut self, id: &[u8]) {
         let slot = Self::slot(id);
         self.bits[slot / 64] |= 1 << (slot % 64);
     }
 
-    pub(super) fn may_contain(&self, id: &[u8]) -> bool {
+    pub(crate) fn may_contain(&self, id: &[u8]) -> bool {
         let slot = Self::slot(id);
         self.bits[slot / 64] & (1 << (slot % 64)) != 0
     }

@@ -42,6 +42,8 @@ pub(crate) mod enumerate;
 mod trees;
 mod walk;
 
+pub(crate) use trees::parse_tree_entry;
+
 use blobs::*;
 use enumerate::*;
 use trees::*;

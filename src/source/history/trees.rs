@@ -52,6 +52,9 @@ pub(super) struct TreeShard {
     pub(super) name_ids: FxHashMap<Box<[u8]>, u32>,
     pub(super) ids: Vec<Id>,
     pub(super) submodules: usize,
+    /// What the file rules said of each entry name seen: a history holds a few thousand
+    /// distinct names in millions of tree entries, and each answer costs regex searches.
+    flagged_names: FxHashMap<Box<[u8]>, bool>,
 }
 
 impl TreeShard {
@@ -63,6 +66,16 @@ impl TreeShard {
         self.names.push(name.into());
         self.name_ids.insert(name.into(), id);
         id
+    }
+
+    /// Whether the file rules may flag a file named `name`, asked once per distinct name.
+    fn flagged_name(&mut self, name: &[u8], file_names: &dyn NameFilter) -> bool {
+        if let Some(&flagged) = self.flagged_names.get(name) {
+            return flagged;
+        }
+        let flagged = file_names.may_match_name(name);
+        self.flagged_names.insert(name.into(), flagged);
+        flagged
     }
 
     /// Keeps what the walk needs of one tree; `false` if the tree is malformed.
@@ -98,7 +111,7 @@ impl TreeShard {
                     let of_interest = (blobs.interesting_filter.may_contain(entry.id)
                         && blobs.interesting.contains_key(entry.id))
                         || !blobs.known_filter.may_contain(entry.id)
-                        || file_names.may_match_name(entry.name);
+                        || self.flagged_name(entry.name, file_names);
                     if !of_interest {
                         continue;
                     }
@@ -213,15 +226,15 @@ impl HistorySource {
 }
 
 /// One entry of a raw tree object: `<octal mode> <name>\0<object id>`.
-pub(super) struct TreeEntry<'a> {
-    pub(super) mode: u32,
-    pub(super) name: &'a [u8],
-    pub(super) id: &'a [u8],
+pub(crate) struct TreeEntry<'a> {
+    pub(crate) mode: u32,
+    pub(crate) name: &'a [u8],
+    pub(crate) id: &'a [u8],
     /// Bytes the entry takes.
-    pub(super) len: usize,
+    pub(crate) len: usize,
 }
 
-pub(super) fn parse_tree_entry(data: &[u8], id_len: usize) -> Option<TreeEntry<'_>> {
+pub(crate) fn parse_tree_entry(data: &[u8], id_len: usize) -> Option<TreeEntry<'_>> {
     let space = memchr::memchr(b' ', data)?;
     let nul = space + 1 + memchr::memchr(0, &data[space + 1..])?;
     let end = nul + 1 + id_len;
