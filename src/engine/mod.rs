@@ -217,6 +217,8 @@ impl Engine {
             regex_state: (0..self.rules.len()).map(|_| None).collect(),
             hits: Vec::new(),
             windows: Vec::new(),
+            chunks_since_budget_check: 0,
+            cache_budget: CACHE_BUDGET,
         }
     }
 }
@@ -231,7 +233,20 @@ pub struct Scanner<'e> {
     /// `(rule, keyword start, keyword end)` for the current chunk.
     hits: Vec<(usize, usize, usize)>,
     windows: Vec<Span>,
+    /// Chunks scanned since the caches were last measured against the budget.
+    chunks_since_budget_check: u32,
+    /// Most bytes the regex caches may hold: [`CACHE_BUDGET`] (tests lower it).
+    cache_budget: usize,
 }
+
+/// Most bytes one scanner's regex caches may hold. Each rule's lazy DFA grows to what its
+/// rule needs (up to about a MiB a direction), and text that triggers hundreds of rules (a
+/// repository of rule files, a secrets test corpus) grew every thread past 200 MB. Past the
+/// budget the largest caches are dropped and rebuilt when next needed; the rules that run on
+/// most chunks rebuild theirs at once, so the budget keeps them and lets the rare ones go.
+const CACHE_BUDGET: usize = 48 << 20;
+/// Chunks between two measurements of the caches (a measurement visits every rule's slot).
+const CACHE_CHECK_EVERY: u32 = 64;
 
 impl<'e> Scanner<'e> {
     /// The engine this scanner belongs to.
@@ -252,12 +267,38 @@ impl<'e> Scanner<'e> {
         self.scan_rules(bytes, &|_| true, on_match);
     }
 
+    /// Drops the largest regex caches when together they hold more than the budget, down to
+    /// half of it.
+    fn keep_caches_within_budget(&mut self) {
+        self.chunks_since_budget_check += 1;
+        if self.chunks_since_budget_check < CACHE_CHECK_EVERY {
+            return;
+        }
+        self.chunks_since_budget_check = 0;
+        let mut sizes: Vec<(usize, usize)> = (self.regex_state.iter().enumerate())
+            .filter_map(|(rule, state)| Some((state.as_ref()?.0.memory_usage(), rule)))
+            .collect();
+        let mut total: usize = sizes.iter().map(|(size, _)| size).sum();
+        if total <= self.cache_budget {
+            return;
+        }
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        for (size, rule) in sizes {
+            if total <= self.cache_budget / 2 {
+                break;
+            }
+            self.regex_state[rule] = None;
+            total -= size;
+        }
+    }
+
     fn scan_rules(
         &mut self,
         bytes: &[u8],
         applies: &dyn Fn(&Rule) -> bool,
         on_match: &mut dyn FnMut(Match),
     ) {
+        self.keep_caches_within_budget();
         let engine = self.engine;
         self.hits.clear();
         engine.keywords.hits(bytes, &mut self.hits);
@@ -433,6 +474,57 @@ mod tests {
 
     fn engine(rules: &str) -> Engine {
         Engine::for_tests(rules)
+    }
+
+    /// Text that triggers every built-in rule (their own examples) keeps one scanner's regex
+    /// caches within the budget, and dropping caches never changes what is found.
+    #[test]
+    fn regex_caches_stay_within_the_budget_and_find_the_same() {
+        const SMALL_BUDGET: usize = 1 << 20;
+        let engine = Engine::new(RuleSet::builtin_with_examples().unwrap()).unwrap();
+        let chunks: Vec<&str> = (engine.rules().rules().iter())
+            .flat_map(|rule| rule.examples.iter().map(String::as_str))
+            .collect();
+        let found = |scanner: &mut Scanner<'_>, chunk: &str| {
+            let mut found = Vec::new();
+            scanner.scan(chunk.as_bytes(), None, &mut |m| {
+                found.push((m.rule, m.secret))
+            });
+            found
+        };
+        let cache_bytes = |scanner: &Scanner<'_>| -> usize {
+            (scanner.regex_state.iter().flatten())
+                .map(|state| state.0.memory_usage())
+                .sum()
+        };
+        let mut unbounded = engine.scanner();
+        unbounded.cache_budget = usize::MAX;
+        let expected: Vec<_> = chunks
+            .iter()
+            .map(|chunk| found(&mut unbounded, chunk))
+            .collect();
+        assert!(expected.iter().filter(|found| !found.is_empty()).count() > 1000);
+        assert!(
+            cache_bytes(&unbounded) > 4 * SMALL_BUDGET,
+            "the examples fill the caches"
+        );
+        let mut budgeted = engine.scanner();
+        budgeted.cache_budget = SMALL_BUDGET;
+        let mut checks_that_dropped = 0;
+        for (chunk, expected) in chunks.iter().zip(&expected) {
+            assert_eq!(&found(&mut budgeted, chunk), expected, "{chunk}");
+            // Measure after every chunk here, not every CACHE_CHECK_EVERY: more drops.
+            let before = cache_bytes(&budgeted);
+            budgeted.chunks_since_budget_check = CACHE_CHECK_EVERY - 1;
+            budgeted.keep_caches_within_budget();
+            let after = cache_bytes(&budgeted);
+            assert!(
+                after <= SMALL_BUDGET,
+                "{after} bytes of caches after a check"
+            );
+            checks_that_dropped += usize::from(after < before);
+        }
+        assert!(checks_that_dropped > 10, "{checks_that_dropped}");
     }
 
     fn secrets(engine: &Engine, text: &str) -> Vec<String> {

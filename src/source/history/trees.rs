@@ -1,5 +1,11 @@
-//! Pass 2, trees: every packed tree inflated once and kept in a compact form (its
-//! subdirectories and the entries of interest), and the raw tree entry parser.
+//! Pass 2, trees: every packed tree read and kept in a compact form (its subdirectories and
+//! the entries of interest), and the raw tree entry parser.
+//!
+//! A long history has millions of trees and tens of millions of subdirectory entries, almost
+//! all leading to nothing of interest; keeping them all with their names cost most of a
+//! history scan's memory. So the trees are read twice: first keeping only each tree's
+//! subtrees (by number), to learn which trees lead to something of interest; then keeping
+//! names and entries only for those, and only the entries that lead somewhere.
 
 use super::*;
 
@@ -55,6 +61,10 @@ pub(super) struct TreeShard {
     /// What the file rules said of each entry name seen: a history holds a few thousand
     /// distinct names in millions of tree entries, and each answer costs regex searches.
     flagged_names: FxHashMap<Box<[u8]>, bool>,
+    /// First reading: the packed subtrees of trees `spans` lists.
+    pub(super) edges: Vec<u32>,
+    /// First reading: trees that hold something of interest themselves.
+    pub(super) of_interest: Vec<u32>,
 }
 
 impl TreeShard {
@@ -78,7 +88,58 @@ impl TreeShard {
         flagged
     }
 
-    /// Keeps what the walk needs of one tree; `false` if the tree is malformed.
+    /// Whether a blob entry is of interest: a blob the blob pass kept, one it never saw, or
+    /// one whose name a file rule may flag.
+    fn blob_of_interest(
+        &mut self,
+        entry: &TreeEntry<'_>,
+        blobs: &Blobs,
+        names: &dyn NameFilter,
+    ) -> bool {
+        (blobs.interesting_filter.may_contain(entry.id) && blobs.interesting.contains_key(entry.id))
+            || !blobs.known_filter.may_contain(entry.id)
+            || self.flagged_name(entry.name, names)
+    }
+
+    /// First reading: keeps tree `number`'s packed subtrees, or notes that it holds something
+    /// of interest itself (a blob of interest, a subtree from elsewhere, a malformed entry).
+    pub(super) fn add_edges(
+        &mut self,
+        number: u32,
+        data: &[u8],
+        numbers: &FxHashMap<Id, u32>,
+        blobs: &Blobs,
+        file_names: &dyn NameFilter,
+    ) {
+        let start = self.edges.len();
+        let mut of_interest = false;
+        let mut rest = data;
+        while !rest.is_empty() {
+            let Some(entry) = parse_tree_entry(rest, ID_LEN) else {
+                of_interest = true; // malformed: the walk reads it through libgit2
+                break;
+            };
+            rest = &rest[entry.len..];
+            match entry.mode {
+                0o040000 => match numbers.get(entry.id) {
+                    Some(&tree) => self.edges.push(tree),
+                    None => of_interest = true,
+                },
+                0o160000 => self.submodules += 1,
+                _ => of_interest = of_interest || self.blob_of_interest(&entry, blobs, file_names),
+            }
+        }
+        if of_interest {
+            self.edges.truncate(start);
+            self.of_interest.push(number);
+            return;
+        }
+        self.spans
+            .push((number, start as u32, (self.edges.len() - start) as u32));
+    }
+
+    /// Second reading: keeps what the walk needs of a tree that leads to something of
+    /// interest, leaving out subtrees that lead to nothing; `false` if the tree is malformed.
     pub(super) fn add(
         &mut self,
         number: u32,
@@ -86,6 +147,7 @@ impl TreeShard {
         numbers: &FxHashMap<Id, u32>,
         blobs: &Blobs,
         file_names: &dyn NameFilter,
+        leads_somewhere: &[bool],
     ) -> bool {
         let start = self.recs.len();
         let mut rest = data;
@@ -97,22 +159,16 @@ impl TreeShard {
             rest = &rest[entry.len..];
             let target = match entry.mode {
                 0o040000 => match numbers.get(entry.id) {
+                    Some(&tree) if !leads_somewhere[tree as usize] => continue,
                     Some(&tree) => TO_TREE | tree,
                     None => {
                         self.ids.push(id_from(entry.id));
                         TO_FOREIGN_TREE | (self.ids.len() as u32 - 1)
                     }
                 },
-                0o160000 => {
-                    self.submodules += 1;
-                    continue;
-                }
+                0o160000 => continue, // counted by the first reading
                 _ => {
-                    let of_interest = (blobs.interesting_filter.may_contain(entry.id)
-                        && blobs.interesting.contains_key(entry.id))
-                        || !blobs.known_filter.may_contain(entry.id)
-                        || self.flagged_name(entry.name, file_names);
-                    if !of_interest {
+                    if !self.blob_of_interest(&entry, blobs, file_names) {
                         continue;
                     }
                     self.ids.push(id_from(entry.id));
@@ -158,51 +214,46 @@ impl HistorySource {
             trees.ids_by_number.push(id);
         }
         let families = self.families(Kind::Tree);
-        let next = AtomicUsize::new(0);
-        let shards: Mutex<Vec<TreeShard>> = Mutex::new(Vec::new());
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    let mut shard = TreeShard::default();
-                    let mut scratch = Scratch::default();
-                    while let Some(&(pack_number, root)) =
-                        families.get(next.fetch_add(1, Ordering::Relaxed))
-                    {
-                        let numbers = &numbers_by_pack[pack_number];
-                        self.packs[pack_number].resolve_family(
-                            root,
-                            TREE_LIMIT,
-                            &mut scratch,
-                            &mut |at, content| {
-                                if let (Ok(data), Some(&number)) = (content, numbers.get(at)) {
-                                    if number != u32::MAX {
-                                        // A malformed tree is left unread: the walk reads it
-                                        // through libgit2, which reports it.
-                                        shard.add(number, data, &trees.numbers, blobs, file_names);
-                                    }
-                                }
-                            },
-                        );
-                    }
-                    shards
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .push(shard);
-                });
-            }
-        });
-        trees.spans = vec![NOT_READ; trees.numbers.len()];
-        let shards = shards
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let first = self.read_trees(
+            threads,
+            &families,
+            &numbers_by_pack,
+            |shard, number, data| {
+                shard.add_edges(number, data, &trees.numbers, blobs, file_names);
+            },
+        );
+        let submodules: usize = first.iter().map(|shard| shard.submodules).sum();
+        self.submodules.fetch_add(submodules, Ordering::Relaxed);
+        let leads_somewhere = leads_somewhere(trees.numbers.len(), first);
+        let shards = self.read_trees(
+            threads,
+            &families,
+            &numbers_by_pack,
+            |shard, number, data| {
+                if leads_somewhere[number as usize] {
+                    // A malformed tree is left unread: the walk reads it through libgit2, which
+                    // reports it.
+                    shard.add(
+                        number,
+                        data,
+                        &trees.numbers,
+                        blobs,
+                        file_names,
+                        &leads_somewhere,
+                    );
+                }
+            },
+        );
+        // A tree that leads nothing of interest is read, and empty.
+        trees.spans = (leads_somewhere.iter())
+            .map(|&leads| if leads { NOT_READ } else { (0, 0) })
+            .collect();
         for shard in shards {
             let (name_base, id_base, rec_base) = (
                 trees.names.len() as u32,
                 trees.ids.len() as u32,
                 trees.recs.len() as u32,
             );
-            self.submodules
-                .fetch_add(shard.submodules, Ordering::Relaxed);
             trees.names.extend(shard.names);
             trees.ids.extend(shard.ids);
             trees.recs.extend(shard.recs.into_iter().map(|rec| {
@@ -223,6 +274,115 @@ impl HistorySource {
         }
         trees
     }
+}
+
+impl HistorySource {
+    /// Reads every packed tree on `threads` threads, each once, handing its number and content
+    /// to `keep` with the thread's shard.
+    fn read_trees<F>(
+        &self,
+        threads: usize,
+        families: &[(usize, u32)],
+        numbers_by_pack: &[Vec<u32>],
+        keep: F,
+    ) -> Vec<TreeShard>
+    where
+        F: Fn(&mut TreeShard, u32, &[u8]) + Sync,
+    {
+        let next = AtomicUsize::new(0);
+        let shards: Mutex<Vec<TreeShard>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    let mut shard = TreeShard::default();
+                    let mut scratch = Scratch::default();
+                    while let Some(&(pack_number, root)) =
+                        families.get(next.fetch_add(1, Ordering::Relaxed))
+                    {
+                        let numbers = &numbers_by_pack[pack_number];
+                        self.packs[pack_number].resolve_family(
+                            root,
+                            TREE_LIMIT,
+                            &mut scratch,
+                            &mut |at, content| {
+                                if let (Ok(data), Some(&number)) = (content, numbers.get(at)) {
+                                    if number != u32::MAX {
+                                        keep(&mut shard, number, data);
+                                    }
+                                }
+                            },
+                        );
+                    }
+                    shards
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .push(shard);
+                });
+            }
+        });
+        shards
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Which of `count` packed trees lead to something of interest, from the first reading: those
+/// that hold some themselves, those never read (the walk reads them through libgit2), and
+/// those with such a subtree anywhere below. Depth first without recursion (a hostile
+/// repository may nest trees deeper than any stack); a forged cycle leads nowhere new.
+fn leads_somewhere(count: usize, shards: Vec<TreeShard>) -> Vec<bool> {
+    const UNREAD: (u32, u32, u32) = (u32::MAX, 0, 0);
+    let mut edges_of = vec![UNREAD; count];
+    for (index, shard) in shards.iter().enumerate() {
+        for &(number, start, len) in &shard.spans {
+            edges_of[number as usize] = (index as u32, start, len);
+        }
+    }
+    let mut state: Vec<u8> = edges_of
+        .iter()
+        .map(|&edges| if edges == UNREAD { SOMETHING } else { UNKNOWN })
+        .collect();
+    for shard in &shards {
+        for &number in &shard.of_interest {
+            state[number as usize] = SOMETHING;
+        }
+    }
+    let children = |tree: u32| {
+        let (shard, start, len) = edges_of[tree as usize];
+        shards.get(shard as usize).map_or(&[][..], |shard| {
+            &shard.edges[start as usize..(start + len) as usize]
+        })
+    };
+    for root in 0..count as u32 {
+        if state[root as usize] != UNKNOWN {
+            continue;
+        }
+        let mut stack: Vec<(u32, usize)> = vec![(root, 0)];
+        state[root as usize] = COMPUTING;
+        while let Some((tree, next)) = stack.last_mut() {
+            let (tree, child) = (*tree, children(*tree).get(*next).copied());
+            *next += 1;
+            match child.map(|child| (child, state[child as usize])) {
+                Some((_, SOMETHING)) => {
+                    // Every tree on the stack leads to it.
+                    for &(open, _) in &stack {
+                        state[open as usize] = SOMETHING;
+                    }
+                    stack.clear();
+                }
+                Some((child, UNKNOWN)) => {
+                    state[child as usize] = COMPUTING;
+                    stack.push((child, 0));
+                }
+                Some(_) => {} // nothing there, or a cycle
+                None => {
+                    state[tree as usize] = NOTHING;
+                    stack.pop();
+                }
+            }
+        }
+    }
+    state.into_iter().map(|state| state == SOMETHING).collect()
 }
 
 /// One entry of a raw tree object: `<octal mode> <name>\0<object id>`.
@@ -252,4 +412,39 @@ pub(crate) fn parse_tree_entry(data: &[u8], id_len: usize) -> Option<TreeEntry<'
         id: &data[nul + 1..end],
         len: end,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shard(spans: &[(u32, &[u32])], of_interest: &[u32]) -> TreeShard {
+        let mut shard = TreeShard::default();
+        for &(number, children) in spans {
+            let start = shard.edges.len() as u32;
+            shard.edges.extend_from_slice(children);
+            shard.spans.push((number, start, children.len() as u32));
+        }
+        shard.of_interest = of_interest.to_vec();
+        shard
+    }
+
+    /// Tree 0 leads to 3 (of interest itself) through 1; 2 leads only to 4, which leads
+    /// nowhere; 5 and 6 form a (forged) cycle; 7 was never read (so the walk must enter it),
+    /// and 8 leads to it; 9 has no subtrees. Edges split across two threads' shards.
+    #[test]
+    fn leads_somewhere_follows_subtrees_across_shards() {
+        let first = vec![
+            shard(&[(0, &[2, 1]), (2, &[4]), (5, &[6])], &[3]),
+            shard(
+                &[(1, &[4, 3]), (4, &[]), (6, &[5]), (8, &[9, 7]), (9, &[])],
+                &[],
+            ),
+        ];
+        let leads = leads_somewhere(10, first);
+        assert_eq!(
+            leads,
+            [true, true, false, true, false, false, false, true, true, false]
+        );
+    }
 }
