@@ -17,7 +17,9 @@ use std::sync::Mutex;
 use git2::{ObjectType, Oid, Repository};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::history::enumerate::{families, loose_objects, open_packs, IdFilter};
+use super::history::enumerate::{
+    families, loose_objects, open_packs, read_numbered_trees, IdFilter,
+};
 use super::needles::Needles;
 use super::pack::{Id, Kind, Pack, Scratch, ID_LEN};
 use super::Error;
@@ -411,41 +413,15 @@ impl Packed {
             numbers_by_pack.push(numbers);
         }
         let families = families(packs, Kind::Tree);
-        let next = AtomicUsize::new(0);
-        let shards: Mutex<Vec<TreeShard>> = Mutex::new(Vec::new());
         let this = &*self;
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    let mut shard = TreeShard::default();
-                    let mut scratch = Scratch::default();
-                    while let Some(&(pack, root)) =
-                        families.get(next.fetch_add(1, Ordering::Relaxed))
-                    {
-                        let numbers = &numbers_by_pack[pack];
-                        packs[pack].resolve_family(
-                            root,
-                            TREE_LIMIT,
-                            &mut scratch,
-                            &mut |at, content| {
-                                if let (Ok(data), Some(&number)) = (content, numbers.get(at)) {
-                                    if number != u32::MAX {
-                                        this.keep_tree(&mut shard, number, data, words);
-                                    }
-                                }
-                            },
-                        );
-                    }
-                    shards
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .push(shard);
-                });
-            }
-        });
-        let mut shards = shards
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut shards = read_numbered_trees(
+            packs,
+            &families,
+            &numbers_by_pack,
+            TREE_LIMIT,
+            threads,
+            |shard: &mut TreeShard, number, data| this.keep_tree(shard, number, data, words),
+        );
         self.spans = vec![UNREAD; self.numbers.len()];
         self.done = vec![false; self.numbers.len()];
         for (index, shard) in shards.iter_mut().enumerate() {

@@ -142,3 +142,50 @@ impl IdFilter {
         self.bits[slot / 64] & (1 << (slot % 64)) != 0
     }
 }
+
+/// Reads every packed tree of the `families` once, on `threads` threads: `keep` gets the
+/// thread's shard, the tree's number (`numbers_by_pack[pack][position]`, `u32::MAX` for an
+/// object to skip) and its content. Trees larger than `limit` or that cannot be resolved are
+/// not handed over. Returns the shards.
+pub(crate) fn read_numbered_trees<S, F>(
+    packs: &[Pack],
+    families: &[(usize, u32)],
+    numbers_by_pack: &[Vec<u32>],
+    limit: u64,
+    threads: usize,
+    keep: F,
+) -> Vec<S>
+where
+    S: Default + Send,
+    F: Fn(&mut S, u32, &[u8]) + Sync,
+{
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let shards: std::sync::Mutex<Vec<S>> = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                let mut shard = S::default();
+                let mut scratch = super::pack::Scratch::default();
+                while let Some(&(pack, root)) =
+                    families.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    let numbers = &numbers_by_pack[pack];
+                    packs[pack].resolve_family(root, limit, &mut scratch, &mut |at, content| {
+                        if let (Ok(data), Some(&number)) = (content, numbers.get(at)) {
+                            if number != u32::MAX {
+                                keep(&mut shard, number, data);
+                            }
+                        }
+                    });
+                }
+                shards
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(shard);
+            });
+        }
+    });
+    shards
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

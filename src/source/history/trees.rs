@@ -214,36 +214,36 @@ impl HistorySource {
             trees.ids_by_number.push(id);
         }
         let families = self.families(Kind::Tree);
-        let first = self.read_trees(
-            threads,
-            &families,
-            &numbers_by_pack,
-            |shard, number, data| {
-                shard.add_edges(number, data, &trees.numbers, blobs, file_names);
-            },
-        );
+        let read = |keep: &(dyn Fn(&mut TreeShard, u32, &[u8]) + Sync)| {
+            read_numbered_trees(
+                &self.packs,
+                &families,
+                &numbers_by_pack,
+                TREE_LIMIT,
+                threads,
+                keep,
+            )
+        };
+        let first = read(&|shard: &mut TreeShard, number, data: &[u8]| {
+            shard.add_edges(number, data, &trees.numbers, blobs, file_names);
+        });
         let submodules: usize = first.iter().map(|shard| shard.submodules).sum();
         self.submodules.fetch_add(submodules, Ordering::Relaxed);
         let leads_somewhere = leads_somewhere(trees.numbers.len(), first);
-        let shards = self.read_trees(
-            threads,
-            &families,
-            &numbers_by_pack,
-            |shard, number, data| {
-                if leads_somewhere[number as usize] {
-                    // A malformed tree is left unread: the walk reads it through libgit2, which
-                    // reports it.
-                    shard.add(
-                        number,
-                        data,
-                        &trees.numbers,
-                        blobs,
-                        file_names,
-                        &leads_somewhere,
-                    );
-                }
-            },
-        );
+        let shards = read(&|shard: &mut TreeShard, number, data: &[u8]| {
+            if leads_somewhere[number as usize] {
+                // A malformed tree is left unread: the walk reads it through libgit2, which
+                // reports it.
+                shard.add(
+                    number,
+                    data,
+                    &trees.numbers,
+                    blobs,
+                    file_names,
+                    &leads_somewhere,
+                );
+            }
+        });
         // A tree that leads nothing of interest is read, and empty.
         trees.spans = (leads_somewhere.iter())
             .map(|&leads| if leads { NOT_READ } else { (0, 0) })
@@ -273,56 +273,6 @@ impl HistorySource {
             }
         }
         trees
-    }
-}
-
-impl HistorySource {
-    /// Reads every packed tree on `threads` threads, each once, handing its number and content
-    /// to `keep` with the thread's shard.
-    fn read_trees<F>(
-        &self,
-        threads: usize,
-        families: &[(usize, u32)],
-        numbers_by_pack: &[Vec<u32>],
-        keep: F,
-    ) -> Vec<TreeShard>
-    where
-        F: Fn(&mut TreeShard, u32, &[u8]) + Sync,
-    {
-        let next = AtomicUsize::new(0);
-        let shards: Mutex<Vec<TreeShard>> = Mutex::new(Vec::new());
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    let mut shard = TreeShard::default();
-                    let mut scratch = Scratch::default();
-                    while let Some(&(pack_number, root)) =
-                        families.get(next.fetch_add(1, Ordering::Relaxed))
-                    {
-                        let numbers = &numbers_by_pack[pack_number];
-                        self.packs[pack_number].resolve_family(
-                            root,
-                            TREE_LIMIT,
-                            &mut scratch,
-                            &mut |at, content| {
-                                if let (Ok(data), Some(&number)) = (content, numbers.get(at)) {
-                                    if number != u32::MAX {
-                                        keep(&mut shard, number, data);
-                                    }
-                                }
-                            },
-                        );
-                    }
-                    shards
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .push(shard);
-                });
-            }
-        });
-        shards
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
