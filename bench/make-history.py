@@ -7,7 +7,10 @@ at a random place), so blobs, trees and deltas look like a real project's. About
 500 plants a fake GitHub token (valid checksum, random), and some of those are deleted later,
 so a history scan has something to find. The result is deterministic for a given seed.
 
-usage: make-history.py DEST [--source DIR] [--commits N] [--seed S]
+usage: make-history.py DEST [--source DIR] [--commits N] [--seed S] [--gc aggressive|plain]
+
+`--gc plain` packs with git's default delta window instead of `gc --aggressive`, which takes
+hours on a few hundred thousand commits; the packs are then larger, the history the same.
 """
 import argparse
 import os
@@ -53,6 +56,7 @@ def main():
     parser.add_argument("--source", default=os.path.expanduser("~/.cargo/registry/src"))
     parser.add_argument("--commits", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--gc", choices=["aggressive", "plain"], default="aggressive")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     files = source_files(args.source)
@@ -112,7 +116,8 @@ def main():
     out.close()
     if importer.wait() != 0:
         sys.exit("git fast-import failed")
-    subprocess.run(["git", "-C", args.dest, "gc", "-q", "--aggressive", "--prune=now"], check=True)
+    gc = ["--aggressive"] if args.gc == "aggressive" else []
+    subprocess.run(["git", "-C", args.dest, "gc", "-q", *gc, "--prune=now"], check=True)
     print(f"{args.dest}: {args.commits} commits, {len(contents)} files at the tip, {next_file} source files used")
 
 

@@ -494,6 +494,43 @@ impl Pack {
         scratch: &mut Scratch,
         on_object: &mut OnObject<'_>,
     ) {
+        self.resolve_family_where(root, limit, scratch, &|_| true, on_object);
+    }
+
+    /// The whole object at the root of the delta family holding `position`, if the pack
+    /// resolves it (not a delta on a base in another pack, nor corrupt).
+    pub fn family_root(&self, position: usize) -> Option<u32> {
+        let mut at = position;
+        // A well-formed pack's chains end; a forged loop is cut after as many steps as objects.
+        for _ in 0..=self.count {
+            match *self.bases.get(at)? {
+                NO_BASE => return Some(at as u32),
+                FOREIGN_BASE => return None,
+                base => at = base as usize,
+            }
+        }
+        None
+    }
+
+    /// The base of the object at `position`, if it is a delta on an object of this pack.
+    pub fn base_of(&self, position: usize) -> Option<u32> {
+        self.bases
+            .get(position)
+            .copied()
+            .filter(|&base| base < FOREIGN_BASE)
+    }
+
+    /// [`Pack::resolve_family`], entering only the deltas for which `enter` says yes (and so
+    /// none of the deltas built on the others): to read a few members of a large family, let
+    /// `enter` say yes for them and the bases they are built on.
+    pub fn resolve_family_where(
+        &self,
+        root: u32,
+        limit: u64,
+        scratch: &mut Scratch,
+        enter: &dyn Fn(usize) -> bool,
+        on_object: &mut OnObject<'_>,
+    ) {
         let root = root as usize;
         let mut root_data = scratch.buffer();
         if let Err(failure) = self.inflate(root, limit, &mut scratch.inflater, &mut root_data) {
@@ -521,6 +558,9 @@ impl Pack {
             frame.next += 1;
             let last = frame.next == children.len();
             let child = child as usize;
+            if !enter(child) {
+                continue;
+            }
             if frame.content.is_none() {
                 match self.derive_again(&stack, limit, scratch) {
                     Ok(content) => scratch.keep(&mut stack, content),

@@ -16,7 +16,8 @@
 //!    that lead to a blob of interest are entered, from memory.
 //!
 //! The blobs of interest are then delivered with their provenance: the ones with a match are
-//! read again (through libgit2) and scanned with their path, exactly as a file would be.
+//! read again (from the packs, family by family on every thread, entering only the deltas on
+//! the way to them) and scanned with their path, exactly as a file would be.
 //! Objects the packs cannot give (loose objects, objects in alternates, a corrupt pack) are
 //! read through libgit2 during the walk, which reports what it cannot read.
 
@@ -307,13 +308,6 @@ impl Source for HistorySource {
                 visitor.error(&format!("object {id}"), message);
             }
         }
-        let next = AtomicUsize::new(0);
-        run_workers(&self.git_dir, threads, make_visitor, |repo, visitor| loop {
-            let at = next.fetch_add(1, Ordering::Relaxed);
-            let Some(entry) = entries.get(at) else {
-                break;
-            };
-            self.deliver(repo, entry, &nodes, visitor);
-        });
+        self.deliver_all(threads, make_visitor, &entries, &nodes);
     }
 }
