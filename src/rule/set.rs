@@ -137,9 +137,14 @@ fn provider_words(rule: &Rule) -> Vec<Vec<u8>> {
         .filter(|word| {
             // The provider's own name counts whatever words it holds (`datadog`, `auth0`).
             let own_name = provider.len() >= 3 && *word == provider;
-            let rest = KEY_NAME_WORDS
-                .iter()
-                .fold(word.clone(), |rest, key| rest.replace(key, ""));
+            let rest = KEY_NAME_WORDS.iter().fold(word.clone(), |rest, key| {
+                // `replace` allocates even when there is nothing to replace.
+                if rest.contains(key) {
+                    rest.replace(key, "")
+                } else {
+                    rest
+                }
+            });
             own_name || rest.bytes().filter(u8::is_ascii_alphabetic).count() >= 4
         })
         .map(String::into_bytes)
@@ -297,6 +302,38 @@ impl Rule {
     }
 }
 
+/// The provider words of every vendor rule, sorted, each with the kinds of credential its
+/// provider's rules find (see [`RuleSet::names_a_provider`]).
+fn all_provider_words(rules: &[Rule]) -> Vec<(Vec<u8>, CredentialKinds)> {
+    let vendor_rules = || {
+        rules
+            .iter()
+            .filter(|rule| !rule.catch_all && rule.path.is_none())
+    };
+    let mut kinds_of_provider: HashMap<&str, CredentialKinds> = HashMap::new();
+    for rule in vendor_rules() {
+        let kinds = credential_kinds(&identifier_words(rule.name.as_bytes()));
+        *kinds_of_provider.entry(rule.provider()).or_default() |= kinds;
+    }
+    let mut provider_words: Vec<(Vec<u8>, CredentialKinds)> = vendor_rules()
+        .flat_map(|rule| {
+            let kinds = kinds_of_provider[rule.provider()];
+            provider_words(rule)
+                .into_iter()
+                .map(move |word| (word, kinds))
+        })
+        .collect();
+    provider_words.sort();
+    provider_words.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1 |= later.1;
+        }
+        same
+    });
+    provider_words
+}
+
 /// An immutable set of compiled rules, shared by every scanning thread.
 #[derive(Debug, Default)]
 pub struct RuleSet {
@@ -308,7 +345,9 @@ pub struct RuleSet {
     token_prefixes: Vec<Vec<u8>>,
     /// The provider words of vendor rules, of 4 bytes or more, lowercase, sorted, each with
     /// the kinds of credential its provider's rules find: see [`RuleSet::names_a_provider`].
-    provider_words: Vec<(Vec<u8>, CredentialKinds)>,
+    /// Built when first needed: a fifth of start-up otherwise, and a pre-commit scan that finds
+    /// no candidate never asks.
+    provider_words: std::sync::OnceLock<Vec<(Vec<u8>, CredentialKinds)>>,
 }
 
 impl RuleSet {
@@ -326,38 +365,18 @@ impl RuleSet {
             .collect();
         token_prefixes.sort();
         token_prefixes.dedup();
-        let vendor_rules = || {
-            rules
-                .iter()
-                .filter(|rule| !rule.catch_all && rule.path.is_none())
-        };
-        let mut kinds_of_provider: HashMap<&str, CredentialKinds> = HashMap::new();
-        for rule in vendor_rules() {
-            let kinds = credential_kinds(&identifier_words(rule.name.as_bytes()));
-            *kinds_of_provider.entry(rule.provider()).or_default() |= kinds;
-        }
-        let mut provider_words: Vec<(Vec<u8>, CredentialKinds)> = vendor_rules()
-            .flat_map(|rule| {
-                let kinds = kinds_of_provider[rule.provider()];
-                provider_words(rule)
-                    .into_iter()
-                    .map(move |word| (word, kinds))
-            })
-            .collect();
-        provider_words.sort();
-        provider_words.dedup_by(|later, earlier| {
-            let same = later.0 == earlier.0;
-            if same {
-                earlier.1 |= later.1;
-            }
-            same
-        });
         RuleSet {
             rules,
             by_id,
             token_prefixes,
-            provider_words,
+            provider_words: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The provider words (see the field), built on first use.
+    fn provider_words(&self) -> &[(Vec<u8>, CredentialKinds)] {
+        self.provider_words
+            .get_or_init(|| all_provider_words(&self.rules))
     }
 
     /// Whether `key` (the text of an assignment before its value: `ACME_API_KEY=`, or the
@@ -375,9 +394,10 @@ impl RuleSet {
             let mut joined = Vec::new();
             words[first..].iter().take(4).any(|word| {
                 joined.extend_from_slice(word);
-                self.provider_words
+                let provider_words = self.provider_words();
+                provider_words
                     .binary_search_by(|(known, _)| known.as_slice().cmp(&joined))
-                    .is_ok_and(|at| wanted == 0 || self.provider_words[at].1 & wanted != 0)
+                    .is_ok_and(|at| wanted == 0 || provider_words[at].1 & wanted != 0)
             })
         })
     }
