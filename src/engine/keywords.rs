@@ -97,7 +97,9 @@ const COMMON_TRIGRAMS: &str = include_str!("common-trigrams.txt");
 /// How common a folded trigram is: its rank among [`COMMON_TRIGRAMS`] counted from the rare
 /// end (0 = rarest), so a trigram missing from the table scores 0.
 fn commonness(folded: u32) -> usize {
-    static RANKS: OnceLock<HashMap<u32, usize>> = OnceLock::new();
+    // FxHash: a keyword set's thousands of trigram look-ups with SipHash were a tenth of
+    // start-up.
+    static RANKS: OnceLock<FxHashMap<u32, usize>> = OnceLock::new();
     let ranks = RANKS.get_or_init(|| {
         let lines: Vec<u32> = COMMON_TRIGRAMS
             .lines()
