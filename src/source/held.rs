@@ -18,7 +18,7 @@ use git2::{ObjectType, Oid, Repository};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::history::enumerate::{
-    families, loose_objects, open_packs, read_numbered_trees, IdFilter,
+    families, loose_objects, open_packs, read_numbered_trees, IdFilter, IdIndex,
 };
 use super::needles::Needles;
 use super::pack::{Id, Kind, Pack, Scratch, ID_LEN};
@@ -49,7 +49,7 @@ struct Packed {
     elsewhere: FxHashSet<Id>,
     elsewhere_filter: IdFilter,
     /// Packed trees by id.
-    numbers: FxHashMap<Id, u32>,
+    numbers: IdIndex,
     /// Per tree: the shard and range of its subtrees in the shard's `subtrees`, or
     /// [`UNREAD`] (read through libgit2 when met).
     spans: Vec<(u32, u32, u32)>,
@@ -117,7 +117,7 @@ impl<'r> SecretsInTrees<'r> {
             holding_filter,
             elsewhere,
             elsewhere_filter,
-            numbers: FxHashMap::default(),
+            numbers: IdIndex::default(),
             spans: Vec::new(),
             shards: Vec::new(),
             done: Vec::new(),
@@ -194,7 +194,7 @@ impl<'r> SecretsInTrees<'r> {
     fn tree(&mut self, root: Oid) -> Vec<u64> {
         let number = self.packed.as_ref().and_then(|packed| {
             let id: Id = root.as_bytes().try_into().ok()?;
-            let &number = packed.numbers.get(&id)?;
+            let number = packed.numbers.get(&id)?;
             (packed.spans[number as usize] != UNREAD).then_some(number)
         });
         match number {
@@ -400,18 +400,29 @@ impl Packed {
     /// Reads every packed tree once, on `threads` threads, keeping its subtrees and the
     /// secrets its own blobs hold (`words` words of bits).
     fn read_trees(&mut self, packs: &[Pack], threads: usize, words: usize) {
-        let mut numbers_by_pack: Vec<Vec<u32>> = Vec::with_capacity(packs.len());
-        for pack in packs {
-            let mut numbers = vec![u32::MAX; pack.len()];
-            for (at, number) in numbers.iter_mut().enumerate() {
-                if pack.kind(at) == Kind::Tree {
-                    let id = pack.id(at);
-                    let next = self.numbers.len() as u32;
-                    *number = *self.numbers.entry(id).or_insert(next);
-                }
-            }
-            numbers_by_pack.push(numbers);
-        }
+        let is_tree = |pack: &Pack, at: usize| pack.kind(at) == Kind::Tree;
+        self.numbers = IdIndex::new(
+            (packs.iter())
+                .flat_map(|pack| {
+                    (0..pack.len())
+                        .filter(|&at| is_tree(pack, at))
+                        .map(|at| pack.id(at))
+                })
+                .collect(),
+        );
+        // A tree in two packs has one number, and is read twice: either copy will do.
+        let numbers_by_pack: Vec<Vec<u32>> = (packs.iter())
+            .map(|pack| {
+                (0..pack.len())
+                    .map(|at| {
+                        (is_tree(pack, at)
+                            .then(|| self.numbers.get(&pack.id(at)))
+                            .flatten())
+                        .unwrap_or(u32::MAX)
+                    })
+                    .collect()
+            })
+            .collect();
         let families = families(packs, Kind::Tree);
         let this = &*self;
         let mut shards = read_numbered_trees(
@@ -426,16 +437,15 @@ impl Packed {
         self.done = vec![false; self.numbers.len()];
         for (index, shard) in shards.iter_mut().enumerate() {
             for &(number, start, len) in &shard.spans {
-                // A tree in two packs is read twice; either copy will do.
                 self.spans[number as usize] = (index as u32, start, len);
             }
             shard.spans = Vec::new();
             shard.own.sort_unstable_by_key(|(number, _)| *number);
         }
         self.shards = shards;
-        self.unread = (self.numbers.iter())
-            .filter(|(_, &number)| self.spans[number as usize] == UNREAD)
-            .map(|(&id, &number)| (number, id))
+        self.unread = (0..self.numbers.len() as u32)
+            .filter(|&number| self.spans[number as usize] == UNREAD)
+            .filter_map(|number| Some((number, *self.numbers.id(number)?)))
             .collect();
     }
 
@@ -453,7 +463,7 @@ impl Packed {
             rest = &rest[entry.len..];
             match entry.mode {
                 0o040000 => match self.numbers.get(entry.id) {
-                    Some(&subtree) => shard.subtrees.push(subtree),
+                    Some(subtree) => shard.subtrees.push(subtree),
                     None => {
                         shard.others.push((id_from(entry.id), true));
                         shard.subtrees.push(OTHER | (shard.others.len() as u32 - 1));

@@ -189,3 +189,93 @@ where
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+/// A set of object ids numbered by rank (sorted order): a look-up is a 65,536-way fan-out on
+/// the first two bytes, then a binary search of the few ids sharing them. A hash map from id
+/// to number, beside a vector from number to id, took three times the memory for a long
+/// history's million trees.
+#[derive(Default)]
+pub(crate) struct IdIndex {
+    ids: Vec<Id>,
+    /// `ids[fanout[k]..fanout[k + 1]]` start with the two bytes `k`.
+    fanout: Vec<u32>,
+}
+
+impl IdIndex {
+    /// The index of `ids` (in any order, repeats allowed).
+    pub(crate) fn new(mut ids: Vec<Id>) -> IdIndex {
+        ids.sort_unstable();
+        ids.dedup();
+        ids.shrink_to_fit();
+        let mut fanout = vec![0u32; (1 << 16) + 1];
+        for id in &ids {
+            fanout[usize::from(id[0]) << 8 | usize::from(id[1])] += 1;
+        }
+        let mut total = 0;
+        for slot in fanout.iter_mut() {
+            let count = *slot;
+            *slot = total;
+            total += count;
+        }
+        IdIndex { ids, fanout }
+    }
+
+    /// The number of `id`, if the set holds it.
+    pub(crate) fn get(&self, id: &[u8]) -> Option<u32> {
+        let bucket = usize::from(*id.first()?) << 8 | usize::from(*id.get(1)?);
+        let start = *self.fanout.get(bucket)? as usize;
+        let end = *self.fanout.get(bucket + 1)? as usize;
+        let at = self.ids[start..end]
+            .binary_search_by(|known| known.as_slice().cmp(id))
+            .ok()?;
+        Some((start + at) as u32)
+    }
+
+    /// The id numbered `number`.
+    pub(crate) fn id(&self, number: u32) -> Option<&Id> {
+        self.ids.get(number as usize)
+    }
+
+    /// How many ids the set holds.
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_index_numbers_ids_by_rank_and_finds_each() {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next_id = || {
+            let mut id = [0u8; ID_LEN];
+            for byte in id.iter_mut() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                *byte = state as u8;
+            }
+            id
+        };
+        let mut ids: Vec<Id> = (0..5000).map(|_| next_id()).collect();
+        // Ids sharing their first two bytes, and a repeat.
+        let mut twin = ids[0];
+        twin[19] ^= 1;
+        ids.push(twin);
+        ids.push(ids[1]);
+        let index = IdIndex::new(ids.clone());
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(index.len(), sorted.len());
+        for (rank, id) in sorted.iter().enumerate() {
+            assert_eq!(index.get(id), Some(rank as u32));
+            assert_eq!(index.id(rank as u32), Some(id));
+        }
+        assert_eq!(index.get(&next_id()), None);
+        assert_eq!(index.get(&[]), None);
+        assert_eq!(IdIndex::default().get(&ids[0]), None);
+    }
+}

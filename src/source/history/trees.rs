@@ -29,9 +29,8 @@ pub(super) struct Rec {
 /// interest it holds, in tree order.
 #[derive(Default)]
 pub(super) struct Trees {
-    /// Tree id to its number, and back.
-    pub(super) numbers: FxHashMap<Id, u32>,
-    pub(super) ids_by_number: Vec<Id>,
+    /// Every packed tree, numbered.
+    pub(super) numbers: IdIndex,
     /// Per tree: `(start, len)` in `recs`, or `NOT_READ`.
     pub(super) spans: Vec<(u32, u32)>,
     pub(super) recs: Vec<Rec>,
@@ -107,7 +106,7 @@ impl TreeShard {
         &mut self,
         number: u32,
         data: &[u8],
-        numbers: &FxHashMap<Id, u32>,
+        numbers: &IdIndex,
         blobs: &Blobs,
         file_names: &dyn NameFilter,
     ) {
@@ -122,7 +121,7 @@ impl TreeShard {
             rest = &rest[entry.len..];
             match entry.mode {
                 0o040000 => match numbers.get(entry.id) {
-                    Some(&tree) => self.edges.push(tree),
+                    Some(tree) => self.edges.push(tree),
                     None => of_interest = true,
                 },
                 0o160000 => self.submodules += 1,
@@ -144,7 +143,7 @@ impl TreeShard {
         &mut self,
         number: u32,
         data: &[u8],
-        numbers: &FxHashMap<Id, u32>,
+        numbers: &IdIndex,
         blobs: &Blobs,
         file_names: &dyn NameFilter,
         leads_somewhere: &[bool],
@@ -159,8 +158,8 @@ impl TreeShard {
             rest = &rest[entry.len..];
             let target = match entry.mode {
                 0o040000 => match numbers.get(entry.id) {
-                    Some(&tree) if !leads_somewhere[tree as usize] => continue,
-                    Some(&tree) => TO_TREE | tree,
+                    Some(tree) if !leads_somewhere[tree as usize] => continue,
+                    Some(tree) => TO_TREE | tree,
                     None => {
                         self.ids.push(id_from(entry.id));
                         TO_FOREIGN_TREE | (self.ids.len() as u32 - 1)
@@ -200,18 +199,23 @@ impl HistorySource {
         blobs: &Blobs,
         file_names: &dyn NameFilter,
     ) -> Trees {
-        let mut trees = Trees::default();
+        let mut trees = Trees {
+            numbers: IdIndex::new(
+                packed_objects(&self.packs, &self.duplicate, Kind::Tree)
+                    .map(|(pack, at)| self.packs[pack].id(at))
+                    .collect(),
+            ),
+            ..Trees::default()
+        };
         let mut numbers_by_pack: Vec<Vec<u32>> = self
             .packs
             .iter()
             .map(|pack| vec![u32::MAX; pack.len()])
             .collect();
         for (pack, at) in packed_objects(&self.packs, &self.duplicate, Kind::Tree) {
-            let number = trees.ids_by_number.len() as u32;
-            let id = self.packs[pack].id(at);
-            numbers_by_pack[pack][at] = number;
-            trees.numbers.insert(id, number);
-            trees.ids_by_number.push(id);
+            if let Some(number) = trees.numbers.get(&self.packs[pack].id(at)) {
+                numbers_by_pack[pack][at] = number;
+            }
         }
         let families = self.families(Kind::Tree);
         let read = |keep: &(dyn Fn(&mut TreeShard, u32, &[u8]) + Sync)| {

@@ -147,7 +147,7 @@ impl Walk<'_> {
     /// Enters a tree (named `name` in directory `parent`) not entered before, if anything below
     /// it is of interest.
     pub(super) fn enter_id(&mut self, id: Id, parent: u32, name: &str) -> Option<Entered> {
-        if let Some(&number) = self.trees.numbers.get(&id) {
+        if let Some(number) = self.trees.numbers.get(&id) {
             if self.trees.recs(number).is_some() {
                 return self.enter_packed(number, parent, name);
             }
@@ -162,7 +162,7 @@ impl Walk<'_> {
     /// Enters a tree the tree pass read (or, if it could not, reads it through libgit2).
     pub(super) fn enter_packed(&mut self, number: u32, parent: u32, name: &str) -> Option<Entered> {
         if self.trees.recs(number).is_none() {
-            let id = self.trees.ids_by_number[number as usize];
+            let &id = self.trees.numbers.id(number)?;
             return self.enter_id(id, parent, name);
         }
         if std::mem::replace(&mut self.entered[number as usize], true) || !self.contains(number) {
