@@ -34,3 +34,16 @@ pub mod validate;
 pub mod verify;
 
 pub use error::{Error, Result};
+
+/// A deterministic pseudo-random generator for tests (xorshift64): no dependency, the same
+/// cases every run.
+#[cfg(test)]
+pub(crate) fn test_rng(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}

@@ -367,14 +367,7 @@ mod tests {
 
     #[test]
     fn agrees_with_aho_corasick_on_random_text() {
-        // A deterministic pseudo-random generator: no dependency, same cases every run.
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_rng(0x2545_F491_4F6C_DD1D);
         let alphabet = b"abcAB_-.~ \n\x00\xff";
         let keywords: Vec<Vec<u8>> = (0..40)
             .map(|_| {

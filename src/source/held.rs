@@ -11,17 +11,15 @@
 //! hold: reading a long history's trees one at a time through libgit2 took most of a history
 //! scan's time.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-
 use git2::{ObjectType, Oid, Repository};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::history::enumerate::{
-    families, loose_objects, open_packs, read_numbered_trees, IdFilter, IdIndex,
+    families, for_each_in_families, loose_objects, open_packs, read_numbered_trees, IdFilter,
+    IdIndex,
 };
 use super::needles::Needles;
-use super::pack::{Id, Kind, Pack, Scratch, ID_LEN};
+use super::pack::{Id, Kind, Pack, ID_LEN};
 use super::Error;
 
 /// Which secrets a set of trees hold (see the module documentation).
@@ -132,50 +130,33 @@ impl<'r> SecretsInTrees<'r> {
     /// Searches every packed blob for the secrets: the blobs holding some, and the blobs the
     /// packs could not give.
     fn search_blobs(&self, packs: &[Pack], threads: usize) -> (FxHashMap<Id, Vec<u64>>, Vec<Id>) {
-        let families = families(packs, Kind::Blob);
-        let next = AtomicUsize::new(0);
-        let found = Mutex::new((FxHashMap::default(), Vec::new()));
+        type Found = (Vec<(Id, Vec<u64>)>, Vec<Id>);
         let (searcher, words) = (&self.searcher, self.secrets.div_ceil(64));
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    let mut scratch = Scratch::default();
-                    let mut holding = Vec::new();
-                    let mut unreadable = Vec::new();
-                    while let Some(&(number, root)) =
-                        families.get(next.fetch_add(1, Ordering::Relaxed))
-                    {
-                        let pack = &packs[number];
-                        pack.resolve_family(
-                            root,
-                            SEARCH_LIMIT,
-                            &mut scratch,
-                            &mut |at, content| {
-                                let Ok(bytes) = content else {
-                                    unreadable.push(pack.id(at));
-                                    return;
-                                };
-                                let Some(text) = super::text_of(bytes) else {
-                                    return;
-                                };
-                                let mut bits = vec![0u64; words];
-                                if searcher.search(text.as_ref(), &mut bits) {
-                                    holding.push((pack.id(at), bits));
-                                }
-                            },
-                        );
-                    }
-                    let mut found = found
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner());
-                    found.0.extend(holding);
-                    found.1.extend(unreadable);
-                });
-            }
-        });
-        found
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        let found: Vec<Found> = for_each_in_families(
+            packs,
+            &families(packs, Kind::Blob),
+            SEARCH_LIMIT,
+            threads,
+            |(holding, unreadable): &mut Found, pack, at, content| {
+                let Ok(bytes) = content else {
+                    unreadable.push(packs[pack].id(at));
+                    return;
+                };
+                let Some(text) = super::text_of(bytes) else {
+                    return;
+                };
+                let mut bits = vec![0u64; words];
+                if searcher.search(text.as_ref(), &mut bits) {
+                    holding.push((packs[pack].id(at), bits));
+                }
+            },
+        );
+        let mut all = (FxHashMap::default(), Vec::new());
+        for (holding, unreadable) in found {
+            all.0.extend(holding);
+            all.1.extend(unreadable);
+        }
+        all
     }
 
     /// Whether any blob below the tree `tree` holds secret number `secret`. An object that
@@ -206,69 +187,64 @@ impl<'r> SecretsInTrees<'r> {
     /// The secrets below packed tree `root`, from what the tree pass kept, depth first without
     /// recursion (a hostile repository may nest trees deeper than any stack).
     fn packed_tree(&mut self, root: u32) -> Vec<u64> {
-        let mut stack: Vec<(u32, usize, Vec<u64>)> = Vec::new();
-        let mut result = self.empty();
-        if self.packed_done(root, &mut result) {
-            return result;
+        if let Some(known) = self.known(root) {
+            return known.map_or_else(|| self.empty(), <[u64]>::to_vec);
         }
-        stack.push((root, 0, self.own_bits(root)));
-        while let Some((tree, next, bits)) = stack.last_mut() {
+        let mut stack: Vec<(u32, usize, Vec<u64>)> = vec![(root, 0, self.own_bits(root))];
+        loop {
+            let Some((tree, next, bits)) = stack.last_mut() else {
+                return self.empty(); // not reached: the root's frame returns below
+            };
             let Some(child) = self.packed_child(*tree, *next) else {
-                let (tree, _, bits) = stack
-                    .pop()
-                    .expect("the loop runs while the stack is not empty");
-                if let Some((_, _, parent_bits)) = stack.last_mut() {
-                    or_into(parent_bits, &bits);
-                }
-                self.finish(tree, bits.clone());
-                result = bits;
+                let (tree, _, bits) = stack.pop().expect("the stack has this frame");
+                let Some((_, _, parent_bits)) = stack.last_mut() else {
+                    self.finish(tree, &bits);
+                    return bits;
+                };
+                or_into(parent_bits, &bits);
+                self.finish(tree, &bits);
                 continue;
             };
             *next += 1;
-            let mut below = self.empty();
             if child & OTHER != 0 {
-                below = self.other(*tree, child & !OTHER);
+                let below = self.other(*tree, child & !OTHER);
                 or_into(bits, &below);
             } else if let Some(id) = self.unread_tree(child) {
                 if let Ok(oid) = Oid::from_bytes(&id) {
                     or_into(bits, &self.tree(oid));
                 }
-            } else if self.packed_done(child, &mut below) {
-                or_into(bits, &below);
-            } else if stack.iter().any(|(open, _, _)| *open == child) {
-                // A forged cycle: nothing new below.
-            } else {
+            } else if let Some(known) = self.known(child) {
+                if let Some(below) = known {
+                    or_into(bits, below);
+                }
+            } else if !stack.iter().any(|(open, _, _)| *open == child) {
+                // (A tree already open below is a forged cycle: nothing new below.)
                 let own = self.own_bits(child);
                 stack.push((child, 0, own));
             }
         }
-        result
     }
 
     /// The id of packed tree `tree` if the pass could not read it (libgit2 reads it then).
     fn unread_tree(&self, tree: u32) -> Option<Id> {
-        self.packed.as_ref()?.unread.get(&tree).copied()
+        let packed = self.packed.as_ref()?;
+        if packed.spans[tree as usize] != UNREAD {
+            return None;
+        }
+        packed.unread.get(&tree).copied()
     }
 
-    /// Whether the secrets below packed tree `tree` are known; if so, ORs them into `into`.
-    fn packed_done(&self, tree: u32, into: &mut [u64]) -> bool {
-        let Some(packed) = &self.packed else {
-            return false;
-        };
-        if !packed.done[tree as usize] {
-            return false;
-        }
-        if let Some(bits) = packed.bits.get(&tree) {
-            or_into(into, bits);
-        }
-        true
+    /// The secrets below packed tree `tree` once known: `Some(None)` for none.
+    fn known(&self, tree: u32) -> Option<Option<&[u64]>> {
+        let packed = self.packed.as_ref()?;
+        packed.done[tree as usize].then(|| packed.bits.get(&tree).map(Vec::as_slice))
     }
 
-    fn finish(&mut self, tree: u32, bits: Vec<u64>) {
+    fn finish(&mut self, tree: u32, bits: &[u64]) {
         if let Some(packed) = &mut self.packed {
             packed.done[tree as usize] = true;
             if bits.iter().any(|&word| word != 0) {
-                packed.bits.insert(tree, bits);
+                packed.bits.insert(tree, bits.to_vec());
             }
         }
     }
@@ -560,26 +536,20 @@ mod tests {
         let secrets: Vec<Vec<u8>> = (0..5)
             .map(|i| format!("s3cr3t-{i}-{}", "Qx7".repeat(i * 3 + 1)).into_bytes())
             .collect();
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_rng(0x2545_F491_4F6C_DD1D);
         let places = ["a.txt", "b/c.txt", "b/d/e.txt", "f/g.txt", "b/d/h.txt"];
         for commit in 0..40 {
             for place in places {
                 let path = root.join(place);
                 std::fs::create_dir_all(path.parent().unwrap()).unwrap();
                 let mut text = format!("commit {commit} {place}\n").into_bytes();
-                if next() % 3 == 0 {
+                if next().is_multiple_of(3) {
                     let secret = &secrets[(next() % 5) as usize];
                     text.extend_from_slice(b"key = ");
                     text.extend_from_slice(secret);
                     text.push(b'\n');
                 }
-                if next() % 4 != 0 {
+                if !next().is_multiple_of(4) {
                     std::fs::write(&path, text).unwrap();
                 } else if path.exists() {
                     std::fs::remove_file(&path).unwrap();

@@ -225,13 +225,7 @@ mod tests {
 
     #[test]
     fn agrees_with_the_obvious_search_on_random_text() {
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_rng(0x9E37_79B9_7F4A_7C15);
         let alphabet = b"ab";
         for _ in 0..2000 {
             let text: Vec<u8> = (0..(next() % 300))
@@ -240,7 +234,7 @@ mod tests {
             let needles: Vec<Vec<u8>> = (0..(1 + next() % 6))
                 .map(|_| {
                     let len = 1 + (next() % 40) as usize;
-                    if text.len() > len && next() % 2 == 0 {
+                    if text.len() > len && next().is_multiple_of(2) {
                         let at = (next() as usize) % (text.len() - len);
                         text[at..at + len].to_vec()
                     } else {

@@ -143,6 +143,46 @@ impl IdFilter {
     }
 }
 
+/// Resolves every object of the `families` once, on `threads` threads: `visit` gets the
+/// thread's state, the pack's number, the object's index position and its content (or why
+/// it has none). Returns each thread's state.
+pub(crate) fn for_each_in_families<S, F>(
+    packs: &[Pack],
+    families: &[(usize, u32)],
+    limit: u64,
+    threads: usize,
+    visit: F,
+) -> Vec<S>
+where
+    S: Default + Send,
+    F: Fn(&mut S, usize, usize, Result<&[u8], super::pack::Failure>) + Sync,
+{
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let states: std::sync::Mutex<Vec<S>> = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                let mut state = S::default();
+                let mut scratch = super::pack::Scratch::default();
+                while let Some(&(pack, root)) =
+                    families.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    packs[pack].resolve_family(root, limit, &mut scratch, &mut |at, content| {
+                        visit(&mut state, pack, at, content);
+                    });
+                }
+                states
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(state);
+            });
+        }
+    });
+    states
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Reads every packed tree of the `families` once, on `threads` threads: `keep` gets the
 /// thread's shard, the tree's number (`numbers_by_pack[pack][position]`, `u32::MAX` for an
 /// object to skip) and its content. Trees larger than `limit` or that cannot be resolved are
@@ -159,35 +199,18 @@ where
     S: Default + Send,
     F: Fn(&mut S, u32, &[u8]) + Sync,
 {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let shards: std::sync::Mutex<Vec<S>> = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
-            scope.spawn(|| {
-                let mut shard = S::default();
-                let mut scratch = super::pack::Scratch::default();
-                while let Some(&(pack, root)) =
-                    families.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                {
-                    let numbers = &numbers_by_pack[pack];
-                    packs[pack].resolve_family(root, limit, &mut scratch, &mut |at, content| {
-                        if let (Ok(data), Some(&number)) = (content, numbers.get(at)) {
-                            if number != u32::MAX {
-                                keep(&mut shard, number, data);
-                            }
-                        }
-                    });
-                }
-                shards
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .push(shard);
-            });
-        }
-    });
-    shards
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    for_each_in_families(
+        packs,
+        families,
+        limit,
+        threads,
+        |shard, pack, at, content| {
+            let number = numbers_by_pack[pack].get(at).copied().unwrap_or(u32::MAX);
+            if let (Ok(data), true) = (content, number != u32::MAX) {
+                keep(shard, number, data);
+            }
+        },
+    )
 }
 
 /// A set of object ids numbered by rank (sorted order): a look-up is a 65,536-way fan-out on
@@ -248,15 +271,10 @@ mod tests {
 
     #[test]
     fn id_index_numbers_ids_by_rank_and_finds_each() {
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = crate::test_rng(0x9E37_79B9_7F4A_7C15);
         let mut next_id = || {
             let mut id = [0u8; ID_LEN];
-            for byte in id.iter_mut() {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                *byte = state as u8;
-            }
+            id.iter_mut().for_each(|byte| *byte = next() as u8);
             id
         };
         let mut ids: Vec<Id> = (0..5000).map(|_| next_id()).collect();
