@@ -15,9 +15,10 @@ use git2::{ObjectType, Oid, Repository};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::history::enumerate::{
-    families, for_each_in_families, loose_objects, open_packs, read_numbered_trees, IdFilter,
-    IdIndex,
+    families, for_each_in_families, loose_objects, open_packs, read_numbered_trees, release_pages,
+    IdFilter, IdIndex,
 };
+use super::history::lists::{Cursor, ListSpan, SharedLists};
 use super::needles::Needles;
 use super::pack::{Id, Kind, Pack, ID_LEN};
 use super::Error;
@@ -50,7 +51,7 @@ struct Packed {
     numbers: IdIndex,
     /// Per tree: the shard and range of its subtrees in the shard's `subtrees`, or
     /// [`UNREAD`] (read through libgit2 when met).
-    spans: Vec<(u32, u32, u32)>,
+    spans: Vec<(u32, ListSpan)>,
     shards: Vec<TreeShard>,
     /// Per tree: whether its secrets are known yet, and the non-empty ones.
     done: Vec<bool>,
@@ -59,7 +60,7 @@ struct Packed {
     unread: FxHashMap<u32, Id>,
 }
 
-const UNREAD: (u32, u32, u32) = (u32::MAX, 0, 0);
+const UNREAD: (u32, ListSpan) = (u32::MAX, ListSpan::EMPTY);
 
 /// A subtree entry: a packed tree's number, or (with this bit) an index into `others`.
 const OTHER: u32 = 1 << 31;
@@ -67,12 +68,34 @@ const OTHER: u32 = 1 << 31;
 /// One thread's share of the tree pass.
 #[derive(Default)]
 struct TreeShard {
-    spans: Vec<(u32, u32, u32)>,
-    subtrees: Vec<u32>,
+    spans: Vec<(u32, ListSpan)>,
+    subtrees: SharedLists<u32>,
+    /// The subtrees of the tree being read.
+    pending: Vec<u32>,
     /// The secrets a tree's own blobs hold, when any.
     own: Vec<(u32, Vec<u64>)>,
-    /// Children to read through libgit2: a tree not in the packs, or a blob from elsewhere.
+    /// Children to read through libgit2: a tree not in the packs, or a blob from elsewhere;
+    /// each once, so that versions of a tree share their runs of subtrees.
     others: Vec<(Id, bool)>,
+    other_numbers: FxHashMap<(Id, bool), u32>,
+}
+
+impl TreeShard {
+    /// The subtree entry for a child read through libgit2.
+    fn other(&mut self, id: &[u8], is_tree: bool) -> u32 {
+        let key = (id_from(id), is_tree);
+        let next = self.others.len() as u32;
+        let index = *self.other_numbers.entry(key).or_insert(next);
+        if index == next {
+            self.others.push(key);
+        }
+        OTHER | index
+    }
+}
+
+/// Where subtree lists are cut into runs to share: after about one tree number in sixteen.
+fn cut_after(subtree: u32) -> bool {
+    subtree % 16 == 15
 }
 
 impl<'r> SecretsInTrees<'r> {
@@ -102,6 +125,7 @@ impl<'r> SecretsInTrees<'r> {
         }
         let threads = threads.max(1);
         let (holding, unreadable) = self.search_blobs(&packs, threads);
+        release_pages(&packs);
         let mut holding_filter = IdFilter::new();
         holding.keys().for_each(|id| holding_filter.insert(id));
         let elsewhere: FxHashSet<Id> = unreadable
@@ -123,6 +147,7 @@ impl<'r> SecretsInTrees<'r> {
             unread: FxHashMap::default(),
         };
         packed.read_trees(&packs, threads, self.secrets.div_ceil(64));
+        release_pages(&packs);
         self.packed = Some(packed);
         self
     }
@@ -190,12 +215,13 @@ impl<'r> SecretsInTrees<'r> {
         if let Some(known) = self.known(root) {
             return known.map_or_else(|| self.empty(), <[u64]>::to_vec);
         }
-        let mut stack: Vec<(u32, usize, Vec<u64>)> = vec![(root, 0, self.own_bits(root))];
+        let mut stack: Vec<(u32, Cursor, Vec<u64>)> =
+            vec![(root, Cursor::default(), self.own_bits(root))];
         loop {
             let Some((tree, next, bits)) = stack.last_mut() else {
                 return self.empty(); // not reached: the root's frame returns below
             };
-            let Some(child) = self.packed_child(*tree, *next) else {
+            let Some(child) = self.packed_child(*tree, next) else {
                 let (tree, _, bits) = stack.pop().expect("the stack has this frame");
                 let Some((_, _, parent_bits)) = stack.last_mut() else {
                     self.finish(tree, &bits);
@@ -205,7 +231,6 @@ impl<'r> SecretsInTrees<'r> {
                 self.finish(tree, &bits);
                 continue;
             };
-            *next += 1;
             if child & OTHER != 0 {
                 let below = self.other(*tree, child & !OTHER);
                 or_into(bits, &below);
@@ -220,7 +245,7 @@ impl<'r> SecretsInTrees<'r> {
             } else if !stack.iter().any(|(open, _, _)| *open == child) {
                 // (A tree already open below is a forged cycle: nothing new below.)
                 let own = self.own_bits(child);
-                stack.push((child, 0, own));
+                stack.push((child, Cursor::default(), own));
             }
         }
     }
@@ -253,7 +278,7 @@ impl<'r> SecretsInTrees<'r> {
     fn own_bits(&self, tree: u32) -> Vec<u64> {
         let mut bits = self.empty();
         if let Some(packed) = &self.packed {
-            let (shard, _, _) = packed.spans[tree as usize];
+            let (shard, _) = packed.spans[tree as usize];
             if let Some(shard) = packed.shards.get(shard as usize) {
                 if let Ok(at) = shard.own.binary_search_by_key(&tree, |(number, _)| *number) {
                     or_into(&mut bits, &shard.own[at].1);
@@ -263,18 +288,21 @@ impl<'r> SecretsInTrees<'r> {
         bits
     }
 
-    /// Subtree `next` of packed tree `tree`, if it has that many.
-    fn packed_child(&self, tree: u32, next: usize) -> Option<u32> {
+    /// The next subtree of packed tree `tree` from `cursor`, which it moves past it.
+    fn packed_child(&self, tree: u32, cursor: &mut Cursor) -> Option<u32> {
         let packed = self.packed.as_ref()?;
-        let (shard, start, len) = packed.spans[tree as usize];
-        let shard = packed.shards.get(shard as usize)?;
-        (next < len as usize).then(|| shard.subtrees[start as usize + next])
+        let (shard, span) = packed.spans[tree as usize];
+        packed
+            .shards
+            .get(shard as usize)?
+            .subtrees
+            .next(span, cursor)
     }
 
     /// The secrets below a child of packed tree `tree` that the pass could not read.
     fn other(&mut self, tree: u32, index: u32) -> Vec<u64> {
         let Some((id, is_tree)) = self.packed.as_ref().and_then(|packed| {
-            let (shard, _, _) = packed.spans[tree as usize];
+            let (shard, _) = packed.spans[tree as usize];
             packed
                 .shards
                 .get(shard as usize)?
@@ -399,6 +427,8 @@ impl Packed {
                     .collect()
             })
             .collect();
+        // Numbering read every tree's id from the indexes.
+        release_pages(packs);
         let families = families(packs, Kind::Tree);
         let this = &*self;
         let mut shards = read_numbered_trees(
@@ -412,10 +442,13 @@ impl Packed {
         self.spans = vec![UNREAD; self.numbers.len()];
         self.done = vec![false; self.numbers.len()];
         for (index, shard) in shards.iter_mut().enumerate() {
-            for &(number, start, len) in &shard.spans {
-                self.spans[number as usize] = (index as u32, start, len);
+            for &(number, span) in &shard.spans {
+                self.spans[number as usize] = (index as u32, span);
             }
             shard.spans = Vec::new();
+            shard.pending = Vec::new();
+            shard.other_numbers = FxHashMap::default();
+            shard.subtrees.finish();
             shard.own.sort_unstable_by_key(|(number, _)| *number);
         }
         self.shards = shards;
@@ -428,21 +461,20 @@ impl Packed {
     /// Keeps tree `number`'s subtrees and the secrets its own blobs hold; a malformed tree is
     /// left unread (libgit2 reads it when asked, and finds nothing it cannot parse).
     fn keep_tree(&self, shard: &mut TreeShard, number: u32, data: &[u8], words: usize) {
-        let start = shard.subtrees.len();
+        shard.pending.clear();
         let mut own: Option<Vec<u64>> = None;
         let mut rest = data;
         while !rest.is_empty() {
             let Some(entry) = super::history::parse_tree_entry(rest, ID_LEN) else {
-                shard.subtrees.truncate(start);
                 return;
             };
             rest = &rest[entry.len..];
             match entry.mode {
                 0o040000 => match self.numbers.get(entry.id) {
-                    Some(subtree) => shard.subtrees.push(subtree),
+                    Some(subtree) => shard.pending.push(subtree),
                     None => {
-                        shard.others.push((id_from(entry.id), true));
-                        shard.subtrees.push(OTHER | (shard.others.len() as u32 - 1));
+                        let other = shard.other(entry.id, true);
+                        shard.pending.push(other);
                     }
                 },
                 0o160000 => {}
@@ -455,14 +487,14 @@ impl Packed {
                     if self.elsewhere_filter.may_contain(entry.id)
                         && self.elsewhere.contains(entry.id)
                     {
-                        shard.others.push((id_from(entry.id), false));
-                        shard.subtrees.push(OTHER | (shard.others.len() as u32 - 1));
+                        let other = shard.other(entry.id, false);
+                        shard.pending.push(other);
                     }
                 }
             }
         }
-        let len = (shard.subtrees.len() - start) as u32;
-        shard.spans.push((number, start as u32, len));
+        let span = shard.subtrees.add(&shard.pending, cut_after);
+        shard.spans.push((number, span));
         if let Some(bits) = own {
             shard.own.push((number, bits));
         }

@@ -17,6 +17,7 @@
 
 use std::fs::File;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::{Decompress, FlushDecompress, Status};
 
@@ -97,7 +98,20 @@ pub struct Pack {
     /// Deltas built on each object: `children[child_start[p]..child_start[p + 1]]`.
     child_start: Vec<u32>,
     children: Vec<u32>,
+    /// Which [`WINDOW`]s of the pack were read since its pages were last given back.
+    windows_read: Vec<AtomicU64>,
+    /// How many.
+    windows_resident: AtomicU64,
 }
+
+/// What the kernel maps on a page fault in a file mapping (Linux's `fault_around_bytes`):
+/// reading one small object makes this much of the pack resident.
+const WINDOW: u64 = 64 << 10;
+
+/// A pack gives back its pages once this much of it may be resident: a history's passes each
+/// read the whole pack (or all its trees) once, or objects here and there all over it, and
+/// the pages they leave behind would otherwise add up to the pack's size in resident memory.
+const RELEASE_AT: u64 = 32 << 20;
 
 impl std::fmt::Debug for Pack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -116,6 +130,23 @@ fn map(file: &File) -> std::io::Result<memmap2::Mmap> {
     // to fault, and would take a deliberate act against this very process.
     unsafe {
         memmap2::Mmap::map(file)
+    }
+}
+
+/// Lets the kernel take back the pages of a mapping this process has touched. They stay in
+/// the page cache, and come back on the next touch; until then they no longer count in the
+/// process's resident memory, which otherwise grows by the whole pack over a history scan.
+fn release(map: &memmap2::Mmap) {
+    #[allow(
+        unsafe_code,
+        reason = "a read-only shared file mapping's pages are dropped"
+    )]
+    // SAFETY: `MADV_DONTNEED` only discards data in private mappings that were written to.
+    // This mapping is read-only and shared (memmap2 maps files `MAP_SHARED`): its pages are
+    // the file's own and read back unchanged, and slices into it stay valid.
+    unsafe {
+        // Advice is a hint: if the kernel declines it, the pages merely stay resident.
+        let _ = map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed);
     }
 }
 
@@ -206,7 +237,10 @@ impl Pack {
         };
         let index = open(index_path)?;
         let data = open(&pack_path)?;
-        Pack::parse(index, data, index_path, &pack_path)
+        let pack = Pack::parse(index, data, index_path, &pack_path)?;
+        // Reading every header touched every page of both files.
+        pack.release_pages();
+        Ok(pack)
     }
 
     /// Reads a pack and its index from memory (the fuzz target's way in).
@@ -255,6 +289,9 @@ impl Pack {
             };
             offsets.push(offset);
         }
+        let windows_read = (0..(data.len() as u64).div_ceil(WINDOW).div_ceil(64))
+            .map(|_| AtomicU64::new(0))
+            .collect();
         let mut pack = Pack {
             data,
             index,
@@ -266,6 +303,8 @@ impl Pack {
             kinds: vec![Kind::Unknown; count],
             child_start: Vec::new(),
             children: Vec::new(),
+            windows_read,
+            windows_resident: AtomicU64::new(0),
         };
         pack.read_headers();
         Ok(pack)
@@ -278,12 +317,15 @@ impl Pack {
             .collect();
         by_offset.sort_unstable();
         let mut codes = vec![0u8; self.count];
-        for (position, code) in codes.iter_mut().enumerate() {
-            let Some(header) = parse_header(&self.data, self.offsets[position]) else {
+        // In pack order, so that the pages read can be given back as the reading goes.
+        for &(offset, position) in &by_offset {
+            let position = position as usize;
+            let Some(header) = parse_header(&self.data, offset) else {
                 self.bases[position] = FOREIGN_BASE;
                 continue;
             };
-            *code = header.code;
+            self.note_read(offset, (header.data_at as u64).saturating_sub(offset));
+            codes[position] = header.code;
             self.sizes[position] = header.size;
             self.bases[position] = match (header.base_offset, header.base_id) {
                 (Some(offset), _) => by_offset
@@ -393,6 +435,41 @@ impl Pack {
         }
     }
 
+    /// Gives back the mapped pages of the pack and its index touched so far (see [`release`]):
+    /// called between the passes of a history scan, each of which reads only part of a pack.
+    pub fn release_pages(&self) {
+        for bytes in [&self.data, &self.index] {
+            if let Bytes::Mapped(map) = bytes {
+                release(map);
+            }
+        }
+    }
+
+    /// Notes that `len` bytes from `from` were read, and gives the pages back once
+    /// [`RELEASE_AT`] of the pack may be resident. (An estimate: two threads may count a
+    /// window twice, or one just after a release.)
+    fn note_read(&self, from: u64, len: u64) {
+        let (first, last) = (from / WINDOW, (from + len.max(1) - 1) / WINDOW);
+        let mut new = 0;
+        for window in first..=last {
+            let Some(word) = self.windows_read.get((window / 64) as usize) else {
+                break;
+            };
+            let bit = 1u64 << (window % 64);
+            if word.fetch_or(bit, Ordering::Relaxed) & bit == 0 {
+                new += WINDOW;
+            }
+        }
+        let before = self.windows_resident.fetch_add(new, Ordering::Relaxed);
+        if before < RELEASE_AT && before + new >= RELEASE_AT {
+            self.release_pages();
+            self.windows_read
+                .iter()
+                .for_each(|word| word.store(0, Ordering::Relaxed));
+            self.windows_resident.store(0, Ordering::Relaxed);
+        }
+    }
+
     /// Objects in the pack.
     pub fn len(&self) -> usize {
         self.count
@@ -474,7 +551,9 @@ impl Pack {
         out.clear();
         out.reserve_exact(size as usize);
         inflater.reset(true);
-        match inflater.decompress_vec(input, out, FlushDecompress::Finish) {
+        let inflated = inflater.decompress_vec(input, out, FlushDecompress::Finish);
+        self.note_read(header.data_at as u64, inflater.total_in());
+        match inflated {
             Ok(Status::StreamEnd) if out.len() as u64 == size => Ok(()),
             // A zero-length object may end without the stream saying so.
             Ok(_) if size == 0 && out.is_empty() => Ok(()),
@@ -977,5 +1056,74 @@ mod tests {
         // A base before the start of the pack is refused.
         assert!(parse_header(&[0x65, 0x7f], 1).is_none());
         assert!(parse_header(&[0x80], 0).is_none());
+    }
+
+    /// Every object of a mapped pack, read family by family: (id, content).
+    fn read_all(pack: &Pack) -> Vec<(Id, Vec<u8>)> {
+        let mut objects = Vec::new();
+        let mut scratch = Scratch::default();
+        for kind in [Kind::Commit, Kind::Tree, Kind::Blob] {
+            for root in pack.roots(kind) {
+                pack.resolve_family(root, u64::MAX, &mut scratch, &mut |at, content| {
+                    objects.push((pack.id(at), content.expect("readable").to_vec()));
+                });
+            }
+        }
+        objects.sort();
+        objects
+    }
+
+    /// Pages given back, all at once or as a reading goes (a window counted at a time), come
+    /// back with the same bytes: the objects read are those git itself reads.
+    #[test]
+    fn a_mapped_pack_reads_the_same_after_its_pages_are_given_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let status = std::process::Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .current_dir(dir.path())
+                .status()
+                .unwrap();
+            assert!(status.success(), "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        let mut next = crate::test_rng(5);
+        let mut text = String::new();
+        for commit in 0..30 {
+            for _ in 0..200 {
+                text.push_str(&format!("line {:016x}\n", next()));
+            }
+            std::fs::write(dir.path().join("file.txt"), &text).unwrap();
+            std::fs::write(dir.path().join(format!("f{commit}.txt")), &text[..commit]).unwrap();
+            git(&["add", "-A"]);
+            git(&["commit", "-q", "-m", "c"]);
+        }
+        git(&["gc", "-q"]);
+        let packs = dir.path().join(".git/objects/pack");
+        let index = std::fs::read_dir(&packs)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .find(|path| path.extension().is_some_and(|ext| ext == "idx"))
+            .unwrap();
+        let pack = Pack::open(&index).unwrap();
+        let first = read_all(&pack);
+        assert!(first.len() > 90, "{} objects", first.len());
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let odb = repo.odb().unwrap();
+        for (id, content) in &first {
+            let object = odb.read(git2::Oid::from_bytes(id).unwrap()).unwrap();
+            assert_eq!(object.data(), &content[..]);
+        }
+        pack.release_pages();
+        assert_eq!(read_all(&pack), first);
+        // Counting past the threshold gives the pages back and starts counting again.
+        let windows = pack.data.len() as u64 / WINDOW + 1;
+        for _ in 0..RELEASE_AT / (windows * WINDOW) + 1 {
+            pack.windows_read.iter().for_each(|word| word.store(0, Ordering::Relaxed));
+            pack.note_read(0, pack.data.len() as u64);
+        }
+        assert!(pack.windows_resident.load(Ordering::Relaxed) < RELEASE_AT);
+        assert_eq!(read_all(&pack), first);
     }
 }

@@ -32,6 +32,11 @@ pub(crate) fn open_packs(objects: &Path) -> Vec<Pack> {
         .collect()
 }
 
+/// Gives back the pages of the packs that a pass touched (see [`Pack::release_pages`]).
+pub(crate) fn release_pages(packs: &[Pack]) {
+    packs.iter().for_each(Pack::release_pages);
+}
+
 /// Work items: `(pack, root)` for each delta family of `kind` in `packs`, in pack order.
 pub(crate) fn families(packs: &[Pack], kind: Kind) -> Vec<(usize, u32)> {
     packs

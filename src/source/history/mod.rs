@@ -40,6 +40,7 @@ use super::{
 mod blobs;
 mod delivery;
 pub(crate) mod enumerate;
+pub(crate) mod lists;
 mod trees;
 mod walk;
 
@@ -47,6 +48,7 @@ pub(crate) use trees::parse_tree_entry;
 
 use blobs::*;
 use enumerate::*;
+use lists::{Cursor, ListSpan, SharedLists};
 use trees::*;
 use walk::*;
 
@@ -261,6 +263,7 @@ impl Source for HistorySource {
         };
         let file_names = file_names.unwrap_or_else(|| Box::new(NoNames));
         let blobs = self.blob_pass(threads, make_visitor);
+        release_pages(&self.packs);
         let trees = if file_names.by_name() {
             self.tree_pass(threads, &blobs, &*file_names)
         } else {
@@ -268,6 +271,7 @@ impl Source for HistorySource {
             // is then read during the walk, through libgit2.
             Trees::default()
         };
+        release_pages(&self.packs);
         let repo = match Repository::open(&self.git_dir) {
             Ok(repo) => repo,
             Err(err) => {

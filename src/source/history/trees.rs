@@ -19,7 +19,7 @@ pub(super) const TO_BLOB: u32 = 1 << 30;
 pub(super) const TO_FOREIGN_TREE: u32 = 2 << 30;
 pub(super) const TARGET_INDEX: u32 = (1 << 30) - 1;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) struct Rec {
     pub(super) target: u32,
     pub(super) name: u32,
@@ -31,37 +31,55 @@ pub(super) struct Rec {
 pub(super) struct Trees {
     /// Every packed tree, numbered.
     pub(super) numbers: IdIndex,
-    /// Per tree: `(start, len)` in `recs`, or `NOT_READ`.
-    pub(super) spans: Vec<(u32, u32)>,
-    pub(super) recs: Vec<Rec>,
+    /// Per tree: its entries in `recs`, or `None` if it was not read.
+    pub(super) spans: Vec<Option<ListSpan>>,
+    pub(super) recs: SharedLists<Rec>,
     pub(super) names: Vec<Box<[u8]>>,
     /// Targets of `TO_BLOB` and `TO_FOREIGN_TREE` entries.
     pub(super) ids: Vec<Id>,
 }
 
-pub(super) const NOT_READ: (u32, u32) = (u32::MAX, 0);
-
 impl Trees {
-    pub(super) fn recs(&self, tree: u32) -> Option<&[Rec]> {
-        let (start, len) = self.spans[tree as usize];
-        (start != u32::MAX).then(|| &self.recs[start as usize..(start + len) as usize])
+    /// Whether the tree pass read tree `tree` (else the walk reads it through libgit2).
+    pub(super) fn is_read(&self, tree: u32) -> bool {
+        self.spans[tree as usize].is_some()
     }
+
+    /// The next of tree `tree`'s entries from `cursor`, which it moves past it.
+    pub(super) fn next_rec(&self, tree: u32, cursor: &mut Cursor) -> Option<Rec> {
+        self.recs.next(self.spans[tree as usize]?, cursor)
+    }
+}
+
+/// Where the lists of subtrees and entries are cut into runs to share (see [`SharedLists`]):
+/// after about one tree number in sixteen, which are ranks of ids and so spread evenly.
+fn cut_after_number(number: u32) -> bool {
+    number % 16 == 15
+}
+
+fn cut_after_rec(rec: Rec) -> bool {
+    cut_after_number(rec.target & TARGET_INDEX)
 }
 
 /// One thread's share of the tree pass.
 #[derive(Default)]
 pub(super) struct TreeShard {
-    pub(super) spans: Vec<(u32, u32, u32)>,
-    pub(super) recs: Vec<Rec>,
+    pub(super) spans: Vec<(u32, ListSpan)>,
+    pub(super) recs: SharedLists<Rec>,
     pub(super) names: Vec<Box<[u8]>>,
     pub(super) name_ids: FxHashMap<Box<[u8]>, u32>,
+    /// Targets of entries, each once (so that versions of a tree share their entries' runs).
     pub(super) ids: Vec<Id>,
+    id_numbers: FxHashMap<Id, u32>,
+    /// The tree being read: its subtrees (first reading) or entries (second).
+    pending_edges: Vec<u32>,
+    pending_recs: Vec<Rec>,
     pub(super) submodules: usize,
     /// What the file rules said of each entry name seen: a history holds a few thousand
     /// distinct names in millions of tree entries, and each answer costs regex searches.
     flagged_names: FxHashMap<Box<[u8]>, bool>,
     /// First reading: the packed subtrees of trees `spans` lists.
-    pub(super) edges: Vec<u32>,
+    pub(super) edges: SharedLists<u32>,
     /// First reading: trees that hold something of interest themselves.
     pub(super) of_interest: Vec<u32>,
 }
@@ -75,6 +93,17 @@ impl TreeShard {
         self.names.push(name.into());
         self.name_ids.insert(name.into(), id);
         id
+    }
+
+    /// The index of `id` in `ids`.
+    fn id_number(&mut self, id: &[u8]) -> u32 {
+        let id = id_from(id);
+        let next = self.ids.len() as u32;
+        let number = *self.id_numbers.entry(id).or_insert(next);
+        if number == next {
+            self.ids.push(id);
+        }
+        number
     }
 
     /// Whether the file rules may flag a file named `name`, asked once per distinct name.
@@ -110,7 +139,7 @@ impl TreeShard {
         blobs: &Blobs,
         file_names: &dyn NameFilter,
     ) {
-        let start = self.edges.len();
+        self.pending_edges.clear();
         let mut of_interest = false;
         let mut rest = data;
         while !rest.is_empty() {
@@ -121,7 +150,7 @@ impl TreeShard {
             rest = &rest[entry.len..];
             match entry.mode {
                 0o040000 => match numbers.get(entry.id) {
-                    Some(tree) => self.edges.push(tree),
+                    Some(tree) => self.pending_edges.push(tree),
                     None => of_interest = true,
                 },
                 0o160000 => self.submodules += 1,
@@ -129,12 +158,11 @@ impl TreeShard {
             }
         }
         if of_interest {
-            self.edges.truncate(start);
             self.of_interest.push(number);
             return;
         }
-        self.spans
-            .push((number, start as u32, (self.edges.len() - start) as u32));
+        let span = self.edges.add(&self.pending_edges, cut_after_number);
+        self.spans.push((number, span));
     }
 
     /// Second reading: keeps what the walk needs of a tree that leads to something of
@@ -148,11 +176,10 @@ impl TreeShard {
         file_names: &dyn NameFilter,
         leads_somewhere: &[bool],
     ) -> bool {
-        let start = self.recs.len();
+        self.pending_recs.clear();
         let mut rest = data;
         while !rest.is_empty() {
             let Some(entry) = parse_tree_entry(rest, ID_LEN) else {
-                self.recs.truncate(start);
                 return false;
             };
             rest = &rest[entry.len..];
@@ -160,25 +187,21 @@ impl TreeShard {
                 0o040000 => match numbers.get(entry.id) {
                     Some(tree) if !leads_somewhere[tree as usize] => continue,
                     Some(tree) => TO_TREE | tree,
-                    None => {
-                        self.ids.push(id_from(entry.id));
-                        TO_FOREIGN_TREE | (self.ids.len() as u32 - 1)
-                    }
+                    None => TO_FOREIGN_TREE | self.id_number(entry.id),
                 },
                 0o160000 => continue, // counted by the first reading
                 _ => {
                     if !self.blob_of_interest(&entry, blobs, file_names) {
                         continue;
                     }
-                    self.ids.push(id_from(entry.id));
-                    TO_BLOB | (self.ids.len() as u32 - 1)
+                    TO_BLOB | self.id_number(entry.id)
                 }
             };
             let name = self.name(entry.name);
-            self.recs.push(Rec { target, name });
+            self.pending_recs.push(Rec { target, name });
         }
-        self.spans
-            .push((number, start as u32, (self.recs.len() - start) as u32));
+        let span = self.recs.add(&self.pending_recs, cut_after_rec);
+        self.spans.push((number, span));
         true
     }
 }
@@ -217,6 +240,8 @@ impl HistorySource {
                 numbers_by_pack[pack][at] = number;
             }
         }
+        // Numbering read every tree's id from the indexes.
+        release_pages(&self.packs);
         let families = self.families(Kind::Tree);
         let read = |keep: &(dyn Fn(&mut TreeShard, u32, &[u8]) + Sync)| {
             read_numbered_trees(
@@ -250,17 +275,13 @@ impl HistorySource {
         });
         // A tree that leads nothing of interest is read, and empty.
         trees.spans = (leads_somewhere.iter())
-            .map(|&leads| if leads { NOT_READ } else { (0, 0) })
+            .map(|&leads| (!leads).then(ListSpan::default))
             .collect();
         for shard in shards {
-            let (name_base, id_base, rec_base) = (
-                trees.names.len() as u32,
-                trees.ids.len() as u32,
-                trees.recs.len() as u32,
-            );
+            let (name_base, id_base) = (trees.names.len() as u32, trees.ids.len() as u32);
             trees.names.extend(shard.names);
             trees.ids.extend(shard.ids);
-            trees.recs.extend(shard.recs.into_iter().map(|rec| {
+            let list_base = trees.recs.append(shard.recs, |rec| {
                 let kind = rec.target & !TARGET_INDEX;
                 let target = if kind == TO_TREE {
                     rec.target
@@ -271,11 +292,12 @@ impl HistorySource {
                     target,
                     name: rec.name + name_base,
                 }
-            }));
-            for (number, start, len) in shard.spans {
-                trees.spans[number as usize] = (start + rec_base, len);
+            });
+            for (number, span) in shard.spans {
+                trees.spans[number as usize] = Some(span.moved(list_base));
             }
         }
+        trees.recs.finish();
         trees
     }
 }
@@ -285,37 +307,40 @@ impl HistorySource {
 /// those with such a subtree anywhere below. Depth first without recursion (a hostile
 /// repository may nest trees deeper than any stack); a forged cycle leads nowhere new.
 fn leads_somewhere(count: usize, shards: Vec<TreeShard>) -> Vec<bool> {
-    const UNREAD: (u32, u32, u32) = (u32::MAX, 0, 0);
+    const UNREAD: (u32, ListSpan) = (u32::MAX, ListSpan::EMPTY);
     let mut edges_of = vec![UNREAD; count];
     for (index, shard) in shards.iter().enumerate() {
-        for &(number, start, len) in &shard.spans {
-            edges_of[number as usize] = (index as u32, start, len);
+        for &(number, span) in &shard.spans {
+            edges_of[number as usize] = (index as u32, span);
         }
     }
     let mut state: Vec<u8> = edges_of
         .iter()
-        .map(|&edges| if edges == UNREAD { SOMETHING } else { UNKNOWN })
+        .map(|&(shard, _)| {
+            if shard == UNREAD.0 {
+                SOMETHING
+            } else {
+                UNKNOWN
+            }
+        })
         .collect();
     for shard in &shards {
         for &number in &shard.of_interest {
             state[number as usize] = SOMETHING;
         }
     }
-    let children = |tree: u32| {
-        let (shard, start, len) = edges_of[tree as usize];
-        shards.get(shard as usize).map_or(&[][..], |shard| {
-            &shard.edges[start as usize..(start + len) as usize]
-        })
+    let next_child = |tree: u32, cursor: &mut Cursor| {
+        let (shard, span) = edges_of[tree as usize];
+        shards.get(shard as usize)?.edges.next(span, cursor)
     };
     for root in 0..count as u32 {
         if state[root as usize] != UNKNOWN {
             continue;
         }
-        let mut stack: Vec<(u32, usize)> = vec![(root, 0)];
+        let mut stack: Vec<(u32, Cursor)> = vec![(root, Cursor::default())];
         state[root as usize] = COMPUTING;
-        while let Some((tree, next)) = stack.last_mut() {
-            let (tree, child) = (*tree, children(*tree).get(*next).copied());
-            *next += 1;
+        while let Some((tree, cursor)) = stack.last_mut() {
+            let (tree, child) = (*tree, next_child(*tree, cursor));
             match child.map(|child| (child, state[child as usize])) {
                 Some((_, SOMETHING)) => {
                     // Every tree on the stack leads to it.
@@ -326,7 +351,7 @@ fn leads_somewhere(count: usize, shards: Vec<TreeShard>) -> Vec<bool> {
                 }
                 Some((child, UNKNOWN)) => {
                     state[child as usize] = COMPUTING;
-                    stack.push((child, 0));
+                    stack.push((child, Cursor::default()));
                 }
                 Some(_) => {} // nothing there, or a cycle
                 None => {
@@ -375,9 +400,8 @@ mod tests {
     fn shard(spans: &[(u32, &[u32])], of_interest: &[u32]) -> TreeShard {
         let mut shard = TreeShard::default();
         for &(number, children) in spans {
-            let start = shard.edges.len() as u32;
-            shard.edges.extend_from_slice(children);
-            shard.spans.push((number, start, children.len() as u32));
+            let span = shard.edges.add(children, cut_after_number);
+            shard.spans.push((number, span));
         }
         shard.of_interest = of_interest.to_vec();
         shard

@@ -73,7 +73,7 @@ pub(super) struct Frame {
 /// What entering a tree gives.
 pub(super) enum Entered {
     /// A tree the tree pass read, and the next of its entries.
-    Packed { number: u32, next: usize },
+    Packed { number: u32, next: Cursor },
     /// A tree read through libgit2: its entries of interest.
     Read(std::vec::IntoIter<Step>),
 }
@@ -122,16 +122,14 @@ impl Walk<'_> {
 
     /// The next entry of packed tree `number` worth a step: subtrees not entered yet, foreign
     /// trees, and blobs of interest.
-    pub(super) fn next_packed_step(&mut self, number: u32, next: &mut usize) -> Option<Step> {
+    pub(super) fn next_packed_step(&mut self, number: u32, next: &mut Cursor) -> Option<Step> {
         let trees = self.trees;
-        let recs = trees.recs(number)?;
-        while let Some(rec) = recs.get(*next) {
-            *next += 1;
+        while let Some(rec) = trees.next_rec(number, next) {
             let index = rec.target & TARGET_INDEX;
             let name = || String::from_utf8_lossy(&trees.names[rec.name as usize]).into_owned();
             match rec.target & !TARGET_INDEX {
                 TO_TREE => {
-                    let readable = trees.recs(index).is_some();
+                    let readable = trees.is_read(index);
                     if readable && (self.entered[index as usize] || !self.contains(index)) {
                         continue;
                     }
@@ -148,7 +146,7 @@ impl Walk<'_> {
     /// it is of interest.
     pub(super) fn enter_id(&mut self, id: Id, parent: u32, name: &str) -> Option<Entered> {
         if let Some(number) = self.trees.numbers.get(&id) {
-            if self.trees.recs(number).is_some() {
+            if self.trees.is_read(number) {
                 return self.enter_packed(number, parent, name);
             }
         }
@@ -161,14 +159,17 @@ impl Walk<'_> {
 
     /// Enters a tree the tree pass read (or, if it could not, reads it through libgit2).
     pub(super) fn enter_packed(&mut self, number: u32, parent: u32, name: &str) -> Option<Entered> {
-        if self.trees.recs(number).is_none() {
+        if !self.trees.is_read(number) {
             let &id = self.trees.numbers.id(number)?;
             return self.enter_id(id, parent, name);
         }
         if std::mem::replace(&mut self.entered[number as usize], true) || !self.contains(number) {
             return None;
         }
-        Some(Entered::Packed { number, next: 0 })
+        Some(Entered::Packed {
+            number,
+            next: Cursor::default(),
+        })
     }
 
     /// Reads a tree the packs did not give (loose, elsewhere, corrupt) through libgit2.
@@ -256,7 +257,7 @@ impl Walk<'_> {
     /// a hostile repository can nest trees deeply).
     pub(super) fn contains(&mut self, number: u32) -> bool {
         let trees = self.trees;
-        let mut stack: Vec<(u32, usize)> = vec![(number, 0)];
+        let mut stack: Vec<(u32, Cursor)> = vec![(number, Cursor::default())];
         while let Some((tree, next)) = stack.last_mut() {
             let state = &mut self.contains[*tree as usize];
             if *state == NOTHING || *state == SOMETHING {
@@ -264,16 +265,20 @@ impl Walk<'_> {
                 continue;
             }
             *state = COMPUTING;
-            let recs = trees.recs(*tree).unwrap_or(&[]);
             let mut verdict = None;
-            while let Some(rec) = recs.get(*next) {
+            let mut unknown_child = None;
+            loop {
+                let before = *next;
+                let Some(rec) = trees.next_rec(*tree, next) else {
+                    break;
+                };
                 let kind = rec.target & !TARGET_INDEX;
                 if kind != TO_TREE {
                     verdict = Some(SOMETHING); // a blob of interest, or a tree read later
                     break;
                 }
                 let child = rec.target & TARGET_INDEX;
-                if trees.recs(child).is_none() {
+                if !trees.is_read(child) {
                     verdict = Some(SOMETHING);
                     break;
                 }
@@ -282,21 +287,23 @@ impl Walk<'_> {
                         verdict = Some(SOMETHING);
                         break;
                     }
-                    UNKNOWN => break,
-                    _ => *next += 1, // nothing there, or a cycle (only in a forged pack)
+                    UNKNOWN => {
+                        // Asked again once the child is known.
+                        *next = before;
+                        unknown_child = Some(child);
+                        break;
+                    }
+                    _ => {} // nothing there, or a cycle (only in a forged pack)
                 }
             }
             let tree = *tree;
-            match verdict {
-                Some(state) => {
+            match (verdict, unknown_child) {
+                (Some(state), _) => {
                     self.contains[tree as usize] = state;
                     stack.pop();
                 }
-                None if *next < recs.len() => {
-                    let child = recs[*next].target & TARGET_INDEX;
-                    stack.push((child, 0));
-                }
-                None => {
+                (None, Some(child)) => stack.push((child, Cursor::default())),
+                (None, None) => {
                     self.contains[tree as usize] = NOTHING;
                     stack.pop();
                 }
