@@ -92,7 +92,7 @@ pub fn prepare_config(
         .map(|rule| {
             rule.allowlists
                 .iter()
-                .map(|list| Allowlist::new(list, root, config_file))
+                .map(|list| Allowlist::deferred(list, root, config_file))
                 .collect()
         })
         .collect::<Result<Vec<Vec<Allowlist>>, _>>()?;

@@ -13,7 +13,10 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 /// The file rules' path regexes, and what can be decided from a file name.
 #[derive(Debug, Clone)]
 pub struct FileNames {
-    regexes: Vec<regex::Regex>,
+    regexes: Vec<crate::rule::LazyPathRegex>,
+    /// Per regex: name endings every match has, when known (so that a regex is compiled and
+    /// asked only about names that end like its matches).
+    regex_suffixes: Vec<Option<Vec<Vec<u8>>>>,
     /// A file's name tells whether it may match: every regex decides on the last path
     /// component alone, or ends with a literal name part (`name_suffixes`).
     by_name: bool,
@@ -25,9 +28,10 @@ pub struct FileNames {
 
 impl FileNames {
     /// The test for these file rules' path regexes.
-    pub fn new<'a>(paths: impl Iterator<Item = &'a regex::Regex>) -> FileNames {
+    pub fn new<'a>(paths: impl Iterator<Item = &'a crate::rule::LazyPathRegex>) -> FileNames {
         let mut names = FileNames {
             regexes: Vec::new(),
+            regex_suffixes: Vec::new(),
             by_name: true,
             name_suffixes: Vec::new(),
             last_bytes: [false; 256],
@@ -35,6 +39,9 @@ impl FileNames {
         for regex in paths {
             names.regexes.push(regex.clone());
             let hir = regex_syntax::Parser::new().parse(regex.as_str()).ok();
+            names
+                .regex_suffixes
+                .push(hir.as_ref().and_then(name_suffixes));
             if let Some(bytes) = hir.as_ref().and_then(name_local_last_bytes) {
                 for (byte, possible) in bytes.iter().enumerate() {
                     names.last_bytes[byte] |= possible;
@@ -85,7 +92,12 @@ impl FileNames {
             return true;
         }
         let path = format!("/{}", String::from_utf8_lossy(name));
-        self.regexes.iter().any(|regex| regex.is_match(&path))
+        (self.regexes.iter().zip(&self.regex_suffixes)).any(|(regex, suffixes)| {
+            let may_end_so = suffixes
+                .as_ref()
+                .is_none_or(|suffixes| suffixes.iter().any(|suffix| name.ends_with(suffix)));
+            may_end_so && regex.is_match(&path)
+        })
     }
 
     /// Whether the file at `path` matches a file rule.
@@ -257,9 +269,9 @@ mod tests {
     use super::*;
 
     fn names(patterns: &[&str]) -> FileNames {
-        let regexes: Vec<regex::Regex> = patterns
+        let regexes: Vec<crate::rule::LazyPathRegex> = patterns
             .iter()
-            .map(|p| regex::Regex::new(p).unwrap())
+            .map(|p| crate::rule::LazyPathRegex::new(p).unwrap())
             .collect();
         FileNames::new(regexes.iter())
     }

@@ -194,10 +194,14 @@ impl Engine {
 
     /// The file rules whose path regex matches `path`: a file there is a finding by itself.
     pub fn file_rules_matching<'a>(&'a self, path: &'a str) -> impl Iterator<Item = usize> + 'a {
+        // Most names rule every file rule out at once, without asking (or compiling) a regex.
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let possible =
+            !self.file_names.by_name() || self.file_names.may_match_name(name.as_bytes());
         self.file_rules
             .iter()
             .copied()
-            .filter(move |&rule| self.rules.rules()[rule].applies_to(Some(path)))
+            .filter(move |&rule| possible && self.rules.rules()[rule].applies_to(Some(path)))
     }
 
     /// A test of file names against the file rules, for sources that learn full paths late.

@@ -14,7 +14,8 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::config::Error;
 use crate::finding::Finding;
-use crate::rule::AllowlistConfig;
+use crate::rule::lazy_regex::LazyRegex;
+use crate::rule::{AllowlistConfig, LazyBytesRegex, LazyPathRegex};
 
 /// Every filter a scan applies after the engine.
 #[derive(Debug, Default)]
@@ -51,6 +52,15 @@ impl Filters {
     }
 }
 
+/// A regex whose syntax checked, compiled now if `now` (saying why it does not compile).
+fn compiled_if<R>(regex: Result<LazyRegex<R>, String>, now: bool) -> Result<LazyRegex<R>, String> {
+    let regex = regex?;
+    if now {
+        regex.compile_now()?;
+    }
+    Ok(regex)
+}
+
 /// What allowlist regexes are matched against.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 enum RegexTarget {
@@ -64,8 +74,8 @@ enum RegexTarget {
 #[derive(Debug)]
 pub struct Allowlist {
     paths: Gitignore,
-    path_regexes: Vec<regex::Regex>,
-    regexes: Vec<regex::bytes::Regex>,
+    path_regexes: Vec<LazyPathRegex>,
+    regexes: Vec<LazyBytesRegex>,
     stopwords: Vec<String>,
     commits: Vec<String>,
     target: RegexTarget,
@@ -90,6 +100,25 @@ impl Default for Allowlist {
 impl Allowlist {
     /// Compiles `config`; path globs are relative to `root`. `file` names the config in errors.
     pub fn new(config: &AllowlistConfig, root: &Path, file: &Path) -> Result<Allowlist, Error> {
+        Allowlist::build(config, root, file, true)
+    }
+
+    /// [`Allowlist::new`] with the regexes compiled when first used (their syntax is checked
+    /// now): for the built-in rules' allowlists, which a short scan mostly never asks.
+    pub fn deferred(
+        config: &AllowlistConfig,
+        root: &Path,
+        file: &Path,
+    ) -> Result<Allowlist, Error> {
+        Allowlist::build(config, root, file, false)
+    }
+
+    fn build(
+        config: &AllowlistConfig,
+        root: &Path,
+        file: &Path,
+        compile_now: bool,
+    ) -> Result<Allowlist, Error> {
         let invalid = |message: String| Error::Invalid {
             path: PathBuf::from(file),
             message: message.replace('\n', " "),
@@ -109,29 +138,16 @@ impl Allowlist {
         let paths = paths
             .build()
             .map_err(|err| invalid(format!("allowlist paths: {}", glob_reason(err))))?;
-        let regex_reason = |err: regex::Error| crate::rule::regex_error_reason(&err.to_string());
-        let path_regexes = config
-            .path_regexes
-            .iter()
-            .enumerate()
+        let path_regexes = (config.path_regexes.iter().enumerate())
             .map(|(n, pattern)| {
-                regex::Regex::new(pattern).map_err(|err| {
-                    invalid(format!(
-                        "allowlist path regex #{}: {}",
-                        n + 1,
-                        regex_reason(err)
-                    ))
-                })
+                compiled_if(LazyPathRegex::new(pattern), compile_now)
+                    .map_err(|reason| invalid(format!("allowlist path regex #{}: {reason}", n + 1)))
             })
             .collect::<Result<_, _>>()?;
-        let regexes = config
-            .regexes
-            .iter()
-            .enumerate()
+        let regexes = (config.regexes.iter().enumerate())
             .map(|(n, pattern)| {
-                regex::bytes::Regex::new(pattern).map_err(|err| {
-                    invalid(format!("allowlist regex #{}: {}", n + 1, regex_reason(err)))
-                })
+                compiled_if(LazyBytesRegex::new(pattern), compile_now)
+                    .map_err(|reason| invalid(format!("allowlist regex #{}: {reason}", n + 1)))
             })
             .collect::<Result<_, _>>()?;
         let target = match config

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::matcher::one_line;
 use super::set::{Pattern, Rule, RuleSet};
 use super::syntax::{RuleFile, RuleSyntax};
 use super::{builtin, Error};
@@ -231,12 +230,17 @@ impl RuleSetBuilder {
         };
         let path = match &syntax.path {
             None => None,
-            Some(pattern) => Some(regex::Regex::new(pattern).map_err(|err| {
-                invalid(format!(
-                    "invalid path regex: {}",
-                    one_line(&err.to_string())
-                ))
-            })?),
+            Some(pattern) => {
+                let regex = super::LazyPathRegex::new(pattern)
+                    .map_err(|reason| invalid(format!("invalid path regex: {reason}")))?;
+                if !lazy {
+                    // A user's own rules are few: every mistake is reported before a scan.
+                    regex
+                        .compile_now()
+                        .map_err(|reason| invalid(format!("invalid path regex: {reason}")))?;
+                }
+                Some(regex)
+            }
         };
         let (pattern, keywords) = match &syntax.shape {
             Some(_) if !syntax.regex.is_empty() => {

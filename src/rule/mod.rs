@@ -8,6 +8,7 @@ pub mod builder;
 pub mod builtin;
 pub mod docs;
 mod hir;
+pub mod lazy_regex;
 pub mod matcher;
 pub mod parse_error;
 pub mod set;
@@ -16,6 +17,7 @@ mod template;
 
 pub use allowlist::AllowlistConfig;
 pub use builder::RuleSetBuilder;
+pub use lazy_regex::{LazyBytesRegex, LazyPathRegex};
 pub use matcher::{regex_error_reason, Matcher};
 pub use parse_error::{describe_toml_error, safe_parse_message};
 pub use set::{Pattern, Rule, RuleSet};

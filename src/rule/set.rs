@@ -26,7 +26,7 @@ pub struct Rule {
     /// The offline validator run on each secret, if any.
     pub validator: Option<Validator>,
     /// Only paths this matches are scanned with the rule.
-    pub path: Option<regex::Regex>,
+    pub path: Option<super::LazyPathRegex>,
     /// Documentation links.
     pub references: Vec<String>,
     /// Texts the rule must find a secret in.

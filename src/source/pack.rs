@@ -1120,7 +1120,9 @@ mod tests {
         // Counting past the threshold gives the pages back and starts counting again.
         let windows = pack.data.len() as u64 / WINDOW + 1;
         for _ in 0..RELEASE_AT / (windows * WINDOW) + 1 {
-            pack.windows_read.iter().for_each(|word| word.store(0, Ordering::Relaxed));
+            pack.windows_read
+                .iter()
+                .for_each(|word| word.store(0, Ordering::Relaxed));
             pack.note_read(0, pack.data.len() as u64);
         }
         assert!(pack.windows_resident.load(Ordering::Relaxed) < RELEASE_AT);
