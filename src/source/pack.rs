@@ -312,14 +312,15 @@ impl Pack {
 
     /// Reads every header: sizes, bases, the family kind of each object, and the delta tree.
     fn read_headers(&mut self) {
-        let mut by_offset: Vec<(u64, u32)> = (0..self.count as u32)
-            .map(|position| (self.offsets[position as usize], position))
-            .collect();
-        by_offset.sort_unstable();
+        // Positions in pack order (a quarter of the memory of pairs with their offsets: a
+        // history of millions of objects is read here before anything else).
+        let mut by_offset: Vec<u32> = (0..self.count as u32).collect();
+        by_offset.sort_unstable_by_key(|&position| self.offsets[position as usize]);
         let mut codes = vec![0u8; self.count];
         // In pack order, so that the pages read can be given back as the reading goes.
-        for &(offset, position) in &by_offset {
+        for &position in &by_offset {
             let position = position as usize;
+            let offset = self.offsets[position];
             let Some(header) = parse_header(&self.data, offset) else {
                 self.bases[position] = FOREIGN_BASE;
                 continue;
@@ -329,8 +330,8 @@ impl Pack {
             self.sizes[position] = header.size;
             self.bases[position] = match (header.base_offset, header.base_id) {
                 (Some(offset), _) => by_offset
-                    .binary_search_by_key(&offset, |&(offset, _)| offset)
-                    .map_or(FOREIGN_BASE, |at| by_offset[at].1),
+                    .binary_search_by_key(&offset, |&at| self.offsets[at as usize])
+                    .map_or(FOREIGN_BASE, |at| by_offset[at]),
                 (None, Some(id)) => self.find(id).map_or(FOREIGN_BASE, |at| at as u32),
                 (None, None) => NO_BASE,
             };
@@ -383,7 +384,7 @@ impl Pack {
         }
         let mut filled = child_start.clone();
         let mut children = vec![0u32; child_start[self.count] as usize];
-        for &(_, position) in &by_offset {
+        for &position in &by_offset {
             if resolvable(position as usize) {
                 let base = self.bases[position as usize] as usize;
                 children[filled[base] as usize] = position;
