@@ -121,7 +121,12 @@ fn name_suffixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
         return None;
     }
     let mut extractor = Extractor::new();
-    extractor.kind(ExtractKind::Suffix);
+    // Short endings are enough to rule a name out, and keep the case variants of a
+    // case-insensitive name (`(?i)htpasswd`: 256 of them whole) within the limits.
+    extractor
+        .kind(ExtractKind::Suffix)
+        .limit_literal_len(6)
+        .limit_total(1024);
     let suffixes = extractor.extract(hir);
     let literals = suffixes.literals()?;
     if literals.is_empty() {
@@ -341,6 +346,80 @@ mod tests {
     fn the_built_in_file_rules_are_judged_by_name() {
         let engine = crate::engine::Engine::new(crate::rule::RuleSet::builtin().unwrap()).unwrap();
         assert!(engine.file_names().by_name());
+    }
+
+    /// The built-in file rules' names, in every case, against their own regexes: a name a
+    /// regex matches is never ruled out by the endings asked first; ordinary names are.
+    #[test]
+    fn endings_never_rule_out_a_name_a_file_rule_matches() {
+        let rules = crate::rule::RuleSet::builtin().unwrap();
+        let regexes: Vec<regex::Regex> = (rules.rules().iter())
+            .filter(|rule| rule.is_file_rule())
+            .filter_map(|rule| rule.path.as_ref())
+            .map(|path| regex::Regex::new(path.as_str()).unwrap())
+            .collect();
+        let engine = crate::engine::Engine::new(rules).unwrap();
+        let names = engine.file_names();
+        let mut tried = 0;
+        for base in [
+            ".htpasswd",
+            "site.htpasswd",
+            "htpasswd",
+            ".vault_pass",
+            "vault-password.txt",
+            ".vaultpass.txt",
+            "cert.p12",
+            "id.pfx",
+            "app.jks",
+            "store.keystore",
+            "x.jceks",
+            "y.bks",
+            ".pgpass",
+            "pgpass.conf",
+            ".git-credentials",
+            ".pypirc",
+            ".dockercfg",
+            "auth.json",
+            "gradle.properties",
+            "values.yaml",
+            "values-prod.yml",
+            "shadow",
+            "gshadow-",
+            "shadow.bak",
+            ".wgetrc",
+            "wgetrc",
+            "master.key",
+            "initialAdminPassword",
+        ] {
+            let variants = [
+                base.to_string(),
+                base.to_ascii_uppercase(),
+                base.char_indices()
+                    .map(|(i, c)| {
+                        if i % 2 == 0 {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c
+                        }
+                    })
+                    .collect(),
+            ];
+            for name in variants {
+                let matched = regexes.iter().any(|re| re.is_match(&format!("/{name}")));
+                tried += usize::from(matched);
+                assert!(!matched || names.may_match_name(name.as_bytes()), "{name}");
+            }
+        }
+        assert!(tried > 40, "{tried} names matched");
+        for name in [
+            "main.rs",
+            "README.md",
+            "Cargo.toml",
+            "empty.json",
+            "passwords.go",
+        ] {
+            assert!(!names.may_match_name(name.as_bytes()), "{name}");
+        }
     }
 
     #[test]

@@ -11,7 +11,6 @@
 //! automaton, which is also the reference implementation the tests compare against.
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -44,7 +43,7 @@ pub struct KeywordTable {
     pub keywords: Vec<Vec<u8>>,
     /// For each keyword, its owners in the order they were added, each once.
     pub owners: Vec<Vec<usize>>,
-    index: HashMap<Vec<u8>, usize>,
+    index: FxHashMap<Vec<u8>, usize>,
 }
 
 impl KeywordTable {

@@ -3,7 +3,7 @@
 //! error at start-up) or lazily, the first time one of its keywords hits (built-in rules, so a
 //! pre-commit hook does not pay for compiling hundreds of regexes it never needs).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use super::set::{Pattern, Rule, RuleSet};
@@ -86,7 +86,7 @@ impl RuleSetBuilder {
             rules: Vec<RuleSyntax>,
         }
         let lean: Vec<LeanFile> = serde_json::from_str(builtin::LEAN_RULES).unwrap_or_default();
-        let mut lean: HashMap<String, Vec<RuleSyntax>> =
+        let mut lean: FxHashMap<String, Vec<RuleSyntax>> =
             lean.into_iter().map(|f| (f.file, f.rules)).collect();
         for (name, text) in builtin::files() {
             match lean.remove(*name) {
@@ -156,22 +156,17 @@ impl RuleSetBuilder {
     }
 
     /// Checks and compiles the rules. The first problem found is returned.
-    pub fn build(&self) -> Result<RuleSet, Error> {
+    pub fn build(self) -> Result<RuleSet, Error> {
         let mut rules: Vec<Rule> = Vec::new();
         // For each id: the file that defined it and the source index.
-        let mut defined: HashMap<String, (String, usize)> = HashMap::new();
-        for (index, source) in self.sources.iter().enumerate() {
-            let syntaxes = match &source.parsed {
+        let mut defined: FxHashMap<String, (String, usize)> = FxHashMap::default();
+        for (index, source) in self.sources.into_iter().enumerate() {
+            let syntaxes = match source.parsed {
                 Ok(syntaxes) => syntaxes,
-                Err(Error::Parse { file, message }) => {
-                    return Err(Error::Parse {
-                        file: file.clone(),
-                        message: message.clone(),
-                    })
-                }
+                Err(Error::Parse { file, message }) => return Err(Error::Parse { file, message }),
                 Err(other) => {
                     return Err(Error::Parse {
-                        file: source.file.clone(),
+                        file: source.file,
                         message: other.to_string(),
                     })
                 }
@@ -191,13 +186,13 @@ impl RuleSetBuilder {
                 if self.disabled.contains(&syntax.id) {
                     continue;
                 }
-                rules.push(self.compile_rule(&source.file, syntax, source.lazy)?);
+                rules.push(Self::compile_rule(&source.file, syntax, source.lazy)?);
             }
         }
         Ok(RuleSet::new(rules))
     }
 
-    fn compile_rule(&self, file: &str, syntax: &RuleSyntax, lazy: bool) -> Result<Rule, Error> {
+    fn compile_rule(file: &str, mut syntax: RuleSyntax, lazy: bool) -> Result<Rule, Error> {
         let invalid = |message: String| Error::Invalid {
             file: file.to_string(),
             rule_id: syntax.id.clone(),
@@ -266,8 +261,8 @@ impl RuleSetBuilder {
                 return Err(invalid("has `context` words but no `shape`".into()))
             }
             None => (
-                Pattern::Regex(syntax.regex.clone()),
-                syntax.keywords.clone(),
+                Pattern::Regex(std::mem::take(&mut syntax.regex)),
+                std::mem::take(&mut syntax.keywords),
             ),
         };
         if pattern == Pattern::Regex(String::new()) && path.is_none() {
@@ -282,33 +277,35 @@ impl RuleSetBuilder {
                 )));
             }
         }
+        let mut allowlists = std::mem::take(&mut syntax.allowlists);
+        if let Some(allowlist) = syntax.allowlist.take() {
+            allowlists.insert(0, allowlist);
+        }
         let rule = Rule {
-            id: syntax.id.clone(),
-            name: syntax.name.clone(),
+            id: syntax.id,
+            name: syntax.name,
             severity: syntax.severity,
             keywords,
             pattern,
             entropy: syntax.entropy,
             validator,
             path,
-            references: syntax.references.clone(),
-            examples: syntax.examples.clone(),
-            negative_examples: syntax.negative_examples.clone(),
+            references: syntax.references,
+            examples: syntax.examples,
+            negative_examples: syntax.negative_examples,
             file: file.to_string(),
-            allowlists: syntax
-                .allowlist
-                .iter()
-                .chain(&syntax.allowlists)
-                .cloned()
-                .collect(),
+            allowlists,
             secret_group: syntax.secret_group,
             multiline: syntax.multiline,
             catch_all: syntax.catch_all,
             matcher: OnceLock::new(),
         };
         if !lazy && !rule.is_file_rule() {
-            rule.matcher()
-                .map_err(|message| invalid(message.to_string()))?;
+            rule.matcher().map_err(|message| Error::Invalid {
+                file: file.to_string(),
+                rule_id: rule.id.clone(),
+                message: message.to_string(),
+            })?;
         }
         Ok(rule)
     }

@@ -1,5 +1,6 @@
 //! A compiled [`Rule`] and the immutable [`RuleSet`] shared by every scanning thread.
 
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -339,10 +340,10 @@ fn all_provider_words(rules: &[Rule]) -> Vec<(Vec<u8>, CredentialKinds)> {
 pub struct RuleSet {
     rules: Vec<Rule>,
     /// Rule index by id, built once: [`RuleSet::get`] is a hash lookup, not a scan (issue 16).
-    by_id: HashMap<String, usize>,
+    by_id: FxHashMap<String, usize>,
     /// Vendor token prefixes (`ghp_`, `xoxb-`, `glpat-`), lowercase: see
-    /// [`RuleSet::has_token_prefix`].
-    token_prefixes: Vec<Vec<u8>>,
+    /// [`RuleSet::has_token_prefix`]. Built when first needed, as the provider words are.
+    token_prefixes: std::sync::OnceLock<Vec<Vec<u8>>>,
     /// The provider words of vendor rules, of 4 bytes or more, lowercase, sorted, each with
     /// the kinds of credential its provider's rules find: see [`RuleSet::names_a_provider`].
     /// Built when first needed: a fifth of start-up otherwise, and a pre-commit scan that finds
@@ -358,19 +359,25 @@ impl RuleSet {
             .enumerate()
             .map(|(index, rule)| (rule.id.clone(), index))
             .collect();
-        let mut token_prefixes: Vec<Vec<u8>> = rules
-            .iter()
-            .filter(|rule| !rule.catch_all && rule.path.is_none())
-            .flat_map(token_prefixes)
-            .collect();
-        token_prefixes.sort();
-        token_prefixes.dedup();
         RuleSet {
             rules,
             by_id,
-            token_prefixes,
+            token_prefixes: std::sync::OnceLock::new(),
             provider_words: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The token prefixes (see the field), built on first use.
+    fn token_prefixes(&self) -> &[Vec<u8>] {
+        self.token_prefixes.get_or_init(|| {
+            let mut prefixes: Vec<Vec<u8>> = (self.rules.iter())
+                .filter(|rule| !rule.catch_all && rule.path.is_none())
+                .flat_map(token_prefixes)
+                .collect();
+            prefixes.sort();
+            prefixes.dedup();
+            prefixes
+        })
     }
 
     /// The provider words (see the field), built on first use.
@@ -406,7 +413,7 @@ impl RuleSet {
     /// `pscale_pw_`), followed by more of the value. Such a value is the vendor's token, well-formed or not, never a
     /// generic secret.
     pub fn has_token_prefix(&self, value: &[u8]) -> bool {
-        self.token_prefixes.iter().any(|prefix| {
+        self.token_prefixes().iter().any(|prefix| {
             value.len() > prefix.len() && value[..prefix.len()].eq_ignore_ascii_case(prefix)
         })
     }
