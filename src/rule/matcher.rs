@@ -59,7 +59,7 @@ pub(super) fn compile_matcher(
         .map_or(UNBOUNDED_WINDOW, |len| len.clamp(1, MAX_WINDOW));
     let single_line = !can_match_newline(&hir);
     // The window (above) keeps the pattern's bounds; the compiled regex need not.
-    let hir = lift_long_repetitions(&hir);
+    let hir = lift_long_repetitions(hir);
     let regex = meta::Regex::builder()
         .configure(
             meta::Config::new()
