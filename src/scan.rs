@@ -85,14 +85,22 @@ pub fn prepare_config(
         .filter(|list| !list.is_empty())
         .map(|list| Allowlist::new(list, root, config_file))
         .collect::<Result<Vec<_>, _>>()?;
+    let user_rules = config_file.display().to_string();
     let mut rule_allowlists = engine
         .rules()
         .rules()
         .iter()
         .map(|rule| {
+            // The built-in rules' regexes compile when first asked; a user's own, now, so that
+            // a mistake is an error before the scan starts.
+            let allowlist = if rule.file == user_rules {
+                Allowlist::new
+            } else {
+                Allowlist::deferred
+            };
             rule.allowlists
                 .iter()
-                .map(|list| Allowlist::deferred(list, root, config_file))
+                .map(|list| allowlist(list, root, config_file))
                 .collect()
         })
         .collect::<Result<Vec<Vec<Allowlist>>, _>>()?;

@@ -217,6 +217,35 @@ fn a_config_error_never_copies_a_value_from_the_file_it_names() {
     }
 }
 
+/// A regex that parses but is too large to compile is an error before the scan, in a global
+/// allowlist, in a rule's own allowlist and as a rule's path, never a silently dead entry.
+#[test]
+fn a_regex_too_large_to_compile_is_a_config_error() {
+    let huge = r"\\w{1000}{1000}";
+    for config in [
+        format!("[[allowlists]]\nregexes = [\"{huge}\"]\n"),
+        format!("[[allowlists]]\npaths = []\nregex_target = \"line\"\nregexes = [\"ok\", \"{huge}\"]\n"),
+        format!(
+            "[[rules]]\nid = \"acme.key\"\nname = \"Acme key\"\nseverity = \"high\"\nkeywords = [\"acme_\"]\nregex = 'acme_[a-z]{{20}}'\n[rules.allowlist]\nregexes = [\"{huge}\"]\n"
+        ),
+        format!(
+            "[[rules]]\nid = \"acme.file\"\nname = \"Acme file\"\nseverity = \"high\"\npath = \"{huge}\"\n"
+        ),
+    ] {
+        let tree = TempTree::new();
+        tree.write(".leakhound.toml", &config);
+        tree.write("a.txt", "nothing\n");
+        let output = leakhound()
+            .current_dir(tree.path())
+            .args(["scan", "."])
+            .output()
+            .unwrap();
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{config}\n{message}");
+        assert!(message.contains("size limit"), "{config}\n{message}");
+    }
+}
+
 // Issue 15 item 8: a config inside the scanned tree may only extend files inside it. What lies
 // outside is neither read nor probed: the refusal reads the same whether the file exists.
 #[test]
