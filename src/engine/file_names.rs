@@ -39,16 +39,15 @@ impl FileNames {
         for regex in paths {
             names.regexes.push(regex.clone());
             let hir = regex_syntax::Parser::new().parse(regex.as_str()).ok();
-            names
-                .regex_suffixes
-                .push(hir.as_ref().and_then(name_suffixes));
+            let suffixes = hir.as_ref().and_then(name_suffixes);
+            names.regex_suffixes.push(suffixes.clone());
             if let Some(bytes) = hir.as_ref().and_then(name_local_last_bytes) {
                 for (byte, possible) in bytes.iter().enumerate() {
                     names.last_bytes[byte] |= possible;
                 }
                 continue;
             }
-            match hir.as_ref().and_then(name_suffixes) {
+            match suffixes {
                 Some(suffixes) => {
                     for suffix in suffixes {
                         if let Some(&last) = suffix.last() {

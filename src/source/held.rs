@@ -18,7 +18,7 @@ use super::history::enumerate::{
     families, for_each_in_families, loose_objects, open_packs, read_numbered_trees, release_pages,
     IdFilter, IdIndex,
 };
-use super::history::lists::{Cursor, ListSpan, SharedLists};
+use super::history::lists::{cut_after_tree_number, Cursor, ListSpan, Numbered, SharedLists};
 use super::needles::Needles;
 use super::pack::{Id, Kind, Pack, ID_LEN};
 use super::Error;
@@ -76,26 +76,14 @@ struct TreeShard {
     own: Vec<(u32, Vec<u64>)>,
     /// Children to read through libgit2: a tree not in the packs, or a blob from elsewhere;
     /// each once, so that versions of a tree share their runs of subtrees.
-    others: Vec<(Id, bool)>,
-    other_numbers: FxHashMap<(Id, bool), u32>,
+    others: Numbered<(Id, bool)>,
 }
 
 impl TreeShard {
     /// The subtree entry for a child read through libgit2.
     fn other(&mut self, id: &[u8], is_tree: bool) -> u32 {
-        let key = (id_from(id), is_tree);
-        let next = self.others.len() as u32;
-        let index = *self.other_numbers.entry(key).or_insert(next);
-        if index == next {
-            self.others.push(key);
-        }
-        OTHER | index
+        OTHER | self.others.number((id_from(id), is_tree))
     }
-}
-
-/// Where subtree lists are cut into runs to share: after about one tree number in sixteen.
-fn cut_after(subtree: u32) -> bool {
-    subtree % 16 == 15
 }
 
 impl<'r> SecretsInTrees<'r> {
@@ -307,6 +295,7 @@ impl<'r> SecretsInTrees<'r> {
                 .shards
                 .get(shard as usize)?
                 .others
+                .values()
                 .get(index as usize)
                 .copied()
         }) else {
@@ -447,7 +436,7 @@ impl Packed {
             }
             shard.spans = Vec::new();
             shard.pending = Vec::new();
-            shard.other_numbers = FxHashMap::default();
+            shard.others.finish();
             shard.subtrees.finish();
             shard.own.sort_unstable_by_key(|(number, _)| *number);
         }
@@ -493,7 +482,7 @@ impl Packed {
                 }
             }
         }
-        let span = shard.subtrees.add(&shard.pending, cut_after);
+        let span = shard.subtrees.add(&shard.pending, cut_after_tree_number);
         shard.spans.push((number, span));
         if let Some(bits) = own {
             shard.own.push((number, bits));

@@ -156,6 +156,55 @@ impl<T: Copy + Eq + Hash> SharedLists<T> {
     }
 }
 
+/// Where lists of tree numbers are cut into runs: after about one number in sixteen (tree
+/// numbers are ranks of ids, so spread evenly).
+pub(crate) fn cut_after_tree_number(number: u32) -> bool {
+    number % 16 == 15
+}
+
+/// Distinct values, numbered in first-seen order: entries of different versions of a tree that
+/// point at the same object get the same number, so that their runs are equal and shared.
+pub(crate) struct Numbered<T> {
+    values: Vec<T>,
+    numbers: FxHashMap<T, u32>,
+}
+
+impl<T> Default for Numbered<T> {
+    fn default() -> Self {
+        Numbered {
+            values: Vec::new(),
+            numbers: FxHashMap::default(),
+        }
+    }
+}
+
+impl<T: Copy + Eq + Hash> Numbered<T> {
+    /// The number of `value`, new if it was not seen before.
+    pub(crate) fn number(&mut self, value: T) -> u32 {
+        let next = self.values.len() as u32;
+        let number = *self.numbers.entry(value).or_insert(next);
+        if number == next {
+            self.values.push(value);
+        }
+        number
+    }
+
+    /// The values, by number.
+    pub(crate) fn values(&self) -> &[T] {
+        &self.values
+    }
+
+    /// The values, by number, letting go of the look-up.
+    pub(crate) fn into_values(self) -> Vec<T> {
+        self.values
+    }
+
+    /// Done numbering: lets go of the look-up.
+    pub(crate) fn finish(&mut self) {
+        self.numbers = FxHashMap::default();
+    }
+}
+
 impl ListSpan {
     /// A list with no item.
     pub(crate) const EMPTY: ListSpan = ListSpan { start: 0, runs: 0 };

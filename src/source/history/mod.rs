@@ -48,7 +48,7 @@ pub(crate) use trees::parse_tree_entry;
 
 use blobs::*;
 use enumerate::*;
-use lists::{Cursor, ListSpan, SharedLists};
+use lists::{cut_after_tree_number, Cursor, ListSpan, Numbered, SharedLists};
 use trees::*;
 use walk::*;
 

@@ -51,14 +51,9 @@ impl Trees {
     }
 }
 
-/// Where the lists of subtrees and entries are cut into runs to share (see [`SharedLists`]):
-/// after about one tree number in sixteen, which are ranks of ids and so spread evenly.
-fn cut_after_number(number: u32) -> bool {
-    number % 16 == 15
-}
-
+/// Where the lists of entries are cut into runs to share (see [`SharedLists`]).
 fn cut_after_rec(rec: Rec) -> bool {
-    cut_after_number(rec.target & TARGET_INDEX)
+    cut_after_tree_number(rec.target & TARGET_INDEX)
 }
 
 /// One thread's share of the tree pass.
@@ -69,8 +64,7 @@ pub(super) struct TreeShard {
     pub(super) names: Vec<Box<[u8]>>,
     pub(super) name_ids: FxHashMap<Box<[u8]>, u32>,
     /// Targets of entries, each once (so that versions of a tree share their entries' runs).
-    pub(super) ids: Vec<Id>,
-    id_numbers: FxHashMap<Id, u32>,
+    pub(super) ids: Numbered<Id>,
     /// The tree being read: its subtrees (first reading) or entries (second).
     pending_edges: Vec<u32>,
     pending_recs: Vec<Rec>,
@@ -93,17 +87,6 @@ impl TreeShard {
         self.names.push(name.into());
         self.name_ids.insert(name.into(), id);
         id
-    }
-
-    /// The index of `id` in `ids`.
-    fn id_number(&mut self, id: &[u8]) -> u32 {
-        let id = id_from(id);
-        let next = self.ids.len() as u32;
-        let number = *self.id_numbers.entry(id).or_insert(next);
-        if number == next {
-            self.ids.push(id);
-        }
-        number
     }
 
     /// Whether the file rules may flag a file named `name`, asked once per distinct name.
@@ -161,7 +144,7 @@ impl TreeShard {
             self.of_interest.push(number);
             return;
         }
-        let span = self.edges.add(&self.pending_edges, cut_after_number);
+        let span = self.edges.add(&self.pending_edges, cut_after_tree_number);
         self.spans.push((number, span));
     }
 
@@ -187,14 +170,14 @@ impl TreeShard {
                 0o040000 => match numbers.get(entry.id) {
                     Some(tree) if !leads_somewhere[tree as usize] => continue,
                     Some(tree) => TO_TREE | tree,
-                    None => TO_FOREIGN_TREE | self.id_number(entry.id),
+                    None => TO_FOREIGN_TREE | self.ids.number(id_from(entry.id)),
                 },
                 0o160000 => continue, // counted by the first reading
                 _ => {
                     if !self.blob_of_interest(&entry, blobs, file_names) {
                         continue;
                     }
-                    TO_BLOB | self.id_number(entry.id)
+                    TO_BLOB | self.ids.number(id_from(entry.id))
                 }
             };
             let name = self.name(entry.name);
@@ -280,7 +263,7 @@ impl HistorySource {
         for shard in shards {
             let (name_base, id_base) = (trees.names.len() as u32, trees.ids.len() as u32);
             trees.names.extend(shard.names);
-            trees.ids.extend(shard.ids);
+            trees.ids.extend(shard.ids.into_values());
             let list_base = trees.recs.append(shard.recs, |rec| {
                 let kind = rec.target & !TARGET_INDEX;
                 let target = if kind == TO_TREE {
@@ -400,7 +383,7 @@ mod tests {
     fn shard(spans: &[(u32, &[u32])], of_interest: &[u32]) -> TreeShard {
         let mut shard = TreeShard::default();
         for &(number, children) in spans {
-            let span = shard.edges.add(children, cut_after_number);
+            let span = shard.edges.add(children, cut_after_tree_number);
             shard.spans.push((number, span));
         }
         shard.of_interest = of_interest.to_vec();
