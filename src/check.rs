@@ -137,7 +137,10 @@ fn check_every_rule(engine: &Engine, options: CheckOptions) -> Vec<Failure> {
                 );
             }
         }
-        match rule.matcher() {
+        match rule
+            .matcher()
+            .and_then(|matcher| matcher.regex().map(|_| matcher))
+        {
             Err(message) => {
                 fail(at.clone(), message.to_string());
                 continue;

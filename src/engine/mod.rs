@@ -223,6 +223,7 @@ impl Engine {
             windows: Vec::new(),
             chunks_since_budget_check: 0,
             cache_budget: CACHE_BUDGET,
+            test_secret_runs: true,
         }
     }
 }
@@ -241,6 +242,9 @@ pub struct Scanner<'e> {
     chunks_since_budget_check: u32,
     /// Most bytes the regex caches may hold: [`CACHE_BUDGET`] (tests lower it).
     cache_budget: usize,
+    /// Whether windows without a run the secret could be are skipped (tests turn it off to
+    /// check that it never skips a secret).
+    test_secret_runs: bool,
 }
 
 /// Most bytes one scanner's regex caches may hold. Each rule's lazy DFA grows to what its
@@ -333,43 +337,30 @@ impl<'e> Scanner<'e> {
             };
             self.windows.clear();
             for &(_, start, end) in group {
-                let mut window = Span::new(
-                    start.saturating_sub(matcher.window),
-                    end.saturating_add(matcher.window).min(bytes.len()),
-                );
-                if matcher.single_line || (matcher.unbounded && !rule.multiline) {
-                    // A single-line regex cannot leave its keyword's line; an unbounded one
-                    // (assignments, headers, URIs) is searched on its keyword's line and the
-                    // few lines around it, not 4 KiB each way.
-                    let lines = if matcher.single_line {
-                        1
-                    } else {
-                        UNBOUNDED_LINES + 1
-                    };
-                    let before = &bytes[window.start..start];
-                    if let Some(newline) = memchr::memrchr_iter(b'\n', before).nth(lines - 1) {
-                        window.start += newline + 1;
-                    }
-                    let after = &bytes[end..window.end];
-                    if let Some(newline) = memchr::memchr_iter(b'\n', after).nth(lines - 1) {
-                        window.end = end + newline;
-                    }
-                }
+                let window = matcher_window(matcher, rule, bytes, start, end);
                 match self.windows.last_mut() {
                     Some(last) if window.start <= last.end => last.end = last.end.max(window.end),
                     _ => self.windows.push(window),
                 }
             }
-            let (cache, caps) = &mut **self.regex_state[rule_index].get_or_insert_with(|| {
-                Box::new((
-                    matcher.regex.create_cache(),
-                    matcher.regex.create_captures(),
-                ))
-            });
+            // Most keyword hits have nothing near them that the rule's secret could be: its
+            // regex need not run there, nor (often) ever be compiled.
+            if self.test_secret_runs {
+                self.windows
+                    .retain(|window| matcher.secret_runs.may_hold_secret(&bytes[window.range()]));
+            }
+            if self.windows.is_empty() {
+                continue;
+            }
+            let Ok(regex) = matcher.regex() else {
+                continue;
+            };
+            let (cache, caps) = &mut **self.regex_state[rule_index]
+                .get_or_insert_with(|| Box::new((regex.create_cache(), regex.create_captures())));
             for window in &self.windows {
                 let mut input = Input::new(bytes).span(window.range());
                 loop {
-                    matcher.regex.search_captures_with(cache, &input, caps);
+                    regex.search_captures_with(cache, &input, caps);
                     let Some(whole) = caps.get_match() else { break };
                     // A match without a secret is a rule's deliberate exclusion (an
                     // alternative that consumes `nextPageToken: ...`): it keeps its text.
@@ -400,6 +391,39 @@ impl<'e> Scanner<'e> {
         hits.clear();
         self.hits = hits;
     }
+}
+
+/// The bytes a rule's regex searches around a keyword hit at `start..end`: the regex's
+/// longest match each way, cut to the keyword's line (and its newline) when no match can
+/// leave it, and to a few lines around it for an unbounded regex.
+fn matcher_window(
+    matcher: &crate::rule::Matcher,
+    rule: &Rule,
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+) -> Span {
+    let mut window = Span::new(
+        start.saturating_sub(matcher.window),
+        end.saturating_add(matcher.window).min(bytes.len()),
+    );
+    let lines = if matcher.single_line || matcher.ends_at_newline {
+        1
+    } else if matcher.unbounded && !rule.multiline {
+        UNBOUNDED_LINES + 1
+    } else {
+        return window;
+    };
+    let before = &bytes[window.start..start];
+    if let Some(newline) = memchr::memrchr_iter(b'\n', before).nth(lines - 1) {
+        window.start += newline + 1;
+    }
+    let after = &bytes[end..window.end];
+    if let Some(newline) = memchr::memchr_iter(b'\n', after).nth(lines - 1) {
+        // A match that may end with its line's newline gets it.
+        window.end = end + newline + usize::from(matcher.ends_at_newline);
+    }
+    window
 }
 
 /// Runs a rule's checks on a regex match: non-empty secret, entropy, validator.
@@ -478,6 +502,51 @@ mod tests {
 
     fn engine(rules: &str) -> Engine {
         Engine::for_tests(rules)
+    }
+
+    /// The run test only skips windows the regex reports nothing in: with it off, every
+    /// secret every built-in rule finds in its own examples is a run the test accepts.
+    #[test]
+    fn secret_runs_never_rule_out_a_secret_the_regex_reports() {
+        let engine = Engine::new(RuleSet::builtin_with_examples().unwrap()).unwrap();
+        let mut scanner = engine.scanner();
+        scanner.test_secret_runs = false;
+        let mut checked = 0;
+        for rule in engine.rules().rules() {
+            for example in &rule.examples {
+                scanner.scan(example.as_bytes(), None, &mut |m| {
+                    let matcher = engine.rules().rules()[m.rule].matcher().unwrap();
+                    let secret = &example.as_bytes()[m.secret.range()];
+                    assert!(
+                        matcher.secret_runs.may_hold_secret(secret),
+                        "{}: {:?} ({:?})",
+                        engine.rules().rules()[m.rule].id,
+                        String::from_utf8_lossy(secret),
+                        matcher.secret_runs,
+                    );
+                    checked += 1;
+                });
+            }
+        }
+        assert!(checked > 7000, "{checked} secrets");
+    }
+
+    /// A rule whose keyword is near nothing its secret could be is never compiled.
+    #[test]
+    fn a_keyword_with_no_possible_secret_near_it_compiles_nothing() {
+        // Lazy, as the built-in rules are: a user's rules are compiled as they are loaded.
+        let mut builder = crate::rule::RuleSetBuilder::new();
+        builder.lazy(true).add_file("t.toml", TOK_RULE);
+        let engine = Engine::new(builder.build().unwrap()).unwrap();
+        let mut scanner = engine.scanner();
+        let mut found = 0;
+        scanner.scan(b"fn tok_() { tok_ + tok_ }", None, &mut |_| found += 1);
+        let matcher = engine.rules().rules()[0].matcher().unwrap();
+        assert_eq!(found, 0);
+        assert!(!matcher.is_compiled());
+        scanner.scan(b"x = tok_a1b2c3d4", None, &mut |_| found += 1);
+        assert_eq!(found, 1);
+        assert!(matcher.is_compiled());
     }
 
     /// Text that triggers every built-in rule (their own examples) keeps one scanner's regex

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use super::set::{Pattern, Rule, RuleSet};
 use super::syntax::{RuleFile, RuleSyntax};
+use super::Matcher;
 use super::{builtin, Error};
 use crate::validate::Validator;
 
@@ -301,7 +302,7 @@ impl RuleSetBuilder {
             matcher: OnceLock::new(),
         };
         if !lazy && !rule.is_file_rule() {
-            rule.matcher().map_err(|message| Error::Invalid {
+            (rule.matcher().and_then(Matcher::regex)).map_err(|message| Error::Invalid {
                 file: file.to_string(),
                 rule_id: rule.id.clone(),
                 message: message.to_string(),
@@ -414,6 +415,27 @@ mod tests {
             assert_eq!(
                 rules.rules()[0].matcher().unwrap().single_line,
                 single,
+                "{pattern}"
+            );
+        }
+    }
+
+    #[test]
+    fn regexes_that_end_at_a_newline_are_recognised() {
+        let cases = [
+            (r"acme_[a-z]+(?:\r?\n|$)", true),
+            (r"acme_[a-z]+[^a-z]", true),
+            (r"acme_[a-z]+", false),
+            (r"acme_\n[a-z]+", false),
+            (r"acme_[a-z]+\s+\n", false),
+            (r"(?:acme_\n|acme_[a-z]+\n)", true),
+            (r"acme_[a-z]+\n\n", false),
+        ];
+        for (pattern, ends) in cases {
+            let rules = build(&RULE.replace("REGEX", pattern)).unwrap();
+            assert_eq!(
+                rules.rules()[0].matcher().unwrap().ends_at_newline,
+                ends,
                 "{pattern}"
             );
         }

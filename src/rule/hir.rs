@@ -132,6 +132,45 @@ pub(super) fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
     }
 }
 
+/// Whether a match of `hir` can hold a `\n` only as its last byte: `key=value(?:\r?\n|$)`.
+pub(super) fn newline_only_at_end(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::HirKind;
+    if !can_match_newline(hir) {
+        return true;
+    }
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) | HirKind::Class(_) => true,
+        HirKind::Literal(literal) => {
+            (literal.0.split_last()).is_none_or(|(_, init)| !init.contains(&b'\n'))
+        }
+        HirKind::Repetition(repetition) => {
+            repetition.max == Some(1) && newline_only_at_end(&repetition.sub)
+        }
+        HirKind::Capture(capture) => newline_only_at_end(&capture.sub),
+        HirKind::Concat(subs) => match subs.split_last() {
+            Some((last, init)) => !init.iter().any(can_match_newline) && newline_only_at_end(last),
+            None => true,
+        },
+        HirKind::Alternation(subs) => subs.iter().all(newline_only_at_end),
+    }
+}
+
+/// The index of the capture group called `name`.
+pub(super) fn capture_index(hir: &regex_syntax::hir::Hir, name: &str) -> Option<usize> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(capture) if capture.name.as_deref() == Some(name) => {
+            Some(capture.index as usize)
+        }
+        HirKind::Capture(capture) => capture_index(&capture.sub, name),
+        HirKind::Repetition(repetition) => capture_index(&repetition.sub, name),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().find_map(|sub| capture_index(sub, name))
+        }
+        _ => None,
+    }
+}
+
 /// How many literal bytes every match of `hir` starts with (`pscale_tkn_[a-z0-9]{43}`: 11;
 /// `[A-Za-z0-9]{32}`: 0). A value that opens with a vendor's literal prefix names its vendor.
 pub(super) fn literal_prefix_len(hir: &regex_syntax::hir::Hir) -> usize {

@@ -2,12 +2,16 @@
 //! hits: the secret group, the search window, whether a match stays on one line and the
 //! alphabet of the secret.
 
+use std::sync::{Mutex, OnceLock};
+
 use regex_automata::meta;
-use regex_automata::PatternID;
+use regex_syntax::hir::Hir;
 
 use super::hir::{
-    can_match_newline, capture_group, collect_bytes, lift_long_repetitions, literal_prefix_len,
+    can_match_newline, capture_group, capture_index, collect_bytes, lift_long_repetitions,
+    literal_prefix_len, newline_only_at_end,
 };
+use super::secret_runs::SecretRuns;
 
 /// Bytes searched on each side of a keyword hit when a rule's regex has no maximum length.
 pub const UNBOUNDED_WINDOW: usize = 4096;
@@ -23,11 +27,13 @@ const REGEX_SIZE_LIMIT: usize = 8 * 1024 * 1024;
 /// 1,066 rules. regex's default of 2 MiB was most of a large scan's peak memory.
 const HYBRID_CACHE_CAPACITY: usize = 1024 * 1024;
 
-/// A rule's compiled regex and what the engine needs to run it near keyword hits.
+/// A rule's regex, compiled on first use, and what the engine needs to run it near keyword
+/// hits: all known from the parsed regex, before (and often instead of) compiling it.
 #[derive(Debug)]
 pub struct Matcher {
-    /// The compiled regex.
-    pub regex: meta::Regex,
+    /// The parsed regex, until [`Matcher::regex`] compiles it.
+    parsed: Mutex<Option<Hir>>,
+    regex: OnceLock<Result<meta::Regex, String>>,
     /// The capture group holding the secret (0 = the whole match).
     pub secret_group: usize,
     /// Bytes to search on each side of a keyword hit: the regex's longest match, bounded.
@@ -35,6 +41,10 @@ pub struct Matcher {
     /// The regex cannot match a newline, so a match never leaves the line of its keyword: the
     /// search window is cut to that line (a large saving for unbounded rules).
     pub single_line: bool,
+    /// The regex can match a newline only as a match's last byte (an assignment's value ends
+    /// at `\r?\n` or the end): a match stays on its keyword's line and may take the line's
+    /// newline.
+    pub ends_at_newline: bool,
     /// The regex has no maximum match length.
     pub unbounded: bool,
     /// How many distinct bytes the secret group can hold: when two vendor rules find the same
@@ -43,11 +53,42 @@ pub struct Matcher {
     pub secret_alphabet: usize,
     /// Literal bytes every secret starts with (a vendor prefix such as `pscale_tkn_`).
     pub secret_prefix: usize,
+    /// The run of bytes a window must hold for the rule to report a secret in it.
+    pub secret_runs: SecretRuns,
 }
 
-pub(super) fn compile_matcher(
+impl Matcher {
+    /// The compiled regex, compiling it on first use. Fails only for a regex that parses but
+    /// is too large to compile.
+    pub fn regex(&self) -> Result<&meta::Regex, &str> {
+        self.regex
+            .get_or_init(|| {
+                let parsed = self
+                    .parsed
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take();
+                match parsed {
+                    Some(hir) => compile_regex(&hir),
+                    None => Err("the regex was not kept for compiling".into()),
+                }
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// Whether [`Matcher::regex`] has compiled the regex.
+    pub fn is_compiled(&self) -> bool {
+        self.regex.get().is_some()
+    }
+}
+
+/// Parses a rule's regex and reads from it what the engine needs; the regex itself is compiled
+/// by [`Matcher::regex`]. `entropy` is the rule's entropy floor.
+pub(super) fn parse_matcher(
     pattern: &str,
     explicit_group: Option<usize>,
+    entropy: Option<f64>,
 ) -> Result<Matcher, String> {
     // ASCII classes by default: tokens are ASCII, and Unicode `\w` under `(?i)` costs a tenth
     // of a second to compile per rule. `(?u)` opts back in.
@@ -58,19 +99,7 @@ pub(super) fn compile_matcher(
         .maximum_len()
         .map_or(UNBOUNDED_WINDOW, |len| len.clamp(1, MAX_WINDOW));
     let single_line = !can_match_newline(&hir);
-    // The window (above) keeps the pattern's bounds; the compiled regex need not.
-    let hir = lift_long_repetitions(hir);
-    let regex = meta::Regex::builder()
-        .configure(
-            meta::Config::new()
-                .utf8_empty(false)
-                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                .hybrid_cache_capacity(HYBRID_CACHE_CAPACITY)
-                .onepass_size_limit(Some(REGEX_SIZE_LIMIT)),
-        )
-        .build_from_hir(&hir)
-        .map_err(|err| format!("regex does not compile: {}", one_line(&err.to_string())))?;
-    let groups = regex.group_info().group_len(PatternID::ZERO);
+    let groups = hir.properties().explicit_captures_len() + 1;
     let secret_group = if let Some(group) = explicit_group {
         if group >= groups {
             return Err(format!(
@@ -79,28 +108,46 @@ pub(super) fn compile_matcher(
             ));
         }
         group
-    } else if let Some(index) = regex.group_info().to_index(PatternID::ZERO, "secret") {
+    } else if let Some(index) = capture_index(&hir, "secret") {
         index
     } else if groups > 1 {
         1
     } else {
         0
     };
+    let secret = capture_group(&hir, secret_group).unwrap_or(&hir);
     let mut seen = [false; 256];
-    let mut secret_prefix = 0;
-    if let Some(secret) = capture_group(&hir, secret_group) {
-        collect_bytes(secret, &mut seen);
-        secret_prefix = literal_prefix_len(secret);
-    }
+    collect_bytes(secret, &mut seen);
+    let secret_prefix = literal_prefix_len(secret);
+    let secret_runs = SecretRuns::new(secret, entropy);
+    let ends_at_newline = !single_line && newline_only_at_end(&hir);
+    // The window (above) keeps the pattern's bounds; the compiled regex need not.
+    let hir = lift_long_repetitions(hir);
     Ok(Matcher {
-        regex,
+        parsed: Mutex::new(Some(hir)),
+        regex: OnceLock::new(),
         secret_group,
         window,
         single_line,
+        ends_at_newline,
         unbounded,
         secret_alphabet: seen.iter().filter(|&&b| b).count(),
         secret_prefix,
+        secret_runs,
     })
+}
+
+fn compile_regex(hir: &Hir) -> Result<meta::Regex, String> {
+    meta::Regex::builder()
+        .configure(
+            meta::Config::new()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .hybrid_cache_capacity(HYBRID_CACHE_CAPACITY)
+                .onepass_size_limit(Some(REGEX_SIZE_LIMIT)),
+        )
+        .build_from_hir(hir)
+        .map_err(|err| format!("regex does not compile: {}", one_line(&err.to_string())))
 }
 
 pub(super) fn one_line(text: &str) -> String {
@@ -126,19 +173,20 @@ mod tests {
 
     #[test]
     fn long_counted_repetitions_keep_their_window_but_not_their_memory() {
-        let matcher = compile_matcher("(k[A-Za-z0-9+/=]{20,8000})", None).unwrap();
+        let matcher = parse_matcher("(k[A-Za-z0-9+/=]{20,8000})", None, None).unwrap();
         assert_eq!(matcher.window, 8001);
         assert!(!matcher.unbounded);
+        let regex = matcher.regex().unwrap();
         assert!(
-            matcher.regex.memory_usage() < 1 << 20,
+            regex.memory_usage() < 1 << 20,
             "{} bytes",
-            matcher.regex.memory_usage()
+            regex.memory_usage()
         );
         let long = format!("k{}", "Ab9+".repeat(1500));
         assert_eq!(
-            matcher.regex.find(long.as_bytes()).map(|m| m.len()),
+            regex.find(long.as_bytes()).map(|m| m.len()),
             Some(long.len())
         );
-        assert!(matcher.regex.find(b"kshort").is_none());
+        assert!(regex.find(b"kshort").is_none());
     }
 }

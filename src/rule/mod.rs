@@ -11,6 +11,7 @@ mod hir;
 pub mod lazy_regex;
 pub mod matcher;
 pub mod parse_error;
+pub mod secret_runs;
 pub mod set;
 pub mod syntax;
 mod template;

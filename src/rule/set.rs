@@ -4,7 +4,7 @@ use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::matcher::{compile_matcher, Matcher};
+use super::matcher::{parse_matcher, Matcher};
 use super::syntax::Severity;
 use crate::validate::Validator;
 
@@ -270,7 +270,7 @@ impl Rule {
     /// compile, which [`RuleSetBuilder::build`] rules out unless rules are compiled lazily.
     pub fn matcher(&self) -> Result<&Matcher, &str> {
         self.matcher
-            .get_or_init(|| compile_matcher(&self.pattern.regex()?, self.secret_group))
+            .get_or_init(|| parse_matcher(&self.pattern.regex()?, self.secret_group, self.entropy))
             .as_ref()
             .map_err(String::as_str)
     }

@@ -1,0 +1,293 @@
+//! A test a window must pass before a rule's regex runs on it (or is even compiled): every
+//! secret the rule reports is a run of bytes its secret group can hold, at least as long as the
+//! group's shortest match and the rule's entropy floor allow, holding a byte of each class the
+//! group cannot match without (`[0-9]` and `[A-Za-z]` for a generic password). Code near the word
+//! `password` (`let password = args.password.clone();`) has no such run, and most keyword hits in
+//! source code and API models are like that. Derived from the parsed regex, so it can only rule
+//! out windows the regex could not report a secret in.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// Bytes, as a 256-bit set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    const ALL: ByteSet = ByteSet([u64::MAX; 4]);
+
+    fn insert(&mut self, byte: u8) {
+        self.0[usize::from(byte >> 6)] |= 1 << (byte & 63);
+    }
+
+    fn insert_range(&mut self, start: u8, end: u8) {
+        (start..=end).for_each(|byte| self.insert(byte));
+    }
+
+    fn contains(&self, byte: u8) -> bool {
+        self.0[usize::from(byte >> 6)] & (1 << (byte & 63)) != 0
+    }
+
+    fn union(self, other: ByteSet) -> ByteSet {
+        ByteSet(std::array::from_fn(|i| self.0[i] | other.0[i]))
+    }
+
+    fn is_subset(&self, other: &ByteSet) -> bool {
+        (0..4).all(|i| self.0[i] & !other.0[i] == 0)
+    }
+
+    fn len(&self) -> u32 {
+        self.0.iter().map(|word| word.count_ones()).sum()
+    }
+}
+
+/// Most classes one test checks: one bit each beside the alphabet's bit.
+const MAX_REQUIRED: usize = 15;
+/// The bit of a byte the secret can hold.
+const IN_ALPHABET: u16 = 1 << 15;
+
+/// The test: a run of alphabet bytes, `min_len` long or more, holding a byte of every required
+/// class.
+#[derive(Clone)]
+pub struct SecretRuns {
+    /// Per byte: [`IN_ALPHABET`], and bit `i` when it is in required class `i`.
+    table: [u16; 256],
+    /// The bits of all required classes.
+    required: u16,
+    min_len: usize,
+    /// Every window passes: nothing to test.
+    trivial: bool,
+}
+
+impl std::fmt::Debug for SecretRuns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretRuns")
+            .field(
+                "alphabet",
+                &self.table.iter().filter(|&&b| b & IN_ALPHABET != 0).count(),
+            )
+            .field("required", &self.required.count_ones())
+            .field("min_len", &self.min_len)
+            .finish()
+    }
+}
+
+impl SecretRuns {
+    /// The test for a secret group's regex `secret`, reported only with Shannon entropy of at
+    /// least `entropy` bits per byte.
+    pub(super) fn new(secret: &Hir, entropy: Option<f64>) -> SecretRuns {
+        let alphabet = alphabet(secret);
+        // n bytes hold at most log2(n) bits of entropy per byte.
+        let entropy_len = entropy
+            .filter(|bits| *bits > 0.0)
+            .map_or(0, |bits| (2f64.powf(bits) - 1e-6).ceil() as usize);
+        let min_len = secret
+            .properties()
+            .minimum_len()
+            .unwrap_or(0)
+            .max(entropy_len);
+        let mut classes: Vec<ByteSet> = required_classes(secret)
+            .into_iter()
+            .filter(|class| !alphabet.is_subset(class))
+            .collect();
+        classes.truncate(MAX_REQUIRED);
+        let mut table = [0u16; 256];
+        for byte in 0..=255u8 {
+            let mut bits = if alphabet.contains(byte) {
+                IN_ALPHABET
+            } else {
+                0
+            };
+            for (i, class) in classes.iter().enumerate() {
+                if class.contains(byte) {
+                    bits |= 1 << i;
+                }
+            }
+            table[usize::from(byte)] = bits;
+        }
+        let required = ((1u32 << classes.len()) - 1) as u16;
+        SecretRuns {
+            table,
+            required,
+            min_len,
+            trivial: alphabet == ByteSet::ALL && required == 0 && min_len <= 1,
+        }
+    }
+
+    /// Whether `bytes` hold a run the secret could be.
+    pub fn may_hold_secret(&self, bytes: &[u8]) -> bool {
+        if self.trivial {
+            return true;
+        }
+        let (mut len, mut seen) = (0usize, 0u16);
+        for &byte in bytes {
+            let bits = self.table[usize::from(byte)];
+            if bits & IN_ALPHABET == 0 {
+                len = 0;
+                seen = 0;
+                continue;
+            }
+            len += 1;
+            seen |= bits;
+            if len >= self.min_len && seen & self.required == self.required {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// The bytes a match of `hir` can hold. A Unicode class beyond ASCII matches UTF-8 sequences,
+/// so it can hold any byte from 0x80 up.
+fn alphabet(hir: &Hir) -> ByteSet {
+    let mut set = ByteSet::default();
+    add_alphabet(hir, &mut set);
+    set
+}
+
+fn add_alphabet(hir: &Hir, set: &mut ByteSet) {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(literal) => literal.0.iter().for_each(|&b| set.insert(b)),
+        HirKind::Class(class) => *set = set.union(class_bytes(class)),
+        HirKind::Repetition(repetition) => add_alphabet(&repetition.sub, set),
+        HirKind::Capture(capture) => add_alphabet(&capture.sub, set),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().for_each(|sub| add_alphabet(sub, set))
+        }
+    }
+}
+
+/// The bytes of a class; for a Unicode class beyond ASCII, its ASCII and every byte from 0x80.
+fn class_bytes(class: &Class) -> ByteSet {
+    let mut set = ByteSet::default();
+    match class {
+        Class::Bytes(class) => {
+            for range in class.ranges() {
+                set.insert_range(range.start(), range.end());
+            }
+        }
+        Class::Unicode(class) => {
+            for range in class.ranges() {
+                let (start, end) = (range.start() as u32, range.end() as u32);
+                if start < 0x80 {
+                    set.insert_range(start as u8, end.min(0x7f) as u8);
+                }
+                if end >= 0x80 {
+                    set.insert_range(0x80, 0xff);
+                }
+            }
+        }
+    }
+    set
+}
+
+/// Classes of which every match of `hir` holds at least one byte.
+fn required_classes(hir: &Hir) -> Vec<ByteSet> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Vec::new(),
+        HirKind::Literal(literal) => {
+            let mut classes = Vec::new();
+            for &byte in literal.0.iter() {
+                let mut class = ByteSet::default();
+                class.insert(byte);
+                push_new(&mut classes, class);
+            }
+            classes
+        }
+        HirKind::Class(class) => match class {
+            // A non-ASCII character is several bytes, none of them the class's: say nothing.
+            Class::Unicode(unicode) if unicode.ranges().iter().any(|r| r.end() as u32 >= 0x80) => {
+                Vec::new()
+            }
+            _ => vec![class_bytes(class)],
+        },
+        HirKind::Repetition(repetition) if repetition.min > 0 => required_classes(&repetition.sub),
+        HirKind::Repetition(_) => Vec::new(),
+        HirKind::Capture(capture) => required_classes(&capture.sub),
+        HirKind::Concat(subs) => {
+            let mut classes = Vec::new();
+            for sub in subs {
+                for class in required_classes(sub) {
+                    push_new(&mut classes, class);
+                }
+            }
+            classes
+        }
+        HirKind::Alternation(subs) => {
+            // A class of the first branch, widened by the closest class of every other
+            // branch, is met whichever branch matches.
+            let branches: Vec<Vec<ByteSet>> = subs.iter().map(required_classes).collect();
+            let Some((first, others)) = branches.split_first() else {
+                return Vec::new();
+            };
+            let mut classes = Vec::new();
+            'class: for &class in first {
+                let mut widened = class;
+                for branch in others {
+                    let Some(closest) = branch
+                        .iter()
+                        .min_by_key(|other| widened.union(**other).len())
+                    else {
+                        continue 'class;
+                    };
+                    widened = widened.union(*closest);
+                }
+                push_new(&mut classes, widened);
+            }
+            classes
+        }
+    }
+}
+
+fn push_new(classes: &mut Vec<ByteSet>, class: ByteSet) {
+    if !classes.contains(&class) {
+        classes.push(class);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(pattern: &str, entropy: Option<f64>) -> SecretRuns {
+        SecretRuns::new(&super::super::hir::parse(pattern).unwrap(), entropy)
+    }
+
+    #[test]
+    fn a_run_must_be_long_enough_of_the_alphabet_and_hold_each_required_class() {
+        let generic = runs(
+            "(?:[A-Za-z0-9._-]*[0-9][A-Za-z0-9._-]*[A-Za-z]|[A-Za-z0-9._-]*[A-Za-z][A-Za-z0-9._-]*[0-9])[A-Za-z0-9._-]*",
+            Some(2.5),
+        );
+        assert!(!generic.may_hold_secret(b"let password = args.password.clone();"));
+        assert!(
+            !generic.may_hold_secret(b"password = 12345678"),
+            "no letter"
+        );
+        assert!(
+            !generic.may_hold_secret(b"password = a1b2c"),
+            "too short for 2.5 bits"
+        );
+        // Split so this repository's own scan does not report it.
+        assert!(generic.may_hold_secret(concat!("password = \"a1b", "2c3\";").as_bytes()));
+        let hex = runs("[a-f0-9]{32}", None);
+        assert!(hex.may_hold_secret(&[b'a'; 32]));
+        assert!(!hex.may_hold_secret(&[b'a'; 31]));
+        assert!(!hex.may_hold_secret(b"0123456789abcdef-0123456789abcdef"));
+        let prefixed = runs("(?:live|test)_[A-Z]{4}", None);
+        assert!(prefixed.may_hold_secret(b"x=test_ABCD"));
+        assert!(
+            !prefixed.may_hold_secret(b"x=ABCDEFGH_ABCD"),
+            "neither live nor test"
+        );
+    }
+
+    #[test]
+    fn non_ascii_classes_hold_any_high_byte() {
+        let unicode = runs("(?u)[é]{2}x", None);
+        assert!(unicode.may_hold_secret("ééx".as_bytes()));
+        let any = runs("(?s:.){3}", None);
+        assert!(any.may_hold_secret(b"\n\0\xff"));
+        assert!(!any.may_hold_secret(b"ab"));
+    }
+}
