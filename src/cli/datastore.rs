@@ -300,7 +300,7 @@ pub(super) fn report(args: ReportArgs) -> anyhow::Result<u8> {
     let last = runs.iter().rev().find_map(|run| run.ended_at.clone());
     let context = ReportContext {
         exit_code: super::EXIT_CLEAN,
-        rules: ReportContext::rule_infos(&rules),
+        rules: ReportContext::rule_infos(&rules, |_| true),
         repository: None,
         scope: Some(format!(
             "datastore {}: {}{}",

@@ -99,16 +99,9 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
             dedup::keep_since(&mut result.findings, since);
         }
         result.stats.findings = result.findings.len() as u64;
-        return finish(
-            &settings,
-            result,
-            Unit::Files,
-            setup.report_context(
-                repository,
-                format!("history {} (lines the range adds)", root.display()),
-            ),
-            recording,
-        );
+        let scope = format!("history {} (lines the range adds)", root.display());
+        let context = setup.report_context(&result, repository, scope);
+        return finish(&settings, result, Unit::Files, context, recording);
     }
     drop(repo);
     let recording = start_recording(&settings, "history", &root)?;
@@ -125,13 +118,8 @@ pub(super) fn history(args: HistoryArgs) -> anyhow::Result<u8> {
         result.stats.findings = result.findings.len() as u64;
     }
     setup.warn_stale_baseline(&result, &settings);
-    finish(
-        &settings,
-        result,
-        Unit::Blobs,
-        setup.report_context(repository, format!("history {}", root.display())),
-        recording,
-    )
+    let context = setup.report_context(&result, repository, format!("history {}", root.display()));
+    finish(&settings, result, Unit::Blobs, context, recording)
 }
 
 /// What a push adds, from git's ref lines on standard input: a pre-push hook's `<local ref>

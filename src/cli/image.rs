@@ -27,11 +27,6 @@ pub(super) fn image(args: ImageArgs) -> anyhow::Result<u8> {
     let setup = Setup::new(&settings, &root)?;
     let recording = start_recording(&settings, "image", &args.file)?;
     let result = setup.scan(&source, &settings, None, Unit::Files);
-    finish(
-        &settings,
-        result,
-        Unit::Files,
-        setup.report_context(None, format!("image {shown}")),
-        recording,
-    )
+    let context = setup.report_context(&result, None, format!("image {shown}"));
+    finish(&settings, result, Unit::Files, context, recording)
 }

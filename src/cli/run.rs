@@ -125,16 +125,19 @@ impl Setup {
         })
     }
 
-    /// What the report needs besides the findings: rule descriptions, the repository, and
-    /// what was scanned in words (`scope`).
+    /// What the report of `result` needs besides the findings: the descriptions of the rules
+    /// that found them, the repository, and what was scanned in words (`scope`).
     pub(super) fn report_context(
         &self,
+        result: &ScanResult,
         repository: Option<report::RepositoryInfo>,
         scope: String,
     ) -> ReportContext {
+        let fired: std::collections::HashSet<&str> =
+            result.findings.iter().map(|f| f.rule_id.as_str()).collect();
         ReportContext {
             exit_code: 0,
-            rules: ReportContext::rule_infos(self.engine.rules()),
+            rules: ReportContext::rule_infos(self.engine.rules(), |id| fired.contains(id)),
             repository,
             scope: Some(scope),
         }

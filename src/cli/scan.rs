@@ -23,13 +23,8 @@ pub(super) fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let recording = start_recording(&settings, "scan", &target)?;
     let (setup, result) = scan_paths(&args.paths, args.no_ignore, &args.select, &settings)?;
     setup.warn_stale_baseline(&result, &settings);
-    finish(
-        &settings,
-        result,
-        Unit::Files,
-        setup.report_context(None, format!("scan {}", shown_paths(&args.paths))),
-        recording,
-    )
+    let context = setup.report_context(&result, None, format!("scan {}", shown_paths(&args.paths)));
+    finish(&settings, result, Unit::Files, context, recording)
 }
 
 /// Scans files, directories or standard input (`-`) with the config found for them.

@@ -44,16 +44,9 @@ pub(super) fn staged(args: StagedArgs) -> anyhow::Result<u8> {
     );
     dedup::drop_secrets_the_parents_hold(&repo, &mut result.findings, |_| Some(parents.clone()))?;
     result.stats.findings = result.findings.len() as u64;
-    let code = finish(
-        &settings,
-        result,
-        Unit::Files,
-        setup.report_context(
-            None,
-            format!("staged changes in {}", repository_root(&repo).display()),
-        ),
-        recording,
-    )?;
+    let scope = format!("staged changes in {}", repository_root(&repo).display());
+    let context = setup.report_context(&result, None, scope);
+    let code = finish(&settings, result, Unit::Files, context, recording)?;
     if code != super::EXIT_CLEAN && code != super::EXIT_ERROR {
         super::say(format_args!(
             "leakhound: the commit adds secrets. Remove them (and rotate them if they were ever pushed), \

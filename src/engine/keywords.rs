@@ -11,7 +11,6 @@
 //! automaton, which is also the reference implementation the tests compare against.
 
 use std::collections::hash_map::Entry;
-use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use rustc_hash::FxHashMap;
@@ -90,37 +89,16 @@ fn bit(folded: u32) -> usize {
     (folded.wrapping_mul(0x9E37_79B1) >> (32 - BITMAP_BITS.trailing_zeros())) as usize
 }
 
-/// The most common case-folded trigrams of source code, most common first (hex, one a line).
-const COMMON_TRIGRAMS: &str = include_str!("common-trigrams.txt");
+// `TRIGRAM_RANKS`: the most common case-folded trigrams of source code
+// (`common-trigrams.txt`), each with its rank counted from the rare end, sorted by trigram.
+include!(concat!(env!("OUT_DIR"), "/trigram_ranks.rs"));
 
-/// How common a folded trigram is: its rank among [`COMMON_TRIGRAMS`] counted from the rare
+/// How common a folded trigram is: its rank among the common trigrams counted from the rare
 /// end (0 = rarest), so a trigram missing from the table scores 0.
 fn commonness(folded: u32) -> usize {
-    // FxHash: a keyword set's thousands of trigram look-ups with SipHash were a tenth of
-    // start-up.
-    static RANKS: OnceLock<FxHashMap<u32, usize>> = OnceLock::new();
-    let ranks = RANKS.get_or_init(|| {
-        let lines: Vec<u32> = COMMON_TRIGRAMS
-            .lines()
-            .filter(|line| !line.starts_with('#'))
-            .filter_map(|line| u32::from_str_radix(line.trim(), 16).ok())
-            .map(|big_endian| {
-                u32::from_le_bytes([
-                    (big_endian >> 16) as u8,
-                    (big_endian >> 8) as u8,
-                    big_endian as u8,
-                    0,
-                ])
-            })
-            .collect();
-        let count = lines.len();
-        lines
-            .into_iter()
-            .enumerate()
-            .map(|(rank, trigram)| (trigram, count - rank))
-            .collect()
-    });
-    ranks.get(&folded).copied().unwrap_or(0)
+    TRIGRAM_RANKS
+        .binary_search_by_key(&folded, |&(trigram, _)| trigram)
+        .map_or(0, |at| usize::from(TRIGRAM_RANKS[at].1))
 }
 
 /// The offset of `keyword`'s anchor: its rarest trigram (`keyword` has at least 3 bytes).

@@ -114,11 +114,12 @@ pub struct ReportContext {
 }
 
 impl ReportContext {
-    /// The rule descriptions of `rules`.
-    pub fn rule_infos(rules: &RuleSet) -> HashMap<String, RuleInfo> {
+    /// The descriptions of the rules in `rules` whose id is `wanted`.
+    pub fn rule_infos(rules: &RuleSet, wanted: impl Fn(&str) -> bool) -> HashMap<String, RuleInfo> {
         rules
             .rules()
             .iter()
+            .filter(|rule| wanted(&rule.id))
             .map(|rule| {
                 (
                     rule.id.clone(),

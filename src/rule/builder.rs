@@ -81,14 +81,12 @@ impl RuleSetBuilder {
 
     /// Adds the built-in rule files.
     pub fn builtin(&mut self) -> &mut Self {
-        #[derive(serde::Deserialize)]
-        struct LeanFile {
-            file: String,
-            rules: Vec<RuleSyntax>,
-        }
-        let lean: Vec<LeanFile> = serde_json::from_str(builtin::LEAN_RULES).unwrap_or_default();
-        let mut lean: FxHashMap<String, Vec<RuleSyntax>> =
-            lean.into_iter().map(|f| (f.file, f.rules)).collect();
+        let mut lean: FxHashMap<&str, Vec<RuleSyntax>> = (builtin::LEAN_FILES.iter())
+            .filter_map(|file| {
+                let rules = file.rules.iter().map(builtin::LeanRule::to_syntax);
+                Some((file.file, rules.collect::<Option<Vec<_>>>()?))
+            })
+            .collect();
         for (name, text) in builtin::files() {
             match lean.remove(*name) {
                 Some(rules) => self.sources.push(RuleSource {

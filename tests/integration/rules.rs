@@ -114,6 +114,28 @@ fn the_lean_builtin_rules_scans_load_are_the_full_rules_without_examples() {
             (lean.severity, lean.validator, lean.entropy),
             (full.severity, full.validator, full.entropy)
         );
+        assert_eq!(
+            (&lean.name, &lean.references, lean.secret_group),
+            (&full.name, &full.references, full.secret_group)
+        );
+        assert_eq!(
+            (
+                lean.multiline,
+                lean.catch_all,
+                lean.path.as_ref().map(|p| p.as_str())
+            ),
+            (
+                full.multiline,
+                full.catch_all,
+                full.path.as_ref().map(|p| p.as_str())
+            )
+        );
+        assert_eq!(
+            format!("{:?}", lean.allowlists),
+            format!("{:?}", full.allowlists),
+            "{}",
+            full.id
+        );
         assert!(
             lean.examples.is_empty() && !full.examples.is_empty(),
             "{}",
