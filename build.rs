@@ -24,9 +24,7 @@ fn main() {
     let mut out = String::from(
         "/// The embedded rule files.\npub static BUILTIN_PATTERNS: &[(&str, &str)] = &[\n",
     );
-    let mut lean = String::from(
-        "/// The built-in rules without examples, file by file (see `rule::builtin`).\npub static LEAN_FILES: &[LeanFile] = &[\n",
-    );
+    let mut lean = LeanWriter::default();
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let name = format!(
@@ -45,19 +43,12 @@ fn main() {
         let Ok(table) = text.parse::<toml::Table>() else {
             continue;
         };
-        if let Some(rules) = lean_rules(&table) {
-            writeln!(
-                lean,
-                "    LeanFile {{ file: {name:?}, rules: &[\n{rules}    ] }},"
-            )
-            .expect("writing to a String");
-        }
+        lean.add_file(&name, &table);
     }
     out.push_str("];\n");
-    lean.push_str("];\n");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out_dir.join("builtin_patterns.rs"), out).expect("OUT_DIR is writable");
-    std::fs::write(out_dir.join("builtin_rules.rs"), lean).expect("OUT_DIR is writable");
+    std::fs::write(out_dir.join("builtin_rules.rs"), lean.finish()).expect("OUT_DIR is writable");
     write_revocations(&out_dir);
     write_trigram_ranks(&out_dir);
 }
@@ -101,106 +92,202 @@ fn write_trigram_ranks(out_dir: &std::path::Path) {
     std::fs::write(out_dir.join("trigram_ranks.rs"), out).expect("OUT_DIR is writable");
 }
 
-/// A rule file's rules as `LeanRule` literals, or `None` when a rule has a key or a value the
-/// lean form does not know (the file is then parsed from its TOML at run time, which reports
-/// the mistake with its line).
-fn lean_rules(table: &toml::Table) -> Option<String> {
-    use toml::Value;
-    let text = |value: Option<&Value>| match value {
-        None => Some(None),
-        Some(Value::String(text)) => Some(Some(text.clone())),
-        Some(_) => None,
-    };
-    let texts = |value: Option<&Value>| match value {
-        None => Some(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| item.as_str().map(str::to_string))
-            .collect(),
-        Some(_) => None,
-    };
-    let flag = |value: Option<&Value>| match value {
-        None => Some(false),
-        Some(Value::Boolean(flag)) => Some(*flag),
-        Some(_) => None,
-    };
-    if table.keys().any(|key| key != "rules") {
-        return None;
+/// The lean form of the rule files: every string in one text and the rules as spans of it, so
+/// that the tables hold no pointers (each pointer in a static is a relocation the loader
+/// applies at every start: 10,000 of them cost more than the parse they replaced).
+#[derive(Default)]
+struct LeanWriter {
+    text: String,
+    /// Spans of `text` already written, by content.
+    spans: std::collections::HashMap<String, (usize, usize)>,
+    /// The items of every list (keywords, context words, references), as spans.
+    lists: Vec<(usize, usize)>,
+    rules: String,
+    rule_count: usize,
+    files: String,
+    file_count: usize,
+}
+
+impl LeanWriter {
+    fn span(&mut self, text: &str) -> String {
+        let (start, end) = *self.spans.entry(text.to_string()).or_insert_with(|| {
+            let start = self.text.len();
+            self.text.push_str(text);
+            (start, self.text.len())
+        });
+        format!("t({start}, {end})")
     }
-    let mut out = String::new();
-    for rule in table.get("rules")?.as_array()? {
-        let rule = rule.as_table()?;
-        const KNOWN: &[&str] = &[
-            "id",
-            "name",
-            "severity",
-            "keywords",
-            "regex",
-            "context",
-            "shape",
-            "entropy",
-            "validator",
-            "path",
-            "references",
-            "examples",
-            "negative_examples",
-            "allowlist",
-            "allowlists",
-            "multiline",
-            "catch_all",
-            "secret_group",
-        ];
-        if rule.keys().any(|key| !KNOWN.contains(&key.as_str())) {
-            return None;
+
+    fn optional_span(&mut self, text: Option<String>) -> String {
+        match text {
+            Some(text) => format!("Some({})", self.span(&text)),
+            None => "None".to_string(),
         }
-        let severity = match text(rule.get("severity"))??.as_str() {
-            "info" => "Info",
-            "low" => "Low",
-            "medium" => "Medium",
-            "high" => "High",
-            "critical" => "Critical",
-            _ => return None,
-        };
-        let entropy = match rule.get("entropy") {
-            None => None,
-            Some(Value::Float(bits)) => Some(*bits),
-            Some(Value::Integer(bits)) => Some(*bits as f64),
-            Some(_) => return None,
-        };
-        let secret_group = match rule.get("secret_group") {
-            None => None,
-            Some(Value::Integer(group)) => Some(usize::try_from(*group).ok()?),
-            Some(_) => return None,
-        };
-        // Allowlists (a few rules have them) stay JSON, read by serde at run time.
-        let json = |key: &str| {
-            rule.get(key).map_or(String::new(), |value| {
-                serde_json::to_string(value).expect("TOML values serialize")
-            })
-        };
+    }
+
+    fn list(&mut self, items: Vec<String>) -> String {
+        let start = self.lists.len();
+        for item in items {
+            self.span(&item);
+            let span = self.spans[&item];
+            self.lists.push(span);
+        }
+        format!("t({start}, {})", self.lists.len())
+    }
+
+    /// Adds a rule file's rules, unless a rule has a key or a value the lean form does not
+    /// know: the file is then parsed from its TOML at run time, which reports the mistake
+    /// with its line.
+    fn add_file(&mut self, name: &str, table: &toml::Table) {
+        let (rules_before, lists_before) = (self.rules.len(), self.lists.len());
+        let first = self.rule_count;
+        if self.add_rules(table).is_none() {
+            self.rules.truncate(rules_before);
+            self.lists.truncate(lists_before);
+            self.rule_count = first;
+            return;
+        }
+        let file = self.span(name);
         writeln!(
-            out,
-            "        LeanRule {{ id: {:?}, name: {:?}, severity: Severity::{severity}, keywords: &{:?}, \
-             regex: {:?}, context: &{:?}, shape: {:?}, entropy: {entropy:?}, validator: {:?}, \
-             path: {:?}, references: &{:?}, allowlist: {:?}, allowlists: {:?}, multiline: {}, \
-             catch_all: {}, secret_group: {secret_group:?} }},",
-            text(rule.get("id"))??,
-            text(rule.get("name"))??,
-            texts(rule.get("keywords"))?,
-            text(rule.get("regex"))?.unwrap_or_default(),
-            texts(rule.get("context"))?,
-            text(rule.get("shape"))?,
-            text(rule.get("validator"))?,
-            text(rule.get("path"))?,
-            texts(rule.get("references"))?,
-            json("allowlist"),
-            json("allowlists"),
-            flag(rule.get("multiline"))?,
-            flag(rule.get("catch_all"))?,
+            self.files,
+            "    LeanFile {{ file: {file}, rules: t({first}, {}) }},",
+            self.rule_count
         )
         .expect("writing to a String");
+        self.file_count += 1;
     }
-    Some(out)
+
+    fn add_rules(&mut self, table: &toml::Table) -> Option<()> {
+        use toml::Value;
+        let text = |value: Option<&Value>| match value {
+            None => Some(None),
+            Some(Value::String(text)) => Some(Some(text.clone())),
+            Some(_) => None,
+        };
+        let texts = |value: Option<&Value>| match value {
+            None => Some(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| item.as_str().map(str::to_string))
+                .collect(),
+            Some(_) => None,
+        };
+        let flag = |value: Option<&Value>| match value {
+            None => Some(false),
+            Some(Value::Boolean(flag)) => Some(*flag),
+            Some(_) => None,
+        };
+        if table.keys().any(|key| key != "rules") {
+            return None;
+        }
+        for rule in table.get("rules")?.as_array()? {
+            let rule = rule.as_table()?;
+            const KNOWN: &[&str] = &[
+                "id",
+                "name",
+                "severity",
+                "keywords",
+                "regex",
+                "context",
+                "shape",
+                "entropy",
+                "validator",
+                "path",
+                "references",
+                "examples",
+                "negative_examples",
+                "allowlist",
+                "allowlists",
+                "multiline",
+                "catch_all",
+                "secret_group",
+            ];
+            if rule.keys().any(|key| !KNOWN.contains(&key.as_str())) {
+                return None;
+            }
+            let severity = match text(rule.get("severity"))??.as_str() {
+                "info" => "Info",
+                "low" => "Low",
+                "medium" => "Medium",
+                "high" => "High",
+                "critical" => "Critical",
+                _ => return None,
+            };
+            let entropy = match rule.get("entropy") {
+                None => None,
+                Some(Value::Float(bits)) => Some(*bits),
+                Some(Value::Integer(bits)) => Some(*bits as f64),
+                Some(_) => return None,
+            };
+            let secret_group = match rule.get("secret_group") {
+                None => None,
+                Some(Value::Integer(group)) => Some(usize::try_from(*group).ok()?),
+                Some(_) => return None,
+            };
+            // Allowlists (a few rules have them) stay JSON, read by serde at run time.
+            let json = |key: &str| {
+                rule.get(key).map_or(String::new(), |value| {
+                    serde_json::to_string(value).expect("TOML values serialize")
+                })
+            };
+            let id = self.span(&text(rule.get("id"))??);
+            let name = self.span(&text(rule.get("name"))??);
+            let keywords = self.list(texts(rule.get("keywords"))?);
+            let regex = self.span(&text(rule.get("regex"))?.unwrap_or_default());
+            let context = self.list(texts(rule.get("context"))?);
+            let shape = self.optional_span(text(rule.get("shape"))?);
+            let validator = self.optional_span(text(rule.get("validator"))?);
+            let path = self.optional_span(text(rule.get("path"))?);
+            let references = self.list(texts(rule.get("references"))?);
+            let allowlist = self.span(&json("allowlist"));
+            let allowlists = self.span(&json("allowlists"));
+            let (multiline, catch_all) =
+                (flag(rule.get("multiline"))?, flag(rule.get("catch_all"))?);
+            writeln!(
+                self.rules,
+                "    LeanRule {{ id: {id}, name: {name}, severity: Severity::{severity}, \
+                 keywords: {keywords}, regex: {regex}, context: {context}, shape: {shape}, \
+                 entropy: {entropy:?}, validator: {validator}, path: {path}, \
+                 references: {references}, allowlist: {allowlist}, allowlists: {allowlists}, \
+                 multiline: {multiline}, catch_all: {catch_all}, secret_group: {secret_group:?} }},"
+            )
+            .expect("writing to a String");
+            self.rule_count += 1;
+        }
+        Some(())
+    }
+
+    fn finish(self) -> String {
+        let mut out = String::new();
+        writeln!(
+            out,
+            "/// Every string of the lean rules.\nconst LEAN_TEXT: &str = {:?};",
+            self.text
+        )
+        .expect("writing to a String");
+        writeln!(
+            out,
+            "/// The items of the lean rules' lists, as spans of [`LEAN_TEXT`].\nstatic LEAN_LISTS: [Span; {}] = [",
+            self.lists.len()
+        )
+        .expect("writing to a String");
+        for (start, end) in &self.lists {
+            writeln!(out, "    t({start}, {end}),").expect("writing to a String");
+        }
+        writeln!(
+            out,
+            "];\n/// The built-in rules without examples.\nstatic LEAN_RULES: [LeanRule; {}] = [\n{}];",
+            self.rule_count, self.rules
+        )
+        .expect("writing to a String");
+        writeln!(
+            out,
+            "/// The rule files in the lean form, each with its span of [`LEAN_RULES`].\npub static LEAN_FILES: [LeanFile; {}] = [\n{}];",
+            self.file_count, self.files
+        )
+        .expect("writing to a String");
+        out
+    }
 }
 
 /// (3) From the token-format facts in `docs/token-formats/`, each entry that says how to revoke

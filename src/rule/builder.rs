@@ -82,10 +82,7 @@ impl RuleSetBuilder {
     /// Adds the built-in rule files.
     pub fn builtin(&mut self) -> &mut Self {
         let mut lean: FxHashMap<&str, Vec<RuleSyntax>> = (builtin::LEAN_FILES.iter())
-            .filter_map(|file| {
-                let rules = file.rules.iter().map(builtin::LeanRule::to_syntax);
-                Some((file.file, rules.collect::<Option<Vec<_>>>()?))
-            })
+            .filter_map(|file| Some((file.file(), file.rules()?)))
             .collect();
         for (name, text) in builtin::files() {
             match lean.remove(*name) {

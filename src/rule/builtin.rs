@@ -1,6 +1,8 @@
 //! The built-in rules: every `patterns/*.toml`, embedded at build time by `build.rs`, and the
-//! same rules without examples as Rust literals ([`LEAN_FILES`]), which a scan loads without
-//! parsing anything.
+//! same rules without examples in a lean form ([`LEAN_FILES`]) that a scan loads without
+//! parsing anything: every string in one text, the rules as spans of it. A table of `&str`s
+//! would be as quick to read, but each of its 10,000 pointers is a relocation the loader
+//! applies at every start.
 
 use super::syntax::{RuleSyntax, Severity};
 
@@ -12,62 +14,102 @@ pub fn files() -> &'static [(&'static str, &'static str)] {
     BUILTIN_PATTERNS
 }
 
+/// A span `start..end` of [`LEAN_TEXT`] (a string), of [`LEAN_LISTS`] (a list) or of
+/// [`LEAN_RULES`] (a file's rules).
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    start: u32,
+    end: u32,
+}
+
+const fn t(start: u32, end: u32) -> Span {
+    Span { start, end }
+}
+
+impl Span {
+    fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    fn text(self) -> &'static str {
+        &LEAN_TEXT[self.range()]
+    }
+
+    fn list(self) -> Vec<String> {
+        LEAN_LISTS[self.range()]
+            .iter()
+            .map(|item| item.text().to_string())
+            .collect()
+    }
+}
+
 /// A rule file's rules in the lean form. A file that `build.rs` could not read into it (a
 /// mistake in it) is missing, and is parsed from its TOML, which reports the mistake.
 pub struct LeanFile {
+    file: Span,
+    rules: Span,
+}
+
+impl LeanFile {
     /// `patterns/<provider>.toml`.
-    pub file: &'static str,
-    /// Its rules.
-    pub rules: &'static [LeanRule],
+    pub fn file(&self) -> &'static str {
+        self.file.text()
+    }
+
+    /// The file's rules as its parser would give them; `None` if a rule's allowlists do not
+    /// parse (the file is then parsed from its TOML, which says why).
+    pub fn rules(&self) -> Option<Vec<RuleSyntax>> {
+        LEAN_RULES[self.rules.range()]
+            .iter()
+            .map(LeanRule::to_syntax)
+            .collect()
+    }
 }
 
 /// A rule's fields as written in its file, without `examples` and `negative_examples`;
-/// allowlists as JSON ("" when absent).
-#[allow(missing_docs)]
-pub struct LeanRule {
-    pub id: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    pub keywords: &'static [&'static str],
-    pub regex: &'static str,
-    pub context: &'static [&'static str],
-    pub shape: Option<&'static str>,
-    pub entropy: Option<f64>,
-    pub validator: Option<&'static str>,
-    pub path: Option<&'static str>,
-    pub references: &'static [&'static str],
-    pub allowlist: &'static str,
-    pub allowlists: &'static str,
-    pub multiline: bool,
-    pub catch_all: bool,
-    pub secret_group: Option<usize>,
+/// allowlists as JSON (empty when absent).
+struct LeanRule {
+    id: Span,
+    name: Span,
+    severity: Severity,
+    keywords: Span,
+    regex: Span,
+    context: Span,
+    shape: Option<Span>,
+    entropy: Option<f64>,
+    validator: Option<Span>,
+    path: Option<Span>,
+    references: Span,
+    allowlist: Span,
+    allowlists: Span,
+    multiline: bool,
+    catch_all: bool,
+    secret_group: Option<usize>,
 }
 
 impl LeanRule {
-    /// The rule as the rule file's parser would give it; `None` if its allowlists do not
-    /// parse (the file is then parsed from its TOML, which says why).
-    pub fn to_syntax(&self) -> Option<RuleSyntax> {
-        let owned = |texts: &[&str]| texts.iter().map(|text| text.to_string()).collect();
-        let allowlist = match self.allowlist {
+    fn to_syntax(&self) -> Option<RuleSyntax> {
+        let text = |span: Option<Span>| span.map(|span| span.text().to_string());
+        let allowlist = match self.allowlist.text() {
             "" => None,
             json => Some(serde_json::from_str(json).ok()?),
         };
-        let allowlists = match self.allowlists {
+        let allowlists = match self.allowlists.text() {
             "" => Vec::new(),
             json => serde_json::from_str(json).ok()?,
         };
         Some(RuleSyntax {
-            id: self.id.to_string(),
-            name: self.name.to_string(),
+            id: self.id.text().to_string(),
+            name: self.name.text().to_string(),
             severity: self.severity,
-            keywords: owned(self.keywords),
-            regex: self.regex.to_string(),
-            context: owned(self.context),
-            shape: self.shape.map(str::to_string),
+            keywords: self.keywords.list(),
+            regex: self.regex.text().to_string(),
+            context: self.context.list(),
+            shape: text(self.shape),
             entropy: self.entropy,
-            validator: self.validator.map(str::to_string),
-            path: self.path.map(str::to_string),
-            references: owned(self.references),
+            validator: text(self.validator),
+            path: text(self.path),
+            references: self.references.list(),
             examples: Vec::new(),
             negative_examples: Vec::new(),
             allowlist,

@@ -1,5 +1,5 @@
 //! Walks over a parsed regex (`regex_syntax::hir::Hir`) that the matcher needs: the bytes a
-//! group can hold, a capture group's sub-expression, whether a match can hold a newline, and
+//! group can hold, a capture group's sub-expression, where a match can hold a newline, and
 //! the rewrite that keeps long counted repetitions from blowing up the compiled size.
 
 /// Parses a rule's regex (or a context rule's shape) as rules are read: bytes, not UTF-8, and
@@ -112,46 +112,58 @@ fn lift(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
     }
 }
 
-/// Whether any match of `hir` can contain a `\n`.
-pub(super) fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
-    use regex_syntax::hir::{Class, HirKind};
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => false,
-        HirKind::Literal(literal) => literal.0.contains(&b'\n'),
-        HirKind::Class(Class::Unicode(class)) => class
-            .ranges()
-            .iter()
-            .any(|r| r.start() <= '\n' && '\n' <= r.end()),
-        HirKind::Class(Class::Bytes(class)) => class
-            .ranges()
-            .iter()
-            .any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
-        HirKind::Repetition(repetition) => can_match_newline(&repetition.sub),
-        HirKind::Capture(capture) => can_match_newline(&capture.sub),
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(can_match_newline),
-    }
+/// Where a match of a regex can hold a `\n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Newlines {
+    /// Nowhere: a match stays on one line.
+    Never,
+    /// Only as its last byte: `key=value(?:\r?\n|$)`.
+    OnlyLast,
+    /// Anywhere.
+    Anywhere,
 }
 
-/// Whether a match of `hir` can hold a `\n` only as its last byte: `key=value(?:\r?\n|$)`.
-pub(super) fn newline_only_at_end(hir: &regex_syntax::hir::Hir) -> bool {
-    use regex_syntax::hir::HirKind;
-    if !can_match_newline(hir) {
-        return true;
-    }
+/// Where a match of `hir` can hold a `\n`.
+pub(super) fn newlines(hir: &regex_syntax::hir::Hir) -> Newlines {
+    use regex_syntax::hir::{Class, HirKind};
     match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) | HirKind::Class(_) => true,
-        HirKind::Literal(literal) => {
-            (literal.0.split_last()).is_none_or(|(_, init)| !init.contains(&b'\n'))
-        }
-        HirKind::Repetition(repetition) => {
-            repetition.max == Some(1) && newline_only_at_end(&repetition.sub)
-        }
-        HirKind::Capture(capture) => newline_only_at_end(&capture.sub),
-        HirKind::Concat(subs) => match subs.split_last() {
-            Some((last, init)) => !init.iter().any(can_match_newline) && newline_only_at_end(last),
-            None => true,
+        HirKind::Empty | HirKind::Look(_) => Newlines::Never,
+        HirKind::Literal(literal) => match literal.0.iter().position(|&b| b == b'\n') {
+            None => Newlines::Never,
+            Some(at) if at + 1 == literal.0.len() => Newlines::OnlyLast,
+            Some(_) => Newlines::Anywhere,
         },
-        HirKind::Alternation(subs) => subs.iter().all(newline_only_at_end),
+        HirKind::Class(class) => {
+            let holds_newline = match class {
+                Class::Unicode(class) => {
+                    (class.ranges().iter()).any(|r| r.start() <= '\n' && '\n' <= r.end())
+                }
+                Class::Bytes(class) => {
+                    (class.ranges().iter()).any(|r| r.start() <= b'\n' && b'\n' <= r.end())
+                }
+            };
+            if holds_newline {
+                Newlines::OnlyLast
+            } else {
+                Newlines::Never
+            }
+        }
+        HirKind::Repetition(repetition) => match newlines(&repetition.sub) {
+            Newlines::OnlyLast if repetition.max != Some(1) => Newlines::Anywhere,
+            inner => inner,
+        },
+        HirKind::Capture(capture) => newlines(&capture.sub),
+        HirKind::Concat(subs) => match subs.split_last() {
+            None => Newlines::Never,
+            Some((last, init)) => {
+                if init.iter().any(|sub| newlines(sub) != Newlines::Never) {
+                    Newlines::Anywhere
+                } else {
+                    newlines(last)
+                }
+            }
+        },
+        HirKind::Alternation(subs) => (subs.iter().map(newlines).max()).unwrap_or(Newlines::Never),
     }
 }
 

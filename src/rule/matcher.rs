@@ -8,8 +8,8 @@ use regex_automata::meta;
 use regex_syntax::hir::Hir;
 
 use super::hir::{
-    can_match_newline, capture_group, capture_index, collect_bytes, lift_long_repetitions,
-    literal_prefix_len, newline_only_at_end,
+    capture_group, capture_index, collect_bytes, lift_long_repetitions, literal_prefix_len,
+    newlines, Newlines,
 };
 use super::secret_runs::SecretRuns;
 
@@ -98,7 +98,8 @@ pub(super) fn parse_matcher(
         .properties()
         .maximum_len()
         .map_or(UNBOUNDED_WINDOW, |len| len.clamp(1, MAX_WINDOW));
-    let single_line = !can_match_newline(&hir);
+    let newlines = newlines(&hir);
+    let single_line = newlines == Newlines::Never;
     let groups = hir.properties().explicit_captures_len() + 1;
     let secret_group = if let Some(group) = explicit_group {
         if group >= groups {
@@ -120,7 +121,7 @@ pub(super) fn parse_matcher(
     collect_bytes(secret, &mut seen);
     let secret_prefix = literal_prefix_len(secret);
     let secret_runs = SecretRuns::new(secret, entropy);
-    let ends_at_newline = !single_line && newline_only_at_end(&hir);
+    let ends_at_newline = newlines == Newlines::OnlyLast;
     // The window (above) keeps the pattern's bounds; the compiled regex need not.
     let hir = lift_long_repetitions(hir);
     Ok(Matcher {

@@ -44,7 +44,8 @@ pub struct Rule {
     pub catch_all: bool,
     /// Matches may span many lines (see [`RuleSyntax::multiline`]).
     pub multiline: bool,
-    pub(super) matcher: OnceLock<Result<Matcher, String>>,
+    /// Boxed: a rule set holds a thousand rules, few of which are ever parsed.
+    pub(super) matcher: OnceLock<Result<Box<Matcher>, String>>,
 }
 
 /// A rule's pattern.
@@ -266,12 +267,16 @@ impl Rule {
         name.strip_suffix(".toml").unwrap_or(name)
     }
 
-    /// The compiled regex, compiling it on first use. Fails only for a regex that does not
-    /// compile, which [`RuleSetBuilder::build`] rules out unless rules are compiled lazily.
+    /// The parsed regex, parsing it on first use ([`Matcher::regex`] compiles it). Fails only
+    /// for a regex that does not parse, which [`RuleSetBuilder::build`] rules out unless
+    /// rules are compiled lazily.
     pub fn matcher(&self) -> Result<&Matcher, &str> {
         self.matcher
-            .get_or_init(|| parse_matcher(&self.pattern.regex()?, self.secret_group, self.entropy))
+            .get_or_init(|| {
+                parse_matcher(&self.pattern.regex()?, self.secret_group, self.entropy).map(Box::new)
+            })
             .as_ref()
+            .map(|matcher| &**matcher)
             .map_err(String::as_str)
     }
 
