@@ -9,6 +9,28 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+// The library's own modules for reading a rule's regex, so that the facts written here are the
+// ones a scan would read at run time (a test checks that they agree).
+#[allow(dead_code)]
+#[path = "src/rule/facts.rs"]
+mod facts;
+#[allow(dead_code)]
+#[path = "src/rule/hir.rs"]
+mod hir;
+#[allow(dead_code)]
+#[path = "src/rule/secret_runs.rs"]
+mod secret_runs;
+#[allow(dead_code)]
+#[path = "src/rule/template.rs"]
+mod template;
+
+/// What `hir.rs` asks of the matcher module: a regex error's reason.
+mod matcher {
+    pub(crate) fn one_line(text: &str) -> String {
+        text.to_string()
+    }
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=patterns");
     let dir = PathBuf::from(
@@ -102,6 +124,8 @@ struct LeanWriter {
     spans: std::collections::HashMap<String, (usize, usize)>,
     /// The items of every list (keywords, context words, references), as spans.
     lists: Vec<(usize, usize)>,
+    /// The required classes of every rule's secret (see `rule/secret_runs.rs`).
+    classes: Vec<[u64; 4]>,
     rules: String,
     rule_count: usize,
     files: String,
@@ -140,10 +164,12 @@ impl LeanWriter {
     /// with its line.
     fn add_file(&mut self, name: &str, table: &toml::Table) {
         let (rules_before, lists_before) = (self.rules.len(), self.lists.len());
+        let classes_before = self.classes.len();
         let first = self.rule_count;
         if self.add_rules(table).is_none() {
             self.rules.truncate(rules_before);
             self.lists.truncate(lists_before);
+            self.classes.truncate(classes_before);
             self.rule_count = first;
             return;
         }
@@ -241,6 +267,7 @@ impl LeanWriter {
             let references = self.list(texts(rule.get("references"))?);
             let allowlist = self.span(&json("allowlist"));
             let allowlists = self.span(&json("allowlists"));
+            let regex_facts = self.facts(rule, entropy, secret_group)?;
             let (multiline, catch_all) =
                 (flag(rule.get("multiline"))?, flag(rule.get("catch_all"))?);
             writeln!(
@@ -249,12 +276,56 @@ impl LeanWriter {
                  keywords: {keywords}, regex: {regex}, context: {context}, shape: {shape}, \
                  entropy: {entropy:?}, validator: {validator}, path: {path}, \
                  references: {references}, allowlist: {allowlist}, allowlists: {allowlists}, \
-                 multiline: {multiline}, catch_all: {catch_all}, secret_group: {secret_group:?} }},"
+                 multiline: {multiline}, catch_all: {catch_all}, secret_group: {secret_group:?}, \
+                 facts: {regex_facts} }},"
             )
             .expect("writing to a String");
             self.rule_count += 1;
         }
         Some(())
+    }
+
+    /// The facts of a rule's regex (a file rule, without one, has none), as a `LeanFacts`
+    /// literal; `None` if the regex is wrong (the run-time parse reports it).
+    fn facts(
+        &mut self,
+        rule: &toml::Table,
+        entropy: Option<f64>,
+        secret_group: Option<usize>,
+    ) -> Option<String> {
+        let text = |key: &str| rule.get(key).and_then(toml::Value::as_str);
+        let regex = match (text("shape"), rule.get("context")) {
+            (Some(shape), Some(toml::Value::Array(words))) => {
+                let words: Option<Vec<String>> = (words.iter())
+                    .map(|word| word.as_str().map(str::to_string))
+                    .collect();
+                template::context_regex(&words?, shape).ok()?
+            }
+            (Some(_), _) => return None,
+            (None, _) => text("regex").unwrap_or_default().to_string(),
+        };
+        if regex.is_empty() {
+            return Some("None".to_string());
+        }
+        let hir = hir::parse(&regex).ok()?;
+        let facts = facts::RegexFacts::new(&hir, secret_group, entropy).ok()?;
+        let classes_start = self.classes.len();
+        self.classes.extend(facts.runs.classes.iter().copied());
+        Some(format!(
+            "Some(LeanFacts {{ secret_group: {}, window: {}, single_line: {}, ends_at_newline: {}, \
+             unbounded: {}, secret_alphabet: {}, secret_prefix: {}, alphabet: {:#x?}, \
+             classes: t({classes_start}, {}), min_len: {} }})",
+            facts.secret_group,
+            facts.window,
+            facts.single_line,
+            facts.ends_at_newline,
+            facts.unbounded,
+            facts.secret_alphabet,
+            facts.secret_prefix,
+            facts.runs.alphabet,
+            self.classes.len(),
+            facts.runs.min_len,
+        ))
     }
 
     fn finish(self) -> String {
@@ -273,6 +344,15 @@ impl LeanWriter {
         .expect("writing to a String");
         for (start, end) in &self.lists {
             writeln!(out, "    t({start}, {end}),").expect("writing to a String");
+        }
+        writeln!(
+            out,
+            "];\n/// The required classes of the lean rules' secrets.\nstatic LEAN_CLASSES: [[u64; 4]; {}] = [",
+            self.classes.len()
+        )
+        .expect("writing to a String");
+        for class in &self.classes {
+            writeln!(out, "    {class:#x?},").expect("writing to a String");
         }
         writeln!(
             out,

@@ -584,6 +584,7 @@ fn convert(
             multiline: false,
             secret_group,
             id: rule.id,
+            lean_facts: None,
         });
     }
     let mut global = Vec::new();

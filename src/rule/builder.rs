@@ -295,6 +295,7 @@ impl RuleSetBuilder {
             multiline: syntax.multiline,
             catch_all: syntax.catch_all,
             matcher: OnceLock::new(),
+            lean_facts: syntax.lean_facts,
         };
         if !lazy && !rule.is_file_rule() {
             (rule.matcher().and_then(Matcher::regex)).map_err(|message| Error::Invalid {

@@ -4,6 +4,8 @@
 //! would be as quick to read, but each of its 10,000 pointers is a relocation the loader
 //! applies at every start.
 
+use super::facts::RegexFacts;
+use super::secret_runs::RunFacts;
 use super::syntax::{RuleSyntax, Severity};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_patterns.rs"));
@@ -85,10 +87,48 @@ struct LeanRule {
     multiline: bool,
     catch_all: bool,
     secret_group: Option<usize>,
+    /// The facts of its regex, read by `build.rs` (none for a file rule).
+    facts: Option<LeanFacts>,
+}
+
+/// A built-in rule's [`RegexFacts`], read at build time: a scan parses only the regexes it
+/// compiles.
+#[derive(Debug)]
+pub struct LeanFacts {
+    secret_group: usize,
+    window: usize,
+    single_line: bool,
+    ends_at_newline: bool,
+    unbounded: bool,
+    secret_alphabet: usize,
+    secret_prefix: usize,
+    alphabet: [u64; 4],
+    classes: Span,
+    min_len: usize,
+}
+
+impl LeanFacts {
+    /// The facts as the parsed regex gives them.
+    pub fn to_facts(&self) -> RegexFacts {
+        RegexFacts {
+            secret_group: self.secret_group,
+            window: self.window,
+            single_line: self.single_line,
+            ends_at_newline: self.ends_at_newline,
+            unbounded: self.unbounded,
+            secret_alphabet: self.secret_alphabet,
+            secret_prefix: self.secret_prefix,
+            runs: RunFacts {
+                alphabet: self.alphabet,
+                classes: LEAN_CLASSES[self.classes.range()].to_vec(),
+                min_len: self.min_len,
+            },
+        }
+    }
 }
 
 impl LeanRule {
-    fn to_syntax(&self) -> Option<RuleSyntax> {
+    fn to_syntax(&'static self) -> Option<RuleSyntax> {
         let text = |span: Option<Span>| span.map(|span| span.text().to_string());
         let allowlist = match self.allowlist.text() {
             "" => None,
@@ -117,6 +157,31 @@ impl LeanRule {
             multiline: self.multiline,
             catch_all: self.catch_all,
             secret_group: self.secret_group,
+            lean_facts: self.facts.as_ref(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{hir, RuleSet};
+    use super::*;
+
+    /// The facts `build.rs` wrote are the ones the regexes give when parsed at run time.
+    #[test]
+    fn the_facts_read_at_build_time_are_the_regexes_facts() {
+        let rules = RuleSet::builtin().unwrap();
+        let mut checked = 0;
+        for rule in rules.rules() {
+            let Some(lean) = rule.lean_facts else {
+                assert!(rule.is_file_rule(), "{} has no facts", rule.id);
+                continue;
+            };
+            let parsed = hir::parse(&rule.pattern.regex().unwrap()).unwrap();
+            let facts = RegexFacts::new(&parsed, rule.secret_group, rule.entropy).unwrap();
+            assert_eq!(lean.to_facts(), facts, "{}", rule.id);
+            checked += 1;
+        }
+        assert!(checked > 1000, "{checked} rules");
     }
 }

@@ -2,21 +2,16 @@
 //! hits: the secret group, the search window, whether a match stays on one line and the
 //! alphabet of the secret.
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use regex_automata::meta;
 use regex_syntax::hir::Hir;
 
-use super::hir::{
-    capture_group, capture_index, collect_bytes, lift_long_repetitions, literal_prefix_len,
-    newlines, Newlines,
-};
+use super::facts::RegexFacts;
+pub use super::facts::{MAX_WINDOW, UNBOUNDED_WINDOW};
+use super::hir::lift_long_repetitions;
 use super::secret_runs::SecretRuns;
 
-/// Bytes searched on each side of a keyword hit when a rule's regex has no maximum length.
-pub const UNBOUNDED_WINDOW: usize = 4096;
-/// The largest window a bounded regex gets on each side of a keyword hit.
-pub const MAX_WINDOW: usize = 64 * 1024;
 /// Limit on the compiled size of one rule's regex, so no rule can blow up memory.
 const REGEX_SIZE_LIMIT: usize = 8 * 1024 * 1024;
 
@@ -28,11 +23,11 @@ const REGEX_SIZE_LIMIT: usize = 8 * 1024 * 1024;
 const HYBRID_CACHE_CAPACITY: usize = 1024 * 1024;
 
 /// A rule's regex, compiled on first use, and what the engine needs to run it near keyword
-/// hits: all known from the parsed regex, before (and often instead of) compiling it.
+/// hits ([`RegexFacts`]), known before (and often instead of) compiling it.
 #[derive(Debug)]
 pub struct Matcher {
-    /// The parsed regex, until [`Matcher::regex`] compiles it.
-    parsed: Mutex<Option<Hir>>,
+    /// The regex, until [`Matcher::regex`] compiles it.
+    pattern: Box<str>,
     regex: OnceLock<Result<meta::Regex, String>>,
     /// The capture group holding the secret (0 = the whole match).
     pub secret_group: usize,
@@ -58,20 +53,31 @@ pub struct Matcher {
 }
 
 impl Matcher {
+    /// The matcher of the regex `pattern`, whose facts are known.
+    pub(super) fn new(pattern: &str, facts: &RegexFacts) -> Matcher {
+        Matcher {
+            pattern: pattern.into(),
+            regex: OnceLock::new(),
+            secret_group: facts.secret_group,
+            window: facts.window,
+            single_line: facts.single_line,
+            ends_at_newline: facts.ends_at_newline,
+            unbounded: facts.unbounded,
+            secret_alphabet: facts.secret_alphabet,
+            secret_prefix: facts.secret_prefix,
+            secret_runs: SecretRuns::new(&facts.runs),
+        }
+    }
+
     /// The compiled regex, compiling it on first use. Fails only for a regex that parses but
     /// is too large to compile.
     pub fn regex(&self) -> Result<&meta::Regex, &str> {
         self.regex
             .get_or_init(|| {
-                let parsed = self
-                    .parsed
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .take();
-                match parsed {
-                    Some(hir) => compile_regex(&hir),
-                    None => Err("the regex was not kept for compiling".into()),
-                }
+                let hir = super::hir::parse(&self.pattern)
+                    .map_err(|reason| format!("invalid regex: {reason}"))?;
+                // The window keeps the pattern's bounds; the compiled regex need not.
+                compile_regex(&lift_long_repetitions(hir))
             })
             .as_ref()
             .map_err(String::as_str)
@@ -83,8 +89,8 @@ impl Matcher {
     }
 }
 
-/// Parses a rule's regex and reads from it what the engine needs; the regex itself is compiled
-/// by [`Matcher::regex`]. `entropy` is the rule's entropy floor.
+/// Parses a rule's regex and reads its facts; the regex itself is compiled by
+/// [`Matcher::regex`]. `entropy` is the rule's entropy floor.
 pub(super) fn parse_matcher(
     pattern: &str,
     explicit_group: Option<usize>,
@@ -93,49 +99,10 @@ pub(super) fn parse_matcher(
     // ASCII classes by default: tokens are ASCII, and Unicode `\w` under `(?i)` costs a tenth
     // of a second to compile per rule. `(?u)` opts back in.
     let hir = super::hir::parse(pattern).map_err(|reason| format!("invalid regex: {reason}"))?;
-    let unbounded = hir.properties().maximum_len().is_none();
-    let window = hir
-        .properties()
-        .maximum_len()
-        .map_or(UNBOUNDED_WINDOW, |len| len.clamp(1, MAX_WINDOW));
-    let newlines = newlines(&hir);
-    let single_line = newlines == Newlines::Never;
-    let groups = hir.properties().explicit_captures_len() + 1;
-    let secret_group = if let Some(group) = explicit_group {
-        if group >= groups {
-            return Err(format!(
-                "secret group {group} does not exist (the regex has {} groups)",
-                groups - 1
-            ));
-        }
-        group
-    } else if let Some(index) = capture_index(&hir, "secret") {
-        index
-    } else if groups > 1 {
-        1
-    } else {
-        0
-    };
-    let secret = capture_group(&hir, secret_group).unwrap_or(&hir);
-    let mut seen = [false; 256];
-    collect_bytes(secret, &mut seen);
-    let secret_prefix = literal_prefix_len(secret);
-    let secret_runs = SecretRuns::new(secret, entropy);
-    let ends_at_newline = newlines == Newlines::OnlyLast;
-    // The window (above) keeps the pattern's bounds; the compiled regex need not.
-    let hir = lift_long_repetitions(hir);
-    Ok(Matcher {
-        parsed: Mutex::new(Some(hir)),
-        regex: OnceLock::new(),
-        secret_group,
-        window,
-        single_line,
-        ends_at_newline,
-        unbounded,
-        secret_alphabet: seen.iter().filter(|&&b| b).count(),
-        secret_prefix,
-        secret_runs,
-    })
+    Ok(Matcher::new(
+        pattern,
+        &RegexFacts::new(&hir, explicit_group, entropy)?,
+    ))
 }
 
 fn compile_regex(hir: &Hir) -> Result<meta::Regex, String> {

@@ -7,6 +7,7 @@ pub mod allowlist;
 pub mod builder;
 pub mod builtin;
 pub mod docs;
+pub mod facts;
 mod hir;
 pub mod lazy_regex;
 pub mod matcher;

@@ -71,10 +71,22 @@ impl std::fmt::Debug for SecretRuns {
     }
 }
 
-impl SecretRuns {
-    /// The test for a secret group's regex `secret`, reported only with Shannon entropy of at
+/// What the test needs, read from a secret group's regex: small and plain, so that `build.rs`
+/// can write the built-in rules' facts into the binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunFacts {
+    /// The bytes a secret can hold, as a 256-bit set.
+    pub alphabet: [u64; 4],
+    /// Classes a secret holds a byte of each of, as 256-bit sets (at most 15).
+    pub classes: Vec<[u64; 4]>,
+    /// The shortest secret the rule reports.
+    pub min_len: usize,
+}
+
+impl RunFacts {
+    /// The facts of a secret group's regex `secret`, reported only with Shannon entropy of at
     /// least `entropy` bits per byte.
-    pub(super) fn new(secret: &Hir, entropy: Option<f64>) -> SecretRuns {
+    pub fn new(secret: &Hir, entropy: Option<f64>) -> RunFacts {
         let alphabet = alphabet(secret);
         // n bytes hold at most log2(n) bits of entropy per byte.
         let entropy_len = entropy
@@ -85,11 +97,25 @@ impl SecretRuns {
             .minimum_len()
             .unwrap_or(0)
             .max(entropy_len);
-        let mut classes: Vec<ByteSet> = required_classes(secret)
+        let mut classes: Vec<[u64; 4]> = required_classes(secret)
             .into_iter()
             .filter(|class| !alphabet.is_subset(class))
+            .map(|class| class.0)
             .collect();
         classes.truncate(MAX_REQUIRED);
+        RunFacts {
+            alphabet: alphabet.0,
+            classes,
+            min_len,
+        }
+    }
+}
+
+impl SecretRuns {
+    /// The test these facts call for.
+    pub fn new(facts: &RunFacts) -> SecretRuns {
+        let alphabet = ByteSet(facts.alphabet);
+        let classes = &facts.classes[..facts.classes.len().min(MAX_REQUIRED)];
         let mut table = [0u16; 256];
         for byte in 0..=255u8 {
             let mut bits = if alphabet.contains(byte) {
@@ -98,13 +124,14 @@ impl SecretRuns {
                 0
             };
             for (i, class) in classes.iter().enumerate() {
-                if class.contains(byte) {
+                if ByteSet(*class).contains(byte) {
                     bits |= 1 << i;
                 }
             }
             table[usize::from(byte)] = bits;
         }
         let required = ((1u32 << classes.len()) - 1) as u16;
+        let min_len = facts.min_len;
         SecretRuns {
             table,
             required,
@@ -250,7 +277,8 @@ mod tests {
     use super::*;
 
     fn runs(pattern: &str, entropy: Option<f64>) -> SecretRuns {
-        SecretRuns::new(&super::super::hir::parse(pattern).unwrap(), entropy)
+        let secret = super::super::hir::parse(pattern).unwrap();
+        SecretRuns::new(&RunFacts::new(&secret, entropy))
     }
 
     #[test]

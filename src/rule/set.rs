@@ -46,6 +46,8 @@ pub struct Rule {
     pub multiline: bool,
     /// Boxed: a rule set holds a thousand rules, few of which are ever parsed.
     pub(super) matcher: OnceLock<Result<Box<Matcher>, String>>,
+    /// A built-in rule's regex facts, read at build time.
+    pub(super) lean_facts: Option<&'static super::builtin::LeanFacts>,
 }
 
 /// A rule's pattern.
@@ -273,7 +275,11 @@ impl Rule {
     pub fn matcher(&self) -> Result<&Matcher, &str> {
         self.matcher
             .get_or_init(|| {
-                parse_matcher(&self.pattern.regex()?, self.secret_group, self.entropy).map(Box::new)
+                let pattern = self.pattern.regex()?;
+                match self.lean_facts {
+                    Some(facts) => Ok(Box::new(Matcher::new(&pattern, &facts.to_facts()))),
+                    None => parse_matcher(&pattern, self.secret_group, self.entropy).map(Box::new),
+                }
             })
             .as_ref()
             .map(|matcher| &**matcher)

@@ -77,6 +77,9 @@ pub struct RuleSyntax {
     /// gitleaks rules set it from `secretGroup`).
     #[serde(default)]
     pub secret_group: Option<usize>,
+    /// A built-in rule's regex facts, read at build time (never in a rule file).
+    #[serde(skip)]
+    pub(crate) lean_facts: Option<&'static super::builtin::LeanFacts>,
 }
 
 /// Severity of a finding, from `info` (lowest) to `critical`.

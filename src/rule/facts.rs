@@ -1,0 +1,81 @@
+//! What the engine must know of a rule's regex before it compiles it (and, for most keyword
+//! hits, instead of compiling it): the secret group, the search window, where a match can hold
+//! a newline, and what the secret can be made of. Read from the parsed regex; `build.rs` reads
+//! the built-in rules' facts at build time with this very module, so a scan parses only the
+//! regexes it compiles.
+
+use regex_syntax::hir::Hir;
+
+use super::hir::{capture_group, capture_index, literal_prefix_len, newlines, Newlines};
+use super::secret_runs::RunFacts;
+
+/// Bytes searched on each side of a keyword hit when a rule's regex has no maximum length.
+pub const UNBOUNDED_WINDOW: usize = 4096;
+/// The largest window a bounded regex gets on each side of a keyword hit.
+pub const MAX_WINDOW: usize = 64 * 1024;
+
+/// The facts of one rule's regex.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegexFacts {
+    /// The capture group holding the secret (0 = the whole match).
+    pub secret_group: usize,
+    /// Bytes to search on each side of a keyword hit: the regex's longest match, bounded.
+    pub window: usize,
+    /// The regex cannot match a newline, so a match never leaves the line of its keyword.
+    pub single_line: bool,
+    /// The regex can match a newline only as a match's last byte (an assignment's value ends
+    /// at `\r?\n` or the end): a match stays on its keyword's line and may take its newline.
+    pub ends_at_newline: bool,
+    /// The regex has no maximum match length.
+    pub unbounded: bool,
+    /// How many distinct bytes the secret group can hold.
+    pub secret_alphabet: usize,
+    /// Literal bytes every secret starts with (a vendor prefix such as `pscale_tkn_`).
+    pub secret_prefix: usize,
+    /// What a window must hold for the rule to report a secret in it.
+    pub runs: RunFacts,
+}
+
+impl RegexFacts {
+    /// The facts of a rule's parsed regex `hir`, whose secret is group `explicit_group` (else
+    /// the group named `secret`, else group 1, else the whole match) and must have `entropy`
+    /// bits per byte.
+    pub fn new(
+        hir: &Hir,
+        explicit_group: Option<usize>,
+        entropy: Option<f64>,
+    ) -> Result<RegexFacts, String> {
+        let groups = hir.properties().explicit_captures_len() + 1;
+        let secret_group = if let Some(group) = explicit_group {
+            if group >= groups {
+                return Err(format!(
+                    "secret group {group} does not exist (the regex has {} groups)",
+                    groups - 1
+                ));
+            }
+            group
+        } else if let Some(index) = capture_index(hir, "secret") {
+            index
+        } else if groups > 1 {
+            1
+        } else {
+            0
+        };
+        let secret = capture_group(hir, secret_group).unwrap_or(hir);
+        let runs = RunFacts::new(secret, entropy);
+        let newlines = newlines(hir);
+        Ok(RegexFacts {
+            secret_group,
+            window: (hir.properties().maximum_len())
+                .map_or(UNBOUNDED_WINDOW, |len| len.clamp(1, MAX_WINDOW)),
+            single_line: newlines == Newlines::Never,
+            ends_at_newline: newlines == Newlines::OnlyLast,
+            unbounded: hir.properties().maximum_len().is_none(),
+            secret_alphabet: (runs.alphabet.iter())
+                .map(|word| word.count_ones() as usize)
+                .sum(),
+            secret_prefix: literal_prefix_len(secret),
+            runs,
+        })
+    }
+}
