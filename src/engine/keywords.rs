@@ -25,8 +25,8 @@ pub struct KeywordMatcher {
     keywords: Vec<Vec<u8>>,
     /// Bit `hash(fold(trigram))` is set for every anchor.
     bitmap: Vec<u64>,
-    /// `(folded anchor, keyword, offset of the anchor in the keyword)`, sorted.
-    anchors: Vec<(u32, u32, u32)>,
+    /// Every keyword's anchor, sorted by folded trigram.
+    anchors: Vec<Anchor>,
     /// For each folded anchor, the range of `anchors` holding it.
     anchor_ranges: FxHashMap<u32, (u32, u32)>,
     /// Keywords under 3 bytes, and their ids.
@@ -116,6 +116,43 @@ pub fn anchor_offset(keyword: &[u8]) -> usize {
         .unwrap_or(0)
 }
 
+/// A keyword as its anchor sees it: where the keyword starts relative to the anchor, and its
+/// first 8 bytes for one comparison of a word of the text (most anchor hits in keyword-dense
+/// text, `ken` in `tokenType`, fail there).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Anchor {
+    folded: u32,
+    id: u32,
+    offset: u32,
+    /// The keyword's first 8 bytes (fewer: zero-padded), lowercase.
+    head: u64,
+    /// `0xff` for each byte of `head` that is the keyword's.
+    head_mask: u64,
+    /// `0x20` for each letter of `head`: a text byte OR'ed with it is lowercase.
+    head_case: u64,
+}
+
+impl Anchor {
+    fn new(folded: u32, id: usize, offset: usize, keyword: &[u8]) -> Anchor {
+        let (mut head, mut head_mask, mut head_case) = (0u64, 0u64, 0u64);
+        for (i, &byte) in keyword.iter().take(8).enumerate() {
+            head |= u64::from(byte) << (8 * i);
+            head_mask |= 0xff << (8 * i);
+            if byte.is_ascii_alphabetic() {
+                head_case |= 0x20 << (8 * i);
+            }
+        }
+        Anchor {
+            folded,
+            id: id as u32,
+            offset: offset as u32,
+            head,
+            head_mask,
+            head_case,
+        }
+    }
+}
+
 impl KeywordMatcher {
     /// A matcher for `keywords` (matched ASCII case-insensitively). Keyword `i` is reported as `i`.
     pub fn new(keywords: &[Vec<u8>]) -> Result<KeywordMatcher, aho_corasick::BuildError> {
@@ -139,13 +176,13 @@ impl KeywordMatcher {
             ]));
             let slot = bit(folded);
             bitmap[slot / 64] |= 1 << (slot % 64);
-            anchors.push((folded, id as u32, offset as u32));
+            anchors.push(Anchor::new(folded, id, offset, keyword));
         }
         anchors.sort_unstable();
         let mut anchor_ranges: FxHashMap<u32, (u32, u32)> = FxHashMap::default();
-        for (index, &(folded, _, _)) in anchors.iter().enumerate() {
+        for (index, anchor) in anchors.iter().enumerate() {
             anchor_ranges
-                .entry(folded)
+                .entry(anchor.folded)
                 .or_insert((index as u32, index as u32))
                 .1 = index as u32 + 1;
         }
@@ -230,14 +267,26 @@ impl KeywordMatcher {
         let Some(&(first, last)) = self.anchor_ranges.get(&folded) else {
             return;
         };
-        for &(_, id, offset) in &self.anchors[first as usize..last as usize] {
-            let Some(start) = at.checked_sub(offset as usize) else {
+        for anchor in &self.anchors[first as usize..last as usize] {
+            let Some(start) = at.checked_sub(anchor.offset as usize) else {
                 continue;
             };
-            let keyword = &self.keywords[id as usize];
+            let keyword = &self.keywords[anchor.id as usize];
             let end = start + keyword.len();
-            if end <= haystack.len() && haystack[start..end].eq_ignore_ascii_case(keyword) {
-                on_hit(id as usize, start, end);
+            if end > haystack.len() {
+                continue;
+            }
+            let matches = match haystack.get(start..start + 8) {
+                Some(word) => {
+                    let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+                    (word | anchor.head_case) & anchor.head_mask == anchor.head
+                        && (keyword.len() <= 8
+                            || haystack[start + 8..end].eq_ignore_ascii_case(&keyword[8..]))
+                }
+                None => haystack[start..end].eq_ignore_ascii_case(keyword),
+            };
+            if matches {
+                on_hit(anchor.id as usize, start, end);
             }
         }
     }
