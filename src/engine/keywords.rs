@@ -3,8 +3,9 @@
 //!
 //! An Aho-Corasick DFA over a few hundred case-insensitive keywords gets no prefilter and steps
 //! through every byte (about 6 cycles a byte here). Instead, each keyword of 3 bytes or more is
-//! given one *anchor*: its trigram that is rarest in ordinary source code (by a table of the
-//! 4,096 most common trigrams, `common-trigrams.txt`).
+//! given one *anchor*: its trigram that is rarest in ordinary text (by a table of the
+//! 8,192 most common trigrams of code, data and prose, `common-trigrams.txt`, written by
+//! `bench/make-common-trigrams.py`).
 //! One pass tests each position's case-folded trigram against a 256 Kbit bitmap of the anchors;
 //! the rare positions that pass are verified exactly against the keywords anchored there. The
 //! few keywords shorter than 3 bytes (only user rules have them) go through an Aho-Corasick
