@@ -146,7 +146,7 @@ fn check_every_rule(engine: &Engine, options: CheckOptions) -> Vec<Failure> {
                 continue;
             }
             // An explicit group 0 (a gitleaks rule without groups) means the whole match.
-            Ok(matcher) if matcher.secret_group == 0 && rule.secret_group.is_none() => fail(
+            Ok(matcher) if matcher.facts.secret_group == 0 && rule.secret_group.is_none() => fail(
                 at.clone(),
                 "regex has no secret group (group 1 or `(?P<secret>...)`)".into(),
             ),

@@ -104,18 +104,18 @@ fn next_long_stretch(bytes: &[u8], mut at: usize) -> Option<(usize, usize)> {
             at = probe + 1;
             continue;
         }
-        let start = bytes[at..probe]
-            .iter()
-            .rposition(|&b| !in_alphabet(b))
-            .map_or(at, |i| at + i + 1);
+        // A byte outside the alphabet before the probe: no long enough stretch starts before
+        // it, and the bytes after it are looked at again only from the next probe down.
+        if let Some(outside) = bytes[at..probe].iter().rposition(|&b| !in_alphabet(b)) {
+            at += outside + 1;
+            continue;
+        }
+        // `MIN_RUN` bytes of the alphabet, and the one before `at` is not: a stretch.
         let end = bytes[probe..]
             .iter()
             .position(|&b| !in_alphabet(b))
             .map_or(bytes.len(), |i| probe + i);
-        if end - start >= MIN_RUN {
-            return Some((start, end));
-        }
-        at = end + 1;
+        return Some((at, end));
     }
     None
 }

@@ -337,7 +337,7 @@ impl<'e> Scanner<'e> {
             };
             self.windows.clear();
             for &(_, start, end) in group {
-                let window = matcher_window(matcher, rule, bytes, start, end);
+                let window = search_window(&matcher.facts, rule, bytes, start, end);
                 match self.windows.last_mut() {
                     Some(last) if window.start <= last.end => last.end = last.end.max(window.end),
                     _ => self.windows.push(window),
@@ -365,7 +365,7 @@ impl<'e> Scanner<'e> {
                     // A match without a secret is a rule's deliberate exclusion (an
                     // alternative that consumes `nextPageToken: ...`): it keeps its text.
                     let mut rejected = false;
-                    if let Some(secret) = caps.get_group(matcher.secret_group) {
+                    if let Some(secret) = caps.get_group(matcher.facts.secret_group) {
                         let secret = Span::new(secret.start, secret.end);
                         match check(rule, rule_index, whole.range(), secret, bytes) {
                             Some(found) => on_match(found),
@@ -396,20 +396,20 @@ impl<'e> Scanner<'e> {
 /// The bytes a rule's regex searches around a keyword hit at `start..end`: the regex's
 /// longest match each way, cut to the keyword's line (and its newline) when no match can
 /// leave it, and to a few lines around it for an unbounded regex.
-fn matcher_window(
-    matcher: &crate::rule::Matcher,
+fn search_window(
+    facts: &crate::rule::facts::RegexFacts,
     rule: &Rule,
     bytes: &[u8],
     start: usize,
     end: usize,
 ) -> Span {
     let mut window = Span::new(
-        start.saturating_sub(matcher.window),
-        end.saturating_add(matcher.window).min(bytes.len()),
+        start.saturating_sub(facts.window),
+        end.saturating_add(facts.window).min(bytes.len()),
     );
-    let lines = if matcher.single_line || matcher.ends_at_newline {
+    let lines = if facts.single_line || facts.ends_at_newline {
         1
-    } else if matcher.unbounded && !rule.multiline {
+    } else if facts.unbounded && !rule.multiline {
         UNBOUNDED_LINES + 1
     } else {
         return window;
@@ -421,7 +421,7 @@ fn matcher_window(
     let after = &bytes[end..window.end];
     if let Some(newline) = memchr::memchr_iter(b'\n', after).nth(lines - 1) {
         // A match that may end with its line's newline gets it.
-        window.end = end + newline + usize::from(matcher.ends_at_newline);
+        window.end = end + newline + usize::from(facts.ends_at_newline);
     }
     window
 }

@@ -281,7 +281,7 @@ const MIN_PREFIX: usize = 3;
 fn specificity(rules: &RuleSet, m: &Match, bytes: &[u8]) -> Specificity {
     let rule = &rules.rules()[m.rule];
     let (prefix, alphabet) = rule.matcher().map_or((0, 256), |matcher| {
-        (matcher.secret_prefix, matcher.secret_alphabet)
+        (matcher.facts.secret_prefix, matcher.facts.secret_alphabet)
     });
     let templated = matches!(rule.pattern, Pattern::Context { .. });
     // Context before the secret only: the byte a regex reads after it to see the value end is

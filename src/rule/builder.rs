@@ -361,17 +361,17 @@ mod tests {
         for (pattern, group) in cases {
             let rules = build(&RULE.replace("REGEX", pattern)).unwrap();
             let matcher = rules.rules()[0].matcher().unwrap();
-            assert_eq!(matcher.secret_group, group, "{pattern}");
+            assert_eq!(matcher.facts.secret_group, group, "{pattern}");
         }
     }
 
     #[test]
     fn window_is_the_longest_match_or_a_default() {
         let bounded = build(&RULE.replace("REGEX", r"acme_[a-z]{16}")).unwrap();
-        assert_eq!(bounded.rules()[0].matcher().unwrap().window, 21);
+        assert_eq!(bounded.rules()[0].matcher().unwrap().facts.window, 21);
         let unbounded = build(&RULE.replace("REGEX", r"acme_[a-z]+")).unwrap();
         assert_eq!(
-            unbounded.rules()[0].matcher().unwrap().window,
+            unbounded.rules()[0].matcher().unwrap().facts.window,
             UNBOUNDED_WINDOW
         );
     }
@@ -409,7 +409,7 @@ mod tests {
         for (pattern, single) in cases {
             let rules = build(&RULE.replace("REGEX", pattern)).unwrap();
             assert_eq!(
-                rules.rules()[0].matcher().unwrap().single_line,
+                rules.rules()[0].matcher().unwrap().facts.single_line,
                 single,
                 "{pattern}"
             );
@@ -430,7 +430,7 @@ mod tests {
         for (pattern, ends) in cases {
             let rules = build(&RULE.replace("REGEX", pattern)).unwrap();
             assert_eq!(
-                rules.rules()[0].matcher().unwrap().ends_at_newline,
+                rules.rules()[0].matcher().unwrap().facts.ends_at_newline,
                 ends,
                 "{pattern}"
             );

@@ -29,43 +29,20 @@ pub struct Matcher {
     /// The regex, until [`Matcher::regex`] compiles it.
     pattern: Box<str>,
     regex: OnceLock<Result<meta::Regex, String>>,
-    /// The capture group holding the secret (0 = the whole match).
-    pub secret_group: usize,
-    /// Bytes to search on each side of a keyword hit: the regex's longest match, bounded.
-    pub window: usize,
-    /// The regex cannot match a newline, so a match never leaves the line of its keyword: the
-    /// search window is cut to that line (a large saving for unbounded rules).
-    pub single_line: bool,
-    /// The regex can match a newline only as a match's last byte (an assignment's value ends
-    /// at `\r?\n` or the end): a match stays on its keyword's line and may take the line's
-    /// newline.
-    pub ends_at_newline: bool,
-    /// The regex has no maximum match length.
-    pub unbounded: bool,
-    /// How many distinct bytes the secret group can hold: when two vendor rules find the same
-    /// secret, the narrower one (`sk_live_` + 40 hex over `sk_live_` + alphanumerics) says
-    /// more about what it is.
-    pub secret_alphabet: usize,
-    /// Literal bytes every secret starts with (a vendor prefix such as `pscale_tkn_`).
-    pub secret_prefix: usize,
+    /// The secret group, the window and the rest of what the parsed regex tells.
+    pub facts: RegexFacts,
     /// The run of bytes a window must hold for the rule to report a secret in it.
     pub secret_runs: SecretRuns,
 }
 
 impl Matcher {
     /// The matcher of the regex `pattern`, whose facts are known.
-    pub(super) fn new(pattern: &str, facts: &RegexFacts) -> Matcher {
+    pub(super) fn new(pattern: &str, facts: RegexFacts) -> Matcher {
         Matcher {
             pattern: pattern.into(),
             regex: OnceLock::new(),
-            secret_group: facts.secret_group,
-            window: facts.window,
-            single_line: facts.single_line,
-            ends_at_newline: facts.ends_at_newline,
-            unbounded: facts.unbounded,
-            secret_alphabet: facts.secret_alphabet,
-            secret_prefix: facts.secret_prefix,
             secret_runs: SecretRuns::new(&facts.runs),
+            facts,
         }
     }
 
@@ -101,7 +78,7 @@ pub(super) fn parse_matcher(
     let hir = super::hir::parse(pattern).map_err(|reason| format!("invalid regex: {reason}"))?;
     Ok(Matcher::new(
         pattern,
-        &RegexFacts::new(&hir, explicit_group, entropy)?,
+        RegexFacts::new(&hir, explicit_group, entropy)?,
     ))
 }
 
@@ -142,8 +119,8 @@ mod tests {
     #[test]
     fn long_counted_repetitions_keep_their_window_but_not_their_memory() {
         let matcher = parse_matcher("(k[A-Za-z0-9+/=]{20,8000})", None, None).unwrap();
-        assert_eq!(matcher.window, 8001);
-        assert!(!matcher.unbounded);
+        assert_eq!(matcher.facts.window, 8001);
+        assert!(!matcher.facts.unbounded);
         let regex = matcher.regex().unwrap();
         assert!(
             regex.memory_usage() < 1 << 20,

@@ -277,7 +277,7 @@ impl Rule {
             .get_or_init(|| {
                 let pattern = self.pattern.regex()?;
                 match self.lean_facts {
-                    Some(facts) => Ok(Box::new(Matcher::new(&pattern, &facts.to_facts()))),
+                    Some(facts) => Ok(Box::new(Matcher::new(&pattern, facts.to_facts()))),
                     None => parse_matcher(&pattern, self.secret_group, self.entropy).map(Box::new),
                 }
             })
