@@ -338,7 +338,7 @@ impl LeanWriter {
         .expect("writing to a String");
         writeln!(
             out,
-            "/// The items of the lean rules' lists, as spans of [`LEAN_TEXT`].\nstatic LEAN_LISTS: [Span; {}] = [",
+            "/// The items of the lean rules' lists, as spans of `LEAN_TEXT`.\nstatic LEAN_LISTS: [Span; {}] = [",
             self.lists.len()
         )
         .expect("writing to a String");
@@ -362,7 +362,7 @@ impl LeanWriter {
         .expect("writing to a String");
         writeln!(
             out,
-            "/// The rule files in the lean form, each with its span of [`LEAN_RULES`].\npub static LEAN_FILES: [LeanFile; {}] = [\n{}];",
+            "/// The rule files in the lean form, each with its span of `LEAN_RULES`.\npub static LEAN_FILES: [LeanFile; {}] = [\n{}];",
             self.file_count, self.files
         )
         .expect("writing to a String");

@@ -16,8 +16,8 @@ pub fn files() -> &'static [(&'static str, &'static str)] {
     BUILTIN_PATTERNS
 }
 
-/// A span `start..end` of [`LEAN_TEXT`] (a string), of [`LEAN_LISTS`] (a list) or of
-/// [`LEAN_RULES`] (a file's rules).
+/// A span `start..end` of `LEAN_TEXT` (a string), of `LEAN_LISTS` (a list) or of
+/// `LEAN_RULES` (a file's rules).
 #[derive(Debug, Clone, Copy)]
 pub struct Span {
     start: u32,
