@@ -1,10 +1,10 @@
 //! Lists `patterns/*.toml` and writes into OUT_DIR (1) a `(name, include_str!)` table of the
 //! rule files, for `rules check` and the tests, which need every rule's examples, and (2) the
-//! same rules without their examples as Rust literals: what a scan loads. Parsing 3,700
-//! examples out of TOML was most of a scan's start-up, and parsing the rest as JSON still a
-//! third of it; literals cost nothing to parse. (3) The
-//! revocation steps of `docs/token-formats/`, for the HTML report. (4) The common-trigram ranks
-//! the keyword matcher picks anchors by.
+//! same rules without their examples as static tables (every string one text, the rules spans
+//! of it), each with its regex's facts: what a scan loads. Parsing 3,700 examples out of TOML
+//! was most of a scan's start-up, and parsing the rest as JSON still a third of it; tables
+//! cost nothing to parse. (3) The revocation steps of `docs/token-formats/`, for the HTML
+//! report. (4) The common-trigram ranks the keyword matcher picks anchors by.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -76,7 +76,7 @@ fn main() {
 }
 
 /// (4) `src/engine/common-trigrams.txt` as a sorted table of `(trigram, rank)` (rank counted
-/// from the rare end, as the keyword matcher scores anchors): parsing 4,096 hex lines into a
+/// from the rare end, as the keyword matcher scores anchors): parsing the hex lines into a
 /// hash map at every start was a twentieth of it.
 fn write_trigram_ranks(out_dir: &std::path::Path) {
     let path = PathBuf::from(
@@ -133,12 +133,19 @@ struct LeanWriter {
 }
 
 impl LeanWriter {
+    /// Where `text` is in the one text, written there the first time it is asked for.
+    fn place(&mut self, text: &str) -> (usize, usize) {
+        if let Some(&span) = self.spans.get(text) {
+            return span;
+        }
+        let span = (self.text.len(), self.text.len() + text.len());
+        self.text.push_str(text);
+        self.spans.insert(text.to_string(), span);
+        span
+    }
+
     fn span(&mut self, text: &str) -> String {
-        let (start, end) = *self.spans.entry(text.to_string()).or_insert_with(|| {
-            let start = self.text.len();
-            self.text.push_str(text);
-            (start, self.text.len())
-        });
+        let (start, end) = self.place(text);
         format!("t({start}, {end})")
     }
 
@@ -152,8 +159,7 @@ impl LeanWriter {
     fn list(&mut self, items: Vec<String>) -> String {
         let start = self.lists.len();
         for item in items {
-            self.span(&item);
-            let span = self.spans[&item];
+            let span = self.place(&item);
             self.lists.push(span);
         }
         format!("t({start}, {})", self.lists.len())

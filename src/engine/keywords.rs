@@ -90,7 +90,7 @@ fn bit(folded: u32) -> usize {
     (folded.wrapping_mul(0x9E37_79B1) >> (32 - BITMAP_BITS.trailing_zeros())) as usize
 }
 
-// `TRIGRAM_RANKS`: the most common case-folded trigrams of source code
+// `TRIGRAM_RANKS`: the most common case-folded trigrams of code, data and prose
 // (`common-trigrams.txt`), each with its rank counted from the rare end, sorted by trigram.
 include!(concat!(env!("OUT_DIR"), "/trigram_ranks.rs"));
 
