@@ -140,8 +140,58 @@ impl SecretRuns {
         }
     }
 
-    /// Whether `bytes` hold a run the secret could be.
+    /// Whether `bytes` hold a run the secret could be: a maximal run of alphabet bytes at least
+    /// `min_len` long that holds a byte of every required class.
+    ///
+    /// Most windows hold only short runs (words of code), so the search looks at the last byte
+    /// a run starting at `start` would need: outside the alphabet, no such run can start before
+    /// it; inside, only the run around it is read. A window is read a few bytes per `min_len`.
     pub fn may_hold_secret(&self, bytes: &[u8]) -> bool {
+        if self.trivial {
+            return true;
+        }
+        let in_alphabet = |at: usize| self.table[usize::from(bytes[at])] & IN_ALPHABET != 0;
+        let min_len = self.min_len.max(1);
+        // Every run starting before `start` has been judged; `start` is 0 or follows a byte
+        // outside the alphabet.
+        let mut start = 0;
+        while start + min_len <= bytes.len() {
+            let probe = start + min_len - 1;
+            if !in_alphabet(probe) {
+                start = probe + 1;
+                continue;
+            }
+            let mut run_start = probe;
+            while run_start > start && in_alphabet(run_start - 1) {
+                run_start -= 1;
+            }
+            let mut run_end = probe + 1;
+            while run_end < bytes.len() && in_alphabet(run_end) {
+                run_end += 1;
+            }
+            if run_end - run_start >= min_len && self.holds_required(&bytes[run_start..run_end]) {
+                return true;
+            }
+            start = run_end + 1;
+        }
+        false
+    }
+
+    /// Whether `run` holds a byte of every required class.
+    fn holds_required(&self, run: &[u8]) -> bool {
+        let mut seen = 0u16;
+        for &byte in run {
+            seen |= self.table[usize::from(byte)];
+            if seen & self.required == self.required {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The obvious byte-by-byte form of [`SecretRuns::may_hold_secret`], for the tests.
+    #[cfg(test)]
+    fn may_hold_secret_bytewise(&self, bytes: &[u8]) -> bool {
         if self.trivial {
             return true;
         }
@@ -308,6 +358,47 @@ mod tests {
             !prefixed.may_hold_secret(b"x=ABCDEFGH_ABCD"),
             "neither live nor test"
         );
+    }
+
+    /// The skipping search agrees with the byte-by-byte one on random windows, alphabets,
+    /// required classes and lengths (including runs at either end and runs of exactly
+    /// `min_len`).
+    #[test]
+    fn the_skipping_search_agrees_with_reading_every_byte() {
+        let mut next = crate::test_rng(0x9E37_79B9_7F4A_7C15);
+        let universe = b"ab1_-. =\n\xff";
+        let mut agreed = [0usize; 2];
+        for _ in 0..3000 {
+            let mut set = |odds: u64| {
+                let mut set = ByteSet::default();
+                for &byte in universe {
+                    if next().is_multiple_of(odds) {
+                        set.insert(byte);
+                    }
+                }
+                set.0
+            };
+            let alphabet = set(2);
+            let classes = [set(4), set(3)][..(alphabet[0] % 3) as usize].to_vec();
+            let facts = RunFacts {
+                alphabet,
+                classes,
+                min_len: (next() % 9) as usize,
+            };
+            let test = SecretRuns::new(&facts);
+            let text: Vec<u8> = (0..next() % 40)
+                .map(|_| universe[(next() % universe.len() as u64) as usize])
+                .collect();
+            let expected = test.may_hold_secret_bytewise(&text);
+            assert_eq!(
+                test.may_hold_secret(&text),
+                expected,
+                "{facts:?} on {text:?}"
+            );
+            agreed[usize::from(expected)] += 1;
+        }
+        // Both answers were exercised, not one of them only.
+        assert!(agreed[0] > 300 && agreed[1] > 300, "{agreed:?}");
     }
 
     #[test]
