@@ -10,8 +10,10 @@
 
 use std::path::Path;
 
+use aho_corasick::AhoCorasick;
 use leakhound::config::{gitleaks, ProjectConfig};
 use leakhound::engine::decode::{decode_percent_runs, decode_runs};
+use leakhound::engine::keywords::KeywordMatcher;
 use leakhound::engine::Engine;
 use leakhound::filter::baseline::Baseline;
 use leakhound::filter::import::Imported;
@@ -188,6 +190,40 @@ pub fn decoders(data: &[u8]) {
     if let Some(text) = decode_utf16(data) {
         assert!(text.len() <= data.len() / 2 * 3 + 3);
     }
+}
+
+/// The keyword matcher (its AVX2 pass where the CPU has one, the plain loop on the last
+/// bytes) finds exactly what a case-insensitive, overlapping Aho-Corasick automaton finds. The
+/// input's first line lists the keywords, separated by spaces; the rest is the text.
+pub fn keywords(data: &[u8]) {
+    let (list, text) = match data.iter().position(|&byte| byte == b'\n') {
+        Some(at) => (&data[..at], &data[at + 1..]),
+        None => (data, &data[data.len()..]),
+    };
+    let mut keywords: Vec<Vec<u8>> = Vec::new();
+    for keyword in list.split(|&byte| byte == b' ').filter(|k| !k.is_empty()) {
+        let keyword = keyword.to_ascii_lowercase();
+        if keywords.len() < 64 && !keywords.contains(&keyword) {
+            keywords.push(keyword);
+        }
+    }
+    if keywords.is_empty() {
+        return;
+    }
+    let matcher = KeywordMatcher::new(&keywords).expect("up to 64 keywords build");
+    let mut found = Vec::new();
+    matcher.find_all(text, &mut |id, start, end| found.push((id, start, end)));
+    found.sort_unstable();
+    let reference = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(&keywords)
+        .expect("up to 64 keywords build");
+    let mut expected: Vec<_> = reference
+        .find_overlapping_iter(text)
+        .map(|hit| (hit.pattern().as_usize(), hit.start(), hit.end()))
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(found, expected);
 }
 
 /// Every offline validator on any bytes: pure (the same verdict twice, for a fixed clock) and

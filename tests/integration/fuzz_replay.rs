@@ -50,6 +50,11 @@ fn scan_seeds_and_regressions() {
 }
 
 #[test]
+fn keyword_seeds_and_regressions() {
+    replay("keywords", checks::keywords);
+}
+
+#[test]
 fn decoder_seeds_and_regressions() {
     replay("decoders", checks::decoders);
 }
