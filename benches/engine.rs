@@ -2,8 +2,10 @@
 //! planted fake secrets: the sources of this project's dependencies (fixed by `Cargo.lock`, and
 //! present in the cargo registry wherever the project builds: Rust, C, Markdown), 16 MiB of
 //! them in a fixed order, with a fake secret every 64 KiB. A second corpus is this project's own
-//! sources, which talk about tokens and keys on every line (a worst case for keyword hits). One
-//! scanner on one thread, so the numbers are per core.
+//! sources, which talk about tokens and keys on every line (a worst case for keyword hits). With
+//! `LEAKHOUND_BENCH_SDK=DIR`, a third is 16 MiB of the JSON files under DIR (cloud SDK API
+//! models, where `key`, `token`, `secret` and `password` are on most lines). One scanner on one
+//! thread, so the numbers are per core.
 
 use std::path::Path;
 
@@ -14,6 +16,15 @@ use leakhound::rule::RuleSet;
 const CORPUS_SIZE: usize = 16 << 20;
 
 fn collect_text(dir: &Path, out: &mut Vec<u8>) {
+    collect_files(dir, &["rs", "md"], out);
+}
+
+/// Appends the files under `dir` whose extension is one of `extensions`, in path order, until
+/// `out` holds [`CORPUS_SIZE`] bytes.
+fn collect_files(dir: &Path, extensions: &[&str], out: &mut Vec<u8>) {
+    if out.len() >= CORPUS_SIZE {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -21,10 +32,10 @@ fn collect_text(dir: &Path, out: &mut Vec<u8>) {
     paths.sort();
     for path in paths {
         if path.is_dir() {
-            collect_text(&path, out);
+            collect_files(&path, extensions, out);
         } else if path
             .extension()
-            .is_some_and(|ext| ext == "rs" || ext == "md")
+            .is_some_and(|ext| extensions.iter().any(|wanted| ext == *wanted))
         {
             out.extend(std::fs::read(&path).unwrap_or_default());
         }
@@ -120,10 +131,19 @@ fn engine_throughput(c: &mut Criterion) {
         Engine::new(RuleSet::builtin().expect("built-in rules compile")).expect("engine builds");
     let mut group = c.benchmark_group("engine");
     group.sample_size(20);
-    for (name, text) in [
+    let mut corpora = vec![
         ("dependency-sources", dependency_sources()),
         ("own-sources", project_sources()),
-    ] {
+    ];
+    // Keyword-dense generated JSON (cloud SDK API models): not on every machine, so measured
+    // only when LEAKHOUND_BENCH_SDK names a directory of it, such as the one
+    // `bench/compare.py` downloads (/var/tmp/leakhound-bench/sdk).
+    if let Some(dir) = std::env::var_os("LEAKHOUND_BENCH_SDK") {
+        let mut json = Vec::new();
+        collect_files(Path::new(&dir), &["json"], &mut json);
+        corpora.push(("sdk-json", json));
+    }
+    for (name, text) in corpora {
         let corpus = corpus(&text);
         group.throughput(Throughput::Bytes(corpus.len() as u64));
         group.bench_function(name, |b| {
