@@ -102,6 +102,17 @@ fn bit(folded: u32) -> usize {
     (folded.wrapping_mul(HASH_MULTIPLIER) >> HASH_SHIFT) as usize
 }
 
+/// The folded trigram at `at` (`bytes[at..at + 3]` must exist).
+#[inline(always)]
+fn trigram_at(bytes: &[u8], at: usize) -> u32 {
+    fold(u32::from_le_bytes([
+        bytes[at],
+        bytes[at + 1],
+        bytes[at + 2],
+        0,
+    ]))
+}
+
 // `TRIGRAM_RANKS`: the most common case-folded trigrams of code, data and prose
 // (`common-trigrams.txt`), each with its rank counted from the rare end, sorted by trigram.
 include!(concat!(env!("OUT_DIR"), "/trigram_ranks.rs"));
@@ -116,23 +127,15 @@ fn commonness(folded: u32) -> usize {
 
 /// The offset of `keyword`'s anchor: its rarest trigram (`keyword` has at least 3 bytes).
 pub fn anchor_offset(keyword: &[u8]) -> usize {
-    let trigram_at = |at: usize| {
-        fold(u32::from_le_bytes([
-            keyword[at],
-            keyword[at + 1],
-            keyword[at + 2],
-            0,
-        ]))
-    };
     (0..=keyword.len().saturating_sub(3))
-        .min_by_key(|&at| commonness(trigram_at(at)))
+        .min_by_key(|&at| commonness(trigram_at(keyword, at)))
         .unwrap_or(0)
 }
 
 /// A keyword as its anchor sees it: where the keyword starts relative to the anchor, and its
 /// first 8 bytes for one comparison of a word of the text (most anchor hits in keyword-dense
 /// text, `ken` in `tokenType`, fail there).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone)]
 struct Anchor {
     folded: u32,
     id: u32,
@@ -181,12 +184,7 @@ impl KeywordMatcher {
                 continue;
             }
             let offset = anchor_offset(keyword);
-            let folded = fold(u32::from_le_bytes([
-                keyword[offset],
-                keyword[offset + 1],
-                keyword[offset + 2],
-                0,
-            ]));
+            let folded = trigram_at(keyword, offset);
             let slot = bit(folded);
             bitmap[slot / 64] |= 1 << (slot % 64);
             anchors.push(Anchor::new(folded, id, offset, keyword));
@@ -267,12 +265,7 @@ impl KeywordMatcher {
             at += 6;
         }
         while at + 3 <= haystack.len() {
-            let folded = fold(u32::from_le_bytes([
-                haystack[at],
-                haystack[at + 1],
-                haystack[at + 2],
-                0,
-            ]));
+            let folded = trigram_at(haystack, at);
             let slot = bit(folded);
             if self.bitmap[slot / 64] & (1 << (slot % 64)) != 0 {
                 self.verify(haystack, at, folded, on_hit);
@@ -343,7 +336,7 @@ impl KeywordMatcher {
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::{fold, KeywordMatcher, HASH_MULTIPLIER, HASH_SHIFT};
+    use super::{trigram_at, KeywordMatcher, HASH_MULTIPLIER, HASH_SHIFT};
 
     /// Runs the anchor search over `haystack` from its start and returns where it stopped (the
     /// scalar loop finishes the last few positions). The caller checked that AVX2 is present.
@@ -394,18 +387,7 @@ mod avx2 {
             while passed != 0 {
                 let position = at + passed.trailing_zeros() as usize;
                 passed &= passed - 1;
-                let trigram = [
-                    haystack[position],
-                    haystack[position + 1],
-                    haystack[position + 2],
-                    0,
-                ];
-                matcher.verify(
-                    haystack,
-                    position,
-                    fold(u32::from_le_bytes(trigram)),
-                    on_hit,
-                );
+                matcher.verify(haystack, position, trigram_at(haystack, position), on_hit);
             }
             at += 16;
         }

@@ -359,21 +359,20 @@ mod tests {
             (r"acme_[a-z]{4}", 0),
         ];
         for (pattern, group) in cases {
-            let rules = build(&RULE.replace("REGEX", pattern)).unwrap();
-            let matcher = rules.rules()[0].matcher().unwrap();
-            assert_eq!(matcher.facts.secret_group, group, "{pattern}");
+            assert_eq!(facts(pattern).secret_group, group, "{pattern}");
         }
+    }
+
+    /// The regex facts of a one-rule set whose regex is `pattern`.
+    fn facts(pattern: &str) -> crate::rule::facts::RegexFacts {
+        let rules = build(&RULE.replace("REGEX", pattern)).unwrap();
+        rules.rules()[0].matcher().unwrap().facts.clone()
     }
 
     #[test]
     fn window_is_the_longest_match_or_a_default() {
-        let bounded = build(&RULE.replace("REGEX", r"acme_[a-z]{16}")).unwrap();
-        assert_eq!(bounded.rules()[0].matcher().unwrap().facts.window, 21);
-        let unbounded = build(&RULE.replace("REGEX", r"acme_[a-z]+")).unwrap();
-        assert_eq!(
-            unbounded.rules()[0].matcher().unwrap().facts.window,
-            UNBOUNDED_WINDOW
-        );
+        assert_eq!(facts(r"acme_[a-z]{16}").window, 21);
+        assert_eq!(facts(r"acme_[a-z]+").window, UNBOUNDED_WINDOW);
     }
 
     #[test]
@@ -407,12 +406,7 @@ mod tests {
             (r"acme_\n", false),
         ];
         for (pattern, single) in cases {
-            let rules = build(&RULE.replace("REGEX", pattern)).unwrap();
-            assert_eq!(
-                rules.rules()[0].matcher().unwrap().facts.single_line,
-                single,
-                "{pattern}"
-            );
+            assert_eq!(facts(pattern).single_line, single, "{pattern}");
         }
     }
 
@@ -428,12 +422,7 @@ mod tests {
             (r"acme_[a-z]+\n\n", false),
         ];
         for (pattern, ends) in cases {
-            let rules = build(&RULE.replace("REGEX", pattern)).unwrap();
-            assert_eq!(
-                rules.rules()[0].matcher().unwrap().facts.ends_at_newline,
-                ends,
-                "{pattern}"
-            );
+            assert_eq!(facts(pattern).ends_at_newline, ends, "{pattern}");
         }
     }
 
