@@ -75,9 +75,11 @@ fn main() {
     write_trigram_ranks(&out_dir);
 }
 
-/// (4) `src/engine/common-trigrams.txt` as a sorted table of `(trigram, rank)` (rank counted
-/// from the rare end, as the keyword matcher scores anchors): parsing the hex lines into a
-/// hash map at every start was a twentieth of it.
+/// (4) `src/engine/common-trigrams.txt` as tables of `(trigram, rank)` (rank counted from the
+/// rare end, as the keyword matcher scores anchors): the list, most common first, and an
+/// open-addressing hash table for lookups (parsing the hex lines into a hash map at every
+/// start was a twentieth of it; a binary search per keyword trigram, a third of the
+/// matcher's construction).
 fn write_trigram_ranks(out_dir: &std::path::Path) {
     let path = PathBuf::from(
         std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
@@ -104,13 +106,43 @@ fn write_trigram_ranks(out_dir: &std::path::Path) {
         // A repeated trigram keeps its last rank, as a map filled in order would.
         ranks.insert(trigram, count - index);
     }
+    let mut by_commonness: Vec<(u32, usize)> = ranks.into_iter().collect();
+    by_commonness.sort_by_key(|&(trigram, rank)| (std::cmp::Reverse(rank), trigram));
+    // Must agree with `TRIGRAM_LOOKUP_SLOTS` and `lookup_slot` in `engine/keywords.rs`.
+    const LOOKUP_SLOTS: usize = 1 << 14;
+    let lookup_slot = |trigram: u32| (trigram.wrapping_mul(0x9E37_79B1) >> 18) as usize;
+    let mut keys = vec![0u32; LOOKUP_SLOTS];
+    let mut values = vec![0usize; LOOKUP_SLOTS];
+    for &(trigram, rank) in &by_commonness {
+        let mut slot = lookup_slot(trigram);
+        while keys[slot] != 0 {
+            slot = (slot + 1) % LOOKUP_SLOTS;
+        }
+        keys[slot] = trigram;
+        values[slot] = rank;
+    }
     let mut out = String::from(
-        "/// `(trigram, rank)`, sorted by trigram (see `engine/keywords.rs`).\npub static TRIGRAM_RANKS: &[(u32, u16)] = &[\n",
+        "/// `(trigram, rank)`, most common first (see `engine/keywords.rs`).\npub static TRIGRAM_RANKS: &[(u32, u16)] = &[\n",
     );
-    for (trigram, rank) in ranks {
+    for (trigram, rank) in &by_commonness {
         writeln!(out, "    ({trigram:#08x}, {rank}),").expect("writing to a String");
     }
-    out.push_str("];\n");
+    out.push_str(
+        "];\n/// The same trigrams by `lookup_slot`, linearly probed; 0 is an empty slot.\n",
+    );
+    let joined = |numbers: Vec<String>| numbers.join(",");
+    writeln!(
+        out,
+        "static TRIGRAM_LOOKUP_KEYS: [u32; {LOOKUP_SLOTS}] = [{}];",
+        joined(keys.iter().map(u32::to_string).collect())
+    )
+    .expect("writing to a String");
+    writeln!(
+        out,
+        "static TRIGRAM_LOOKUP_RANKS: [u16; {LOOKUP_SLOTS}] = [{}];",
+        joined(values.iter().map(usize::to_string).collect())
+    )
+    .expect("writing to a String");
     std::fs::write(out_dir.join("trigram_ranks.rs"), out).expect("OUT_DIR is writable");
 }
 

@@ -3,37 +3,45 @@
 //!
 //! An Aho-Corasick DFA over a few hundred case-insensitive keywords gets no prefilter and steps
 //! through every byte (about 6 cycles a byte here). Instead, each keyword of 3 bytes or more is
-//! given one *anchor*: its trigram that is rarest in ordinary text (by a table of the
-//! 8,192 most common trigrams of code, data and prose, `common-trigrams.txt`, written by
-//! `bench/make-common-trigrams.py`).
-//! One pass tests each position's case-folded trigram against a 256 Kbit bitmap of the anchors
-//! (eight positions a step with AVX2, where the CPU has it: one gather fetches their bitmap
-//! words); the rare positions that pass are verified exactly against the keywords anchored
-//! there, found by the rank of their bit, most of them by one compare of a word. The
-//! few keywords shorter than 3 bytes (only user rules have them) go through an Aho-Corasick
-//! automaton, which is also the reference implementation the tests compare against.
+//! given one *anchor*: a 3-byte keyword is its own anchor; a longer one is anchored at its
+//! 4 bytes that are rarest in ordinary text, judged by a table of the 8,192 most common
+//! trigrams of code, data and prose (`common-trigrams.txt`, written by
+//! `bench/make-common-trigrams.py`). One pass looks up each position's case-folded trigram in
+//! a table of 16,384 words of 32 bits (64 KiB): bit `class(next byte)` of the trigram's word is
+//! set where an anchor is that trigram followed by such a byte (all 32 bits for a 3-byte
+//! keyword), so `ape` in `shape` does not stop for `scraperapi`. With AVX2, where the CPU has
+//! it, eight positions a step: one gather fetches their words. The rare positions that pass
+//! are verified exactly against the keywords anchored there, most of them by one compare of a
+//! word. The table's hash is chosen when the matcher is built, among a few multipliers, so
+//! that the most common trigrams land on the fewest anchor bits. The few keywords shorter
+//! than 3 bytes (only user rules have them) go through an Aho-Corasick automaton, which is
+//! also the reference implementation the tests compare against.
 
 use std::collections::hash_map::Entry;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use rustc_hash::FxHashMap;
 
-/// Bits in the anchor bitmap (a power of two): 32 KiB, an L1 cache.
-const BITMAP_BITS: usize = 1 << 18;
+/// Words in the anchor table (a power of two): 64 KiB. Text touches few of them often (its
+/// common trigrams), so the gather mostly reads from L1.
+const TABLE_WORDS: usize = 1 << 14;
+/// A multiplicative hash keeps its top bits: a word's index.
+const HASH_SHIFT: u32 = 32 - TABLE_WORDS.trailing_zeros();
 
 /// Every occurrence of a set of keywords.
 #[derive(Debug, Clone)]
 pub struct KeywordMatcher {
     /// The keywords, lowercased.
     keywords: Vec<Vec<u8>>,
-    /// Bit `hash(fold(trigram))` is set for every anchor.
-    bitmap: Vec<u64>,
-    /// Every keyword's anchor, sorted by bitmap slot.
+    /// Word `slot(trigram)` has bit `31 - class(next)` set for every anchor that is `trigram`
+    /// followed by a byte of that class; all bits for an anchor with no next byte (a 3-byte
+    /// keyword).
+    table: Vec<u32>,
+    /// The hash multiplier `slot` uses, chosen by [`choose_multiplier`].
+    multiplier: u32,
+    /// Every keyword's anchor, sorted by table slot.
     anchors: Vec<Anchor>,
-    /// For each 64-bit word of the bitmap, the set bits in the words before it: a set bit's
-    /// rank among all set bits is `bits_before[word] + (bits below it in its word)`.
-    bits_before: Vec<u32>,
-    /// For the set bit of rank `r`, its anchors are `anchors[anchors_at[r]..anchors_at[r + 1]]`.
+    /// The anchors of slot `s` are `anchors[anchors_at[s]..anchors_at[s + 1]]`.
     anchors_at: Vec<u32>,
     /// Keywords under 3 bytes, and their ids.
     short: Option<(AhoCorasick, Vec<usize>)>,
@@ -93,13 +101,18 @@ fn fold(trigram: u32) -> u32 {
     (trigram & 0x00FF_FFFF) | 0x0020_2020
 }
 
-/// A folded trigram's bit in the bitmap: the top bits of a multiplicative hash.
-const HASH_MULTIPLIER: u32 = 0x9E37_79B1;
-const HASH_SHIFT: u32 = 32 - BITMAP_BITS.trailing_zeros();
-
+/// The table word of a folded trigram under `multiplier`.
 #[inline(always)]
-fn bit(folded: u32) -> usize {
-    (folded.wrapping_mul(HASH_MULTIPLIER) >> HASH_SHIFT) as usize
+fn slot(folded: u32, multiplier: u32) -> usize {
+    (folded.wrapping_mul(multiplier) >> HASH_SHIFT) as usize
+}
+
+/// The class of the byte after an anchor's trigram: ASCII letters of either case share one
+/// (`a`-`z` are 1-26); the bit for class `c` is `31 - c`, so a shift left by `c` brings it to
+/// the sign bit.
+#[inline(always)]
+fn class(byte: u8) -> u32 {
+    u32::from(byte | 0x20) & 31
 }
 
 /// The folded trigram at `at` (`bytes[at..at + 3]` must exist).
@@ -114,22 +127,99 @@ fn trigram_at(bytes: &[u8], at: usize) -> u32 {
 }
 
 // `TRIGRAM_RANKS`: the most common case-folded trigrams of code, data and prose
-// (`common-trigrams.txt`), each with its rank counted from the rare end, sorted by trigram.
+// (`common-trigrams.txt`), each with its rank counted from the rare end, most common first;
+// `TRIGRAM_LOOKUP_KEYS` and `TRIGRAM_LOOKUP_RANKS`: the same as a hash table.
 include!(concat!(env!("OUT_DIR"), "/trigram_ranks.rs"));
+
+/// Slots of the trigram lookup table; must agree with `build.rs`.
+const TRIGRAM_LOOKUP_SLOTS: usize = 1 << 14;
+
+/// A folded trigram's first slot in the lookup table; must agree with `build.rs`.
+fn lookup_slot(folded: u32) -> usize {
+    (folded.wrapping_mul(0x9E37_79B1) >> (32 - TRIGRAM_LOOKUP_SLOTS.trailing_zeros())) as usize
+}
 
 /// How common a folded trigram is: its rank among the common trigrams counted from the rare
 /// end (0 = rarest), so a trigram missing from the table scores 0.
 fn commonness(folded: u32) -> usize {
-    TRIGRAM_RANKS
-        .binary_search_by_key(&folded, |&(trigram, _)| trigram)
-        .map_or(0, |at| usize::from(TRIGRAM_RANKS[at].1))
+    let mut slot = lookup_slot(folded);
+    // The table is half empty, so a probe ends within a few slots.
+    loop {
+        match TRIGRAM_LOOKUP_KEYS[slot] {
+            0 => return 0,
+            key if key == folded => return usize::from(TRIGRAM_LOOKUP_RANKS[slot]),
+            _ => slot = (slot + 1) % TRIGRAM_LOOKUP_SLOTS,
+        }
+    }
 }
 
-/// The offset of `keyword`'s anchor: its rarest trigram (`keyword` has at least 3 bytes).
+/// The offset of `keyword`'s anchor (`keyword` has at least 3 bytes): 0 for a 3-byte keyword;
+/// else the start of its 4 bytes whose two trigrams are rarest together (a 4-gram is at most
+/// as common as either trigram, and the squares favour two fairly rare ones over one very
+/// rare and one common).
 pub fn anchor_offset(keyword: &[u8]) -> usize {
-    (0..=keyword.len().saturating_sub(3))
-        .min_by_key(|&at| commonness(trigram_at(keyword, at)))
-        .unwrap_or(0)
+    let mut best = (usize::MAX, 0);
+    let mut before = commonness(trigram_at(keyword, 0));
+    for at in 0..keyword.len().saturating_sub(3) {
+        let after = commonness(trigram_at(keyword, at + 1));
+        best = best.min((before * before + after * after, at));
+        before = after;
+    }
+    best.1
+}
+
+/// The bits an anchor sets in its table word: the class of the byte after its trigram, or
+/// every class when the keyword ends with the trigram.
+fn anchor_bits(keyword: &[u8], offset: usize) -> u32 {
+    keyword
+        .get(offset + 3)
+        .map_or(u32::MAX, |&next| 1 << (31 - class(next)))
+}
+
+/// Hash multipliers to choose from: the golden ratio's, then odd numbers from a fixed
+/// xorshift sequence (the same choice on every run).
+fn candidate_multipliers() -> impl Iterator<Item = u32> {
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    std::iter::once(0x9E37_79B1).chain(std::iter::repeat_with(move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 32) as u32 | 1
+    }))
+}
+
+/// How many multipliers [`choose_multiplier`] tries, each against how many of the most common
+/// trigrams (by Zipf's law, the first 2,048 of 8,192 are four fifths of their occurrences):
+/// about 6 µs a try.
+const MULTIPLIER_TRIES: usize = 8;
+const MULTIPLIER_TRIGRAMS: usize = 2048;
+
+/// The multiplier under which the common trigrams of ordinary text fall on the fewest anchor
+/// bits, weighting each by an estimate of its frequency (Zipf's: one over its rank from the
+/// common end). A trigram that lands on an anchor's word passes the first filter at every
+/// occurrence whose next byte's bit is set there; with an unlucky multiplier a few of the most
+/// common trigrams (`e t`, `ion`) would pass everywhere.
+fn choose_multiplier(anchors: &[(u32, u32)]) -> u32 {
+    let most_common = TRIGRAM_RANKS.first().map_or(0, |&(_, rank)| rank);
+    let mut table = vec![0u32; TABLE_WORDS];
+    let cost = |multiplier: u32, table: &mut Vec<u32>| -> u64 {
+        table.fill(0);
+        for &(folded, bits) in anchors {
+            table[slot(folded, multiplier)] |= bits;
+        }
+        TRIGRAM_RANKS
+            .iter()
+            .take(MULTIPLIER_TRIGRAMS)
+            .map(|&(folded, rank)| {
+                let weight = (1 << 20) / (u64::from(most_common - rank) + 16);
+                weight * u64::from(table[slot(folded, multiplier)].count_ones())
+            })
+            .sum()
+    };
+    candidate_multipliers()
+        .take(MULTIPLIER_TRIES)
+        .min_by_key(|&multiplier| cost(multiplier, &mut table))
+        .unwrap_or(0x9E37_79B1)
 }
 
 /// A keyword as its anchor sees it: where the keyword starts relative to the anchor, and its
@@ -173,8 +263,8 @@ impl KeywordMatcher {
     /// A matcher for `keywords` (matched ASCII case-insensitively). Keyword `i` is reported as `i`.
     pub fn new(keywords: &[Vec<u8>]) -> Result<KeywordMatcher, aho_corasick::BuildError> {
         let keywords: Vec<Vec<u8>> = keywords.iter().map(|k| k.to_ascii_lowercase()).collect();
-        let mut bitmap = vec![0u64; BITMAP_BITS / 64];
         let mut anchors = Vec::new();
+        let mut anchor_bits_of = Vec::new();
         let mut short_keywords = Vec::new();
         let mut short_ids = Vec::new();
         for (id, keyword) in keywords.iter().enumerate() {
@@ -185,24 +275,27 @@ impl KeywordMatcher {
             }
             let offset = anchor_offset(keyword);
             let folded = trigram_at(keyword, offset);
-            let slot = bit(folded);
-            bitmap[slot / 64] |= 1 << (slot % 64);
+            anchor_bits_of.push((folded, anchor_bits(keyword, offset)));
             anchors.push(Anchor::new(folded, id, offset, keyword));
         }
-        anchors.sort_unstable_by_key(|anchor| (bit(anchor.folded), anchor.folded, anchor.id));
-        let mut bits_before = Vec::with_capacity(bitmap.len());
-        let mut set_bits = 0;
-        for word in &bitmap {
-            bits_before.push(set_bits);
-            set_bits += word.count_ones();
+        let multiplier = choose_multiplier(&anchor_bits_of);
+        let mut table = vec![0u32; TABLE_WORDS];
+        for &(folded, bits) in &anchor_bits_of {
+            table[slot(folded, multiplier)] |= bits;
         }
-        let mut anchors_at = Vec::with_capacity(set_bits as usize + 1);
-        for (index, anchor) in anchors.iter().enumerate() {
-            if index == 0 || bit(anchors[index - 1].folded) != bit(anchor.folded) {
-                anchors_at.push(index as u32);
+        anchors.sort_unstable_by_key(|anchor| {
+            (slot(anchor.folded, multiplier), anchor.folded, anchor.id)
+        });
+        let mut anchors_at = Vec::with_capacity(TABLE_WORDS + 1);
+        let mut next_anchor = 0;
+        for word in 0..=TABLE_WORDS {
+            while next_anchor < anchors.len()
+                && slot(anchors[next_anchor].folded, multiplier) < word
+            {
+                next_anchor += 1;
             }
+            anchors_at.push(next_anchor as u32);
         }
-        anchors_at.push(anchors.len() as u32);
         let short = if short_keywords.is_empty() {
             None
         } else {
@@ -215,14 +308,13 @@ impl KeywordMatcher {
         };
         Ok(KeywordMatcher {
             keywords,
-            bitmap,
+            table,
+            multiplier,
             anchors,
-            bits_before,
             anchors_at,
             short,
             #[cfg(target_arch = "x86_64")]
-            use_avx2: std::is_x86_feature_detected!("avx2")
-                && std::is_x86_feature_detected!("popcnt"),
+            use_avx2: std::is_x86_feature_detected!("avx2"),
         })
     }
 
@@ -234,6 +326,14 @@ impl KeywordMatcher {
     /// Whether there are no keywords.
     pub fn is_empty(&self) -> bool {
         self.keywords.is_empty()
+    }
+
+    /// Whether the 4 bytes from `quad` (little-endian, the trigram at a position and the next
+    /// byte) pass the table: the trigram's word has the next byte's class bit.
+    #[inline(always)]
+    fn passes(&self, quad: u32) -> bool {
+        let word = self.table[slot(fold(quad), self.multiplier)];
+        (word << class((quad >> 24) as u8)) & 0x8000_0000 != 0
     }
 
     /// Calls `on_hit(keyword, start, end)` for every occurrence of every keyword in `haystack`,
@@ -252,30 +352,33 @@ impl KeywordMatcher {
         if self.use_avx2 {
             at = avx2::find_anchors(self, haystack, on_hit);
         }
-        // Eight bytes at a time: six trigrams per load.
+        // Eight bytes at a time: five positions (trigram and next byte) per load.
         while at + 8 <= haystack.len() {
             let word = u64::from_le_bytes(haystack[at..at + 8].try_into().expect("8 bytes"));
-            for shift in 0..6 {
-                let folded = fold((word >> (8 * shift)) as u32);
-                let slot = bit(folded);
-                if self.bitmap[slot / 64] & (1 << (slot % 64)) != 0 {
-                    self.verify(haystack, at + shift, folded, on_hit);
+            for shift in 0..5 {
+                let quad = (word >> (8 * shift)) as u32;
+                if self.passes(quad) {
+                    self.verify(haystack, at + shift, fold(quad), on_hit);
                 }
             }
-            at += 6;
+            at += 5;
         }
-        while at + 3 <= haystack.len() {
-            let folded = trigram_at(haystack, at);
-            let slot = bit(folded);
-            if self.bitmap[slot / 64] & (1 << (slot % 64)) != 0 {
-                self.verify(haystack, at, folded, on_hit);
+        while at + 4 <= haystack.len() {
+            let quad = u32::from_le_bytes(haystack[at..at + 4].try_into().expect("4 bytes"));
+            if self.passes(quad) {
+                self.verify(haystack, at, fold(quad), on_hit);
             }
             at += 1;
+        }
+        // The last trigram has no next byte: only a 3-byte keyword can start there.
+        let folded = trigram_at(haystack, haystack.len() - 3);
+        if self.table[slot(folded, self.multiplier)] != 0 {
+            self.verify(haystack, haystack.len() - 3, folded, on_hit);
         }
     }
 
     /// Checks the keywords anchored at `folded` against the text around `at`.
-    /// Inlined into both searches: the AVX2 one gets the rank's popcount instruction.
+    /// Inlined into both searches.
     #[inline(always)]
     fn verify(
         &self,
@@ -284,11 +387,9 @@ impl KeywordMatcher {
         folded: u32,
         on_hit: &mut dyn FnMut(usize, usize, usize),
     ) {
-        let slot = bit(folded);
-        let word = self.bitmap[slot / 64];
-        let rank = self.bits_before[slot / 64] + (word & ((1 << (slot % 64)) - 1)).count_ones();
-        let first = self.anchors_at[rank as usize] as usize;
-        let last = self.anchors_at[rank as usize + 1] as usize;
+        let slot = slot(folded, self.multiplier);
+        let first = self.anchors_at[slot] as usize;
+        let last = self.anchors_at[slot + 1] as usize;
         for anchor in &self.anchors[first..last] {
             // Trigrams that only share the anchor's slot stop here.
             if anchor.folded != folded {
@@ -336,7 +437,7 @@ impl KeywordMatcher {
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::{trigram_at, KeywordMatcher, HASH_MULTIPLIER, HASH_SHIFT};
+    use super::{trigram_at, KeywordMatcher, HASH_SHIFT};
 
     /// Runs the anchor search over `haystack` from its start and returns where it stopped (the
     /// scalar loop finishes the last few positions). The caller checked that AVX2 is present.
@@ -345,51 +446,53 @@ mod avx2 {
         haystack: &[u8],
         on_hit: &mut dyn FnMut(usize, usize, usize),
     ) -> usize {
-        // SAFETY: `matcher.use_avx2` is only true where the CPU reports AVX2 and POPCNT.
+        // SAFETY: `matcher.use_avx2` is only true where the CPU reports AVX2.
         unsafe { find_anchors_avx2(matcher, haystack, on_hit) }
     }
 
-    #[target_feature(enable = "avx2,popcnt")]
+    #[target_feature(enable = "avx2")]
     fn find_anchors_avx2(
         matcher: &KeywordMatcher,
         haystack: &[u8],
         on_hit: &mut dyn FnMut(usize, usize, usize),
     ) -> usize {
-        // Lane k (of eight 32-bit lanes) gets bytes k, k+1 and k+2 of a 16-byte load (both
-        // 128-bit halves hold the same load; -1 writes a zero byte).
-        let trigrams = _mm256_setr_epi8(
-            0, 1, 2, -1, 1, 2, 3, -1, 2, 3, 4, -1, 3, 4, 5, -1, 4, 5, 6, -1, 5, 6, 7, -1, 6, 7, 8,
-            -1, 7, 8, 9, -1,
+        // Lane k (of eight 32-bit lanes) gets bytes k to k+3 of a 16-byte load (both 128-bit
+        // halves hold the same load).
+        let quads = _mm256_setr_epi8(
+            0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6, 4, 5, 6, 7, 5, 6, 7, 8, 6, 7, 8, 9, 7,
+            8, 9, 10,
         );
-        let case = _mm256_set1_epi32(0x0020_2020);
-        let multiplier = _mm256_set1_epi32(HASH_MULTIPLIER as i32);
+        let case = _mm256_set1_epi32(0x2020_2020);
+        let trigram_bytes = _mm256_set1_epi32(0x00FF_FFFF);
+        let multiplier = _mm256_set1_epi32(matcher.multiplier as i32);
         let low_bits = _mm256_set1_epi32(31);
-        let words = matcher.bitmap.as_ptr().cast::<i32>();
-        // The eight positions from `at` as a mask: bit k is set when position `at + k`'s trigram
-        // passes the bitmap. `haystack[at..at + 16]` must exist.
+        let words = matcher.table.as_ptr().cast::<i32>();
+        // The eight positions from `at` as a mask: bit k is set when position `at + k` passes
+        // the table. `haystack[at..at + 16]` must exist.
         let eight = |at: usize| {
             let load = haystack[at..at + 16].as_ptr().cast::<__m128i>();
             // SAFETY: `load` points at 16 readable bytes (the slice above).
             let bytes = _mm256_broadcastsi128_si256(unsafe { _mm_loadu_si128(load) });
-            let folded = _mm256_or_si256(_mm256_shuffle_epi8(bytes, trigrams), case);
-            let hash = _mm256_mullo_epi32(folded, multiplier);
+            let folded = _mm256_or_si256(_mm256_shuffle_epi8(bytes, quads), case);
+            let hash = _mm256_mullo_epi32(_mm256_and_si256(folded, trigram_bytes), multiplier);
             let slot = _mm256_srli_epi32::<{ HASH_SHIFT as i32 }>(hash);
-            // SAFETY: a slot is under BITMAP_BITS, so its 32-bit word is within the bitmap.
-            let word = unsafe { _mm256_i32gather_epi32::<4>(words, _mm256_srli_epi32::<5>(slot)) };
-            // Each slot's bit moves to its lane's sign bit.
-            let to_sign = _mm256_sub_epi32(low_bits, _mm256_and_si256(slot, low_bits));
-            _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_sllv_epi32(word, to_sign))) as u32
+            // SAFETY: a slot is under TABLE_WORDS (the hash's top bits), within the table.
+            let word = unsafe { _mm256_i32gather_epi32::<4>(words, slot) };
+            // The next byte's class bit moves to its lane's sign bit.
+            let class = _mm256_and_si256(_mm256_srli_epi32::<24>(folded), low_bits);
+            _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_sllv_epi32(word, class))) as u32
         };
         let mut at = 0;
-        // Sixteen positions a step: two gathers in flight, one branch.
-        while at + 24 <= haystack.len() {
-            let mut passed = eight(at) | eight(at + 8) << 8;
+        // Thirty-two positions a step: four gathers in flight, one branch.
+        while at + 40 <= haystack.len() {
+            let mut passed =
+                eight(at) | eight(at + 8) << 8 | eight(at + 16) << 16 | eight(at + 24) << 24;
             while passed != 0 {
                 let position = at + passed.trailing_zeros() as usize;
                 passed &= passed - 1;
                 matcher.verify(haystack, position, trigram_at(haystack, position), on_hit);
             }
-            at += 16;
+            at += 32;
         }
         at
     }
@@ -478,12 +581,14 @@ mod tests {
             "_auth",
             "q~",
             "ac",
+            "sk_",
+            "8q~",
         ]
         .iter()
         .map(|k| k.as_bytes().to_vec())
         .collect();
         let matcher = KeywordMatcher::new(&keywords).unwrap();
-        let text = b"GHP_x github_PAT_ PassWord=1 akia _AUTH 8Q~ ac passpass gh";
+        let text = b"GHP_x github_PAT_ PassWord=1 akia _AUTH 8Q~ ac passpass gh SK_ sk_";
         assert_eq!(hits(&matcher, text), reference(&keywords, text));
         for end in 0..text.len() {
             assert_eq!(
@@ -492,6 +597,64 @@ mod tests {
                 "prefix {end}"
             );
         }
+    }
+
+    /// The positions whose trigram and next byte pass the table (the plain loop's test).
+    fn passing_positions(matcher: &KeywordMatcher, haystack: &[u8]) -> Vec<usize> {
+        (0..haystack.len().saturating_sub(3))
+            .filter(|&at| {
+                matcher.passes(u32::from_le_bytes(haystack[at..at + 4].try_into().unwrap()))
+            })
+            .collect()
+    }
+
+    /// A long keyword's anchor is a trigram and the class of the byte after it: `ape` in
+    /// `shape` or `era` in `operation` do not stop for `scraperapi` or `atera`, where a
+    /// trigram alone would; a 3-byte keyword passes whatever follows it.
+    #[test]
+    fn the_next_byte_keeps_common_words_out() {
+        let keywords = [b"scraperapi".to_vec(), b"atera".to_vec(), b"pat".to_vec()];
+        let matcher = KeywordMatcher::new(&keywords).unwrap();
+        let common = b"{\"shape\": \"ListOperationsRequest\", \"type\": \"shape\"}";
+        assert_eq!(passing_positions(&matcher, common), Vec::<usize>::new());
+        let text = b"SCRAPERAPI_KEY atera pat. path";
+        assert_eq!(hits(&matcher, text), reference(&keywords, text));
+        assert_eq!(hits(&matcher, text).len(), 4);
+        assert_eq!(passing_positions(&matcher, text).len(), 4);
+    }
+
+    /// The hash multiplier is chosen so that the commonest trigrams avoid the anchors' words:
+    /// with the built-in keywords, the choice puts fewer anchor bits under the 2,048 most
+    /// common trigrams than the first candidate (the golden ratio's) does.
+    #[test]
+    fn the_chosen_multiplier_keeps_common_trigrams_off_anchor_bits() {
+        let rules = crate::rule::RuleSet::builtin().unwrap();
+        let mut table = KeywordTable::new();
+        for (index, rule) in rules.rules().iter().enumerate() {
+            for keyword in &rule.keywords {
+                table.add(keyword.as_bytes(), index);
+            }
+        }
+        let matcher = KeywordMatcher::new(&table.keywords).unwrap();
+        let bits_under_common = |multiplier: u32| -> u32 {
+            let mut words = vec![0u32; TABLE_WORDS];
+            for keyword in table.keywords.iter().filter(|k| k.len() >= 3) {
+                let offset = anchor_offset(keyword);
+                words[slot(trigram_at(keyword, offset), multiplier)] |=
+                    anchor_bits(keyword, offset);
+            }
+            TRIGRAM_RANKS
+                .iter()
+                .take(MULTIPLIER_TRIGRAMS)
+                .map(|&(folded, _)| words[slot(folded, multiplier)].count_ones())
+                .sum()
+        };
+        assert_ne!(matcher.multiplier, 0x9E37_79B1);
+        let (chosen, golden) = (
+            bits_under_common(matcher.multiplier),
+            bits_under_common(0x9E37_79B1),
+        );
+        assert!(chosen < golden, "{chosen} vs {golden}");
     }
 
     #[test]
