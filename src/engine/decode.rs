@@ -94,10 +94,23 @@ fn in_alphabet(b: u8) -> bool {
 }
 
 /// The next maximal stretch of base64/hex-alphabet bytes, at or after `at`, that is at least
-/// `MIN_RUN` long. Most text has no such stretch, so this looks at every `MIN_RUN`th byte first:
-/// when that byte is outside the alphabet, no long enough stretch can cover the bytes before it.
-/// `bytes[at - 1]` must be outside the alphabet (or `at` 0).
-fn next_long_stretch(bytes: &[u8], mut at: usize) -> Option<(usize, usize)> {
+/// `MIN_RUN` long. `bytes[at - 1]` must be outside the alphabet (or `at` 0). With AVX2, 32
+/// bytes a step; the plain search finishes the last bytes.
+fn next_long_stretch(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        return match avx2::next_long_stretch(bytes, at) {
+            Ok(found) => Some(found),
+            Err(stopped) => next_long_stretch_plain(bytes, stopped),
+        };
+    }
+    next_long_stretch_plain(bytes, at)
+}
+
+/// [`next_long_stretch`] a byte at a time. Most text has no such stretch, so this looks at
+/// every `MIN_RUN`th byte first: when that byte is outside the alphabet, no long enough
+/// stretch can cover the bytes before it.
+fn next_long_stretch_plain(bytes: &[u8], mut at: usize) -> Option<(usize, usize)> {
     while at + MIN_RUN <= bytes.len() {
         let probe = at + MIN_RUN - 1;
         if !in_alphabet(bytes[probe]) {
@@ -110,14 +123,18 @@ fn next_long_stretch(bytes: &[u8], mut at: usize) -> Option<(usize, usize)> {
             at += outside + 1;
             continue;
         }
-        // `MIN_RUN` bytes of the alphabet, and the one before `at` is not: a stretch.
-        let end = bytes[probe..]
-            .iter()
-            .position(|&b| !in_alphabet(b))
-            .map_or(bytes.len(), |i| probe + i);
-        return Some((at, end));
+        return Some(stretch_from(bytes, at, probe));
     }
     None
+}
+
+/// The stretch from `start`, whose bytes up to `known` are in the alphabet.
+fn stretch_from(bytes: &[u8], start: usize, known: usize) -> (usize, usize) {
+    let end = bytes[known..]
+        .iter()
+        .position(|&b| !in_alphabet(b))
+        .map_or(bytes.len(), |i| known + i);
+    (start, end)
 }
 
 /// The encoded runs of `bytes` that decode to text.
@@ -245,6 +262,132 @@ pub fn decode_percent_runs(bytes: &[u8]) -> Vec<Decoded> {
     out
 }
 
+/// Whether a joiner (`+`, `.`, `..`) can be at `at`: the byte before it is the closing quote
+/// of a literal or a blank between the two (control bytes pass too: `find_joiners` decides).
+fn may_join(bytes: &[u8], at: usize) -> bool {
+    matches!(bytes[at], b'+' | b'.')
+        && at > 0
+        && matches!(bytes[at - 1], 0..=b' ' | b'"' | b'\'' | b'`' | b'\\')
+}
+
+/// The positions where a joiner can be ([`may_join`]), in order. Prose and API models are full
+/// of periods after a letter, where a search for every `+` and `.` stopped.
+fn joiner_operators(bytes: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        at = avx2::joiner_operators(bytes, &mut out);
+    }
+    out.extend((at..bytes.len()).filter(|&at| may_join(bytes, at)));
+    out
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(
+    unsafe_code,
+    reason = "SIMD intrinsics, run only where the CPU reports AVX2; every load is bounds-checked"
+)]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{stretch_from, MIN_RUN};
+
+    /// [`super::next_long_stretch`] while 64 bytes are left: `Ok` with the stretch, or `Err`
+    /// with where the plain search is to go on. The caller checked that AVX2 is present.
+    pub(super) fn next_long_stretch(bytes: &[u8], at: usize) -> Result<(usize, usize), usize> {
+        // SAFETY: the caller checked that the CPU has AVX2.
+        unsafe { next_long_stretch_avx2(bytes, at) }
+    }
+
+    /// Bit i is set when `bytes[at + i]` is in the alphabet (`bytes[at..at + 32]` must exist).
+    #[target_feature(enable = "avx2")]
+    fn alphabet_mask(bytes: &[u8], at: usize) -> u32 {
+        let chunk = bytes[at..at + 32].as_ptr().cast::<__m256i>();
+        // SAFETY: `chunk` points at 32 readable bytes (the slice above).
+        let here = unsafe { _mm256_loadu_si256(chunk) };
+        let splat = |byte: u8| _mm256_set1_epi8(byte as i8);
+        // `x - low` is at most `span` (unsigned) exactly when `x` is in `low..=low + span`.
+        let within = |x: __m256i, low: u8, span: u8| {
+            let offset = _mm256_sub_epi8(x, splat(low));
+            _mm256_cmpeq_epi8(_mm256_min_epu8(offset, splat(span)), offset)
+        };
+        let letter = within(_mm256_or_si256(here, splat(0x20)), b'a', 25);
+        let digit = within(here, b'0', 9);
+        let mut inside = _mm256_or_si256(letter, digit);
+        for extra in [b'+', b'/', b'-', b'_'] {
+            inside = _mm256_or_si256(inside, _mm256_cmpeq_epi8(here, splat(extra)));
+        }
+        _mm256_movemask_epi8(inside) as u32
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn next_long_stretch_avx2(bytes: &[u8], mut at: usize) -> Result<(usize, usize), usize> {
+        const _: () = assert!(MIN_RUN == 24, "the shifts below find runs of 24");
+        if at + 64 > bytes.len() {
+            return Err(at);
+        }
+        let mut low = alphabet_mask(bytes, at);
+        while at + 64 <= bytes.len() {
+            let high = alphabet_mask(bytes, at + 32);
+            let inside = u64::from(low) | u64::from(high) << 32;
+            // Bit i of `runs_n`: the n bytes from `at + i` are all in the alphabet (for the
+            // first 32 bits, whose 24 bytes are all within the 64).
+            let runs_2 = inside & inside >> 1;
+            let runs_4 = runs_2 & runs_2 >> 2;
+            let runs_8 = runs_4 & runs_4 >> 4;
+            let runs_24 = runs_8 & runs_8 >> 8 & runs_8 >> 16;
+            // The first such start: the byte before it is outside the alphabet (a stretch
+            // from before `at` would have been found from the step before).
+            let starts = runs_24 as u32;
+            if starts != 0 {
+                let start = at + starts.trailing_zeros() as usize;
+                return Ok(stretch_from(bytes, start, start + MIN_RUN));
+            }
+            at += 32;
+            low = high;
+        }
+        Err(at)
+    }
+
+    /// Adds the positions from 1 on that pass [`super::may_join`], 32 at a time, to `out`, and
+    /// returns where it stopped. The caller checked that AVX2 is present.
+    pub(super) fn joiner_operators(bytes: &[u8], out: &mut Vec<usize>) -> usize {
+        // SAFETY: the caller checked that the CPU has AVX2.
+        unsafe { joiner_operators_avx2(bytes, out) }
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn joiner_operators_avx2(bytes: &[u8], out: &mut Vec<usize>) -> usize {
+        let splat = |byte: u8| _mm256_set1_epi8(byte as i8);
+        let (plus, dot, space) = (splat(b'+'), splat(b'.'), splat(b' '));
+        let quotes = [splat(b'"'), splat(b'\''), splat(b'`'), splat(b'\\')];
+        let mut at = 1;
+        while at + 32 <= bytes.len() {
+            let load = |from: usize| {
+                let chunk = bytes[from..from + 32].as_ptr().cast::<__m256i>();
+                // SAFETY: `chunk` points at 32 readable bytes (the slice above).
+                unsafe { _mm256_loadu_si256(chunk) }
+            };
+            let (here, before) = (load(at), load(at - 1));
+            let operator =
+                _mm256_or_si256(_mm256_cmpeq_epi8(here, plus), _mm256_cmpeq_epi8(here, dot));
+            // Bytes up to the space: their unsigned minimum with it is themselves.
+            let mut after_quote = _mm256_cmpeq_epi8(_mm256_min_epu8(before, space), before);
+            for quote in quotes {
+                after_quote = _mm256_or_si256(after_quote, _mm256_cmpeq_epi8(before, quote));
+            }
+            let mut found = _mm256_movemask_epi8(_mm256_and_si256(operator, after_quote)) as u32;
+            while found != 0 {
+                out.push(at + found.trailing_zeros() as usize);
+                found &= found - 1;
+            }
+            at += 32;
+        }
+        at
+    }
+}
+
 /// Longest statement of joined string literals decoded (bytes).
 const MAX_STATEMENT: usize = 8 * 1024;
 
@@ -254,40 +397,7 @@ const MAX_STATEMENT: usize = 8 * 1024;
 /// joiner's line to the end of the last's) comes back with its joiners removed, so the rules
 /// see `key = "sk_live_4eC39HqLyjWDarjtT1"`.
 pub fn decode_concatenations(bytes: &[u8]) -> Vec<Decoded> {
-    // (left quote, right quote) of each joiner, in order.
-    let mut joiners: Vec<(usize, usize)> = Vec::new();
-    for at in memchr::memchr2_iter(b'+', b'.', bytes) {
-        if joiners.last().is_some_and(|&(_, right)| at <= right) {
-            continue; // the second dot of `..`, or inside the last joiner
-        }
-        let op_end = if bytes.get(at + 1) == Some(&b'.') && bytes[at] == b'.' {
-            at + 2
-        } else {
-            at + 1
-        };
-        let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\\');
-        let left = bytes[at.saturating_sub(16)..at]
-            .iter()
-            .rposition(|b| !blank(b))
-            .map(|i| at.saturating_sub(16) + i);
-        let right = bytes[op_end..bytes.len().min(op_end + 16)]
-            .iter()
-            .position(|b| !blank(b))
-            .map(|i| op_end + i);
-        let (Some(left), Some(right)) = (left, right) else {
-            continue;
-        };
-        let quote = bytes[left];
-        // A literal closes at `left` (not a `"` that opens `"+1"`) and the next opens at
-        // `right`: the byte before `left` is no joiner character.
-        if matches!(quote, b'"' | b'\'' | b'`')
-            && bytes[right] == quote
-            && left > 0
-            && !matches!(bytes[left - 1], b'+' | b'(' | b'[' | b',' | b'=' | b' ')
-        {
-            joiners.push((left, right));
-        }
-    }
+    let joiners = find_joiners(bytes, joiner_operators(bytes).into_iter());
     let mut out: Vec<Decoded> = Vec::new();
     let mut group_start = 0;
     while group_start < joiners.len() && out.len() < MAX_RUNS {
@@ -321,6 +431,45 @@ pub fn decode_concatenations(bytes: &[u8]) -> Vec<Decoded> {
         group_start = group_end;
     }
     out
+}
+
+/// The joiners among `operators` (positions of `+` and `.`, in order): (left quote, right
+/// quote) of each, in order.
+fn find_joiners(bytes: &[u8], operators: impl Iterator<Item = usize>) -> Vec<(usize, usize)> {
+    let mut joiners: Vec<(usize, usize)> = Vec::new();
+    for at in operators {
+        if joiners.last().is_some_and(|&(_, right)| at <= right) {
+            continue; // the second dot of `..`, or inside the last joiner
+        }
+        let op_end = if bytes.get(at + 1) == Some(&b'.') && bytes[at] == b'.' {
+            at + 2
+        } else {
+            at + 1
+        };
+        let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\\');
+        let left = bytes[at.saturating_sub(16)..at]
+            .iter()
+            .rposition(|b| !blank(b))
+            .map(|i| at.saturating_sub(16) + i);
+        let right = bytes[op_end..bytes.len().min(op_end + 16)]
+            .iter()
+            .position(|b| !blank(b))
+            .map(|i| op_end + i);
+        let (Some(left), Some(right)) = (left, right) else {
+            continue;
+        };
+        let quote = bytes[left];
+        // A literal closes at `left` (not a `"` that opens `"+1"`) and the next opens at
+        // `right`: the byte before `left` is no joiner character.
+        if matches!(quote, b'"' | b'\'' | b'`')
+            && bytes[right] == quote
+            && left > 0
+            && !matches!(bytes[left - 1], b'+' | b'(' | b'[' | b',' | b'=' | b' ')
+        {
+            joiners.push((left, right));
+        }
+    }
+    joiners
 }
 
 fn decode_hex(run: &[u8]) -> Option<Vec<u8>> {
@@ -393,6 +542,30 @@ mod tests {
             ]
         );
         assert_eq!(&text[runs[0].span.range()], b64);
+    }
+
+    /// The joiner search looks only after quotes and blanks (32 bytes a step with AVX2); on
+    /// text made of quotes, blanks, joiners and letters it finds exactly the joiners a look at
+    /// every `+` and `.` finds.
+    #[test]
+    fn the_joiner_search_misses_no_joiner() {
+        let mut next = crate::test_rng(0x9E37_79B9_7F4A_7C15);
+        let alphabet = b"\"'`  \t\r\n\\+..+a=(,[";
+        let mut found = 0;
+        for _ in 0..2_000 {
+            let text: Vec<u8> = (0..(next() % 80))
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let operators = joiner_operators(&text);
+            let expected = find_joiners(&text, memchr::memchr2_iter(b'+', b'.', &text));
+            assert_eq!(
+                find_joiners(&text, operators.into_iter()),
+                expected,
+                "{text:?}"
+            );
+            found += expected.len();
+        }
+        assert!(found > 100, "{found} joiners");
     }
 
     #[test]
@@ -471,30 +644,29 @@ mod tests {
             state ^= state << 17;
             state
         };
-        for _ in 0..200 {
+        let mut stretches = 0;
+        for _ in 0..400 {
             let len = (next() % 400) as usize;
             let bytes: Vec<u8> = (0..len)
-                .map(|_| match next() % 40 {
-                    0 => b' ',
-                    1 => b'-',
-                    2 => b'+',
-                    3 => b'=',
-                    n => b"aZ09/_"[(n % 6) as usize],
+                .map(|_| match next() % 60 {
+                    // Bytes just outside the alphabet's ranges, and some in it.
+                    n @ 0..=7 => b" =@[`{:\xfa"[n as usize],
+                    n => b"aZzA09/_+-"[(n % 10) as usize],
                 })
                 .collect();
-            let mut fast = Vec::new();
-            let mut at = 0;
-            while let Some((start, end)) = next_long_stretch(&bytes, at) {
-                fast.push((start, end));
-                at = end + 1;
+            let expected = long_stretches_naively(&bytes);
+            for search in [next_long_stretch, next_long_stretch_plain] {
+                let mut found = Vec::new();
+                let mut at = 0;
+                while let Some((start, end)) = search(&bytes, at) {
+                    found.push((start, end));
+                    at = end + 1;
+                }
+                assert_eq!(found, expected, "{:?}", String::from_utf8_lossy(&bytes));
             }
-            assert_eq!(
-                fast,
-                long_stretches_naively(&bytes),
-                "{:?}",
-                String::from_utf8_lossy(&bytes)
-            );
+            stretches += expected.len();
         }
+        assert!(stretches > 100, "{stretches} stretches");
     }
 
     #[test]
