@@ -352,7 +352,7 @@ impl LeanWriter {
         Some(format!(
             "Some(LeanFacts {{ secret_group: {}, window: {}, single_line: {}, ends_at_newline: {}, \
              unbounded: {}, secret_alphabet: {}, secret_prefix: {}, alphabet: {:#x?}, \
-             classes: t({classes_start}, {}), min_len: {} }})",
+             classes: t({classes_start}, {}), min_len: {}, marks: {:?} }})",
             facts.secret_group,
             facts.window,
             facts.single_line,
@@ -363,6 +363,7 @@ impl LeanWriter {
             facts.runs.alphabet,
             self.classes.len(),
             facts.runs.min_len,
+            facts.marks,
         ))
     }
 

@@ -244,8 +244,8 @@ pub struct Scanner<'e> {
     chunks_since_budget_check: u32,
     /// Most bytes the regex caches may hold: [`CACHE_BUDGET`] (tests lower it).
     cache_budget: usize,
-    /// Whether windows without a run the secret could be are skipped (tests turn it off to
-    /// check that it never skips a secret).
+    /// Whether windows without a run the secret could be, or without the punctuation every
+    /// match holds, are skipped (tests turn it off to check that it never skips a secret).
     test_secret_runs: bool,
 }
 
@@ -348,8 +348,10 @@ impl<'e> Scanner<'e> {
             // Most keyword hits have nothing near them that the rule's secret could be: its
             // regex need not run there, nor (often) ever be compiled.
             if self.test_secret_runs {
-                self.windows
-                    .retain(|window| matcher.secret_runs.may_hold_secret(&bytes[window.range()]));
+                self.windows.retain(|window| {
+                    let window = &bytes[window.range()];
+                    matcher.window_has_marks(window) && matcher.secret_runs.may_hold_secret(window)
+                });
             }
             if self.windows.is_empty() {
                 continue;
@@ -506,8 +508,9 @@ mod tests {
         Engine::for_tests(rules)
     }
 
-    /// The run test only skips windows the regex reports nothing in: with it off, every
-    /// secret every built-in rule finds in its own examples is a run the test accepts.
+    /// The run and mark tests only skip windows the regex reports nothing in: with them off,
+    /// every secret every built-in rule finds in its own examples is a run the run test
+    /// accepts, and every match holds the rule's marks.
     #[test]
     fn secret_runs_never_rule_out_a_secret_the_regex_reports() {
         let engine = Engine::new(RuleSet::builtin_with_examples().unwrap()).unwrap();
@@ -525,6 +528,14 @@ mod tests {
                         engine.rules().rules()[m.rule].id,
                         String::from_utf8_lossy(secret),
                         matcher.secret_runs,
+                    );
+                    let whole = &example.as_bytes()[m.span.range()];
+                    assert!(
+                        matcher.window_has_marks(whole),
+                        "{}: {:?} lacks one of {:?}",
+                        engine.rules().rules()[m.rule].id,
+                        String::from_utf8_lossy(whole),
+                        matcher.facts.marks,
                     );
                     checked += 1;
                 });

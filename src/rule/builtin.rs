@@ -5,7 +5,7 @@
 //! applies at every start.
 
 use super::facts::RegexFacts;
-use super::secret_runs::RunFacts;
+use super::secret_runs::{RunFacts, MARKS};
 use super::syntax::{RuleSyntax, Severity};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_patterns.rs"));
@@ -105,6 +105,7 @@ pub struct LeanFacts {
     alphabet: [u64; 4],
     classes: Span,
     min_len: usize,
+    marks: [[u8; 3]; MARKS],
 }
 
 impl LeanFacts {
@@ -123,6 +124,7 @@ impl LeanFacts {
                 classes: LEAN_CLASSES[self.classes.range()].to_vec(),
                 min_len: self.min_len,
             },
+            marks: self.marks,
         }
     }
 }

@@ -7,7 +7,7 @@
 use regex_syntax::hir::Hir;
 
 use super::hir::{capture_group, capture_index, literal_prefix_len, newlines, Newlines};
-use super::secret_runs::RunFacts;
+use super::secret_runs::{required_marks, RunFacts, MARKS};
 
 /// Bytes searched on each side of a keyword hit when a rule's regex has no maximum length.
 pub const UNBOUNDED_WINDOW: usize = 4096;
@@ -34,6 +34,8 @@ pub struct RegexFacts {
     pub secret_prefix: usize,
     /// What a window must hold for the rule to report a secret in it.
     pub runs: RunFacts,
+    /// Punctuation every match holds ([`required_marks`]): classes of 1 to 3 bytes, 0-padded.
+    pub marks: [[u8; 3]; MARKS],
 }
 
 impl RegexFacts {
@@ -76,6 +78,7 @@ impl RegexFacts {
                 .sum(),
             secret_prefix: literal_prefix_len(secret),
             runs,
+            marks: required_marks(hir),
         })
     }
 }

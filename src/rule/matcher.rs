@@ -60,6 +60,17 @@ impl Matcher {
             .map_err(String::as_str)
     }
 
+    /// Whether `window` holds a byte of each class of punctuation every match holds
+    /// (`RegexFacts::marks`): a window without one cannot hold a match.
+    pub fn window_has_marks(&self, window: &[u8]) -> bool {
+        self.facts.marks.iter().all(|class| match *class {
+            [0, _, _] => true,
+            [a, 0, _] => memchr::memchr(a, window).is_some(),
+            [a, b, 0] => memchr::memchr2(a, b, window).is_some(),
+            [a, b, c] => memchr::memchr3(a, b, c, window).is_some(),
+        })
+    }
+
     /// Whether [`Matcher::regex`] has compiled the regex.
     pub fn is_compiled(&self) -> bool {
         self.regex.get().is_some()

@@ -213,6 +213,39 @@ impl SecretRuns {
     }
 }
 
+/// Punctuation every match of `hir` holds: up to [`MARKS`] classes of 1 to 3 bytes, none a
+/// letter, digit or NUL, each 0-padded (an unused class is all 0). A window holding no byte
+/// of one of them holds no match: `@` for a URL with credentials, whose `://` is in every API
+/// model's documentation. The rarest kinds of bytes are kept when more classes qualify.
+pub fn required_marks(hir: &Hir) -> [[u8; 3]; MARKS] {
+    // Punctuation that ordinary text and code are full of: tried last.
+    const COMMON: &[u8] = b" \t\r\n\"',.:;=/-_()";
+    let mut marks: Vec<Vec<u8>> = required_classes(hir)
+        .into_iter()
+        .filter(|class| (1..=3).contains(&class.len()) && !class.contains(0))
+        .map(|class| {
+            (1..=255u8)
+                .filter(|&b| class.contains(b))
+                .collect::<Vec<u8>>()
+        })
+        .filter(|bytes| bytes.iter().all(|b| !b.is_ascii_alphanumeric()))
+        .collect();
+    marks.sort_by_key(|bytes| {
+        (
+            bytes.iter().filter(|b| COMMON.contains(b)).count(),
+            bytes.len(),
+        )
+    });
+    let mut out = [[0u8; 3]; MARKS];
+    for (slot, bytes) in out.iter_mut().zip(marks) {
+        slot[..bytes.len()].copy_from_slice(&bytes);
+    }
+    out
+}
+
+/// Most mark classes a rule keeps.
+pub const MARKS: usize = 3;
+
 /// The bytes a match of `hir` can hold. A Unicode class beyond ASCII matches UTF-8 sequences,
 /// so it can hold any byte from 0x80 up.
 fn alphabet(hir: &Hir) -> ByteSet {
@@ -329,6 +362,27 @@ mod tests {
     fn runs(pattern: &str, entropy: Option<f64>) -> SecretRuns {
         let secret = super::super::hir::parse(pattern).unwrap();
         SecretRuns::new(&RunFacts::new(&secret, entropy))
+    }
+
+    fn marks(pattern: &str) -> [[u8; 3]; MARKS] {
+        required_marks(&super::super::hir::parse(pattern).unwrap())
+    }
+
+    #[test]
+    fn marks_are_the_rarest_punctuation_every_match_holds() {
+        // A URL with credentials: `@` first (rare), then the common `:` and `/`.
+        assert_eq!(
+            marks(r"[a-z]+://([^:@/\s]+):([^@/\s]{3,})@[a-z.]+"),
+            [*b"@\0\0", *b":\0\0", *b"/\0\0"]
+        );
+        // Branches widen a class: `=` or `:` whichever matches; letters, digits and optional
+        // parts say nothing.
+        assert_eq!(
+            marks(r"(?i)token\s*(?:=|:)\s*['\x22]?([a-z0-9]{20})(?:#x)?"),
+            [*b":=\0", [0; 3], [0; 3]]
+        );
+        // A class of more than 3 bytes, or holding NUL, is no mark.
+        assert_eq!(marks(r"[-+=_.]x[\x00@]y"), [[0; 3]; MARKS]);
     }
 
     #[test]
