@@ -108,9 +108,12 @@ fn write_trigram_ranks(out_dir: &std::path::Path) {
     }
     let mut by_commonness: Vec<(u32, usize)> = ranks.into_iter().collect();
     by_commonness.sort_by_key(|&(trigram, rank)| (std::cmp::Reverse(rank), trigram));
-    // Must agree with `TRIGRAM_LOOKUP_SLOTS` and `lookup_slot` in `engine/keywords.rs`.
+    // Written out with the table; `lookup_slot` in `engine/keywords.rs` hashes the same way.
     const LOOKUP_SLOTS: usize = 1 << 14;
-    let lookup_slot = |trigram: u32| (trigram.wrapping_mul(0x9E37_79B1) >> 18) as usize;
+    const LOOKUP_MULTIPLIER: u32 = 0x9E37_79B1;
+    let lookup_slot = |trigram: u32| {
+        (trigram.wrapping_mul(LOOKUP_MULTIPLIER) >> (32 - LOOKUP_SLOTS.trailing_zeros())) as usize
+    };
     let mut keys = vec![0u32; LOOKUP_SLOTS];
     let mut values = vec![0usize; LOOKUP_SLOTS];
     for &(trigram, rank) in &by_commonness {
@@ -130,6 +133,11 @@ fn write_trigram_ranks(out_dir: &std::path::Path) {
     out.push_str(
         "];\n/// The same trigrams by `lookup_slot`, linearly probed; 0 is an empty slot.\n",
     );
+    writeln!(
+        out,
+        "const TRIGRAM_LOOKUP_SLOTS: usize = {LOOKUP_SLOTS};\nconst TRIGRAM_LOOKUP_MULTIPLIER: u32 = {LOOKUP_MULTIPLIER:#x};"
+    )
+    .expect("writing to a String");
     let joined = |numbers: Vec<String>| numbers.join(",");
     writeln!(
         out,

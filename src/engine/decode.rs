@@ -10,6 +10,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose};
 use base64::Engine as _;
 
 use super::Span;
+use crate::rule::secret_runs::next_long_run;
 
 /// Shortest run worth decoding (bytes): 24 base64 characters hold 18 bytes.
 pub const MIN_RUN: usize = 24;
@@ -107,34 +108,10 @@ fn next_long_stretch(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
     next_long_stretch_plain(bytes, at)
 }
 
-/// [`next_long_stretch`] a byte at a time. Most text has no such stretch, so this looks at
-/// every `MIN_RUN`th byte first: when that byte is outside the alphabet, no long enough
-/// stretch can cover the bytes before it.
-fn next_long_stretch_plain(bytes: &[u8], mut at: usize) -> Option<(usize, usize)> {
-    while at + MIN_RUN <= bytes.len() {
-        let probe = at + MIN_RUN - 1;
-        if !in_alphabet(bytes[probe]) {
-            at = probe + 1;
-            continue;
-        }
-        // A byte outside the alphabet before the probe: no long enough stretch starts before
-        // it, and the bytes after it are looked at again only from the next probe down.
-        if let Some(outside) = bytes[at..probe].iter().rposition(|&b| !in_alphabet(b)) {
-            at += outside + 1;
-            continue;
-        }
-        return Some(stretch_from(bytes, at, probe));
-    }
-    None
-}
-
-/// The stretch from `start`, whose bytes up to `known` are in the alphabet.
-fn stretch_from(bytes: &[u8], start: usize, known: usize) -> (usize, usize) {
-    let end = bytes[known..]
-        .iter()
-        .position(|&b| !in_alphabet(b))
-        .map_or(bytes.len(), |i| known + i);
-    (start, end)
+/// [`next_long_stretch`] without SIMD: the rule module's run search, which reads text a few
+/// bytes per `MIN_RUN`.
+fn next_long_stretch_plain(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+    next_long_run(bytes, at, MIN_RUN, in_alphabet)
 }
 
 /// The encoded runs of `bytes` that decode to text.
@@ -291,7 +268,7 @@ fn joiner_operators(bytes: &[u8]) -> Vec<usize> {
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::{stretch_from, MIN_RUN};
+    use super::{in_alphabet, MIN_RUN};
 
     /// [`super::next_long_stretch`] while 64 bytes are left: `Ok` with the stretch, or `Err`
     /// with where the plain search is to go on. The caller checked that AVX2 is present.
@@ -342,7 +319,10 @@ mod avx2 {
             let starts = runs_24 as u32;
             if starts != 0 {
                 let start = at + starts.trailing_zeros() as usize;
-                return Ok(stretch_from(bytes, start, start + MIN_RUN));
+                let end = (bytes[start + MIN_RUN..].iter())
+                    .position(|&b| !in_alphabet(b))
+                    .map_or(bytes.len(), |i| start + MIN_RUN + i);
+                return Ok((start, end));
             }
             at += 32;
             low = high;

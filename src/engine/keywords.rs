@@ -128,15 +128,14 @@ fn trigram_at(bytes: &[u8], at: usize) -> u32 {
 
 // `TRIGRAM_RANKS`: the most common case-folded trigrams of code, data and prose
 // (`common-trigrams.txt`), each with its rank counted from the rare end, most common first;
-// `TRIGRAM_LOOKUP_KEYS` and `TRIGRAM_LOOKUP_RANKS`: the same as a hash table.
+// `TRIGRAM_LOOKUP_KEYS` and `TRIGRAM_LOOKUP_RANKS`: the same as a hash table of
+// `TRIGRAM_LOOKUP_SLOTS` slots under `TRIGRAM_LOOKUP_MULTIPLIER`.
 include!(concat!(env!("OUT_DIR"), "/trigram_ranks.rs"));
 
-/// Slots of the trigram lookup table; must agree with `build.rs`.
-const TRIGRAM_LOOKUP_SLOTS: usize = 1 << 14;
-
-/// A folded trigram's first slot in the lookup table; must agree with `build.rs`.
+/// A folded trigram's first slot in the lookup table (as `build.rs` placed it).
 fn lookup_slot(folded: u32) -> usize {
-    (folded.wrapping_mul(0x9E37_79B1) >> (32 - TRIGRAM_LOOKUP_SLOTS.trailing_zeros())) as usize
+    (folded.wrapping_mul(TRIGRAM_LOOKUP_MULTIPLIER) >> (32 - TRIGRAM_LOOKUP_SLOTS.trailing_zeros()))
+        as usize
 }
 
 /// How common a folded trigram is: its rank among the common trigrams counted from the rare
@@ -168,12 +167,12 @@ pub fn anchor_offset(keyword: &[u8]) -> usize {
     best.1
 }
 
-/// The bits an anchor sets in its table word: the class of the byte after its trigram, or
-/// every class when the keyword ends with the trigram.
-fn anchor_bits(keyword: &[u8], offset: usize) -> u32 {
-    keyword
-        .get(offset + 3)
-        .map_or(u32::MAX, |&next| 1 << (31 - class(next)))
+/// The anchor table under `multiplier`: each anchor's bits set in its trigram's word.
+fn fill_table(anchors: &[Anchor], multiplier: u32, table: &mut [u32]) {
+    table.fill(0);
+    for anchor in anchors {
+        table[slot(anchor.folded, multiplier)] |= anchor.bits;
+    }
 }
 
 /// Hash multipliers to choose from: the golden ratio's, then odd numbers from a fixed
@@ -199,14 +198,11 @@ const MULTIPLIER_TRIGRAMS: usize = 2048;
 /// common end). A trigram that lands on an anchor's word passes the first filter at every
 /// occurrence whose next byte's bit is set there; with an unlucky multiplier a few of the most
 /// common trigrams (`e t`, `ion`) would pass everywhere.
-fn choose_multiplier(anchors: &[(u32, u32)]) -> u32 {
+fn choose_multiplier(anchors: &[Anchor]) -> u32 {
     let most_common = TRIGRAM_RANKS.first().map_or(0, |&(_, rank)| rank);
     let mut table = vec![0u32; TABLE_WORDS];
     let cost = |multiplier: u32, table: &mut Vec<u32>| -> u64 {
-        table.fill(0);
-        for &(folded, bits) in anchors {
-            table[slot(folded, multiplier)] |= bits;
-        }
+        fill_table(anchors, multiplier, table);
         TRIGRAM_RANKS
             .iter()
             .take(MULTIPLIER_TRIGRAMS)
@@ -228,6 +224,9 @@ fn choose_multiplier(anchors: &[(u32, u32)]) -> u32 {
 #[derive(Debug, Clone)]
 struct Anchor {
     folded: u32,
+    /// The bits it sets in its table word: the class of the byte after its trigram, or every
+    /// class when the keyword ends with the trigram.
+    bits: u32,
     id: u32,
     offset: u32,
     /// The keyword's first 8 bytes (fewer: zero-padded), lowercase.
@@ -239,7 +238,7 @@ struct Anchor {
 }
 
 impl Anchor {
-    fn new(folded: u32, id: usize, offset: usize, keyword: &[u8]) -> Anchor {
+    fn new(id: usize, offset: usize, keyword: &[u8]) -> Anchor {
         let (mut head, mut head_mask, mut head_case) = (0u64, 0u64, 0u64);
         for (i, &byte) in keyword.iter().take(8).enumerate() {
             head |= u64::from(byte) << (8 * i);
@@ -249,9 +248,12 @@ impl Anchor {
             }
         }
         Anchor {
-            folded,
+            folded: trigram_at(keyword, offset),
             id: id as u32,
             offset: offset as u32,
+            bits: keyword
+                .get(offset + 3)
+                .map_or(u32::MAX, |&next| 1 << (31 - class(next))),
             head,
             head_mask,
             head_case,
@@ -264,7 +266,6 @@ impl KeywordMatcher {
     pub fn new(keywords: &[Vec<u8>]) -> Result<KeywordMatcher, aho_corasick::BuildError> {
         let keywords: Vec<Vec<u8>> = keywords.iter().map(|k| k.to_ascii_lowercase()).collect();
         let mut anchors = Vec::new();
-        let mut anchor_bits_of = Vec::new();
         let mut short_keywords = Vec::new();
         let mut short_ids = Vec::new();
         for (id, keyword) in keywords.iter().enumerate() {
@@ -273,16 +274,11 @@ impl KeywordMatcher {
                 short_ids.push(id);
                 continue;
             }
-            let offset = anchor_offset(keyword);
-            let folded = trigram_at(keyword, offset);
-            anchor_bits_of.push((folded, anchor_bits(keyword, offset)));
-            anchors.push(Anchor::new(folded, id, offset, keyword));
+            anchors.push(Anchor::new(id, anchor_offset(keyword), keyword));
         }
-        let multiplier = choose_multiplier(&anchor_bits_of);
+        let multiplier = choose_multiplier(&anchors);
         let mut table = vec![0u32; TABLE_WORDS];
-        for &(folded, bits) in &anchor_bits_of {
-            table[slot(folded, multiplier)] |= bits;
-        }
+        fill_table(&anchors, multiplier, &mut table);
         anchors.sort_unstable_by_key(|anchor| {
             (slot(anchor.folded, multiplier), anchor.folded, anchor.id)
         });
@@ -638,11 +634,7 @@ mod tests {
         let matcher = KeywordMatcher::new(&table.keywords).unwrap();
         let bits_under_common = |multiplier: u32| -> u32 {
             let mut words = vec![0u32; TABLE_WORDS];
-            for keyword in table.keywords.iter().filter(|k| k.len() >= 3) {
-                let offset = anchor_offset(keyword);
-                words[slot(trigram_at(keyword, offset), multiplier)] |=
-                    anchor_bits(keyword, offset);
-            }
+            fill_table(&matcher.anchors, multiplier, &mut words);
             TRIGRAM_RANKS
                 .iter()
                 .take(MULTIPLIER_TRIGRAMS)

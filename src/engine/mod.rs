@@ -3,10 +3,10 @@
 //! One keyword matcher over every rule's keywords (ASCII case-insensitive, overlapping, so no
 //! keyword hides another; see [`keywords`]) finds the candidate rules of a chunk and where their
 //! keywords are; each candidate's regex then runs only in a window around those hits, sized by the
-//! regex's longest possible match, and only when the window holds a run of bytes the rule's
-//! secret could be (`rule::secret_runs`; the regex is compiled when a window first does). A
-//! match passes the rule's checks (secret group, entropy,
-//! validator) before it reaches the caller. [`Engine`] is built once and shared; each thread
+//! regex's longest possible match, and only when the window holds the punctuation every match
+//! holds and a run of bytes the rule's secret could be (`rule::secret_runs`; the regex is
+//! compiled when a window first does). A match passes the rule's checks (secret group,
+//! entropy, validator) before it reaches the caller. [`Engine`] is built once and shared; each thread
 //! scans with its own [`Scanner`], which holds the regex caches and scratch buffers.
 
 pub mod decode;

@@ -141,35 +141,17 @@ impl SecretRuns {
     }
 
     /// Whether `bytes` hold a run the secret could be: a maximal run of alphabet bytes at least
-    /// `min_len` long that holds a byte of every required class.
-    ///
-    /// Most windows hold only short runs (words of code), so the search looks at the last byte
-    /// a run starting at `start` would need: outside the alphabet, no such run can start before
-    /// it; inside, only the run around it is read. A window is read a few bytes per `min_len`.
+    /// `min_len` long that holds a byte of every required class. Most windows hold only short
+    /// runs (words of code), which [`next_long_run`] skips reading a few bytes per `min_len`.
     pub fn may_hold_secret(&self, bytes: &[u8]) -> bool {
         if self.trivial {
             return true;
         }
-        let in_alphabet = |at: usize| self.table[usize::from(bytes[at])] & IN_ALPHABET != 0;
+        let in_alphabet = |byte: u8| self.table[usize::from(byte)] & IN_ALPHABET != 0;
         let min_len = self.min_len.max(1);
-        // Every run starting before `start` has been judged; `start` is 0 or follows a byte
-        // outside the alphabet.
         let mut start = 0;
-        while start + min_len <= bytes.len() {
-            let probe = start + min_len - 1;
-            if !in_alphabet(probe) {
-                start = probe + 1;
-                continue;
-            }
-            let mut run_start = probe;
-            while run_start > start && in_alphabet(run_start - 1) {
-                run_start -= 1;
-            }
-            let mut run_end = probe + 1;
-            while run_end < bytes.len() && in_alphabet(run_end) {
-                run_end += 1;
-            }
-            if run_end - run_start >= min_len && self.holds_required(&bytes[run_start..run_end]) {
+        while let Some((run_start, run_end)) = next_long_run(bytes, start, min_len, in_alphabet) {
+            if self.holds_required(&bytes[run_start..run_end]) {
                 return true;
             }
             start = run_end + 1;
@@ -211,6 +193,39 @@ impl SecretRuns {
         }
         false
     }
+}
+
+/// The first maximal run of bytes `in_alphabet` at or after `start`, at least `min_len` (1 or
+/// more) long, as `(start, end)`; `bytes[start - 1]` must be outside the alphabet (or `start`
+/// 0). Most text has no such run, so the search looks at the last byte a run starting at
+/// `start` would need: outside the alphabet, no such run can start before it; inside, only the
+/// run around it is read. Text is read a few bytes per `min_len`.
+pub fn next_long_run(
+    bytes: &[u8],
+    mut start: usize,
+    min_len: usize,
+    in_alphabet: impl Fn(u8) -> bool,
+) -> Option<(usize, usize)> {
+    while start + min_len <= bytes.len() {
+        let probe = start + min_len - 1;
+        if !in_alphabet(bytes[probe]) {
+            start = probe + 1;
+            continue;
+        }
+        let mut run_start = probe;
+        while run_start > start && in_alphabet(bytes[run_start - 1]) {
+            run_start -= 1;
+        }
+        let mut run_end = probe + 1;
+        while run_end < bytes.len() && in_alphabet(bytes[run_end]) {
+            run_end += 1;
+        }
+        if run_end - run_start >= min_len {
+            return Some((run_start, run_end));
+        }
+        start = run_end + 1;
+    }
+    None
 }
 
 /// Punctuation every match of `hir` holds: up to [`MARKS`] classes of 1 to 3 bytes, none a
