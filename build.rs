@@ -358,10 +358,11 @@ impl LeanWriter {
         let classes_start = self.classes.len();
         self.classes.extend(facts.runs.classes.iter().copied());
         Some(format!(
-            "Some(LeanFacts {{ secret_group: {}, window: {}, single_line: {}, ends_at_newline: {}, \
+            "Some(LeanFacts {{ secret_group: {}, secret_is_match: {}, window: {}, single_line: {}, ends_at_newline: {}, \
              unbounded: {}, secret_alphabet: {}, secret_prefix: {}, alphabet: {:#x?}, \
              classes: t({classes_start}, {}), min_len: {}, marks: {:?} }})",
             facts.secret_group,
+            facts.secret_is_match,
             facts.window,
             facts.single_line,
             facts.ends_at_newline,

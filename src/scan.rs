@@ -533,11 +533,13 @@ impl Worker<'_> {
     /// superset of what [`Visitor::chunk`] reports, since allowlists, inline allows, shadowing
     /// and change scopes only ever remove findings.
     fn may_find(&mut self, bytes: &[u8]) -> bool {
+        if self.scanner.finds_any_path(bytes) {
+            return true;
+        }
         let mut found = false;
-        self.scanner.scan_any_path(bytes, &mut |_| found = true);
         let scanner = &mut self.scanner;
         walk_decoded(bytes, self.decode_depth, |_| true, &mut |_, _, text| {
-            scanner.scan_any_path(text, &mut |_| found = true);
+            found = scanner.finds_any_path(text);
             !found
         });
         found

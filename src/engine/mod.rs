@@ -19,6 +19,7 @@ pub use file_names::FileNames;
 use regex_automata::meta;
 use regex_automata::util::captures::Captures;
 use regex_automata::Input;
+use rustc_hash::FxHashMap;
 
 use crate::rule::{Confidence, Rule, RuleSet};
 use crate::validate::placeholder::is_documentation_value;
@@ -226,6 +227,7 @@ impl Engine {
             chunks_since_budget_check: 0,
             cache_budget: CACHE_BUDGET,
             test_secret_runs: true,
+            judged: Judged::default(),
         }
     }
 }
@@ -247,6 +249,8 @@ pub struct Scanner<'e> {
     /// Whether windows without a run the secret could be, or without the punctuation every
     /// match holds, are skipped (tests turn it off to check that it never skips a secret).
     test_secret_runs: bool,
+    /// The rules' checks on secrets met before.
+    judged: Judged,
 }
 
 /// Most bytes one scanner's regex caches may hold. Each rule's lazy DFA grows to what its
@@ -268,13 +272,21 @@ impl<'e> Scanner<'e> {
     /// rule order, then position. `path` (if the chunk has one) selects the rules whose path
     /// filter applies.
     pub fn scan(&mut self, bytes: &[u8], path: Option<&str>, on_match: &mut dyn FnMut(Match)) {
-        self.scan_rules(bytes, &|rule| rule.applies_to(path), on_match);
+        self.scan_rules(bytes, &|rule| rule.applies_to(path), false, on_match);
     }
 
     /// Scans one chunk as if its path matched every rule's path filter: what a chunk whose
     /// path is not known yet could hold under any path (a superset of [`Scanner::scan`]).
     pub fn scan_any_path(&mut self, bytes: &[u8], on_match: &mut dyn FnMut(Match)) {
-        self.scan_rules(bytes, &|_| true, on_match);
+        self.scan_rules(bytes, &|_| true, false, on_match);
+    }
+
+    /// Whether [`Scanner::scan_any_path`] would report anything in `bytes`: it stops at the
+    /// first match, where a finding-dense blob holds thousands.
+    pub fn finds_any_path(&mut self, bytes: &[u8]) -> bool {
+        let mut found = false;
+        self.scan_rules(bytes, &|_| true, true, &mut |_| found = true);
+        found
     }
 
     /// Drops the largest regex caches when together they hold more than the budget, down to
@@ -302,10 +314,13 @@ impl<'e> Scanner<'e> {
         }
     }
 
+    /// [`Scanner::scan`] with the rules `applies` selects; `first_only` stops after the first
+    /// match.
     fn scan_rules(
         &mut self,
         bytes: &[u8],
         applies: &dyn Fn(&Rule) -> bool,
+        first_only: bool,
         on_match: &mut dyn FnMut(Match),
     ) {
         self.keep_caches_within_budget();
@@ -326,7 +341,7 @@ impl<'e> Scanner<'e> {
         }
         self.hits.sort_unstable();
         let mut hits = std::mem::take(&mut self.hits);
-        for group in hits.chunk_by(|a, b| a.0 == b.0) {
+        'rules: for group in hits.chunk_by(|a, b| a.0 == b.0) {
             let rule_index = group[0].0;
             let rule = &engine.rules.rules()[rule_index];
             if !applies(rule) {
@@ -364,14 +379,31 @@ impl<'e> Scanner<'e> {
             for window in &self.windows {
                 let mut input = Input::new(bytes).span(window.range());
                 loop {
-                    regex.search_captures_with(cache, &input, caps);
-                    let Some(whole) = caps.get_match() else { break };
+                    // A rule whose secret is its whole match needs only the match's bounds,
+                    // not the capture engine run over it.
+                    let (whole, secret) = if matcher.facts.secret_is_match {
+                        let Some(whole) = regex.search_with(cache, &input) else {
+                            break;
+                        };
+                        (whole, Some(whole.span()))
+                    } else {
+                        regex.search_captures_with(cache, &input, caps);
+                        let Some(whole) = caps.get_match() else { break };
+                        (whole, caps.get_group(matcher.facts.secret_group))
+                    };
                     // A match without a secret is a rule's deliberate exclusion (an
                     // alternative that consumes `nextPageToken: ...`): it keeps its text.
                     let mut rejected = false;
-                    if let Some(secret) = caps.get_group(matcher.facts.secret_group) {
+                    if let Some(secret) = secret {
                         let secret = Span::new(secret.start, secret.end);
-                        match check(rule, rule_index, whole.range(), secret, bytes) {
+                        match self
+                            .judged
+                            .check(rule, rule_index, whole.range(), secret, bytes)
+                        {
+                            Some(found) if first_only => {
+                                on_match(found);
+                                break 'rules;
+                            }
                             Some(found) => on_match(found),
                             None => rejected = true,
                         }
@@ -430,18 +462,23 @@ fn search_window(
     window
 }
 
-/// Runs a rule's checks on a regex match: non-empty secret, entropy, validator.
-fn check(
-    rule: &Rule,
-    rule_index: usize,
-    whole: std::ops::Range<usize>,
-    secret: Span,
-    bytes: &[u8],
-) -> Option<Match> {
-    if secret.is_empty() {
+/// What a rule's checks say of one secret: `None` to drop it, else what its match carries.
+/// It depends on the rule and the secret's bytes alone, so a scanner keeps it for secrets it
+/// meets again (a finding-dense history repeats each secret in hundreds of blobs).
+#[derive(Debug, Clone)]
+struct Judgement {
+    entropy: f64,
+    validation: Option<(&'static str, std::borrow::Cow<'static, str>)>,
+    lower_severity: bool,
+    published_example: Option<&'static str>,
+    confidence: Confidence,
+}
+
+/// Runs a rule's checks on a secret: non-empty, entropy, documentation values, validator.
+fn judge(rule: &Rule, secret_bytes: &[u8]) -> Option<Judgement> {
+    if secret_bytes.is_empty() {
         return None;
     }
-    let secret_bytes = &bytes[secret.range()];
     let entropy = f64::from(entropy::shannon_entropy(secret_bytes));
     if rule.entropy.is_some_and(|min| entropy < min) {
         return None;
@@ -461,21 +498,76 @@ fn check(
             }
         },
     };
-    Some(Match {
-        rule: rule_index,
-        span: Span::new(whole.start, whole.end),
-        secret,
+    Some(Judgement {
         entropy,
         validation,
         lower_severity,
+        published_example,
         confidence: if published_example.is_some() {
             Confidence::Low
         } else {
             confidence
         },
-        published_example,
-        candidates: Vec::new(),
     })
+}
+
+/// Judgements a scanner keeps, by (rule, secret); emptied when it holds [`JUDGED_BYTES`].
+#[derive(Default)]
+struct Judged {
+    known: FxHashMap<(usize, Box<[u8]>), Option<Judgement>>,
+    bytes: usize,
+}
+
+/// Counts only: the keys are secrets.
+impl std::fmt::Debug for Judged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (f.debug_struct("Judged"))
+            .field("secrets", &self.known.len())
+            .field("bytes", &self.bytes)
+            .finish()
+    }
+}
+
+/// Most secret bytes a scanner keeps judgements for.
+const JUDGED_BYTES: usize = 1 << 20;
+
+impl Judged {
+    /// The rule's checks on a regex match, judged once per distinct secret.
+    fn check(
+        &mut self,
+        rule: &Rule,
+        rule_index: usize,
+        whole: std::ops::Range<usize>,
+        secret: Span,
+        bytes: &[u8],
+    ) -> Option<Match> {
+        let secret_bytes = &bytes[secret.range()];
+        let key = (rule_index, Box::<[u8]>::from(secret_bytes));
+        let judgement = match self.known.get(&key) {
+            Some(known) => known.clone(),
+            None => {
+                let judgement = judge(rule, secret_bytes);
+                if self.bytes > JUDGED_BYTES {
+                    self.known.clear();
+                    self.bytes = 0;
+                }
+                self.bytes += secret_bytes.len();
+                self.known.insert(key, judgement.clone());
+                judgement
+            }
+        }?;
+        Some(Match {
+            rule: rule_index,
+            span: Span::new(whole.start, whole.end),
+            secret,
+            entropy: judgement.entropy,
+            validation: judgement.validation,
+            lower_severity: judgement.lower_severity,
+            confidence: judgement.confidence,
+            published_example: judgement.published_example,
+            candidates: Vec::new(),
+        })
+    }
 }
 
 /// The rule most unit tests scan with: `t.tok`, `tok_` and 8 lowercase letters or digits.
@@ -542,6 +634,91 @@ mod tests {
             }
         }
         assert!(checked > 7000, "{checked} secrets");
+    }
+
+    /// A rule said to have its secret as its whole match does: on every example of every such
+    /// built-in rule, the capture engine puts the secret group exactly on the match.
+    #[test]
+    fn secrets_said_to_be_whole_matches_are() {
+        let rules = RuleSet::builtin_with_examples().unwrap();
+        let mut checked = 0;
+        for rule in rules.rules() {
+            let Ok(matcher) = rule.matcher() else {
+                continue;
+            };
+            if !matcher.facts.secret_is_match {
+                continue;
+            }
+            let regex = matcher.regex().unwrap();
+            for example in &rule.examples {
+                for found in regex.captures_iter(example.as_bytes()) {
+                    let group = found.get_group(matcher.facts.secret_group);
+                    assert_eq!(group, found.get_match().map(|m| m.span()), "{}", rule.id);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 300, "{checked} matches");
+    }
+
+    /// The prescreen's early stop agrees with a full scan: on every built-in rule's examples
+    /// (which all match) and negative examples (some match other rules), a text holds a match
+    /// for the one exactly when it holds one for the other.
+    #[test]
+    fn stopping_at_the_first_match_agrees_with_the_full_scan() {
+        let engine = Engine::new(RuleSet::builtin_with_examples().unwrap()).unwrap();
+        let mut scanner = engine.scanner();
+        let (mut with, mut without) = (0, 0);
+        for rule in engine.rules().rules() {
+            for text in rule.examples.iter().chain(&rule.negative_examples) {
+                let mut any = false;
+                scanner.scan_any_path(text.as_bytes(), &mut |_| any = true);
+                assert_eq!(scanner.finds_any_path(text.as_bytes()), any, "{}", rule.id);
+                if any {
+                    with += 1;
+                } else {
+                    without += 1;
+                }
+            }
+        }
+        assert!(
+            with > 3000 && without > 1000,
+            "{with} with a match, {without} without"
+        );
+    }
+
+    /// Judgements kept for secrets met before change nothing: a text scanned twice by one
+    /// scanner (the second time from its memory) gives what a fresh scanner gives, rejected
+    /// values included (a bad checksum, a placeholder).
+    #[test]
+    fn a_secret_met_again_is_judged_as_the_first_time() {
+        let engine = Engine::new(RuleSet::builtin_with_examples().unwrap()).unwrap();
+        let matches_of = |scanner: &mut Scanner, text: &[u8]| {
+            let mut found = Vec::new();
+            scanner.scan(text, None, &mut |m| {
+                found.push((
+                    m.rule,
+                    m.secret,
+                    m.validation,
+                    m.confidence,
+                    m.lower_severity,
+                ))
+            });
+            found
+        };
+        let mut seasoned = engine.scanner();
+        let mut compared = 0;
+        for rule in engine.rules().rules() {
+            for text in rule.examples.iter().chain(&rule.negative_examples) {
+                let first = matches_of(&mut seasoned, text.as_bytes());
+                let again = matches_of(&mut seasoned, text.as_bytes());
+                let fresh = matches_of(&mut engine.scanner(), text.as_bytes());
+                assert_eq!(again, fresh, "{}", rule.id);
+                assert_eq!(first, fresh, "{}", rule.id);
+                compared += fresh.len();
+            }
+        }
+        assert!(compared > 7000, "{compared} matches");
     }
 
     /// A rule whose keyword is near nothing its secret could be is never compiled.

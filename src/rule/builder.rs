@@ -363,6 +363,25 @@ mod tests {
         }
     }
 
+    /// Only zero-width assertions may lie outside a secret that is said to be the whole match.
+    #[test]
+    fn a_secret_is_the_whole_match_when_nothing_else_takes_bytes() {
+        let cases = [
+            (r"acme_[a-z]{4}", true),
+            (r"\b(acme_[a-z]{4})\b", true),
+            (r"(?-u)^(?P<secret>acme_[a-z]{4})$", true),
+            (r"((acme_)[a-z]{4})", true),
+            (r"\b(acme_[a-z]{4})(?:[^a-z]|\z)", false),
+            (r"key=(acme_[a-z]{4})", false),
+            (r"(acme_[a-z]{4})|acme_none", false),
+            (r"(acme_[a-z]{4})?", false),
+            (r"(acme_[a-z]{4}) ", false),
+        ];
+        for (pattern, whole) in cases {
+            assert_eq!(facts(pattern).secret_is_match, whole, "{pattern}");
+        }
+    }
+
     /// The regex facts of a one-rule set whose regex is `pattern`.
     fn facts(pattern: &str) -> crate::rule::facts::RegexFacts {
         let rules = build(&RULE.replace("REGEX", pattern)).unwrap();

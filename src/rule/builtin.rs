@@ -96,6 +96,7 @@ struct LeanRule {
 #[derive(Debug)]
 pub struct LeanFacts {
     secret_group: usize,
+    secret_is_match: bool,
     window: usize,
     single_line: bool,
     ends_at_newline: bool,
@@ -113,6 +114,7 @@ impl LeanFacts {
     pub fn to_facts(&self) -> RegexFacts {
         RegexFacts {
             secret_group: self.secret_group,
+            secret_is_match: self.secret_is_match,
             window: self.window,
             single_line: self.single_line,
             ends_at_newline: self.ends_at_newline,

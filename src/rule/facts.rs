@@ -6,7 +6,9 @@
 
 use regex_syntax::hir::Hir;
 
-use super::hir::{capture_group, capture_index, literal_prefix_len, newlines, Newlines};
+use super::hir::{
+    capture_group, capture_index, group_is_whole_match, literal_prefix_len, newlines, Newlines,
+};
 use super::secret_runs::{required_marks, RunFacts, MARKS};
 
 /// Bytes searched on each side of a keyword hit when a rule's regex has no maximum length.
@@ -19,6 +21,8 @@ pub const MAX_WINDOW: usize = 64 * 1024;
 pub struct RegexFacts {
     /// The capture group holding the secret (0 = the whole match).
     pub secret_group: usize,
+    /// The secret group is the whole match: the search needs no capture engine.
+    pub secret_is_match: bool,
     /// Bytes to search on each side of a keyword hit: the regex's longest match, bounded.
     pub window: usize,
     /// The regex cannot match a newline, so a match never leaves the line of its keyword.
@@ -68,6 +72,7 @@ impl RegexFacts {
         let newlines = newlines(hir);
         Ok(RegexFacts {
             secret_group,
+            secret_is_match: group_is_whole_match(hir, secret_group),
             window: (hir.properties().maximum_len())
                 .map_or(UNBOUNDED_WINDOW, |len| len.clamp(1, MAX_WINDOW)),
             single_line: newlines == Newlines::Never,

@@ -59,6 +59,27 @@ pub(super) fn capture_group(
     }
 }
 
+/// Whether every byte of every match of `hir` is in capture group `index` (0: the whole match):
+/// all that lies outside the group is zero-width (`\b`, `^`, `$`). Such a rule's secret is
+/// its match, so the search needs no capture engine.
+pub(super) fn group_is_whole_match(hir: &regex_syntax::hir::Hir, index: usize) -> bool {
+    use regex_syntax::hir::HirKind;
+    if index == 0 {
+        return true;
+    }
+    match hir.kind() {
+        HirKind::Capture(capture) if capture.index as usize == index => true,
+        HirKind::Capture(capture) => group_is_whole_match(&capture.sub, index),
+        HirKind::Concat(subs) => {
+            let zero_width =
+                |sub: &regex_syntax::hir::Hir| sub.properties().maximum_len() == Some(0);
+            let holding: Vec<_> = subs.iter().filter(|sub| !zero_width(sub)).collect();
+            matches!(holding[..], [only] if group_is_whole_match(only, index))
+        }
+        _ => false,
+    }
+}
+
 /// Longest counted repetition compiled as written. A regex unrolls `x{20,8000}` into 8,000
 /// copies of `x`: the PEM and JWT rules alone took 40 MB that way.
 pub(super) const MAX_COUNTED_REPETITION: u32 = 256;
