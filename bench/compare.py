@@ -12,6 +12,8 @@ Scenarios:
   sdk      keyword-dense generated JSON: botocore's and Google's API models from PyPI (~250 MB)
   history  the whole history of a git repository (default: bench/corpus/history.git, 20,000
            commits built by bench/make-history.py; point --repo at any clone)
+  dense    a finding-dense history: 1,200 commits of bench/make-history.py --dense, where test
+           fixtures hold dozens of fake credentials each and change in every commit
   staged   the pre-commit hook on a typical change: 3 files staged in a ~2,000-file repository
   startup  a scan of one empty file
 """
@@ -327,7 +329,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=1200, help="seconds before a run is cut")
     parser.add_argument("--slow", type=float, default=180,
                         help="a tool whose first run took longer is not run again")
-    parser.add_argument("--scenarios", default="startup,staged,tree,sdk,history")
+    parser.add_argument("--scenarios", default="startup,staged,tree,sdk,history,dense")
     parser.add_argument("--output", type=Path, default=ROOT / "bench/RESULTS.md")
     parser.add_argument("--tools", help="comma-separated subset of tools to run (default: all)")
     args = parser.parse_args()
@@ -382,6 +384,17 @@ def main():
         sections.append(table("(b) Full git history", rows,
                               f"`{args.repo.name}`: {int(commits):,} commits, {size / 1e6:.0f} MB packed. "
                               "Every commit reachable from any ref."))
+    if "dense" in scenarios:
+        dense = args.work / "dense.git"
+        if not dense.exists():
+            subprocess.run([sys.executable, str(ROOT / "bench/make-history.py"), str(dense),
+                            "--commits", "1200", "--dense"], check=True)
+        size = sum(p.stat().st_size for p in dense.rglob("*") if p.is_file())
+        rows = measure("history", dense, 0, toolset, args.runs, args.timeout, args.slow, args.work)
+        sections.append(table("(b5) Finding-dense git history", rows,
+                              f"`bench/make-history.py --commits 1200 --dense`: {size / 1e6:.0f} MB packed; "
+                              "eight test fixtures of fake credentials (ten providers), one edited in every "
+                              "commit, so thousands of blobs hold dozens of matches each."))
 
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     mem = next((int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs leakhound and its peers side by side on this machine and writes bench/RESULTS.md.
-# Usage: bench/compare.sh [--runs N] [--repo PATH] [--scenarios startup,staged,tree,sdk,history]
+# Usage: bench/compare.sh [--runs N] [--repo PATH] [--scenarios startup,staged,tree,sdk,history,dense]
 #
 # Peers are installed from the package registries, when missing, into $LEAKHOUND_PEERS
 # (default ~/.cache/leakhound-peers, outside the repository): kingfisher (kingfisher-bin),

@@ -83,25 +83,26 @@ fn pbkdf2_hmac_sha256_16(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 
         .chain_update(salt)
         .chain_update(1u32.to_be_bytes())
         .finalize();
-    let mut u: [u8; 32] = (Sha256::new().chain_update(padded_key(0x5c)))
+    let first: [u8; 32] = (Sha256::new().chain_update(padded_key(0x5c)))
         .chain_update(inner_hash)
         .finalize()
         .into();
-    let mut sum = u;
+    let mut sum = first;
     // The last block of a 96-byte message (a 64-byte padded key, then 32 bytes): the 32
-    // bytes, the 0x80 end mark, zeros, the length in bits.
+    // bytes (each round's U, which the next round hashes), the 0x80 end mark, zeros, the
+    // length in bits.
     let mut block = [0u8; 64];
+    block[..32].copy_from_slice(&first);
     block[32] = 0x80;
     block[56..].copy_from_slice(&(96u64 * 8).to_be_bytes());
     for _ in 1..iterations {
-        block[..32].copy_from_slice(&u);
         let mut state = inner;
         compress(&mut state, &block);
         write_state(&state, &mut block);
         let mut state = outer;
         compress(&mut state, &block);
-        write_state(&state, &mut u);
-        sum.iter_mut().zip(&u).for_each(|(s, b)| *s ^= b);
+        write_state(&state, &mut block);
+        sum.iter_mut().zip(&block).for_each(|(s, b)| *s ^= b);
     }
     let mut out = [0u8; 16];
     out.copy_from_slice(&sum[..16]);
