@@ -423,6 +423,7 @@ pub fn run_into(
                 batch: Vec::new(),
                 stats: Summary::default(),
                 secrets: Redactor::new(),
+                unfingerprinted: None,
                 sink: sender.clone(),
             })
         };
@@ -487,6 +488,8 @@ struct Worker<'a> {
     stats: Summary,
     /// Every secret and encoded run found in this worker's chunks so far.
     secrets: Redactor,
+    /// A finding whose fingerprint needs the slow key derivation, waiting for another.
+    unfingerprinted: Option<Finding>,
     sink: crossbeam_channel::Sender<Event>,
 }
 
@@ -516,7 +519,23 @@ impl Worker<'_> {
             self.emit(found, Disposition::Allowed);
             return;
         }
-        self.fingerprints.fill(&mut found);
+        if self.fingerprints.try_fill(&mut found) {
+            self.file_by_baseline(found);
+            return;
+        }
+        // A slow key derivation waits for a second one, and the two run side by side.
+        match self.unfingerprinted.take() {
+            None => self.unfingerprinted = Some(found),
+            Some(mut waiting) => {
+                self.fingerprints.fill_two(&mut waiting, &mut found);
+                self.file_by_baseline(waiting);
+                self.file_by_baseline(found);
+            }
+        }
+    }
+
+    /// Files a fingerprinted finding as baselined or reported.
+    fn file_by_baseline(&mut self, found: Finding) {
         if self
             .filters
             .baseline
@@ -790,6 +809,10 @@ impl Worker<'_> {
 
 impl Drop for Worker<'_> {
     fn drop(&mut self) {
+        if let Some(mut waiting) = self.unfingerprinted.take() {
+            self.fingerprints.fill(&mut waiting);
+            self.file_by_baseline(waiting);
+        }
         self.flush();
         let done = (
             std::mem::take(&mut self.stats),
@@ -823,6 +846,42 @@ mod tests {
         assert_eq!(result.findings[0].location.line, 1);
         assert_eq!(result.findings[0].location.column, 5);
         assert_eq!(result.findings[0].snippet, "x = ****(12)");
+    }
+
+    /// Slow key derivations are paired within a worker: every finding still gets its own
+    /// fingerprint, the one that waits for a partner at the end included (an odd number of
+    /// guessable secrets, one of them twice at one path), and a baseline still sees it.
+    #[test]
+    fn paired_key_derivations_give_each_finding_its_own_fingerprint() {
+        let engine = Engine::for_tests(crate::engine::TOK_RULE);
+        let secrets = [
+            "tok_aaaa1111",
+            "tok_bbbb2222",
+            "tok_cccc3333",
+            "tok_aaaa1111",
+        ];
+        let chunks = (0..7)
+            .map(|n| {
+                let text = format!("x = {}\n", secrets[n % secrets.len()]);
+                let path = format!("f{}", n % 5);
+                (Provenance::file(path.clone(), path), text.into_bytes())
+            })
+            .collect();
+        let source = VecSource { chunks };
+        for threads in [1, 2] {
+            let result = run(&source, &engine, &Filters::default(), threads, &Silent);
+            assert_eq!(result.findings.len(), 7);
+            for finding in &result.findings {
+                let secret = finding.secret.expose();
+                assert_eq!(crate::finding::fingerprint::iterations(secret), 20_000);
+                let expected = crate::finding::fingerprint::fingerprint(
+                    &finding.rule_id,
+                    &finding.rel_path,
+                    secret,
+                );
+                assert_eq!(finding.fingerprint, expected, "{}", finding.rel_path);
+            }
+        }
     }
 
     /// Issue 16: a sink of its own receives every finding, with its disposition, and one

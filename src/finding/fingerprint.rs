@@ -16,7 +16,9 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use super::hex;
+use super::{hex, Finding};
+
+mod pbkdf2_rounds;
 
 /// The fingerprint scheme's name: the start of every salt, and SARIF's `partialFingerprints` key.
 pub const SCHEME: &str = "leakhound/v2";
@@ -49,8 +51,13 @@ pub fn iterations(secret: &[u8]) -> u32 {
 }
 
 fn derive(rule_id: &str, rel_path: &str, secret: &[u8], iterations: u32) -> String {
-    let salt = format!("{SCHEME}\0{rule_id}\0{rel_path}");
+    let salt = salt(rule_id, rel_path);
     hex(&pbkdf2_hmac_sha256_16(secret, salt.as_bytes(), iterations))
+}
+
+/// The scheme's salt for a finding of `rule_id` at `rel_path`.
+fn salt(rule_id: &str, rel_path: &str) -> String {
+    format!("{SCHEME}\0{rule_id}\0{rel_path}")
 }
 
 /// The SHA-256 initial state.
@@ -59,65 +66,71 @@ const SHA256_IV: [u32; 8] = [
 ];
 
 /// PBKDF2-HMAC-SHA256 (RFC 8018) of `password` and `salt` with `iterations` rounds, 16 bytes
-/// out: the first block's first half. Every round after the first hashes a 32-byte value, so
-/// it is two compressions from the key's inner and outer states, with the padding and length
-/// written once: a generic HMAC spends a third more on copying and padding (a guessable
-/// secret's 20,000 rounds are most of a finding-dense audit's time).
+/// out: the first block's first half.
 fn pbkdf2_hmac_sha256_16(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 16] {
+    let sum = pbkdf2_rounds::xor_of_rounds(
+        keyed_states(password),
+        first_round(password, salt),
+        iterations,
+    );
+    first_half(&sum)
+}
+
+/// [`pbkdf2_hmac_sha256_16`] of two passwords and salts with the same round count: the rounds
+/// after the first run side by side ([`pbkdf2_rounds::xor_of_rounds_two`]), in about the time
+/// of one.
+fn pbkdf2_hmac_sha256_16_two(inputs: [(&[u8], &[u8]); 2], iterations: u32) -> [[u8; 16]; 2] {
+    let keyed = inputs.map(|(password, _)| keyed_states(password));
+    let first = inputs.map(|(password, salt)| first_round(password, salt));
+    pbkdf2_rounds::xor_of_rounds_two(keyed, first, iterations).map(|sum| first_half(&sum))
+}
+
+/// U1 = HMAC(password, salt || INT(1)), the one round with a message of any length, as words.
+fn first_round(password: &[u8], salt: &[u8]) -> [u32; 8] {
+    let key = padded_key(password);
+    let inner = (Sha256::new().chain_update(key.map(|b| b ^ 0x36)))
+        .chain_update(salt)
+        .chain_update(1u32.to_be_bytes())
+        .finalize();
+    let first: [u8; 32] = (Sha256::new().chain_update(key.map(|b| b ^ 0x5c)))
+        .chain_update(inner)
+        .finalize()
+        .into();
+    std::array::from_fn(|i| u32::from_be_bytes([0, 1, 2, 3].map(|j| first[4 * i + j])))
+}
+
+/// The first four words, big-endian: the 16 bytes a fingerprint keeps.
+fn first_half(words: &[u32; 8]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (word, bytes) in words.iter().zip(out.chunks_exact_mut(4)) {
+        bytes.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+/// The HMAC key block: the password, or its SHA-256 if it is longer than a block, 0-padded.
+fn padded_key(password: &[u8]) -> [u8; 64] {
     let mut key = [0u8; 64];
     if password.len() > key.len() {
         key[..32].copy_from_slice(&Sha256::digest(password));
     } else {
         key[..password.len()].copy_from_slice(password);
     }
-    let padded_key = |pad: u8| key.map(|byte| byte ^ pad);
-    let keyed_state = |pad: u8| {
+    key
+}
+
+/// The HMAC's inner and outer SHA-256 states after the padded key.
+fn keyed_states(password: &[u8]) -> ([u32; 8], [u32; 8]) {
+    let key = padded_key(password);
+    let after = |pad: u8| {
         let mut state = SHA256_IV;
-        compress(&mut state, &padded_key(pad));
+        sha2::compress256(
+            &mut state,
+            std::slice::from_ref((&key.map(|b| b ^ pad)).into()),
+        );
         state
     };
-    let (inner, outer) = (keyed_state(0x36), keyed_state(0x5c));
-    // U1 = HMAC(password, salt || INT(1)), the one round with a message of any length.
-    let inner_hash = Sha256::new()
-        .chain_update(padded_key(0x36))
-        .chain_update(salt)
-        .chain_update(1u32.to_be_bytes())
-        .finalize();
-    let first: [u8; 32] = (Sha256::new().chain_update(padded_key(0x5c)))
-        .chain_update(inner_hash)
-        .finalize()
-        .into();
-    let mut sum = first;
-    // The last block of a 96-byte message (a 64-byte padded key, then 32 bytes): the 32
-    // bytes (each round's U, which the next round hashes), the 0x80 end mark, zeros, the
-    // length in bits.
-    let mut block = [0u8; 64];
-    block[..32].copy_from_slice(&first);
-    block[32] = 0x80;
-    block[56..].copy_from_slice(&(96u64 * 8).to_be_bytes());
-    for _ in 1..iterations {
-        let mut state = inner;
-        compress(&mut state, &block);
-        write_state(&state, &mut block);
-        let mut state = outer;
-        compress(&mut state, &block);
-        write_state(&state, &mut block);
-        sum.iter_mut().zip(&block).for_each(|(s, b)| *s ^= b);
-    }
-    let mut out = [0u8; 16];
-    out.copy_from_slice(&sum[..16]);
-    out
-}
-
-fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
-    sha2::compress256(state, std::slice::from_ref(block.into()));
-}
-
-/// The digest a SHA-256 state stands for, big-endian, into the first 32 bytes of `out`.
-fn write_state(state: &[u32; 8], out: &mut [u8]) {
-    for (word, bytes) in state.iter().zip(out.chunks_exact_mut(4)) {
-        bytes.copy_from_slice(&word.to_be_bytes());
-    }
+    (after(0x36), after(0x5c))
 }
 
 /// The v1 fingerprint, `sha256(rule_id NUL rel_path NUL sha256_hex(secret) NUL)[..16]`: only to
@@ -244,6 +257,11 @@ fn token_end(s: &[u8], at: usize) -> usize {
 /// Fingerprints by (rule id, relative path, secret).
 type Known = HashMap<(String, String, Vec<u8>), String>;
 
+fn key_of(finding: &Finding) -> (String, String, Vec<u8>) {
+    let secret = finding.secret.expose().to_vec();
+    (finding.rule_id.clone(), finding.rel_path.clone(), secret)
+}
+
 /// Fingerprints computed during one run, by (rule, path, secret): the same secret at the same
 /// path in many commits or blobs pays for the key derivation once. Held in memory only.
 #[derive(Debug, Default)]
@@ -271,11 +289,53 @@ impl FingerprintCache {
     }
 
     /// Sets `finding`'s fingerprint, unless it has one.
-    pub fn fill(&self, finding: &mut super::Finding) {
+    pub fn fill(&self, finding: &mut Finding) {
         if finding.fingerprint.is_empty() {
             finding.fingerprint =
                 self.fingerprint(&finding.rule_id, &finding.rel_path, finding.secret.expose());
         }
+    }
+
+    /// Sets `finding`'s fingerprint if it has none and it is known or cheap; false when it
+    /// needs the slow derivation, which [`FingerprintCache::fill_two`] runs two at a time.
+    pub fn try_fill(&self, finding: &mut Finding) -> bool {
+        if !finding.fingerprint.is_empty() {
+            return true;
+        }
+        if let Some(known) = self.lock().get(&key_of(finding)) {
+            finding.fingerprint = known.clone();
+            return true;
+        }
+        if iterations(finding.secret.expose()) == KDF_ITERATIONS {
+            return false;
+        }
+        self.fill(finding);
+        true
+    }
+
+    /// Sets the fingerprints of two findings, deriving the slow ones side by side.
+    pub fn fill_two(&self, a: &mut Finding, b: &mut Finding) {
+        let (key_a, key_b) = (key_of(a), key_of(b));
+        let slow = |f: &Finding| iterations(f.secret.expose()) == KDF_ITERATIONS;
+        if key_a == key_b || !slow(a) || !slow(b) {
+            self.fill(a);
+            self.fill(b);
+            return;
+        }
+        let salts = [&*a, &*b].map(|f| salt(&f.rule_id, &f.rel_path));
+        let [fingerprint_a, fingerprint_b] = pbkdf2_hmac_sha256_16_two(
+            [
+                (a.secret.expose(), salts[0].as_bytes()),
+                (b.secret.expose(), salts[1].as_bytes()),
+            ],
+            KDF_ITERATIONS,
+        )
+        .map(|derived| hex(&derived));
+        let mut known = self.lock();
+        known.insert(key_a, fingerprint_a.clone());
+        known.insert(key_b, fingerprint_b.clone());
+        a.fingerprint = fingerprint_a;
+        b.fingerprint = fingerprint_b;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Known> {
@@ -340,6 +400,20 @@ mod tests {
                         "password of {len} bytes, salt of {} bytes, {iterations} rounds",
                         salt.len()
                     );
+                    // Side by side with another derivation, in either lane.
+                    let other: &[u8] = b"another password";
+                    let mut want_other = [0u8; 16];
+                    pbkdf2::pbkdf2_hmac::<Sha256>(other, b"s", iterations, &mut want_other);
+                    let pair = [(&password[..], salt), (other, &b"s"[..])];
+                    assert_eq!(
+                        pbkdf2_hmac_sha256_16_two(pair, iterations),
+                        [want, want_other]
+                    );
+                    let swapped = [pair[1], pair[0]];
+                    assert_eq!(
+                        pbkdf2_hmac_sha256_16_two(swapped, iterations),
+                        [want_other, want]
+                    );
                 }
             }
         }
@@ -388,6 +462,50 @@ mod tests {
                 "{secret}: {}",
                 guess_bits(secret.as_bytes())
             );
+        }
+    }
+
+    /// Two findings filled side by side get what each gets alone: two slow ones, one slow and
+    /// one fast, and the same secret twice.
+    #[test]
+    fn findings_filled_two_at_a_time_get_their_own_fingerprints() {
+        let engine = crate::engine::Engine::for_tests(crate::engine::TOK_RULE);
+        let finding = |rule: &str, path: &str, secret: &str| {
+            let provenance = crate::source::Provenance::file(path, path);
+            let mut f = crate::finding::for_file(engine.rules(), 0, &provenance);
+            f.rule_id = rule.to_string();
+            f.secret = crate::finding::redact::Secret::new(secret.as_bytes().to_vec());
+            f.fingerprint = String::new();
+            f
+        };
+        let cases = [
+            (("r.a", "p", "hunter2"), ("r.b", "q", "correcthorse")),
+            (
+                ("r.a", "p", "hunter2"),
+                ("r.a", "p", "ghp_Q7hL2xVb9KpR4mNw8TzY3cJf6DsG1aEu5HkW"),
+            ),
+            (("r.a", "p", "hunter2"), ("r.a", "p", "hunter2")),
+        ];
+        for ((rule_a, path_a, secret_a), (rule_b, path_b, secret_b)) in cases {
+            let cache = FingerprintCache::new();
+            let mut a = finding(rule_a, path_a, secret_a);
+            let mut b = finding(rule_b, path_b, secret_b);
+            assert!(
+                !cache.try_fill(&mut a),
+                "a guessable secret waits for a second"
+            );
+            cache.fill_two(&mut a, &mut b);
+            assert_eq!(
+                a.fingerprint,
+                fingerprint(rule_a, path_a, secret_a.as_bytes())
+            );
+            assert_eq!(
+                b.fingerprint,
+                fingerprint(rule_b, path_b, secret_b.as_bytes())
+            );
+            let mut again = finding(rule_a, path_a, secret_a);
+            assert!(cache.try_fill(&mut again), "known now");
+            assert_eq!(again.fingerprint, a.fingerprint);
         }
     }
 
