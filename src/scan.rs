@@ -381,6 +381,14 @@ enum Event {
 const SINK_QUEUE: usize = 256;
 /// Findings a worker sends at once.
 const BATCH: usize = 64;
+/// Findings of one guessable secret a worker holds back at most, waiting for another secret
+/// to derive its fingerprint beside.
+const MAX_WAITING: usize = 64;
+
+/// Whether two findings have the same fingerprint: rule, path and secret.
+fn same_fingerprint(a: &Finding, b: &Finding) -> bool {
+    a.rule_id == b.rule_id && a.rel_path == b.rel_path && a.secret.expose() == b.secret.expose()
+}
 
 /// Scans everything `source` produces, as [`run`] does, streaming each finding into `sink`
 /// from one thread as the workers find them.
@@ -423,7 +431,7 @@ pub fn run_into(
                 batch: Vec::new(),
                 stats: Summary::default(),
                 secrets: Redactor::new(),
-                unfingerprinted: None,
+                unfingerprinted: Vec::new(),
                 sink: sender.clone(),
             })
         };
@@ -488,8 +496,9 @@ struct Worker<'a> {
     stats: Summary,
     /// Every secret and encoded run found in this worker's chunks so far.
     secrets: Redactor,
-    /// A finding whose fingerprint needs the slow key derivation, waiting for another.
-    unfingerprinted: Option<Finding>,
+    /// Findings of one guessable secret whose fingerprint needs the slow key derivation,
+    /// waiting for another secret's.
+    unfingerprinted: Vec<Finding>,
     sink: crossbeam_channel::Sender<Event>,
 }
 
@@ -523,14 +532,28 @@ impl Worker<'_> {
             self.file_by_baseline(found);
             return;
         }
-        // A slow key derivation waits for a second one, and the two run side by side.
-        match self.unfingerprinted.take() {
-            None => self.unfingerprinted = Some(found),
-            Some(mut waiting) => {
-                self.fingerprints.fill_two(&mut waiting, &mut found);
-                self.file_by_baseline(waiting);
-                self.file_by_baseline(found);
+        // A slow key derivation waits for one of another secret, and the two run side by
+        // side. The same secret found again (the next version of a file) waits with it.
+        let another = (self.unfingerprinted.first()).is_some_and(|w| !same_fingerprint(w, &found));
+        if another {
+            let mut waiting = std::mem::take(&mut self.unfingerprinted);
+            self.fingerprints.fill_two(&mut waiting[0], &mut found);
+            waiting.push(found);
+            self.file_waiting(waiting);
+        } else {
+            self.unfingerprinted.push(found);
+            if self.unfingerprinted.len() >= MAX_WAITING {
+                let waiting = std::mem::take(&mut self.unfingerprinted);
+                self.file_waiting(waiting);
             }
+        }
+    }
+
+    /// Fingerprints (each from the cache, or derived alone) and files findings that waited.
+    fn file_waiting(&mut self, waiting: Vec<Finding>) {
+        for mut found in waiting {
+            self.fingerprints.fill(&mut found);
+            self.file_by_baseline(found);
         }
     }
 
@@ -809,10 +832,8 @@ impl Worker<'_> {
 
 impl Drop for Worker<'_> {
     fn drop(&mut self) {
-        if let Some(mut waiting) = self.unfingerprinted.take() {
-            self.fingerprints.fill(&mut waiting);
-            self.file_by_baseline(waiting);
-        }
+        let waiting = std::mem::take(&mut self.unfingerprinted);
+        self.file_waiting(waiting);
         self.flush();
         let done = (
             std::mem::take(&mut self.stats),
@@ -849,28 +870,34 @@ mod tests {
     }
 
     /// Slow key derivations are paired within a worker: every finding still gets its own
-    /// fingerprint, the one that waits for a partner at the end included (an odd number of
-    /// guessable secrets, one of them twice at one path), and a baseline still sees it.
+    /// fingerprint, whether it waited with others of its secret (the same secret at the same
+    /// path twice in a row, or more often than a worker holds back), paired with another
+    /// secret's, or was left waiting at the end.
     #[test]
     fn paired_key_derivations_give_each_finding_its_own_fingerprint() {
         let engine = Engine::for_tests(crate::engine::TOK_RULE);
-        let secrets = [
-            "tok_aaaa1111",
-            "tok_bbbb2222",
-            "tok_cccc3333",
-            "tok_aaaa1111",
+        let mut places = vec![
+            ("f0", "tok_aaaa1111"),
+            ("f0", "tok_aaaa1111"),
+            ("f0", "tok_aaaa1111"),
+            ("f1", "tok_bbbb2222"),
+            ("f2", "tok_cccc3333"),
+            ("f3", "tok_aaaa1111"),
         ];
-        let chunks = (0..7)
-            .map(|n| {
-                let text = format!("x = {}\n", secrets[n % secrets.len()]);
-                let path = format!("f{}", n % 5);
-                (Provenance::file(path.clone(), path), text.into_bytes())
+        places.extend([("f4", "tok_eeee5555"); MAX_WAITING + 6]);
+        places.push(("f5", "tok_dddd4444"));
+        let chunks = (places.iter())
+            .map(|&(path, secret)| {
+                (
+                    Provenance::file(path, path),
+                    format!("x = {secret}\n").into(),
+                )
             })
             .collect();
         let source = VecSource { chunks };
         for threads in [1, 2] {
             let result = run(&source, &engine, &Filters::default(), threads, &Silent);
-            assert_eq!(result.findings.len(), 7);
+            assert_eq!(result.findings.len(), places.len());
             for finding in &result.findings {
                 let secret = finding.secret.expose();
                 assert_eq!(crate::finding::fingerprint::iterations(secret), 20_000);
