@@ -228,6 +228,8 @@ impl Engine {
             cache_budget: CACHE_BUDGET,
             test_secret_runs: true,
             judged: Judged::default(),
+            windows_met: WindowsMet::default(),
+            window_matches: Vec::new(),
         }
     }
 }
@@ -251,6 +253,10 @@ pub struct Scanner<'e> {
     test_secret_runs: bool,
     /// The rules' checks on secrets met before.
     judged: Judged,
+    /// What the rules' regexes found in windows met before.
+    windows_met: WindowsMet,
+    /// The current window's matches, for `windows_met`.
+    window_matches: Vec<Match>,
 }
 
 /// Most bytes one scanner's regex caches may hold. Each rule's lazy DFA grows to what its
@@ -377,6 +383,19 @@ impl<'e> Scanner<'e> {
             let (cache, caps) = &mut **self.regex_state[rule_index]
                 .get_or_insert_with(|| Box::new((regex.create_cache(), regex.create_captures())));
             for window in &self.windows {
+                let remembered = !self.windows_met.is_empty()
+                    && self.windows_met.recall(rule_index, bytes, *window);
+                if remembered {
+                    for found in self.windows_met.recalled(window.start) {
+                        on_match(found);
+                        if first_only {
+                            break 'rules;
+                        }
+                    }
+                    continue;
+                }
+                let mut regex_matched = false;
+                self.window_matches.clear();
                 let mut input = Input::new(bytes).span(window.range());
                 loop {
                     // A rule whose secret is its whole match needs only the match's bounds,
@@ -391,6 +410,7 @@ impl<'e> Scanner<'e> {
                         let Some(whole) = caps.get_match() else { break };
                         (whole, caps.get_group(matcher.facts.secret_group))
                     };
+                    regex_matched = true;
                     // A match without a secret is a rule's deliberate exclusion (an
                     // alternative that consumes `nextPageToken: ...`): it keeps its text.
                     let mut rejected = false;
@@ -404,7 +424,10 @@ impl<'e> Scanner<'e> {
                                 on_match(found);
                                 break 'rules;
                             }
-                            Some(found) => on_match(found),
+                            Some(found) => {
+                                self.window_matches.push(found.clone());
+                                on_match(found);
+                            }
                             None => rejected = true,
                         }
                     }
@@ -421,6 +444,11 @@ impl<'e> Scanner<'e> {
                         break;
                     }
                     input.set_start(next);
+                }
+                // Only windows where the regex matched are kept: most windows of a scan
+                // match nothing and are never met again.
+                if regex_matched {
+                    (self.windows_met).remember(rule_index, bytes, *window, &self.window_matches);
                 }
             }
         }
@@ -516,6 +544,101 @@ fn judge(rule: &Rule, secret_bytes: &[u8]) -> Option<Judgement> {
 struct Judged {
     known: FxHashMap<(usize, Box<[u8]>), Option<Judgement>>,
     bytes: usize,
+}
+
+/// What a rule's regex found in windows a scanner met before, by the rule and the window's
+/// bytes with the few bytes on each side that its look-around assertions (`\b`, `^`, `$`) can
+/// read. A finding-dense history holds each line of a file in every version of it, so its
+/// windows come back hundreds of times. Only windows where the regex matched are kept (most
+/// windows of any scan match nothing and never come back); emptied at [`WINDOWS_MET_BYTES`].
+#[derive(Default)]
+struct WindowsMet {
+    /// Key (see [`WindowsMet::key`]) -> the window's matches, spans from the window's start.
+    known: FxHashMap<Box<[u8]>, Vec<Match>>,
+    bytes: usize,
+    /// The key being looked up, and what was recalled.
+    key: Vec<u8>,
+    recalled: Vec<Match>,
+}
+
+/// Most key bytes a scanner keeps windows for.
+const WINDOWS_MET_BYTES: usize = 4 << 20;
+
+/// Bytes on each side of a window that a look-around assertion may read: a UTF-8 character.
+const LOOK_AROUND: usize = 4;
+
+impl WindowsMet {
+    fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
+
+    /// Sets the key of `window` in `bytes` for `rule`: the rule, the bytes before and after
+    /// the window (each with its length: the start or end of the chunk is not a byte), then
+    /// the window.
+    fn set_key(&mut self, rule: usize, bytes: &[u8], window: Span) {
+        let before = &bytes[window.start.saturating_sub(LOOK_AROUND)..window.start];
+        let after = &bytes[window.end..(window.end + LOOK_AROUND).min(bytes.len())];
+        self.key.clear();
+        self.key.extend_from_slice(&(rule as u32).to_le_bytes());
+        self.key.push(before.len() as u8);
+        self.key.extend_from_slice(before);
+        self.key.push(after.len() as u8);
+        self.key.extend_from_slice(after);
+        self.key.extend_from_slice(&bytes[window.range()]);
+    }
+
+    /// Whether `window` was met before for `rule`; its matches are then [`WindowsMet::recalled`].
+    fn recall(&mut self, rule: usize, bytes: &[u8], window: Span) -> bool {
+        self.set_key(rule, bytes, window);
+        match self.known.get(&self.key[..]) {
+            Some(found) => {
+                self.recalled.clone_from(found);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The recalled matches, placed in a window starting at `start`.
+    fn recalled(&mut self, start: usize) -> impl Iterator<Item = Match> + '_ {
+        self.recalled.drain(..).map(move |mut found| {
+            found.span = Span::new(found.span.start + start, found.span.end + start);
+            found.secret = Span::new(found.secret.start + start, found.secret.end + start);
+            found
+        })
+    }
+
+    /// Keeps the matches the regex found in `window` (placed in the chunk).
+    fn remember(&mut self, rule: usize, bytes: &[u8], window: Span, found: &[Match]) {
+        self.set_key(rule, bytes, window);
+        if self.bytes > WINDOWS_MET_BYTES {
+            self.known.clear();
+            self.bytes = 0;
+        }
+        self.bytes += self.key.len();
+        let placed = (found.iter().cloned())
+            .map(|mut found| {
+                found.span = Span::new(
+                    found.span.start - window.start,
+                    found.span.end - window.start,
+                );
+                let secret = found.secret;
+                found.secret = Span::new(secret.start - window.start, secret.end - window.start);
+                found
+            })
+            .collect();
+        self.known.insert(self.key.as_slice().into(), placed);
+    }
+}
+
+/// Counts only: the keys hold secrets.
+impl std::fmt::Debug for WindowsMet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (f.debug_struct("WindowsMet"))
+            .field("windows", &self.known.len())
+            .field("bytes", &self.bytes)
+            .finish()
+    }
 }
 
 /// Counts only: the keys are secrets.
@@ -719,6 +842,37 @@ mod tests {
             }
         }
         assert!(compared > 7000, "{compared} matches");
+    }
+
+    /// A window met again is answered from memory only when what the regex can see is the
+    /// same: the same line after the chunk's start and after a newline differs for `^`.
+    #[test]
+    fn a_window_met_again_is_recalled_only_with_the_same_surroundings() {
+        let engine = engine(
+            r#"
+            [[rules]]
+            id = "t.start"
+            name = "token at the very start"
+            severity = "high"
+            keywords = ["tok_"]
+            regex = '^(tok_[a-z0-9]{8})'
+        "#,
+        );
+        let count = |scanner: &mut Scanner, text: &[u8]| {
+            let mut found = 0;
+            scanner.scan(text, None, &mut |_| found += 1);
+            found
+        };
+        let (at_start, after_newline) = (&b"tok_abcd1234\n"[..], &b"x\ntok_abcd1234\n"[..]);
+        let mut scanner = engine.scanner();
+        assert_eq!(count(&mut scanner, at_start), 1);
+        assert_eq!(count(&mut scanner, at_start), 1);
+        assert!(!scanner.windows_met.is_empty(), "the window was kept");
+        assert_eq!(count(&mut scanner, after_newline), 0);
+        let mut scanner = engine.scanner();
+        assert_eq!(count(&mut scanner, after_newline), 0);
+        assert_eq!(count(&mut scanner, at_start), 1);
+        assert_eq!(count(&mut scanner, after_newline), 0);
     }
 
     /// A rule whose keyword is near nothing its secret could be is never compiled.
