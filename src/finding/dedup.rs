@@ -9,6 +9,7 @@
 //!   topological order, with the other places it was introduced in `also_at`.
 //! - [`keep_since`]: `--since`, applied after the first introduction is known.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::{Finding, OtherPlace};
@@ -90,14 +91,7 @@ pub fn keep_first_of_each_secret(
     repo: &git2::Repository,
     findings: &mut Vec<Finding>,
 ) -> Result<(), Error> {
-    let mut all = std::mem::take(findings);
-    all.sort_by(|a, b| {
-        let order = |f: &Finding| f.commit.as_ref().map(|c| c.sequence);
-        order(a)
-            .cmp(&order(b))
-            .then_with(|| a.path.cmp(&b.path))
-            .then_with(|| a.location.line.cmp(&b.location.line))
-    });
+    let all = in_first_order(std::mem::take(findings));
     let key = |f: &Finding| {
         let identity = if f.is_whole_file() {
             f.fingerprint.as_bytes().to_vec()
@@ -121,10 +115,17 @@ pub fn keep_first_of_each_secret(
     }
     // A later introduction that no parent of its commit held came back (or arrived again on
     // another branch); otherwise it was edited, moved or copied from where it already was.
+    // A dense history has dozens of findings per commit: each commit is read once.
+    let parents_of_commit = RefCell::new(HashMap::new());
     let held = held_by_parents(
         repo,
         later.iter().map(|(_, finding)| finding),
-        |finding| parent_trees_of(repo, finding),
+        |finding| {
+            let id = &finding.commit.as_ref()?.id;
+            (parents_of_commit.borrow_mut().entry(id.clone()))
+                .or_insert_with(|| parent_trees_of(repo, finding))
+                .clone()
+        },
         true,
     )?;
     let came_back: Vec<bool> = held
@@ -152,6 +153,25 @@ pub fn keep_first_of_each_secret(
     }
     *findings = kept;
     Ok(())
+}
+
+/// `findings` in topological order of their commits, then by path and line. The order is
+/// found on indices: a finding-dense history has a hundred thousand findings of a few hundred
+/// bytes each, which a sort would move many times.
+fn in_first_order(findings: Vec<Finding>) -> Vec<Finding> {
+    fn order_key(f: &Finding) -> (Option<u32>, &str, usize) {
+        (
+            f.commit.as_ref().map(|c| c.sequence),
+            &f.path,
+            f.location.line,
+        )
+    }
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| order_key(&findings[a]).cmp(&order_key(&findings[b])));
+    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
+    (order.into_iter())
+        .filter_map(|index| slots[index].take())
+        .collect()
 }
 
 /// The root trees of the parents of the commit that introduced `finding`.

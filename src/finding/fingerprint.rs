@@ -43,7 +43,7 @@ pub fn public(rule_id: &str, rel_path: &str, name: &[u8]) -> String {
 
 /// PBKDF2 iterations for `secret` under the scheme.
 pub fn iterations(secret: &[u8]) -> u32 {
-    if guess_bits(secret) >= STRONG_BITS {
+    if guess_bits_up_to(secret, STRONG_BITS) >= STRONG_BITS {
         1
     } else {
         KDF_ITERATIONS
@@ -164,6 +164,13 @@ pub fn legacy(rule_id: &str, rel_path: &str, secret: &[u8]) -> String {
 /// long human-made strings stay under 112 (`MyCompanyProductionDatabasePassword2023!`: 69;
 /// `my-super-secret-jwt-signing-key-for-production-2024`: 107).
 pub fn guess_bits(secret: &[u8]) -> f64 {
+    guess_bits_up_to(secret, f64::INFINITY)
+}
+
+/// [`guess_bits`], counted only until it reaches `enough`: every token adds bits, so the
+/// count then says all a threshold needs (a private key's block is 112 bits in its first
+/// few dozen characters, and looking for repeats in all of it is quadratic).
+fn guess_bits_up_to(secret: &[u8], enough: f64) -> f64 {
     if !secret.is_ascii() {
         return 0.0;
     }
@@ -198,6 +205,9 @@ pub fn guess_bits(secret: &[u8]) -> f64 {
             5.0
         };
         at = end;
+        if bits >= enough {
+            break;
+        }
     }
     bits
 }
@@ -441,6 +451,7 @@ mod tests {
                 "{secret}: {}",
                 guess_bits(secret.as_bytes())
             );
+            assert_eq!(iterations(secret.as_bytes()), 1, "{secret}");
         }
         let weak = [
             "hunter2",
@@ -462,6 +473,7 @@ mod tests {
                 "{secret}: {}",
                 guess_bits(secret.as_bytes())
             );
+            assert_eq!(iterations(secret.as_bytes()), KDF_ITERATIONS, "{secret}");
         }
     }
 
