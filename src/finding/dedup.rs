@@ -10,7 +10,9 @@
 //! - [`keep_since`]: `--since`, applied after the first introduction is known.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Finding, OtherPlace};
 use crate::source::held::SecretsInTrees;
@@ -40,14 +42,13 @@ fn held_by_parents<'f>(
     parent_trees: impl Fn(&Finding) -> Option<Vec<git2::Oid>>,
     whole_history: bool,
 ) -> Result<Vec<bool>, Error> {
-    let mut secrets: Vec<&[u8]> = findings
-        .clone()
-        .into_iter()
+    // Distinct first (a dense history repeats each secret in hundreds of findings), then sorted.
+    let distinct: FxHashSet<&[u8]> = (findings.clone().into_iter())
         .map(|finding| finding.secret.expose())
         .filter(|secret| !secret.is_empty())
         .collect();
+    let mut secrets: Vec<&[u8]> = distinct.into_iter().collect();
     secrets.sort_unstable();
-    secrets.dedup();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut held = (!secrets.is_empty())
         .then(|| SecretsInTrees::new(repo, &secrets))
@@ -92,23 +93,37 @@ pub fn keep_first_of_each_secret(
     findings: &mut Vec<Finding>,
 ) -> Result<(), Error> {
     let all = in_first_order(std::mem::take(findings));
-    let key = |f: &Finding| {
-        let identity = if f.is_whole_file() {
-            f.fingerprint.as_bytes().to_vec()
-        } else {
-            f.secret.expose().to_vec()
-        };
-        (f.rule_id.clone(), identity)
+    // For each finding, the index (in `all`) of the first with its rule and secret, if that
+    // is another: found on borrowed keys, since a dense history has a hundred thousand.
+    let first_of: Vec<Option<usize>> = {
+        let mut first: FxHashMap<(&str, &[u8]), usize> = FxHashMap::default();
+        (all.iter().enumerate())
+            .map(|(index, f)| {
+                let identity = if f.is_whole_file() {
+                    f.fingerprint.as_bytes()
+                } else {
+                    f.secret.expose()
+                };
+                match first.entry((f.rule_id.as_str(), identity)) {
+                    Entry::Occupied(known) => Some(*known.get()),
+                    Entry::Vacant(new) => {
+                        new.insert(index);
+                        None
+                    }
+                }
+            })
+            .collect()
     };
-    let mut first: HashMap<(String, Vec<u8>), usize> = HashMap::new();
     let mut kept: Vec<Finding> = Vec::with_capacity(all.len());
+    // Where each first finding went in `kept`, by its index in `all`.
+    let mut kept_at: Vec<usize> = vec![0; all.len()];
     // Later introductions: (index of the kept finding, the finding).
     let mut later: Vec<(usize, Finding)> = Vec::new();
-    for finding in all {
-        match first.get(&key(&finding)) {
-            Some(&at) => later.push((at, finding)),
+    for (index, (finding, first)) in all.into_iter().zip(first_of).enumerate() {
+        match first {
+            Some(first) => later.push((kept_at[first], finding)),
             None => {
-                first.insert(key(&finding), kept.len());
+                kept_at[index] = kept.len();
                 kept.push(finding);
             }
         }
@@ -116,15 +131,18 @@ pub fn keep_first_of_each_secret(
     // A later introduction that no parent of its commit held came back (or arrived again on
     // another branch); otherwise it was edited, moved or copied from where it already was.
     // A dense history has dozens of findings per commit: each commit is read once.
-    let parents_of_commit = RefCell::new(HashMap::new());
+    let parents_of_commit: RefCell<FxHashMap<String, Option<Vec<git2::Oid>>>> = RefCell::default();
     let held = held_by_parents(
         repo,
         later.iter().map(|(_, finding)| finding),
         |finding| {
             let id = &finding.commit.as_ref()?.id;
-            (parents_of_commit.borrow_mut().entry(id.clone()))
-                .or_insert_with(|| parent_trees_of(repo, finding))
-                .clone()
+            if let Some(known) = parents_of_commit.borrow().get(id.as_str()) {
+                return known.clone();
+            }
+            let parents = parent_trees_of(repo, finding);
+            (parents_of_commit.borrow_mut()).insert(id.clone(), parents.clone());
+            parents
         },
         true,
     )?;
