@@ -92,49 +92,42 @@ pub fn keep_first_of_each_secret(
     repo: &git2::Repository,
     findings: &mut Vec<Finding>,
 ) -> Result<(), Error> {
-    let all = in_first_order(std::mem::take(findings));
-    // For each finding, the index (in `all`) of the first with its rule and secret, if that
-    // is another: found on borrowed keys, since a dense history has a hundred thousand.
-    let first_of: Vec<Option<usize>> = {
-        let mut first: FxHashMap<(&str, &[u8]), usize> = FxHashMap::default();
-        (all.iter().enumerate())
-            .map(|(index, f)| {
-                let identity = if f.is_whole_file() {
-                    f.fingerprint.as_bytes()
-                } else {
-                    f.secret.expose()
-                };
-                match first.entry((f.rule_id.as_str(), identity)) {
-                    Entry::Occupied(known) => Some(*known.get()),
-                    Entry::Vacant(new) => {
-                        new.insert(index);
-                        None
-                    }
-                }
-            })
-            .collect()
-    };
-    let mut kept: Vec<Finding> = Vec::with_capacity(all.len());
-    // Where each first finding went in `kept`, by its index in `all`.
-    let mut kept_at: Vec<usize> = vec![0; all.len()];
-    // Later introductions: (index of the kept finding, the finding).
-    let mut later: Vec<(usize, Finding)> = Vec::new();
-    for (index, (finding, first)) in all.into_iter().zip(first_of).enumerate() {
-        match first {
-            Some(first) => later.push((kept_at[first], finding)),
-            None => {
-                kept_at[index] = kept.len();
-                kept.push(finding);
+    // Indices only: a finding-dense history has a hundred thousand findings of a few hundred
+    // bytes each, and moving them (and faulting in the memory to move them to) cost more than
+    // the decisions.
+    let mut all: Vec<Option<Finding>> = std::mem::take(findings).into_iter().map(Some).collect();
+    let order = first_order(&all);
+    let finding = |index: usize| all[index].as_ref();
+    // In that order: the first finding of each rule and secret, and the later ones with the
+    // index of their first.
+    let mut firsts: Vec<usize> = Vec::new();
+    let mut later: Vec<(usize, usize)> = Vec::new();
+    let mut first_of: FxHashMap<(&str, &[u8]), usize> = FxHashMap::default();
+    for (index, f) in order
+        .iter()
+        .filter_map(|&index| Some((index, finding(index)?)))
+    {
+        let identity = if f.is_whole_file() {
+            f.fingerprint.as_bytes()
+        } else {
+            f.secret.expose()
+        };
+        match first_of.entry((f.rule_id.as_str(), identity)) {
+            Entry::Occupied(first) => later.push((*first.get(), index)),
+            Entry::Vacant(new) => {
+                new.insert(index);
+                firsts.push(index);
             }
         }
     }
+    drop(first_of);
     // A later introduction that no parent of its commit held came back (or arrived again on
     // another branch); otherwise it was edited, moved or copied from where it already was.
     // A dense history has dozens of findings per commit: each commit is read once.
     let parents_of_commit: RefCell<FxHashMap<String, Option<Vec<git2::Oid>>>> = RefCell::default();
     let held = held_by_parents(
         repo,
-        later.iter().map(|(_, finding)| finding),
+        later.iter().filter_map(|&(_, index)| finding(index)),
         |finding| {
             let id = &finding.commit.as_ref()?.id;
             if let Some(known) = parents_of_commit.borrow().get(id.as_str()) {
@@ -146,16 +139,17 @@ pub fn keep_first_of_each_secret(
         },
         true,
     )?;
-    let came_back: Vec<bool> = held
-        .into_iter()
-        .zip(&later)
-        .map(|(held, (_, finding))| !held && !finding.is_whole_file())
-        .collect();
-    for ((at, finding), reintroduced) in later.into_iter().zip(came_back) {
-        let first = &mut kept[at];
+    for ((first, index), held) in later.into_iter().zip(held) {
+        let Some(finding) = all[index].take() else {
+            continue;
+        };
+        let Some(first) = all[first].as_mut() else {
+            continue;
+        };
         if let Some(also_in) = first.also_in.as_mut() {
             *also_in += 1 + finding.also_in.unwrap_or(0);
         }
+        let reintroduced = !held && !finding.is_whole_file();
         let Some(commit) = finding.commit else {
             continue;
         };
@@ -169,27 +163,26 @@ pub fn keep_first_of_each_secret(
             });
         }
     }
-    *findings = kept;
+    *findings = firsts
+        .into_iter()
+        .filter_map(|index| all[index].take())
+        .collect();
     Ok(())
 }
 
-/// `findings` in topological order of their commits, then by path and line. The order is
-/// found on indices: a finding-dense history has a hundred thousand findings of a few hundred
-/// bytes each, which a sort would move many times.
-fn in_first_order(findings: Vec<Finding>) -> Vec<Finding> {
-    fn order_key(f: &Finding) -> (Option<u32>, &str, usize) {
-        (
+/// The indices of `findings` in topological order of their commits, then by path and line.
+fn first_order(findings: &[Option<Finding>]) -> Vec<usize> {
+    fn order_key(f: Option<&Finding>) -> Option<(Option<u32>, &str, usize)> {
+        let f = f?;
+        Some((
             f.commit.as_ref().map(|c| c.sequence),
             &f.path,
             f.location.line,
-        )
+        ))
     }
     let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_by(|&a, &b| order_key(&findings[a]).cmp(&order_key(&findings[b])));
-    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
-    (order.into_iter())
-        .filter_map(|index| slots[index].take())
-        .collect()
+    order.sort_by(|&a, &b| order_key(findings[a].as_ref()).cmp(&order_key(findings[b].as_ref())));
+    order
 }
 
 /// The root trees of the parents of the commit that introduced `finding`.
