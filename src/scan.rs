@@ -385,11 +385,6 @@ const BATCH: usize = 64;
 /// to derive its fingerprint beside.
 const MAX_WAITING: usize = 64;
 
-/// Whether two findings have the same fingerprint: rule, path and secret.
-fn same_fingerprint(a: &Finding, b: &Finding) -> bool {
-    a.rule_id == b.rule_id && a.rel_path == b.rel_path && a.secret.expose() == b.secret.expose()
-}
-
 /// Scans everything `source` produces, as [`run`] does, streaming each finding into `sink`
 /// from one thread as the workers find them.
 pub fn run_into(
@@ -534,7 +529,8 @@ impl Worker<'_> {
         }
         // A slow key derivation waits for one of another secret, and the two run side by
         // side. The same secret found again (the next version of a file) waits with it.
-        let another = (self.unfingerprinted.first()).is_some_and(|w| !same_fingerprint(w, &found));
+        let another = (self.unfingerprinted.first())
+            .is_some_and(|w| !finding::fingerprint::same_fingerprint(w, &found));
         if another {
             let mut waiting = std::mem::take(&mut self.unfingerprinted);
             self.fingerprints.fill_two(&mut waiting[0], &mut found);

@@ -86,6 +86,22 @@ pub struct Match {
     pub candidates: Vec<usize>,
 }
 
+impl Match {
+    /// The match with its spans counted from `start` (a window's first byte).
+    fn relative_to(mut self, start: usize) -> Match {
+        self.span = Span::new(self.span.start - start, self.span.end - start);
+        self.secret = Span::new(self.secret.start - start, self.secret.end - start);
+        self
+    }
+
+    /// A match counted from a window's first byte, placed in a window starting at `start`.
+    fn placed_at(mut self, start: usize) -> Match {
+        self.span = Span::new(self.span.start + start, self.span.end + start);
+        self.secret = Span::new(self.secret.start + start, self.secret.end + start);
+        self
+    }
+}
+
 /// The compiled rules and their keyword automaton. Immutable and shared between threads.
 ///
 /// ```
@@ -227,8 +243,8 @@ impl Engine {
             chunks_since_budget_check: 0,
             cache_budget: CACHE_BUDGET,
             test_secret_runs: true,
-            judged: Judged::default(),
-            windows_met: WindowsMet::default(),
+            judged: Remembered::new(JUDGED_BYTES),
+            windows_met: Remembered::new(WINDOWS_MET_BYTES),
             window_matches: Vec::new(),
         }
     }
@@ -251,11 +267,12 @@ pub struct Scanner<'e> {
     /// Whether windows without a run the secret could be, or without the punctuation every
     /// match holds, are skipped (tests turn it off to check that it never skips a secret).
     test_secret_runs: bool,
-    /// The rules' checks on secrets met before.
-    judged: Judged,
-    /// What the rules' regexes found in windows met before.
-    windows_met: WindowsMet,
-    /// The current window's matches, for `windows_met`.
+    /// The rules' checks on secrets met before, by rule and secret.
+    judged: Remembered<Option<Judgement>>,
+    /// What the rules' regexes found in windows met before where they matched, by rule and
+    /// window ([`window_key`]), placed from the window's start.
+    windows_met: Remembered<Vec<Match>>,
+    /// The current window's matches: found, for `windows_met`, or recalled from it.
     window_matches: Vec<Match>,
 }
 
@@ -383,19 +400,21 @@ impl<'e> Scanner<'e> {
             let (cache, caps) = &mut **self.regex_state[rule_index]
                 .get_or_insert_with(|| Box::new((regex.create_cache(), regex.create_captures())));
             for window in &self.windows {
-                let remembered = !self.windows_met.is_empty()
-                    && self.windows_met.recall(rule_index, bytes, *window);
-                if remembered {
-                    for found in self.windows_met.recalled(window.start) {
-                        on_match(found);
-                        if first_only {
-                            break 'rules;
+                self.window_matches.clear();
+                if !self.windows_met.is_empty() {
+                    window_key(self.windows_met.key_for(rule_index), bytes, *window);
+                    if let Some(found) = self.windows_met.get() {
+                        self.window_matches.clone_from(found);
+                        for found in self.window_matches.drain(..) {
+                            on_match(found.placed_at(window.start));
+                            if first_only {
+                                break 'rules;
+                            }
                         }
+                        continue;
                     }
-                    continue;
                 }
                 let mut regex_matched = false;
-                self.window_matches.clear();
                 let mut input = Input::new(bytes).span(window.range());
                 loop {
                     // A rule whose secret is its whole match needs only the match's bounds,
@@ -416,16 +435,21 @@ impl<'e> Scanner<'e> {
                     let mut rejected = false;
                     if let Some(secret) = secret {
                         let secret = Span::new(secret.start, secret.end);
-                        match self
-                            .judged
-                            .check(rule, rule_index, whole.range(), secret, bytes)
-                        {
+                        match check(
+                            &mut self.judged,
+                            rule,
+                            rule_index,
+                            whole.range(),
+                            secret,
+                            bytes,
+                        ) {
                             Some(found) if first_only => {
                                 on_match(found);
                                 break 'rules;
                             }
                             Some(found) => {
-                                self.window_matches.push(found.clone());
+                                self.window_matches
+                                    .push(found.clone().relative_to(window.start));
                                 on_match(found);
                             }
                             None => rejected = true,
@@ -448,7 +472,9 @@ impl<'e> Scanner<'e> {
                 // Only windows where the regex matched are kept: most windows of a scan
                 // match nothing and are never met again.
                 if regex_matched {
-                    (self.windows_met).remember(rule_index, bytes, *window, &self.window_matches);
+                    window_key(self.windows_met.key_for(rule_index), bytes, *window);
+                    self.windows_met
+                        .insert(std::mem::take(&mut self.window_matches));
                 }
             }
         }
@@ -539,158 +565,117 @@ fn judge(rule: &Rule, secret_bytes: &[u8]) -> Option<Judgement> {
     })
 }
 
-/// Judgements a scanner keeps, by (rule, secret); emptied when it holds [`JUDGED_BYTES`].
-#[derive(Default)]
-struct Judged {
-    known: FxHashMap<(usize, Box<[u8]>), Option<Judgement>>,
+/// Values a scanner keeps for work that comes back, by byte-string keys built in place (no
+/// allocation for a lookup), emptied when its keys pass a budget. A finding-dense history
+/// repeats each line and each secret in dozens of blobs. The keys hold secrets: they stay in
+/// memory, and `Debug` prints counts only.
+struct Remembered<V> {
+    known: FxHashMap<Box<[u8]>, V>,
+    /// Bytes of the keys held, and the most they may hold.
     bytes: usize,
-}
-
-/// What a rule's regex found in windows a scanner met before, by the rule and the window's
-/// bytes with the few bytes on each side that its look-around assertions (`\b`, `^`, `$`) can
-/// read. A finding-dense history holds each line of a file in every version of it, so its
-/// windows come back hundreds of times. Only windows where the regex matched are kept (most
-/// windows of any scan match nothing and never come back); emptied at [`WINDOWS_MET_BYTES`].
-#[derive(Default)]
-struct WindowsMet {
-    /// Key (see [`WindowsMet::key`]) -> the window's matches, spans from the window's start.
-    known: FxHashMap<Box<[u8]>, Vec<Match>>,
-    bytes: usize,
-    /// The key being looked up, and what was recalled.
+    budget: usize,
+    /// The key of the current lookup.
     key: Vec<u8>,
-    recalled: Vec<Match>,
 }
 
+/// Most key bytes a scanner keeps rule checks for (the keys are rules and secrets).
+const JUDGED_BYTES: usize = 1 << 20;
 /// Most key bytes a scanner keeps windows for.
 const WINDOWS_MET_BYTES: usize = 4 << 20;
 
-/// Bytes on each side of a window that a look-around assertion may read: a UTF-8 character.
-const LOOK_AROUND: usize = 4;
+impl<V> Remembered<V> {
+    fn new(budget: usize) -> Remembered<V> {
+        Remembered {
+            known: FxHashMap::default(),
+            bytes: 0,
+            budget,
+            key: Vec::new(),
+        }
+    }
 
-impl WindowsMet {
     fn is_empty(&self) -> bool {
         self.known.is_empty()
     }
 
-    /// Sets the key of `window` in `bytes` for `rule`: the rule, the bytes before and after
-    /// the window (each with its length: the start or end of the chunk is not a byte), then
-    /// the window.
-    fn set_key(&mut self, rule: usize, bytes: &[u8], window: Span) {
-        let before = &bytes[window.start.saturating_sub(LOOK_AROUND)..window.start];
-        let after = &bytes[window.end..(window.end + LOOK_AROUND).min(bytes.len())];
+    /// Starts the current key with `rule`; the caller appends the rest.
+    fn key_for(&mut self, rule: usize) -> &mut Vec<u8> {
         self.key.clear();
         self.key.extend_from_slice(&(rule as u32).to_le_bytes());
-        self.key.push(before.len() as u8);
-        self.key.extend_from_slice(before);
-        self.key.push(after.len() as u8);
-        self.key.extend_from_slice(after);
-        self.key.extend_from_slice(&bytes[window.range()]);
+        &mut self.key
     }
 
-    /// Whether `window` was met before for `rule`; its matches are then [`WindowsMet::recalled`].
-    fn recall(&mut self, rule: usize, bytes: &[u8], window: Span) -> bool {
-        self.set_key(rule, bytes, window);
-        match self.known.get(&self.key[..]) {
-            Some(found) => {
-                self.recalled.clone_from(found);
-                true
-            }
-            None => false,
-        }
+    /// The value kept under the current key.
+    fn get(&self) -> Option<&V> {
+        self.known.get(&self.key[..])
     }
 
-    /// The recalled matches, placed in a window starting at `start`.
-    fn recalled(&mut self, start: usize) -> impl Iterator<Item = Match> + '_ {
-        self.recalled.drain(..).map(move |mut found| {
-            found.span = Span::new(found.span.start + start, found.span.end + start);
-            found.secret = Span::new(found.secret.start + start, found.secret.end + start);
-            found
-        })
-    }
-
-    /// Keeps the matches the regex found in `window` (placed in the chunk).
-    fn remember(&mut self, rule: usize, bytes: &[u8], window: Span, found: &[Match]) {
-        self.set_key(rule, bytes, window);
-        if self.bytes > WINDOWS_MET_BYTES {
+    /// Keeps `value` under the current key.
+    fn insert(&mut self, value: V) {
+        if self.bytes > self.budget {
             self.known.clear();
             self.bytes = 0;
         }
         self.bytes += self.key.len();
-        let placed = (found.iter().cloned())
-            .map(|mut found| {
-                found.span = Span::new(
-                    found.span.start - window.start,
-                    found.span.end - window.start,
-                );
-                let secret = found.secret;
-                found.secret = Span::new(secret.start - window.start, secret.end - window.start);
-                found
-            })
-            .collect();
-        self.known.insert(self.key.as_slice().into(), placed);
+        self.known.insert(self.key.as_slice().into(), value);
     }
 }
 
 /// Counts only: the keys hold secrets.
-impl std::fmt::Debug for WindowsMet {
+impl<V> std::fmt::Debug for Remembered<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        (f.debug_struct("WindowsMet"))
-            .field("windows", &self.known.len())
+        (f.debug_struct("Remembered"))
+            .field("keys", &self.known.len())
             .field("bytes", &self.bytes)
             .finish()
     }
 }
 
-/// Counts only: the keys are secrets.
-impl std::fmt::Debug for Judged {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        (f.debug_struct("Judged"))
-            .field("secrets", &self.known.len())
-            .field("bytes", &self.bytes)
-            .finish()
-    }
+/// Bytes on each side of a window that a look-around assertion may read: a UTF-8 character.
+const LOOK_AROUND: usize = 4;
+
+/// Appends to `key` what a regex can see of `window` in `bytes`: the bytes before and after it
+/// that look-around assertions (`\b`, `^`, `$`) read, each with its length (the start or end of
+/// the chunk is not a byte), then the window.
+fn window_key(key: &mut Vec<u8>, bytes: &[u8], window: Span) {
+    let before = &bytes[window.start.saturating_sub(LOOK_AROUND)..window.start];
+    let after = &bytes[window.end..(window.end + LOOK_AROUND).min(bytes.len())];
+    key.push(before.len() as u8);
+    key.extend_from_slice(before);
+    key.push(after.len() as u8);
+    key.extend_from_slice(after);
+    key.extend_from_slice(&bytes[window.range()]);
 }
 
-/// Most secret bytes a scanner keeps judgements for.
-const JUDGED_BYTES: usize = 1 << 20;
-
-impl Judged {
-    /// The rule's checks on a regex match, judged once per distinct secret.
-    fn check(
-        &mut self,
-        rule: &Rule,
-        rule_index: usize,
-        whole: std::ops::Range<usize>,
-        secret: Span,
-        bytes: &[u8],
-    ) -> Option<Match> {
-        let secret_bytes = &bytes[secret.range()];
-        let key = (rule_index, Box::<[u8]>::from(secret_bytes));
-        let judgement = match self.known.get(&key) {
-            Some(known) => known.clone(),
-            None => {
-                let judgement = judge(rule, secret_bytes);
-                if self.bytes > JUDGED_BYTES {
-                    self.known.clear();
-                    self.bytes = 0;
-                }
-                self.bytes += secret_bytes.len();
-                self.known.insert(key, judgement.clone());
-                judgement
-            }
-        }?;
-        Some(Match {
-            rule: rule_index,
-            span: Span::new(whole.start, whole.end),
-            secret,
-            entropy: judgement.entropy,
-            validation: judgement.validation,
-            lower_severity: judgement.lower_severity,
-            confidence: judgement.confidence,
-            published_example: judgement.published_example,
-            candidates: Vec::new(),
-        })
-    }
+/// The rule's checks on a regex match, judged once per distinct secret (`judged`).
+fn check(
+    judged: &mut Remembered<Option<Judgement>>,
+    rule: &Rule,
+    rule_index: usize,
+    whole: std::ops::Range<usize>,
+    secret: Span,
+    bytes: &[u8],
+) -> Option<Match> {
+    let secret_bytes = &bytes[secret.range()];
+    judged.key_for(rule_index).extend_from_slice(secret_bytes);
+    let judgement = match judged.get() {
+        Some(known) => known.clone(),
+        None => {
+            let judgement = judge(rule, secret_bytes);
+            judged.insert(judgement.clone());
+            judgement
+        }
+    }?;
+    Some(Match {
+        rule: rule_index,
+        span: Span::new(whole.start, whole.end),
+        secret,
+        entropy: judgement.entropy,
+        validation: judgement.validation,
+        lower_severity: judgement.lower_severity,
+        confidence: judgement.confidence,
+        published_example: judgement.published_example,
+        candidates: Vec::new(),
+    })
 }
 
 /// The rule most unit tests scan with: `t.tok`, `tok_` and 8 lowercase letters or digits.

@@ -9,7 +9,6 @@
 //!   topological order, with the other places it was introduced in `also_at`.
 //! - [`keep_since`]: `--since`, applied after the first introduction is known.
 
-use std::cell::RefCell;
 use std::collections::hash_map::Entry;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -32,7 +31,8 @@ pub fn drop_secrets_the_parents_hold(
     Ok(())
 }
 
-/// For each finding, whether one of the trees `parent_trees` gives held its secret anywhere.
+/// For each finding, whether one of the trees `parent_trees` gives held its secret anywhere
+/// (`parent_trees` is asked once per commit: the trees are those of the commit's parents).
 /// Whole-file findings (no secret bytes) and findings without known parents are held by none.
 /// `whole_history`: the trees asked about span the history, so every packed blob is searched
 /// once up front rather than each read on demand.
@@ -60,6 +60,8 @@ fn held_by_parents<'f>(
                 held
             }
         });
+    // A dense history has dozens of findings per commit: each commit's parents are asked once.
+    let mut parents_of_commit: FxHashMap<&str, Option<Vec<git2::Oid>>> = FxHashMap::default();
     Ok(findings
         .into_iter()
         .map(|finding| {
@@ -67,10 +69,13 @@ fn held_by_parents<'f>(
             else {
                 return false;
             };
-            parent_trees(finding)
-                .unwrap_or_default()
-                .into_iter()
-                .any(|tree| held.holds(tree, at))
+            let parents = match &finding.commit {
+                Some(commit) => (parents_of_commit.entry(&commit.id))
+                    .or_insert_with(|| parent_trees(finding))
+                    .clone(),
+                None => parent_trees(finding),
+            };
+            (parents.unwrap_or_default().into_iter()).any(|tree| held.holds(tree, at))
         })
         .collect())
 }
@@ -95,8 +100,8 @@ pub fn keep_first_of_each_secret(
     // Indices only: a finding-dense history has a hundred thousand findings of a few hundred
     // bytes each, and moving them (and faulting in the memory to move them to) cost more than
     // the decisions.
+    let order = first_order(findings);
     let mut all: Vec<Option<Finding>> = std::mem::take(findings).into_iter().map(Some).collect();
-    let order = first_order(&all);
     let finding = |index: usize| all[index].as_ref();
     // In that order: the first finding of each rule and secret, and the later ones with the
     // index of their first.
@@ -123,20 +128,10 @@ pub fn keep_first_of_each_secret(
     drop(first_of);
     // A later introduction that no parent of its commit held came back (or arrived again on
     // another branch); otherwise it was edited, moved or copied from where it already was.
-    // A dense history has dozens of findings per commit: each commit is read once.
-    let parents_of_commit: RefCell<FxHashMap<String, Option<Vec<git2::Oid>>>> = RefCell::default();
     let held = held_by_parents(
         repo,
         later.iter().filter_map(|&(_, index)| finding(index)),
-        |finding| {
-            let id = &finding.commit.as_ref()?.id;
-            if let Some(known) = parents_of_commit.borrow().get(id.as_str()) {
-                return known.clone();
-            }
-            let parents = parent_trees_of(repo, finding);
-            (parents_of_commit.borrow_mut()).insert(id.clone(), parents.clone());
-            parents
-        },
+        |finding| parent_trees_of(repo, finding),
         true,
     )?;
     for ((first, index), held) in later.into_iter().zip(held) {
@@ -171,17 +166,14 @@ pub fn keep_first_of_each_secret(
 }
 
 /// The indices of `findings` in topological order of their commits, then by path and line.
-fn first_order(findings: &[Option<Finding>]) -> Vec<usize> {
-    fn order_key(f: Option<&Finding>) -> Option<(Option<u32>, &str, usize)> {
-        let f = f?;
-        Some((
-            f.commit.as_ref().map(|c| c.sequence),
-            &f.path,
-            f.location.line,
-        ))
-    }
+fn first_order(findings: &[Finding]) -> Vec<usize> {
+    let order_key = |index: usize| {
+        let f = &findings[index];
+        let sequence = f.commit.as_ref().map(|c| c.sequence);
+        (sequence, f.path.as_str(), f.location.line)
+    };
     let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_by(|&a, &b| order_key(findings[a].as_ref()).cmp(&order_key(findings[b].as_ref())));
+    order.sort_by(|&a, &b| order_key(a).cmp(&order_key(b)));
     order
 }
 

@@ -68,11 +68,8 @@ const SHA256_IV: [u32; 8] = [
 /// PBKDF2-HMAC-SHA256 (RFC 8018) of `password` and `salt` with `iterations` rounds, 16 bytes
 /// out: the first block's first half.
 fn pbkdf2_hmac_sha256_16(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 16] {
-    let sum = pbkdf2_rounds::xor_of_rounds(
-        keyed_states(password),
-        first_round(password, salt),
-        iterations,
-    );
+    let key = padded_key(password);
+    let sum = pbkdf2_rounds::xor_of_rounds(keyed_states(&key), first_round(&key, salt), iterations);
     first_half(&sum)
 }
 
@@ -80,14 +77,15 @@ fn pbkdf2_hmac_sha256_16(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 
 /// after the first run side by side ([`pbkdf2_rounds::xor_of_rounds_two`]), in about the time
 /// of one.
 fn pbkdf2_hmac_sha256_16_two(inputs: [(&[u8], &[u8]); 2], iterations: u32) -> [[u8; 16]; 2] {
-    let keyed = inputs.map(|(password, _)| keyed_states(password));
-    let first = inputs.map(|(password, salt)| first_round(password, salt));
+    let keys = inputs.map(|(password, _)| padded_key(password));
+    let keyed = keys.map(|key| keyed_states(&key));
+    let first = [0, 1].map(|lane| first_round(&keys[lane], inputs[lane].1));
     pbkdf2_rounds::xor_of_rounds_two(keyed, first, iterations).map(|sum| first_half(&sum))
 }
 
-/// U1 = HMAC(password, salt || INT(1)), the one round with a message of any length, as words.
-fn first_round(password: &[u8], salt: &[u8]) -> [u32; 8] {
-    let key = padded_key(password);
+/// U1 = HMAC(password, salt || INT(1)) from the password's padded key: the one round with a
+/// message of any length, as words.
+fn first_round(key: &[u8; 64], salt: &[u8]) -> [u32; 8] {
     let inner = (Sha256::new().chain_update(key.map(|b| b ^ 0x36)))
         .chain_update(salt)
         .chain_update(1u32.to_be_bytes())
@@ -101,10 +99,10 @@ fn first_round(password: &[u8], salt: &[u8]) -> [u32; 8] {
 
 /// The first four words, big-endian: the 16 bytes a fingerprint keeps.
 fn first_half(words: &[u32; 8]) -> [u8; 16] {
+    let mut digest = [0u8; 32];
+    pbkdf2_rounds::write_words(words, &mut digest);
     let mut out = [0u8; 16];
-    for (word, bytes) in words.iter().zip(out.chunks_exact_mut(4)) {
-        bytes.copy_from_slice(&word.to_be_bytes());
-    }
+    out.copy_from_slice(&digest[..16]);
     out
 }
 
@@ -120,8 +118,7 @@ fn padded_key(password: &[u8]) -> [u8; 64] {
 }
 
 /// The HMAC's inner and outer SHA-256 states after the padded key.
-fn keyed_states(password: &[u8]) -> ([u32; 8], [u32; 8]) {
-    let key = padded_key(password);
+fn keyed_states(key: &[u8; 64]) -> ([u32; 8], [u32; 8]) {
     let after = |pad: u8| {
         let mut state = SHA256_IV;
         sha2::compress256(
@@ -267,9 +264,17 @@ fn token_end(s: &[u8], at: usize) -> usize {
 /// Fingerprints by (rule id, relative path, secret).
 type Known = HashMap<(String, String, Vec<u8>), String>;
 
+fn key(rule_id: &str, rel_path: &str, secret: &[u8]) -> (String, String, Vec<u8>) {
+    (rule_id.to_string(), rel_path.to_string(), secret.to_vec())
+}
+
 fn key_of(finding: &Finding) -> (String, String, Vec<u8>) {
-    let secret = finding.secret.expose().to_vec();
-    (finding.rule_id.clone(), finding.rel_path.clone(), secret)
+    key(&finding.rule_id, &finding.rel_path, finding.secret.expose())
+}
+
+/// Whether two findings have the same fingerprint: the same rule, path and secret.
+pub fn same_fingerprint(a: &Finding, b: &Finding) -> bool {
+    a.rule_id == b.rule_id && a.rel_path == b.rel_path && a.secret.expose() == b.secret.expose()
 }
 
 /// Fingerprints computed during one run, by (rule, path, secret): the same secret at the same
@@ -287,7 +292,7 @@ impl FingerprintCache {
 
     /// [`fingerprint`], computed once per distinct (rule, path, secret).
     pub fn fingerprint(&self, rule_id: &str, rel_path: &str, secret: &[u8]) -> String {
-        let key = (rule_id.to_string(), rel_path.to_string(), secret.to_vec());
+        let key = key(rule_id, rel_path, secret);
         if let Some(known) = self.lock().get(&key) {
             return known.clone();
         }
@@ -325,9 +330,8 @@ impl FingerprintCache {
 
     /// Sets the fingerprints of two findings, deriving the slow ones side by side.
     pub fn fill_two(&self, a: &mut Finding, b: &mut Finding) {
-        let (key_a, key_b) = (key_of(a), key_of(b));
         let slow = |f: &Finding| iterations(f.secret.expose()) == KDF_ITERATIONS;
-        if key_a == key_b || !slow(a) || !slow(b) {
+        if same_fingerprint(a, b) || !slow(a) || !slow(b) {
             self.fill(a);
             self.fill(b);
             return;
@@ -342,8 +346,8 @@ impl FingerprintCache {
         )
         .map(|derived| hex(&derived));
         let mut known = self.lock();
-        known.insert(key_a, fingerprint_a.clone());
-        known.insert(key_b, fingerprint_b.clone());
+        known.insert(key_of(a), fingerprint_a.clone());
+        known.insert(key_of(b), fingerprint_b.clone());
         a.fingerprint = fingerprint_a;
         b.fingerprint = fingerprint_b;
     }

@@ -33,6 +33,8 @@ pub(super) fn xor_of_rounds_two(
 }
 
 mod portable {
+    use super::write_words;
+
     /// One lane of [`super::xor_of_rounds`] with the `sha2` crate's compression function.
     pub(super) fn xor_of_rounds(
         (inner, outer): ([u32; 8], [u32; 8]),
@@ -58,12 +60,12 @@ mod portable {
         }
         sum
     }
+}
 
-    /// `words` big-endian into the first 32 bytes of `out`.
-    fn write_words(words: &[u32; 8], out: &mut [u8]) {
-        for (word, bytes) in words.iter().zip(out.chunks_exact_mut(4)) {
-            bytes.copy_from_slice(&word.to_be_bytes());
-        }
+/// `words` big-endian into the first 32 bytes of `out`.
+pub(super) fn write_words(words: &[u32; 8], out: &mut [u8]) {
+    for (word, bytes) in words.iter().zip(out.chunks_exact_mut(4)) {
+        bytes.copy_from_slice(&word.to_be_bytes());
     }
 }
 
