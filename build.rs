@@ -340,12 +340,26 @@ impl LeanWriter {
         secret_group: Option<usize>,
     ) -> Option<String> {
         let text = |key: &str| rule.get(key).and_then(toml::Value::as_str);
+        let strings = |key: &str| -> Option<Vec<String>> {
+            match rule.get(key) {
+                None => Some(Vec::new()),
+                Some(toml::Value::Array(items)) => (items.iter())
+                    .map(|item| item.as_str().map(str::to_string))
+                    .collect(),
+                Some(_) => None,
+            }
+        };
+        let mut keywords = strings("keywords")?;
         let regex = match (text("shape"), rule.get("context")) {
-            (Some(shape), Some(toml::Value::Array(words))) => {
-                let words: Option<Vec<String>> = (words.iter())
-                    .map(|word| word.as_str().map(str::to_string))
-                    .collect();
-                template::context_regex(&words?, shape).ok()?
+            (Some(shape), Some(_)) => {
+                let words = strings("context")?;
+                // As the rule builder does: a context rule's keywords are its words' spellings.
+                if keywords.is_empty() {
+                    keywords = (words.iter())
+                        .flat_map(|word| template::keyword_variants(word))
+                        .collect();
+                }
+                template::context_regex(&words, shape).ok()?
             }
             (Some(_), _) => return None,
             (None, _) => text("regex").unwrap_or_default().to_string(),
@@ -354,13 +368,13 @@ impl LeanWriter {
             return Some("None".to_string());
         }
         let hir = hir::parse(&regex).ok()?;
-        let facts = facts::RegexFacts::new(&hir, secret_group, entropy).ok()?;
+        let facts = facts::RegexFacts::new(&hir, secret_group, entropy, &keywords).ok()?;
         let classes_start = self.classes.len();
         self.classes.extend(facts.runs.classes.iter().copied());
         Some(format!(
             "Some(LeanFacts {{ secret_group: {}, secret_is_match: {}, window: {}, single_line: {}, ends_at_newline: {}, \
              unbounded: {}, secret_alphabet: {}, secret_prefix: {}, alphabet: {:#x?}, \
-             classes: t({classes_start}, {}), min_len: {}, marks: {:?} }})",
+             classes: t({classes_start}, {}), min_len: {}, marks: {:?}, starts_at_keyword: {} }})",
             facts.secret_group,
             facts.secret_is_match,
             facts.window,
@@ -373,6 +387,7 @@ impl LeanWriter {
             self.classes.len(),
             facts.runs.min_len,
             facts.marks,
+            facts.starts_at_keyword,
         ))
     }
 

@@ -18,7 +18,7 @@ pub use file_names::FileNames;
 
 use regex_automata::meta;
 use regex_automata::util::captures::Captures;
-use regex_automata::Input;
+use regex_automata::{Anchored, Input};
 use rustc_hash::FxHashMap;
 
 use crate::rule::{Confidence, Rule, RuleSet};
@@ -243,6 +243,7 @@ impl Engine {
             chunks_since_budget_check: 0,
             cache_budget: CACHE_BUDGET,
             test_secret_runs: true,
+            anchor_at_keywords: true,
             judged: Remembered::new(JUDGED_BYTES),
             windows_met: Remembered::new(WINDOWS_MET_BYTES),
             window_matches: Vec::new(),
@@ -259,7 +260,8 @@ pub struct Scanner<'e> {
     regex_state: Vec<Option<Box<(meta::Cache, Captures)>>>,
     /// `(rule, keyword start, keyword end)` for the current chunk.
     hits: Vec<(usize, usize, usize)>,
-    windows: Vec<Span>,
+    /// The current rule's search windows, each with the range of its keyword hits.
+    windows: Vec<(Span, std::ops::Range<usize>)>,
     /// Chunks scanned since the caches were last measured against the budget.
     chunks_since_budget_check: u32,
     /// Most bytes the regex caches may hold: [`CACHE_BUDGET`] (tests lower it).
@@ -267,6 +269,9 @@ pub struct Scanner<'e> {
     /// Whether windows without a run the secret could be, or without the punctuation every
     /// match holds, are skipped (tests turn it off to check that it never skips a secret).
     test_secret_runs: bool,
+    /// Whether a rule whose every match starts with one of its keywords is searched anchored
+    /// at its hits (tests turn it off to compare with the search over whole windows).
+    anchor_at_keywords: bool,
     /// The rules' checks on secrets met before, by rule and secret.
     judged: Remembered<Option<Judgement>>,
     /// What the rules' regexes found in windows met before where they matched, by rule and
@@ -375,18 +380,26 @@ impl<'e> Scanner<'e> {
             let Ok(matcher) = rule.matcher() else {
                 continue;
             };
+            // A rule whose every match starts with one of its keywords is searched anchored at
+            // each hit, so its lazy DFA reads only as far as a match can reach from there (and
+            // grows far fewer states than a search that may start anywhere).
+            let anchored = self.anchor_at_keywords && matcher.facts.starts_at_keyword;
+            // Each window with the range of `group` (keyword hits) it was made from.
             self.windows.clear();
-            for &(_, start, end) in group {
-                let window = search_window(&matcher.facts, rule, bytes, start, end);
+            for (index, &(_, start, end)) in group.iter().enumerate() {
+                let window = search_window(&matcher.facts, rule, bytes, start, end, anchored);
                 match self.windows.last_mut() {
-                    Some(last) if window.start <= last.end => last.end = last.end.max(window.end),
-                    _ => self.windows.push(window),
+                    Some((last, hits)) if window.start <= last.end => {
+                        last.end = last.end.max(window.end);
+                        hits.end = index + 1;
+                    }
+                    _ => self.windows.push((window, index..index + 1)),
                 }
             }
             // Most keyword hits have nothing near them that the rule's secret could be: its
             // regex need not run there, nor (often) ever be compiled.
             if self.test_secret_runs {
-                self.windows.retain(|window| {
+                self.windows.retain(|(window, _)| {
                     let window = &bytes[window.range()];
                     matcher.window_has_marks(window) && matcher.secret_runs.may_hold_secret(window)
                 });
@@ -399,10 +412,11 @@ impl<'e> Scanner<'e> {
             };
             let (cache, caps) = &mut **self.regex_state[rule_index]
                 .get_or_insert_with(|| Box::new((regex.create_cache(), regex.create_captures())));
-            for window in &self.windows {
+            for (window, window_hits) in &self.windows {
+                let window = *window;
                 self.window_matches.clear();
                 if !self.windows_met.is_empty() {
-                    window_key(self.windows_met.key_for(rule_index), bytes, *window);
+                    window_key(self.windows_met.key_for(rule_index), bytes, window);
                     if let Some(found) = self.windows_met.get() {
                         self.window_matches.clone_from(found);
                         for found in self.window_matches.drain(..) {
@@ -415,26 +429,39 @@ impl<'e> Scanner<'e> {
                     }
                 }
                 let mut regex_matched = false;
-                let mut input = Input::new(bytes).span(window.range());
+                // Where the next match may start.
+                let mut resume = window.start;
+                let mut hits = group[window_hits.clone()].iter().map(|hit| hit.1);
+                let mut last_tried = None;
                 loop {
-                    // A rule whose secret is its whole match needs only the match's bounds,
-                    // not the capture engine run over it.
-                    let (whole, secret) = if matcher.facts.secret_is_match {
-                        let Some(whole) = regex.search_with(cache, &input) else {
-                            break;
-                        };
-                        (whole, Some(whole.span()))
+                    let found = if anchored {
+                        let mut found = None;
+                        for start in hits.by_ref() {
+                            if start < resume || last_tried == Some(start) {
+                                continue;
+                            }
+                            last_tried = Some(start);
+                            let input = Input::new(bytes)
+                                .span(start..window.end)
+                                .anchored(Anchored::Yes);
+                            found = next_match(regex, cache, caps, &matcher.facts, &input);
+                            if found.is_some() {
+                                break;
+                            }
+                        }
+                        found
                     } else {
-                        regex.search_captures_with(cache, &input, caps);
-                        let Some(whole) = caps.get_match() else { break };
-                        (whole, caps.get_group(matcher.facts.secret_group))
+                        let input = Input::new(bytes).span(resume..window.end);
+                        next_match(regex, cache, caps, &matcher.facts, &input)
+                    };
+                    let Some((whole, secret)) = found else {
+                        break;
                     };
                     regex_matched = true;
                     // A match without a secret is a rule's deliberate exclusion (an
                     // alternative that consumes `nextPageToken: ...`): it keeps its text.
                     let mut rejected = false;
                     if let Some(secret) = secret {
-                        let secret = Span::new(secret.start, secret.end);
                         match check(
                             &mut self.judged,
                             rule,
@@ -459,20 +486,19 @@ impl<'e> Scanner<'e> {
                     // byte after the match's start, so the context it held can lead to a later
                     // value (`host.acme.com/AcmeWebServices/...?key=<value>`, where the first
                     // candidate is a path word). An empty match must still move forward.
-                    let next = if whole.is_empty() || rejected {
+                    resume = if whole.is_empty() || rejected {
                         whole.start() + 1
                     } else {
                         whole.end()
                     };
-                    if next > window.end {
+                    if resume > window.end {
                         break;
                     }
-                    input.set_start(next);
                 }
                 // Only windows where the regex matched are kept: most windows of a scan
                 // match nothing and are never met again.
                 if regex_matched {
-                    window_key(self.windows_met.key_for(rule_index), bytes, *window);
+                    window_key(self.windows_met.key_for(rule_index), bytes, window);
                     self.windows_met
                         .insert(std::mem::take(&mut self.window_matches));
                 }
@@ -483,18 +509,45 @@ impl<'e> Scanner<'e> {
     }
 }
 
+/// The next match of `regex` in `input`: the whole match, and the secret group's span (`None`
+/// when the group took no part). A rule whose secret is its whole match needs only the match's
+/// bounds, not the capture engine run over it.
+fn next_match(
+    regex: &meta::Regex,
+    cache: &mut meta::Cache,
+    caps: &mut Captures,
+    facts: &crate::rule::facts::RegexFacts,
+    input: &Input<'_>,
+) -> Option<(regex_automata::Match, Option<Span>)> {
+    if facts.secret_is_match {
+        let whole = regex.search_with(cache, input)?;
+        return Some((whole, Some(Span::new(whole.start(), whole.end()))));
+    }
+    regex.search_captures_with(cache, input, caps);
+    let whole = caps.get_match()?;
+    let secret = caps.get_group(facts.secret_group);
+    Some((
+        whole,
+        secret.map(|secret| Span::new(secret.start, secret.end)),
+    ))
+}
+
 /// The bytes a rule's regex searches around a keyword hit at `start..end`: the regex's
-/// longest match each way, cut to the keyword's line (and its newline) when no match can
-/// leave it, and to a few lines around it for an unbounded regex.
+/// longest match each way (only forward for a search `anchored` at the hit), cut to the
+/// keyword's line (and its newline) when no match can leave it, and to a few lines around it
+/// for an unbounded regex.
 fn search_window(
     facts: &crate::rule::facts::RegexFacts,
     rule: &Rule,
     bytes: &[u8],
     start: usize,
     end: usize,
+    anchored: bool,
 ) -> Span {
+    // A match that starts with a keyword starts at its hit.
+    let before = if anchored { 0 } else { facts.window };
     let mut window = Span::new(
-        start.saturating_sub(facts.window),
+        start.saturating_sub(before),
         end.saturating_add(facts.window).min(bytes.len()),
     );
     let lines = if facts.single_line || facts.ends_at_newline {
@@ -827,6 +880,91 @@ mod tests {
             }
         }
         assert!(compared > 7000, "{compared} matches");
+    }
+
+    /// The search anchored at keyword hits finds what the search over whole windows finds, on
+    /// every built-in example and negative example, alone and run together with the example
+    /// of the next rule (a match may then start in one and end in the other), and twice over
+    /// in flipped case (the keyword matcher ignores case; many regexes do not).
+    #[test]
+    fn the_search_anchored_at_hits_finds_what_the_window_search_finds() {
+        let engine = Engine::new(RuleSet::builtin_with_examples().unwrap()).unwrap();
+        let matches_of = |scanner: &mut Scanner, text: &[u8]| {
+            let mut found = Vec::new();
+            scanner.scan(text, None, &mut |m| found.push((m.rule, m.span, m.secret)));
+            found
+        };
+        let mut anchored = engine.scanner();
+        let mut windowed = engine.scanner();
+        windowed.anchor_at_keywords = false;
+        let texts: Vec<&String> = (engine.rules().rules().iter())
+            .flat_map(|rule| rule.examples.iter().chain(&rule.negative_examples))
+            .collect();
+        let mut compared = 0;
+        for (index, text) in texts.iter().enumerate() {
+            let next = texts[(index + 1) % texts.len()];
+            let flipped: String = text
+                .chars()
+                .map(|c| match c {
+                    'a'..='z' => c.to_ascii_uppercase(),
+                    'A'..='Z' => c.to_ascii_lowercase(),
+                    _ => c,
+                })
+                .collect();
+            for text in [
+                text.to_string(),
+                format!("{text}{next}"),
+                format!("{text} {flipped}\n{text}"),
+            ] {
+                let expected = matches_of(&mut windowed, text.as_bytes());
+                assert_eq!(
+                    matches_of(&mut anchored, text.as_bytes()),
+                    expected,
+                    "{text:?}"
+                );
+                compared += expected.len();
+            }
+        }
+        assert!(compared > 15_000, "{compared} matches");
+    }
+
+    /// The fact the anchored search rests on, checked against the window search: every match of
+    /// a rule marked `starts_at_keyword` starts with one of its keywords (in any case).
+    #[test]
+    fn rules_that_start_at_a_keyword_match_only_there() {
+        let engine = Engine::new(RuleSet::builtin_with_examples().unwrap()).unwrap();
+        let mut windowed = engine.scanner();
+        windowed.anchor_at_keywords = false;
+        let (mut marked, mut checked) = (0, 0);
+        for rule in engine.rules().rules() {
+            let Ok(matcher) = rule.matcher() else {
+                continue;
+            };
+            if !matcher.facts.starts_at_keyword {
+                continue;
+            }
+            marked += 1;
+            for text in rule.examples.iter().chain(&rule.negative_examples) {
+                windowed.scan(text.as_bytes(), None, &mut |m| {
+                    let rule = &engine.rules().rules()[m.rule];
+                    if !rule.matcher().unwrap().facts.starts_at_keyword {
+                        return;
+                    }
+                    let from = &text.as_bytes()[m.span.start..];
+                    assert!(
+                        (rule.keywords.iter()).any(|k| from.len() >= k.len()
+                            && from[..k.len()].eq_ignore_ascii_case(k.as_bytes())),
+                        "{}: a match in {text:?} starts with no keyword",
+                        rule.id
+                    );
+                    checked += 1;
+                });
+            }
+        }
+        assert!(
+            marked > 600 && checked > 2000,
+            "{marked} rules, {checked} matches"
+        );
     }
 
     /// A window met again is answered from memory only when what the regex can see is the

@@ -107,6 +107,7 @@ pub struct LeanFacts {
     classes: Span,
     min_len: usize,
     marks: [[u8; 3]; MARKS],
+    starts_at_keyword: bool,
 }
 
 impl LeanFacts {
@@ -127,6 +128,7 @@ impl LeanFacts {
                 min_len: self.min_len,
             },
             marks: self.marks,
+            starts_at_keyword: self.starts_at_keyword,
         }
     }
 }
@@ -182,7 +184,8 @@ mod tests {
                 continue;
             };
             let parsed = hir::parse(&rule.pattern.regex().unwrap()).unwrap();
-            let facts = RegexFacts::new(&parsed, rule.secret_group, rule.entropy).unwrap();
+            let facts =
+                RegexFacts::new(&parsed, rule.secret_group, rule.entropy, &rule.keywords).unwrap();
             assert_eq!(lean.to_facts(), facts, "{}", rule.id);
             checked += 1;
         }

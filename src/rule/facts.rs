@@ -7,7 +7,8 @@
 use regex_syntax::hir::Hir;
 
 use super::hir::{
-    capture_group, capture_index, group_is_whole_match, literal_prefix_len, newlines, Newlines,
+    capture_group, capture_index, group_is_whole_match, literal_prefix_len, match_starts, newlines,
+    Newlines,
 };
 use super::secret_runs::{required_marks, RunFacts, MARKS};
 
@@ -40,16 +41,21 @@ pub struct RegexFacts {
     pub runs: RunFacts,
     /// Punctuation every match holds ([`required_marks`]): classes of 1 to 3 bytes, 0-padded.
     pub marks: [[u8; 3]; MARKS],
+    /// Every match starts with one of the rule's keywords (`\bghp_...` with keyword `ghp_`, a
+    /// context rule's provider word): the search runs anchored at each keyword hit instead of
+    /// over the text around it.
+    pub starts_at_keyword: bool,
 }
 
 impl RegexFacts {
     /// The facts of a rule's parsed regex `hir`, whose secret is group `explicit_group` (else
     /// the group named `secret`, else group 1, else the whole match) and must have `entropy`
-    /// bits per byte.
+    /// bits per byte, found by the prefilter's `keywords`.
     pub fn new(
         hir: &Hir,
         explicit_group: Option<usize>,
         entropy: Option<f64>,
+        keywords: &[String],
     ) -> Result<RegexFacts, String> {
         let groups = hir.properties().explicit_captures_len() + 1;
         let secret_group = if let Some(group) = explicit_group {
@@ -84,6 +90,48 @@ impl RegexFacts {
             secret_prefix: literal_prefix_len(secret),
             runs,
             marks: required_marks(hir),
+            starts_at_keyword: starts_at_keyword(hir, keywords),
         })
+    }
+}
+
+/// Whether every match of `hir` starts with one of `keywords` (ASCII case-insensitively): each
+/// literal a match can start with begins with a keyword.
+fn starts_at_keyword(hir: &Hir, keywords: &[String]) -> bool {
+    let keywords: Vec<Vec<u8>> = (keywords.iter())
+        .map(|keyword| keyword.as_bytes().to_ascii_lowercase())
+        .filter(|keyword| !keyword.is_empty())
+        .collect();
+    match_starts(hir).is_some_and(|starts| {
+        starts
+            .iter()
+            .all(|start| keywords.iter().any(|keyword| start.starts_with(keyword)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn starts_at(pattern: &str, keywords: &[&str]) -> bool {
+        let hir = super::super::hir::parse(pattern).unwrap();
+        let keywords: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
+        RegexFacts::new(&hir, None, None, &keywords)
+            .unwrap()
+            .starts_at_keyword
+    }
+
+    #[test]
+    fn a_rule_starts_at_a_keyword_when_each_match_opens_with_one() {
+        assert!(starts_at(r"\bghp_[A-Za-z0-9]{36}", &["ghp_"]));
+        assert!(starts_at(r"\bghp_[A-Za-z0-9]{36}", &["GH"]));
+        assert!(starts_at(r"(?:ghp|gho)_[a-z]{4}", &["ghp_", "gho_"]));
+        // The keyword is longer than what every match is known to open with.
+        assert!(!starts_at(r"\bghp_[A-Za-z0-9]{36}", &["ghp_x"]));
+        // One opening has no keyword (the hit for `gho_` would not start a `ghu_` match).
+        assert!(!starts_at(r"(?:ghp|ghu)_[a-z]{4}", &["ghp_", "gho_"]));
+        // The keyword is in the middle.
+        assert!(!starts_at(r"[a-z]{4}_secret", &["secret"]));
+        assert!(!starts_at(r"\bghp_[A-Za-z0-9]{36}", &[]));
     }
 }

@@ -225,3 +225,177 @@ pub(super) fn literal_prefix_len(hir: &regex_syntax::hir::Hir) -> usize {
         _ => 0,
     }
 }
+
+/// Most literals [`match_starts`] keeps track of, and their longest length: enough for a
+/// context rule's provider words in each spelling (`polygon[_.-]?api`).
+const MAX_STARTS: usize = 256;
+const MAX_START_LEN: usize = 64;
+
+/// A literal every match of part of a regex starts with, lowercased, and whether it is the
+/// whole of that part's match (so what follows the part extends it).
+type Start = (Vec<u8>, bool);
+
+/// The lowercased literals that every match of `hir` starts with: each match starts with one
+/// of them, ASCII case-insensitively (`(?i)segment` gives `segment`; `\bghp_|\bgho_` gives both).
+/// `None` when some match may start with a byte no literal pins down.
+pub(super) fn match_starts(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    let starts = starts_of(hir)?;
+    // A literal that no byte of the match pins down says nothing.
+    if starts.iter().any(|(literal, _)| literal.is_empty()) {
+        return None;
+    }
+    Some(starts.into_iter().map(|(literal, _)| literal).collect())
+}
+
+fn starts_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<Start>> {
+    use regex_syntax::hir::{Class, HirKind};
+    let whole_empty = || Some(vec![(Vec::new(), true)]);
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => whole_empty(),
+        HirKind::Literal(literal) => Some(vec![(literal.0.to_ascii_lowercase(), true)]),
+        HirKind::Class(class) => {
+            let ranges: Vec<(u32, u32)> = match class {
+                Class::Unicode(class) => (class.ranges().iter())
+                    .map(|range| (range.start().into(), range.end().into()))
+                    .collect(),
+                Class::Bytes(class) => (class.ranges().iter())
+                    .map(|range| (range.start().into(), range.end().into()))
+                    .collect(),
+            };
+            let mut folded: Vec<u8> = Vec::new();
+            for (start, end) in ranges {
+                // A wide class pins nothing down: the match starts with any of many bytes.
+                if end > 127 || end - start > 26 {
+                    return Some(vec![(Vec::new(), false)]);
+                }
+                folded.extend((start..=end).map(|byte| (byte as u8).to_ascii_lowercase()));
+            }
+            folded.sort_unstable();
+            folded.dedup();
+            if folded.len() > 4 {
+                return Some(vec![(Vec::new(), false)]);
+            }
+            Some(folded.into_iter().map(|byte| (vec![byte], true)).collect())
+        }
+        HirKind::Capture(capture) => starts_of(&capture.sub),
+        HirKind::Repetition(repetition) => {
+            let once = repetition.min == 1 && repetition.max == Some(1);
+            let mut starts = starts_of(&repetition.sub)?;
+            // After more than one pass, or a pass that may be followed by another, a literal
+            // is only the start of the repetition's match.
+            if !once && repetition.max != Some(1) {
+                starts.iter_mut().for_each(|start| start.1 = false);
+            }
+            if repetition.min == 0 {
+                starts.push((Vec::new(), true));
+            }
+            Some(starts)
+        }
+        HirKind::Alternation(subs) => {
+            let mut starts = Vec::new();
+            for sub in subs {
+                starts.extend(starts_of(sub)?);
+                if starts.len() > MAX_STARTS {
+                    return None;
+                }
+            }
+            Some(starts)
+        }
+        HirKind::Concat(subs) => {
+            let mut starts: Vec<Start> = vec![(Vec::new(), true)];
+            for sub in subs {
+                if starts.iter().all(|(_, whole)| !whole) {
+                    break;
+                }
+                let next = starts_of(sub)?;
+                let extended = starts.iter().filter(|(_, whole)| *whole).count() * next.len();
+                if starts.len() + extended > MAX_STARTS {
+                    // Too many to follow: what is known so far still starts every match.
+                    starts.iter_mut().for_each(|start| start.1 = false);
+                    break;
+                }
+                let mut joined = Vec::with_capacity(starts.len() + extended);
+                for (literal, whole) in starts {
+                    if !whole {
+                        joined.push((literal, false));
+                        continue;
+                    }
+                    for (more, more_whole) in &next {
+                        let mut longer = literal.clone();
+                        longer.extend_from_slice(more);
+                        let fits = longer.len() <= MAX_START_LEN;
+                        longer.truncate(MAX_START_LEN);
+                        joined.push((longer, *more_whole && fits));
+                    }
+                }
+                joined.sort_unstable();
+                joined.dedup();
+                // A start that only opens its match already covers every longer start with it.
+                let mut kept: Vec<Start> = Vec::with_capacity(joined.len());
+                for start in joined {
+                    let covered = (kept.iter())
+                        .any(|(opening, whole)| !whole && start.0.starts_with(opening));
+                    if !covered {
+                        kept.push(start);
+                    }
+                }
+                starts = kept;
+            }
+            Some(starts)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn starts(pattern: &str) -> Option<Vec<String>> {
+        let mut starts: Vec<String> = match_starts(&parse(pattern).unwrap())?
+            .iter()
+            .map(|start| String::from_utf8_lossy(start).into_owned())
+            .collect();
+        starts.sort();
+        Some(starts)
+    }
+
+    #[test]
+    fn match_starts_are_the_literals_every_match_opens_with() {
+        let some = |list: &[&str]| Some(list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(starts(r"\bghp_[A-Za-z0-9]{36}"), some(&["ghp_"]));
+        assert_eq!(starts(r"(?i)SEGMENT[\w.]{0,10}?key"), some(&["segment"]));
+        assert_eq!(starts(r"\b(?:gho|ghu)_x"), some(&["gho_x", "ghu_x"]));
+        assert_eq!(starts(r"(xox[bp]-)\d+"), some(&["xoxb-", "xoxp-"]));
+        assert_eq!(
+            starts(r"(?i)polygon[_.-]?api"),
+            some(&["polygon-api", "polygon.api", "polygon_api", "polygonapi"])
+        );
+        // A repetition ends the literal: more of it, or anything, may follow.
+        assert_eq!(starts(r"ab+c"), some(&["ab"]));
+        assert_eq!(starts(r"(?:ab)?cd"), some(&["abcd", "cd"]));
+        assert_eq!(starts(r"x*token"), some(&["token", "x"]));
+        // Nothing pins down the first byte.
+        assert_eq!(starts(r"[A-Za-z0-9]{32}"), None);
+        assert_eq!(starts(r"(?:\A|[^A-Za-z])(?i:box)"), None);
+        assert_eq!(starts(r"(?s).*token"), None);
+        assert_eq!(starts(r"(?u)(?i)key"), None);
+    }
+
+    /// A start that an unlucky regex would multiply past the limit is cut short, never wrong:
+    /// what is kept still opens every match.
+    #[test]
+    fn too_many_starts_are_cut_to_what_is_known() {
+        let pattern = "(?i)[ab][cd][ef][gh][ij][kl][mn][op][qr]x";
+        let cut = starts(pattern).unwrap();
+        assert!(cut.len() <= MAX_STARTS, "{}", cut.len());
+        let regex = regex::bytes::Regex::new(pattern).unwrap();
+        for text in ["acegikmoqx", "BDFHJLNPRX", "adfgjknpqx"] {
+            let found = regex.find(text.as_bytes()).unwrap();
+            let opening = text[found.start()..].to_ascii_lowercase();
+            assert!(
+                cut.iter().any(|start| opening.starts_with(start.as_str())),
+                "{text}"
+            );
+        }
+    }
+}

@@ -78,18 +78,19 @@ impl Matcher {
 }
 
 /// Parses a rule's regex and reads its facts; the regex itself is compiled by
-/// [`Matcher::regex`]. `entropy` is the rule's entropy floor.
+/// [`Matcher::regex`]. `entropy` is the rule's entropy floor, `keywords` its keywords.
 pub(super) fn parse_matcher(
     pattern: &str,
     explicit_group: Option<usize>,
     entropy: Option<f64>,
+    keywords: &[String],
 ) -> Result<Matcher, String> {
     // ASCII classes by default: tokens are ASCII, and Unicode `\w` under `(?i)` costs a tenth
     // of a second to compile per rule. `(?u)` opts back in.
     let hir = super::hir::parse(pattern).map_err(|reason| format!("invalid regex: {reason}"))?;
     Ok(Matcher::new(
         pattern,
-        RegexFacts::new(&hir, explicit_group, entropy)?,
+        RegexFacts::new(&hir, explicit_group, entropy, keywords)?,
     ))
 }
 
@@ -129,7 +130,7 @@ mod tests {
 
     #[test]
     fn long_counted_repetitions_keep_their_window_but_not_their_memory() {
-        let matcher = parse_matcher("(k[A-Za-z0-9+/=]{20,8000})", None, None).unwrap();
+        let matcher = parse_matcher("(k[A-Za-z0-9+/=]{20,8000})", None, None, &[]).unwrap();
         assert_eq!(matcher.facts.window, 8001);
         assert!(!matcher.facts.unbounded);
         let regex = matcher.regex().unwrap();

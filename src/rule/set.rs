@@ -278,7 +278,10 @@ impl Rule {
                 let pattern = self.pattern.regex()?;
                 match self.lean_facts {
                     Some(facts) => Ok(Box::new(Matcher::new(&pattern, facts.to_facts()))),
-                    None => parse_matcher(&pattern, self.secret_group, self.entropy).map(Box::new),
+                    None => {
+                        parse_matcher(&pattern, self.secret_group, self.entropy, &self.keywords)
+                            .map(Box::new)
+                    }
                 }
             })
             .as_ref()
