@@ -150,9 +150,11 @@ pub struct Finding {
     /// decoding; the location is then the encoded text's.
     pub decoded: Option<&'static str>,
     /// The triage decision a datastore holds for this finding (`--datastore`, `report`).
-    pub triage: Option<Triage>,
+    /// Boxed, like `verification`: both are rare, and a finding-dense history holds a hundred
+    /// thousand findings at once (600 bytes each unboxed, 424 boxed).
+    pub triage: Option<Box<Triage>>,
     /// What the vendor said when asked whether the credential is live (`--verify`).
-    pub verification: Option<Verification>,
+    pub verification: Option<Box<Verification>>,
 }
 
 impl Finding {

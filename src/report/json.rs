@@ -115,8 +115,8 @@ impl<'a> FindingRecord<'a> {
             decoded: finding.decoded,
             validation: finding.validation.as_ref(),
             candidates: &finding.candidates,
-            verification: finding.verification.as_ref(),
-            triage: finding.triage.as_ref(),
+            verification: finding.verification.as_deref(),
+            triage: finding.triage.as_deref(),
         }
     }
 }

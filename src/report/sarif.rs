@@ -357,7 +357,7 @@ impl Reporter for SarifReporter {
             "partialFingerprints": { (fingerprint::SCHEME): finding.fingerprint },
             "properties": properties,
         });
-        if let Some(suppression) = finding.triage.as_ref().and_then(suppression) {
+        if let Some(suppression) = finding.triage.as_deref().and_then(suppression) {
             result["suppressions"] = json!([suppression]);
         }
         self.results.push(result);

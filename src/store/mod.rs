@@ -647,9 +647,9 @@ fn verification_json(finding: &Finding) -> rusqlite::Result<Option<String>> {
 #[derive(Debug, Clone, Default)]
 struct Stored {
     /// The triage, `None` while it is still `open` and nobody decided anything.
-    triage: Option<Triage>,
+    triage: Option<Box<Triage>>,
     /// What the vendor said last time, if asked.
-    verification: Option<Verification>,
+    verification: Option<Box<Verification>>,
 }
 
 /// The row `scope` holds for `fingerprint`, if any (`None`: it is new there).
@@ -672,7 +672,7 @@ fn stored_row(
                 };
                 let verification: Option<String> = row.get(4)?;
                 Ok(Stored {
-                    triage: triage.at.is_some().then_some(triage),
+                    triage: triage.at.is_some().then(|| Box::new(triage)),
                     verification: verification.and_then(|json| serde_json::from_str(&json).ok()),
                 })
             },
@@ -723,7 +723,7 @@ fn rebuild(
         decoded: record
             .decoded
             .and_then(|name| DECODINGS.iter().copied().find(|known| *known == name)),
-        triage: (triage.at.is_some() || triage.status != "open").then_some(triage),
+        triage: (triage.at.is_some() || triage.status != "open").then(|| Box::new(triage)),
         verification: None,
     }
 }

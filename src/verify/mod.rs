@@ -144,12 +144,12 @@ impl Plan {
     pub fn run(self, findings: &mut [Finding], options: &Options, now: &str) -> Counts {
         let mut counts = Counts::default();
         for (index, status, reason) in &self.settled {
-            findings[*index].verification = Some(Verification {
+            findings[*index].verification = Some(Box::new(Verification {
                 status: status.to_string(),
                 identity: None,
                 reason: Some(reason.clone()),
                 checked_at: now.to_string(),
-            });
+            }));
             counts.unknown += 1;
         }
         let client = Client::new(options.timeout, options.redirects.clone());
@@ -187,7 +187,7 @@ impl Plan {
                 _ => counts.error += 1,
             }
             for &index in &job.findings {
-                findings[index].verification = Some(verification.clone());
+                findings[index].verification = Some(Box::new(verification.clone()));
             }
         }
         counts.requests = sent.into_inner();
