@@ -3,7 +3,8 @@
 //! One keyword matcher over every rule's keywords (ASCII case-insensitive, overlapping, so no
 //! keyword hides another; see [`keywords`]) finds the candidate rules of a chunk and where their
 //! keywords are; each candidate's regex then runs only in a window around those hits, sized by the
-//! regex's longest possible match, and only when the window holds the punctuation every match
+//! regex's longest possible match (anchored at the hits themselves when every match of the rule
+//! starts with one of its keywords), and only when the window holds the punctuation every match
 //! holds and a run of bytes the rule's secret could be (`rule::secret_runs`; the regex is
 //! compiled when a window first does). A match passes the rule's checks (secret group,
 //! entropy, validator) before it reaches the caller. [`Engine`] is built once and shared; each thread
