@@ -102,11 +102,13 @@ fn starts_at_keyword(hir: &Hir, keywords: &[String]) -> bool {
         .map(|keyword| keyword.as_bytes().to_ascii_lowercase())
         .filter(|keyword| !keyword.is_empty())
         .collect();
-    match_starts(hir).is_some_and(|starts| {
-        starts
-            .iter()
-            .all(|start| keywords.iter().any(|keyword| start.starts_with(keyword)))
-    })
+    // A rule without keywords runs over whole chunks: there is no hit to anchor at.
+    !keywords.is_empty()
+        && match_starts(hir).is_some_and(|starts| {
+            starts
+                .iter()
+                .all(|start| keywords.iter().any(|keyword| start.starts_with(keyword)))
+        })
 }
 
 #[cfg(test)]
