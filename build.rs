@@ -304,16 +304,19 @@ impl LeanWriter {
             };
             let id = self.span(&text(rule.get("id"))??);
             let name = self.span(&text(rule.get("name"))??);
-            let keywords = self.list(texts(rule.get("keywords"))?);
+            let (keyword_list, context_list) =
+                (texts(rule.get("keywords"))?, texts(rule.get("context"))?);
+            let regex_facts =
+                self.facts(rule, &keyword_list, &context_list, entropy, secret_group)?;
+            let keywords = self.list(keyword_list);
             let regex = self.span(&text(rule.get("regex"))?.unwrap_or_default());
-            let context = self.list(texts(rule.get("context"))?);
+            let context = self.list(context_list);
             let shape = self.optional_span(text(rule.get("shape"))?);
             let validator = self.optional_span(text(rule.get("validator"))?);
             let path = self.optional_span(text(rule.get("path"))?);
             let references = self.list(texts(rule.get("references"))?);
             let allowlist = self.span(&json("allowlist"));
             let allowlists = self.span(&json("allowlists"));
-            let regex_facts = self.facts(rule, entropy, secret_group)?;
             let (multiline, catch_all) =
                 (flag(rule.get("multiline"))?, flag(rule.get("catch_all"))?);
             writeln!(
@@ -332,34 +335,27 @@ impl LeanWriter {
     }
 
     /// The facts of a rule's regex (a file rule, without one, has none), as a `LeanFacts`
-    /// literal; `None` if the regex is wrong (the run-time parse reports it).
+    /// literal; `None` if the regex is wrong (the run-time parse reports it). `keywords` and
+    /// `context` are the rule's lists as written.
     fn facts(
         &mut self,
         rule: &toml::Table,
+        keywords: &[String],
+        context: &[String],
         entropy: Option<f64>,
         secret_group: Option<usize>,
     ) -> Option<String> {
         let text = |key: &str| rule.get(key).and_then(toml::Value::as_str);
-        let strings = |key: &str| -> Option<Vec<String>> {
-            match rule.get(key) {
-                None => Some(Vec::new()),
-                Some(toml::Value::Array(items)) => (items.iter())
-                    .map(|item| item.as_str().map(str::to_string))
-                    .collect(),
-                Some(_) => None,
-            }
-        };
-        let mut keywords = strings("keywords")?;
+        let mut keywords = keywords.to_vec();
         let regex = match (text("shape"), rule.get("context")) {
             (Some(shape), Some(_)) => {
-                let words = strings("context")?;
                 // As the rule builder does: a context rule's keywords are its words' spellings.
                 if keywords.is_empty() {
-                    keywords = (words.iter())
+                    keywords = (context.iter())
                         .flat_map(|word| template::keyword_variants(word))
                         .collect();
                 }
-                template::context_regex(&words, shape).ok()?
+                template::context_regex(context, shape).ok()?
             }
             (Some(_), _) => return None,
             (None, _) => text("regex").unwrap_or_default().to_string(),

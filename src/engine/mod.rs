@@ -167,7 +167,7 @@ impl RuleKeywords {
 #[derive(Debug)]
 struct HitsByRule {
     by_rule: Vec<Vec<(usize, usize)>>,
-    /// The rules with hits, in the order first hit.
+    /// The rules with hits (the scan sorts them: matches are reported in rule order).
     rules: Vec<usize>,
 }
 
@@ -405,12 +405,12 @@ impl<'e> Scanner<'e> {
         self.hits.rules.sort_unstable();
         'rules: for next in 0..self.hits.rules.len() {
             let rule_index = self.hits.rules[next];
-            self.hits.by_rule[rule_index].sort_unstable();
-            let group = &self.hits.by_rule[rule_index];
             let rule = &engine.rules.rules()[rule_index];
             if !applies(rule) {
                 continue;
             }
+            self.hits.by_rule[rule_index].sort_unstable();
+            let group = &self.hits.by_rule[rule_index];
             // A regex that fails to compile is reported when the rule set is built or checked;
             // here the rule simply finds nothing.
             let Ok(matcher) = rule.matcher() else {
@@ -448,6 +448,12 @@ impl<'e> Scanner<'e> {
             };
             let (cache, caps) = &mut **self.regex_state[rule_index]
                 .get_or_insert_with(|| Box::new((regex.create_cache(), regex.create_captures())));
+            let mut search = RuleSearch {
+                regex,
+                cache,
+                caps,
+                facts: &matcher.facts,
+            };
             for (window, window_hits) in &self.windows {
                 let window = *window;
                 self.window_matches.clear();
@@ -468,27 +474,11 @@ impl<'e> Scanner<'e> {
                 // Where the next match may start.
                 let mut resume = window.start;
                 let mut hits = group[window_hits.clone()].iter().map(|hit| hit.0);
-                let mut last_tried = None;
                 loop {
                     let found = if anchored {
-                        let mut found = None;
-                        for start in hits.by_ref() {
-                            if start < resume || last_tried == Some(start) {
-                                continue;
-                            }
-                            last_tried = Some(start);
-                            let input = Input::new(bytes)
-                                .span(start..window.end)
-                                .anchored(Anchored::Yes);
-                            found = next_match(regex, cache, caps, &matcher.facts, &input);
-                            if found.is_some() {
-                                break;
-                            }
-                        }
-                        found
+                        search.next_at_hits(bytes, &mut hits, resume, window.end)
                     } else {
-                        let input = Input::new(bytes).span(resume..window.end);
-                        next_match(regex, cache, caps, &matcher.facts, &input)
+                        search.next(&Input::new(bytes).span(resume..window.end))
                     };
                     let Some((whole, secret)) = found else {
                         break;
@@ -543,27 +533,56 @@ impl<'e> Scanner<'e> {
     }
 }
 
-/// The next match of `regex` in `input`: the whole match, and the secret group's span (`None`
-/// when the group took no part). A rule whose secret is its whole match needs only the match's
-/// bounds, not the capture engine run over it.
-fn next_match(
-    regex: &meta::Regex,
-    cache: &mut meta::Cache,
-    caps: &mut Captures,
-    facts: &crate::rule::facts::RegexFacts,
-    input: &Input<'_>,
-) -> Option<(regex_automata::Match, Option<Span>)> {
-    if facts.secret_is_match {
-        let whole = regex.search_with(cache, input)?;
-        return Some((whole, Some(Span::new(whole.start(), whole.end()))));
+/// A rule's compiled regex, with this scanner's scratch space for it.
+struct RuleSearch<'s> {
+    regex: &'s meta::Regex,
+    cache: &'s mut meta::Cache,
+    caps: &'s mut Captures,
+    facts: &'s crate::rule::facts::RegexFacts,
+}
+
+impl RuleSearch<'_> {
+    /// The next match in `input`: the whole match, and the secret group's span (`None` when the
+    /// group took no part). A rule whose secret is its whole match needs only the match's
+    /// bounds, not the capture engine run over it.
+    fn next(&mut self, input: &Input<'_>) -> Option<(regex_automata::Match, Option<Span>)> {
+        if self.facts.secret_is_match {
+            let whole = self.regex.search_with(self.cache, input)?;
+            return Some((whole, Some(Span::new(whole.start(), whole.end()))));
+        }
+        self.regex
+            .search_captures_with(self.cache, input, self.caps);
+        let whole = self.caps.get_match()?;
+        let secret = self.caps.get_group(self.facts.secret_group);
+        Some((
+            whole,
+            secret.map(|secret| Span::new(secret.start, secret.end)),
+        ))
     }
-    regex.search_captures_with(cache, input, caps);
-    let whole = caps.get_match()?;
-    let secret = caps.get_group(facts.secret_group);
-    Some((
-        whole,
-        secret.map(|secret| Span::new(secret.start, secret.end)),
-    ))
+
+    /// The first match anchored at one of `hits` (keyword starts, in order) from `resume` on,
+    /// searched up to `end`; `hits` is left after the start that matched. A start that several
+    /// keywords share is searched once.
+    fn next_at_hits(
+        &mut self,
+        bytes: &[u8],
+        hits: &mut impl Iterator<Item = usize>,
+        resume: usize,
+        end: usize,
+    ) -> Option<(regex_automata::Match, Option<Span>)> {
+        let mut last_tried = None;
+        for start in hits {
+            if start < resume || last_tried == Some(start) {
+                continue;
+            }
+            last_tried = Some(start);
+            let found = self.next(&Input::new(bytes).span(start..end).anchored(Anchored::Yes));
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
 }
 
 /// The bytes a rule's regex searches around a keyword hit at `start..end`: the regex's

@@ -237,7 +237,10 @@ type Start = (Vec<u8>, bool);
 
 /// The lowercased literals that every match of `hir` starts with: each match starts with one
 /// of them, ASCII case-insensitively (`(?i)segment` gives `segment`; `\bghp_|\bgho_` gives both).
-/// `None` when some match may start with a byte no literal pins down.
+/// `None` when some match may start with a byte no literal pins down. Not
+/// `regex_syntax::hir::literal::Extractor`: it spells out every case of a case-insensitive word
+/// (`(?i)credentials` is 2,048 literals) and gives up past its limits, where folding as it goes
+/// keeps one.
 pub(super) fn match_starts(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
     let starts = starts_of(hir)?;
     // A literal that no byte of the match pins down says nothing.
