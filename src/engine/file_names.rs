@@ -9,20 +9,22 @@
 //! scan must read every tree with its path (ten times slower).
 
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
+use rustc_hash::FxHashMap;
 
 /// The file rules' path regexes, and what can be decided from a file name.
 #[derive(Debug, Clone)]
 pub struct FileNames {
     regexes: Vec<crate::rule::LazyPathRegex>,
-    /// Per regex: name endings every match has, when known (so that a regex is compiled and
-    /// asked only about names that end like its matches).
-    regex_suffixes: Vec<Option<Vec<Vec<u8>>>>,
+    /// The name endings that every match of a regex has, for the regexes where they are known
+    /// (so that a regex is compiled and asked only about names that end like its matches), and
+    /// those of the regexes that also look at directories.
+    endings: Endings,
+    /// The regexes whose matches' endings are not known: asked about every name.
+    regexes_without_endings: Vec<usize>,
     /// A file's name tells whether it may match: every regex decides on the last path
-    /// component alone, or ends with a literal name part (`name_suffixes`).
+    /// component alone, or ends with a literal name part.
     by_name: bool,
-    /// For the regexes that also look at directories: name endings every match has.
-    name_suffixes: Vec<Vec<u8>>,
-    /// Bytes a matching name can end with (all of them when unsure).
+    /// Bytes a matching name can end with.
     last_bytes: [bool; 256],
 }
 
@@ -31,19 +33,26 @@ impl FileNames {
     pub fn new<'a>(paths: impl Iterator<Item = &'a crate::rule::LazyPathRegex>) -> FileNames {
         let mut names = FileNames {
             regexes: Vec::new(),
-            regex_suffixes: Vec::new(),
+            endings: Endings::default(),
+            regexes_without_endings: Vec::new(),
             by_name: true,
-            name_suffixes: Vec::new(),
             last_bytes: [false; 256],
         };
-        for regex in paths {
+        for (index, regex) in paths.enumerate() {
             names.regexes.push(regex.clone());
             let hir = regex_syntax::Parser::new().parse(regex.as_str()).ok();
             let suffixes = hir.as_ref().and_then(name_suffixes);
-            names.regex_suffixes.push(suffixes.clone());
             if let Some(bytes) = hir.as_ref().and_then(name_local_last_bytes) {
                 for (byte, possible) in bytes.iter().enumerate() {
                     names.last_bytes[byte] |= possible;
+                }
+                match suffixes {
+                    Some(suffixes) => {
+                        for suffix in suffixes {
+                            names.endings.add(suffix, Some(index));
+                        }
+                    }
+                    None => names.regexes_without_endings.push(index),
                 }
                 continue;
             }
@@ -53,7 +62,7 @@ impl FileNames {
                         if let Some(&last) = suffix.last() {
                             names.last_bytes[usize::from(last)] = true;
                         }
-                        names.name_suffixes.push(suffix);
+                        names.endings.add(suffix, None);
                     }
                 }
                 None => names.by_name = false,
@@ -83,26 +92,76 @@ impl FileNames {
         if !self.last_bytes[usize::from(last)] {
             return false;
         }
-        if self
-            .name_suffixes
-            .iter()
-            .any(|suffix| name.ends_with(suffix))
-        {
-            return true;
+        let mut path = None;
+        let mut is_match = |regex: usize| {
+            let path = path.get_or_insert_with(|| format!("/{}", String::from_utf8_lossy(name)));
+            self.regexes[regex].is_match(path)
+        };
+        let mut asked = None;
+        for ending in self.endings.of(name) {
+            match ending.regex {
+                // A rule that also names a directory: the full path decides, later.
+                None => return true,
+                // A regex's endings are added together: one asking is enough.
+                Some(regex) if asked != Some(regex) => {
+                    asked = Some(regex);
+                    if is_match(regex) {
+                        return true;
+                    }
+                }
+                Some(_) => {}
+            }
         }
-        let path = format!("/{}", String::from_utf8_lossy(name));
-        (self.regexes.iter().zip(&self.regex_suffixes)).any(|(regex, suffixes)| {
-            let may_end_so = suffixes
-                .as_ref()
-                .is_none_or(|suffixes| suffixes.iter().any(|suffix| name.ends_with(suffix)));
-            may_end_so && regex.is_match(&path)
-        })
+        self.regexes_without_endings
+            .iter()
+            .any(|&regex| is_match(regex))
     }
 
     /// Whether the file at `path` matches a file rule.
     pub fn matches_path(&self, path: &str) -> bool {
         self.regexes.iter().any(|regex| regex.is_match(path))
     }
+}
+
+/// Name endings, found by a name's last three bytes: a case-insensitive ending has a variant
+/// for every case of its letters (up to a thousand for a rule's regex), too many to compare
+/// one by one for every name of every tree of a history.
+#[derive(Debug, Clone, Default)]
+struct Endings {
+    /// The endings of three bytes or more, by their last three.
+    by_tail: FxHashMap<[u8; 3], Vec<Ending>>,
+    /// The shorter endings.
+    short: Vec<Ending>,
+}
+
+#[derive(Debug, Clone)]
+struct Ending {
+    bytes: Vec<u8>,
+    /// The regex this is an ending of, when it decides on the name alone; `None` for a rule
+    /// that also names a directory.
+    regex: Option<usize>,
+}
+
+impl Endings {
+    fn add(&mut self, bytes: Vec<u8>, regex: Option<usize>) {
+        let ending = Ending { bytes, regex };
+        match tail(&ending.bytes) {
+            Some(tail) => self.by_tail.entry(tail).or_default().push(ending),
+            None => self.short.push(ending),
+        }
+    }
+
+    /// The endings `name` has, each regex's together.
+    fn of<'a>(&'a self, name: &'a [u8]) -> impl Iterator<Item = &'a Ending> {
+        let long = tail(name).and_then(|tail| self.by_tail.get(&tail));
+        (self.short.iter().chain(long.into_iter().flatten()))
+            .filter(move |ending| name.ends_with(&ending.bytes))
+    }
+}
+
+/// The last three bytes of `bytes`, if it has three.
+fn tail(bytes: &[u8]) -> Option<[u8; 3]> {
+    bytes.last_chunk().copied()
 }
 
 type ByteSet = [bool; 256];
@@ -228,12 +287,13 @@ fn last_bytes(hir: &Hir) -> Option<ByteSet> {
         }
         HirKind::Class(Class::Unicode(class)) => {
             for range in class.ranges() {
-                // A non-ASCII character ends in a UTF-8 continuation byte: give up.
-                let end = u8::try_from(u32::from(range.end()))
-                    .ok()
-                    .filter(u8::is_ascii)?;
-                for byte in range.start() as u8..=end {
-                    set[usize::from(byte)] = true;
+                for ascii in u32::from(range.start())..=u32::from(range.end()).min(0x7f) {
+                    set[ascii as usize] = true;
+                }
+                // A character past ASCII ends in a UTF-8 continuation byte (`(?i)s` takes in
+                // the long s, `ſ`).
+                if !range.end().is_ascii() {
+                    set[0x80..0xc0].fill(true);
                 }
             }
         }
@@ -421,6 +481,83 @@ mod tests {
         }
     }
 
+    /// The endings index against the plain reading of the rules: a name may match when a
+    /// rule on names alone matches it, or it ends like a rule that also names a directory.
+    /// Names are pieces of the built-in rules' endings and of ordinary names, in mixed case.
+    #[test]
+    fn may_match_name_agrees_with_asking_every_rule() {
+        let rules = crate::rule::RuleSet::builtin().unwrap();
+        let mut name_rules = Vec::new();
+        let mut directory_endings = Vec::new();
+        for path in (rules.rules().iter())
+            .filter(|rule| rule.is_file_rule())
+            .filter_map(|rule| rule.path.as_ref())
+        {
+            let hir = regex_syntax::Parser::new().parse(path.as_str()).unwrap();
+            if name_local_last_bytes(&hir).is_some() {
+                name_rules.push(regex::Regex::new(path.as_str()).unwrap());
+            } else {
+                directory_endings.extend(name_suffixes(&hir).unwrap());
+            }
+        }
+        let reference = |name: &str| {
+            name_rules
+                .iter()
+                .any(|rule| rule.is_match(&format!("/{name}")))
+                || (directory_endings.iter()).any(|ending| name.as_bytes().ends_with(ending))
+        };
+        let engine = crate::engine::Engine::new(rules).unwrap();
+        let names = engine.file_names();
+        let pieces = [
+            ".htpasswd",
+            "htpasswd",
+            ".vault",
+            "_pass",
+            "word",
+            ".txt",
+            ".p12",
+            ".pfx",
+            ".jks",
+            "keystore",
+            ".key",
+            "master",
+            "shadow",
+            "-",
+            ".bak",
+            "pgpass",
+            ".conf",
+            "Password",
+            "main",
+            ".rs",
+            "s",
+            "x",
+            "ſ",
+            "K",
+            ".",
+            "a",
+        ];
+        let mut next = crate::test_rng(0x5eed_f11e);
+        let (mut tried, mut matched) = (0, 0);
+        for _ in 0..20_000 {
+            let mut name = String::new();
+            for _ in 0..1 + next() % 3 {
+                let piece = pieces[(next() % pieces.len() as u64) as usize];
+                name.extend(piece.chars().map(|c| match next() % 3 {
+                    0 => c.to_ascii_uppercase(),
+                    _ => c,
+                }));
+            }
+            let expected = reference(&name);
+            assert_eq!(names.may_match_name(name.as_bytes()), expected, "{name}");
+            tried += 1;
+            matched += usize::from(expected);
+        }
+        assert!(
+            matched > 1_000 && matched < tried - 1_000,
+            "{matched} of {tried}"
+        );
+    }
+
     #[test]
     fn last_bytes_cover_every_ending() {
         let set = |pattern: &str| {
@@ -434,5 +571,12 @@ mod tests {
         assert_eq!(set(r"(?i)(?:^|/)[^/]+\.(?:p12|pfx)$"), "2Xx");
         assert_eq!(set(r"\.ke?y?$"), "eky");
         assert_eq!(set(r"a[0-2]*$"), "012a");
+        // `(?i)s` takes in `ſ`, which ends in a UTF-8 continuation byte: the set grows by
+        // those bytes, not by every byte.
+        let keystore = set(r"(?i)(?:^|/)[^/]+\.jks$");
+        assert!(keystore.starts_with("Ss"), "{keystore:?}");
+        assert_eq!(keystore.chars().count(), 2 + 64, "{keystore:?}");
+        let long_s_ends_with = "ſ".bytes().last().unwrap();
+        assert!(keystore.contains(char::from(long_s_ends_with)));
     }
 }
