@@ -12,11 +12,13 @@
 //! Used through `WalkBuilder::filter_entry`; knows nothing of chunks or rules.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::DirEntry;
+use rustc_hash::FxHashMap;
 
 use super::limited::{lexical_absolute, read_bounded_no_link, MAX_IGNORE_FILE};
 
@@ -31,8 +33,26 @@ pub struct IgnoreRules {
     exclude: Option<Gitignore>,
     /// Each directory's `.gitignore` (`None`: none, or refused), by absolute path.
     dirs: RwLock<HashMap<PathBuf, Option<Arc<Gitignore>>>>,
+    /// What applies to the entries of each directory the walk has entered, by its path as the
+    /// walk gives it, then by the entries' depth below their scan root (which tells the root
+    /// when one root lies in another): worked out once per directory, not once per file.
+    entered: RwLock<EnteredDirectories>,
     /// Ignore files not read, or lines not used: (path, why), for the user.
     problems: Mutex<Vec<(PathBuf, String)>>,
+}
+
+/// What applies in each directory, by its path as the walk gives it, then by depth.
+type EnteredDirectories = FxHashMap<OsString, Vec<(usize, Arc<DirectoryRules>)>>;
+
+/// What decides whether the entries of one directory are ignored.
+#[derive(Debug)]
+struct DirectoryRules {
+    /// The directory's absolute path (under its canonical scan root).
+    real: PathBuf,
+    /// The `.gitignore` files from the directory's up to the boundary, deepest first.
+    ignore_files: Vec<Arc<Gitignore>>,
+    /// Whether `.git/info/exclude` applies (the directory is in the project).
+    exclude: bool,
 }
 
 impl IgnoreRules {
@@ -50,6 +70,7 @@ impl IgnoreRules {
             exclude: None,
             roots,
             dirs: RwLock::default(),
+            entered: RwLock::default(),
             problems: Mutex::default(),
             tree,
         };
@@ -66,30 +87,57 @@ impl IgnoreRules {
         if entry.depth() == 0 {
             return false; // named on the command line
         }
-        let Some((root, path)) = self.absolute(entry) else {
+        let (Some(parent), Some(name)) = (entry.path().parent(), entry.path().file_name()) else {
             return false;
         };
+        let Some(directory) = self.directory_rules(entry, parent) else {
+            return false;
+        };
+        let path = directory.real.join(name);
         let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        for rules in &directory.ignore_files {
+            let matched = rules.matched(&path, is_dir);
+            if !matched.is_none() {
+                return matched.is_ignore();
+            }
+        }
+        directory.exclude
+            && (self.exclude.as_ref())
+                .is_some_and(|exclude| exclude.matched(&path, is_dir).is_ignore())
+    }
+
+    /// What applies in `parent`, the directory of `entry`, as the walk gives it.
+    fn directory_rules(&self, entry: &DirEntry, parent: &Path) -> Option<Arc<DirectoryRules>> {
+        let depth = entry.depth();
+        if let Ok(entered) = self.entered.read() {
+            let known = entered.get(parent.as_os_str()).into_iter().flatten();
+            if let Some((_, rules)) = known.into_iter().find(|(known, _)| *known == depth) {
+                return Some(rules.clone());
+            }
+        }
+        let (root, path) = self.absolute(entry)?;
+        let real = path.parent()?.to_path_buf();
         let boundary = if root.starts_with(&self.tree) {
             self.tree.as_path()
         } else {
             root.as_path()
         };
-        let mut dir = path.parent();
+        let mut ignore_files = Vec::new();
+        let mut dir = Some(real.as_path());
         while let Some(current) = dir.filter(|dir| dir.starts_with(boundary)) {
-            if let Some(rules) = self.rules_of(current) {
-                let matched = rules.matched(&path, is_dir);
-                if !matched.is_none() {
-                    return matched.is_ignore();
-                }
-            }
+            ignore_files.extend(self.rules_of(current));
             dir = current.parent();
         }
-        boundary == self.tree
-            && self
-                .exclude
-                .as_ref()
-                .is_some_and(|exclude| exclude.matched(&path, is_dir).is_ignore())
+        let rules = Arc::new(DirectoryRules {
+            exclude: boundary == self.tree,
+            ignore_files,
+            real,
+        });
+        if let Ok(mut entered) = self.entered.write() {
+            (entered.entry(parent.as_os_str().to_owned()).or_default())
+                .push((depth, rules.clone()));
+        }
+        Some(rules)
     }
 
     /// The ignore files not read and lines not used, each once: (path, why).

@@ -530,6 +530,35 @@ fn issue_15_gitignore_rules_read_by_leakhound_follow_git() {
     assert_eq!(ignored, 0);
 }
 
+/// A scan root outside the project (the work tree of the first root) takes the `.gitignore`
+/// files up to itself, and no further. With a second root around the first, the same
+/// directory is judged once for each root: the file there is scanned from the first root,
+/// which is the project and does not read the `.gitignore` above it, and ignored from the
+/// second, which does.
+#[test]
+fn nested_scan_roots_each_stop_at_their_own_root() {
+    let tree = TempTree::new();
+    tree.write(".gitignore", "*.log\n");
+    tree.write("inner/found.log", format!("{}\n", github_pat()));
+    let output = leakhound()
+        .current_dir(tree.path())
+        .args(["scan", "--format", "json", "--threads", "1"])
+        // Absolute paths: the walks of both roots give the same path for `inner`.
+        .args([tree.path().join("inner"), tree.path().to_path_buf()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "from the first root: {findings:?}");
+    assert!(findings[0]["path"].as_str().unwrap().ends_with("found.log"));
+    assert_eq!(
+        report["stats"]["skipped_ignored"], 1,
+        "the second root reads its .gitignore"
+    );
+}
+
 /// A second scan root outside the first one's project has paths the allowlists' and
 /// `--exclude`'s matchers cannot take as relative: they are matched by their parts, never a
 /// crash (found by scanning two Python library directories at once).
