@@ -46,6 +46,9 @@ impl std::fmt::Debug for Decoded {
 const STD: u8 = 1;
 const URL: u8 = 2;
 const HEX: u8 = 4;
+const UPPER: u8 = 8;
+const LOWER: u8 = 16;
+const DIGIT: u8 = 32;
 
 const fn classes() -> [u8; 256] {
     let mut table = [0u8; 256];
@@ -62,6 +65,15 @@ const fn classes() -> [u8; 256] {
         }
         if c.is_ascii_hexdigit() {
             class |= HEX;
+        }
+        if c.is_ascii_uppercase() {
+            class |= UPPER;
+        }
+        if c.is_ascii_lowercase() {
+            class |= LOWER;
+        }
+        if c.is_ascii_digit() {
+            class |= DIGIT;
         }
         table[b] = class;
         b += 1;
@@ -125,24 +137,32 @@ pub fn decode_runs(bytes: &[u8]) -> Vec<Decoded> {
     'stretches: while let Some((stretch_start, stretch_end)) = next_long_stretch(bytes, next_search)
     {
         next_search = stretch_end + 1;
-        // A stretch mixing `+`/`/` with `-`/`_` splits into runs of one alphabet each.
+        // The classes every byte of the stretch has, and those some byte has: two independent
+        // folds, where splitting runs byte by byte waits on each byte's test.
+        let (whole_all, whole_any) =
+            (bytes[stretch_start..stretch_end].iter()).fold((u8::MAX, 0), |(all, any), &b| {
+                let class = CLASSES[usize::from(b)];
+                (all & class, any | class)
+            });
+        // A stretch mixing `+`/`/` with `-`/`_` splits into runs of one alphabet each; most
+        // stretches use one alphabet and are one run.
         let mut at = stretch_start;
         while at < stretch_end {
             let start = at;
-            let mut all = STD | URL | HEX;
-            let (mut upper, mut lower, mut digit) = (false, false, false);
+            let (mut all, mut any) = (STD | URL | HEX, 0);
+            if start == stretch_start && whole_all & (STD | URL) != 0 {
+                (all, any, at) = (whole_all, whole_any, stretch_end);
+            }
             while at < stretch_end {
                 let class = CLASSES[bytes[at] as usize];
                 if class & all & (STD | URL) == 0 {
                     break;
                 }
                 all &= class;
-                let b = bytes[at];
-                upper |= b.is_ascii_uppercase();
-                lower |= b.is_ascii_lowercase();
-                digit |= b.is_ascii_digit();
+                any |= class;
                 at += 1;
             }
+            let (upper, lower, digit) = (any & UPPER != 0, any & LOWER != 0, any & DIGIT != 0);
             let mut end = at;
             while end < bytes.len() && end - at < 2 && bytes[end] == b'=' {
                 end += 1;
@@ -522,6 +542,49 @@ mod tests {
             ]
         );
         assert_eq!(&text[runs[0].span.range()], b64);
+    }
+
+    /// A stretch that switches from the standard alphabet (`+`, `/`) to the URL-safe one
+    /// (`-`, `_`) splits where it switches, and each part is decoded; a stretch of one
+    /// alphabet is one run, wherever its `+` or `-` stands.
+    #[test]
+    fn a_stretch_mixing_alphabets_splits_where_it_switches() {
+        let encoded_with = |engine: &GeneralPurpose, marks: &[u8]| {
+            (0..)
+                .map(|i| format!("api_secret=Value{i}~~~>>>???"))
+                .map(|text| (engine.encode(&text), text))
+                .find(|(run, _)| run.bytes().any(|b| marks.contains(&b)) && !run.contains('='))
+                .unwrap()
+        };
+        let (standard, standard_text) = encoded_with(&STANDARD, b"+/");
+        let (url_safe, url_safe_text) =
+            encoded_with(&base64::engine::general_purpose::URL_SAFE, b"-_");
+        let decoded = |text: &str| -> Vec<(Span, String)> {
+            (decode_runs(text.as_bytes()).iter())
+                .map(|run| (run.span, String::from_utf8_lossy(&run.bytes).into_owned()))
+                .collect()
+        };
+        let joined = format!("{standard}{url_safe}");
+        // The standard run ends before the first byte only the URL-safe alphabet has.
+        let first_url_only = url_safe
+            .bytes()
+            .position(|b| b == b'-' || b == b'_')
+            .unwrap();
+        let runs = decoded(&joined);
+        let first = runs.first().map(|(span, _)| (span.start, span.end));
+        assert_eq!(
+            first,
+            Some((0, standard.len() + first_url_only)),
+            "{joined}"
+        );
+        assert!(runs[0].1.starts_with(&standard_text), "{runs:?}");
+        for (run, text) in [(&standard, &standard_text), (&url_safe, &url_safe_text)] {
+            let alone = format!("x = {run}\n");
+            assert_eq!(
+                decoded(&alone),
+                [(Span::new(4, 4 + run.len()), text.clone())]
+            );
+        }
     }
 
     /// The joiner search looks only after quotes and blanks (32 bytes a step with AVX2); on
