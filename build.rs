@@ -166,6 +166,8 @@ struct LeanWriter {
     lists: Vec<(usize, usize)>,
     /// The required classes of every rule's secret (see `rule/secret_runs.rs`).
     classes: Vec<[u64; 4]>,
+    /// The bytes each of a match's first bytes can be, for every rule (see `rule/hir.rs`).
+    openings: Vec<[u64; 4]>,
     rules: String,
     rule_count: usize,
     files: String,
@@ -210,12 +212,13 @@ impl LeanWriter {
     /// with its line.
     fn add_file(&mut self, name: &str, table: &toml::Table) {
         let (rules_before, lists_before) = (self.rules.len(), self.lists.len());
-        let classes_before = self.classes.len();
+        let (classes_before, openings_before) = (self.classes.len(), self.openings.len());
         let first = self.rule_count;
         if self.add_rules(table).is_none() {
             self.rules.truncate(rules_before);
             self.lists.truncate(lists_before);
             self.classes.truncate(classes_before);
+            self.openings.truncate(openings_before);
             self.rule_count = first;
             return;
         }
@@ -367,10 +370,13 @@ impl LeanWriter {
         let facts = facts::RegexFacts::new(&hir, secret_group, entropy, &keywords).ok()?;
         let classes_start = self.classes.len();
         self.classes.extend(facts.runs.classes.iter().copied());
+        let openings_start = self.openings.len();
+        self.openings.extend(facts.opening.iter().copied());
         Some(format!(
             "Some(LeanFacts {{ secret_group: {}, secret_is_match: {}, window: {}, single_line: {}, ends_at_newline: {}, \
              unbounded: {}, secret_alphabet: {}, secret_prefix: {}, alphabet: {:#x?}, \
-             classes: t({classes_start}, {}), min_len: {}, marks: {:?}, starts_at_keyword: {} }})",
+             classes: t({classes_start}, {}), min_len: {}, marks: {:?}, starts_at_keyword: {}, \
+             opening: t({openings_start}, {}) }})",
             facts.secret_group,
             facts.secret_is_match,
             facts.window,
@@ -384,6 +390,7 @@ impl LeanWriter {
             facts.runs.min_len,
             facts.marks,
             facts.starts_at_keyword,
+            self.openings.len(),
         ))
     }
 
@@ -412,6 +419,15 @@ impl LeanWriter {
         .expect("writing to a String");
         for class in &self.classes {
             writeln!(out, "    {class:#x?},").expect("writing to a String");
+        }
+        writeln!(
+            out,
+            "];\n/// The bytes each of a lean rule's matches' first bytes can be.\nstatic LEAN_OPENINGS: [[u64; 4]; {}] = [",
+            self.openings.len()
+        )
+        .expect("writing to a String");
+        for set in &self.openings {
+            writeln!(out, "    {set:#x?},").expect("writing to a String");
         }
         writeln!(
             out,

@@ -409,8 +409,6 @@ impl<'e> Scanner<'e> {
             if !applies(rule) {
                 continue;
             }
-            self.hits.by_rule[rule_index].sort_unstable();
-            let group = &self.hits.by_rule[rule_index];
             // A regex that fails to compile is reported when the rule set is built or checked;
             // here the rule simply finds nothing.
             let Ok(matcher) = rule.matcher() else {
@@ -418,8 +416,15 @@ impl<'e> Scanner<'e> {
             };
             // A rule whose every match starts with one of its keywords is searched anchored at
             // each hit, so its lazy DFA reads only as far as a match can reach from there (and
-            // grows far fewer states than a search that may start anywhere).
+            // grows far fewer states than a search that may start anywhere); a hit whose next
+            // bytes no match can open with (`pat` in `path`) is dropped first.
             let anchored = self.anchor_at_keywords && matcher.facts.starts_at_keyword;
+            if anchored {
+                (self.hits.by_rule[rule_index])
+                    .retain(|&(start, _)| matcher.facts.may_open_at(bytes, start));
+            }
+            self.hits.by_rule[rule_index].sort_unstable();
+            let group = &self.hits.by_rule[rule_index];
             // Each window with the range of `group` (keyword hits) it was made from.
             self.windows.clear();
             for (index, &(start, end)) in group.iter().enumerate() {
@@ -981,8 +986,9 @@ mod tests {
         assert!(compared > 15_000, "{compared} matches");
     }
 
-    /// The fact the anchored search rests on, checked against the window search: every match of
-    /// a rule marked `starts_at_keyword` starts with one of its keywords (in any case).
+    /// The facts the anchored search rests on, checked against the window search: every match
+    /// of a rule marked `starts_at_keyword` starts with one of its keywords (in any case), and
+    /// its first bytes are in the rule's opening.
     #[test]
     fn rules_that_start_at_a_keyword_match_only_there() {
         let engine = Engine::new(RuleSet::builtin_with_examples().unwrap()).unwrap();
@@ -1008,6 +1014,12 @@ mod tests {
                         (rule.keywords.iter()).any(|k| from.len() >= k.len()
                             && from[..k.len()].eq_ignore_ascii_case(k.as_bytes())),
                         "{}: a match in {text:?} starts with no keyword",
+                        rule.id
+                    );
+                    let facts = &rule.matcher().unwrap().facts;
+                    assert!(
+                        facts.may_open_at(text.as_bytes(), m.span.start),
+                        "{}: the opening rules out a match in {text:?}",
                         rule.id
                     );
                     checked += 1;

@@ -108,6 +108,7 @@ pub struct LeanFacts {
     min_len: usize,
     marks: [[u8; 3]; MARKS],
     starts_at_keyword: bool,
+    opening: Span,
 }
 
 impl LeanFacts {
@@ -129,6 +130,7 @@ impl LeanFacts {
             },
             marks: self.marks,
             starts_at_keyword: self.starts_at_keyword,
+            opening: LEAN_OPENINGS[self.opening.range()].to_vec(),
         }
     }
 }

@@ -8,7 +8,7 @@ use regex_syntax::hir::Hir;
 
 use super::hir::{
     capture_group, capture_index, group_is_whole_match, literal_prefix_len, match_starts, newlines,
-    Newlines,
+    opening, ByteSet, Newlines,
 };
 use super::secret_runs::{required_marks, RunFacts, MARKS};
 
@@ -45,6 +45,10 @@ pub struct RegexFacts {
     /// context rule's provider word): the search runs anchored at each keyword hit instead of
     /// over the text around it.
     pub starts_at_keyword: bool,
+    /// For a rule that starts at its keywords: the bytes each of a match's first bytes can be
+    /// ([`opening`]), so that a hit the text around it rules out (`pat` in `path/to`, for a
+    /// token that is `pat`, 14 letters and a dot) is dropped before any window is made for it.
+    pub opening: Vec<ByteSet>,
 }
 
 impl RegexFacts {
@@ -76,6 +80,7 @@ impl RegexFacts {
         let secret = capture_group(hir, secret_group).unwrap_or(hir);
         let runs = RunFacts::new(secret, entropy);
         let newlines = newlines(hir);
+        let starts_at_keyword = starts_at_keyword(hir, keywords);
         Ok(RegexFacts {
             secret_group,
             secret_is_match: group_is_whole_match(hir, secret_group),
@@ -90,8 +95,22 @@ impl RegexFacts {
             secret_prefix: literal_prefix_len(secret),
             runs,
             marks: required_marks(hir),
-            starts_at_keyword: starts_at_keyword(hir, keywords),
+            starts_at_keyword,
+            opening: if starts_at_keyword {
+                opening(hir)
+            } else {
+                Vec::new()
+            },
         })
+    }
+
+    /// Whether a match may start at `bytes[start..]` by its [`RegexFacts::opening`].
+    pub fn may_open_at(&self, bytes: &[u8], start: usize) -> bool {
+        let Some(text) = bytes.get(start..start + self.opening.len()) else {
+            return false; // the text ends before the shortest match could
+        };
+        (self.opening.iter().zip(text))
+            .all(|(set, &byte)| set[usize::from(byte / 64)] >> (byte % 64) & 1 == 1)
     }
 }
 

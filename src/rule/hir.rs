@@ -349,6 +349,122 @@ fn starts_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<Start>> {
     }
 }
 
+/// A set of bytes, bit `b` of word `b / 64`.
+pub type ByteSet = [u64; 4];
+
+/// Most leading bytes [`opening`] describes.
+pub const OPENING: usize = 24;
+
+/// The bytes each of the first bytes of a match of `hir` can be: entry `k` holds every byte
+/// some match has at offset `k`, for the offsets every match reaches (up to [`OPENING`]), and
+/// without the last entries that allow every byte. A superset: a text whose byte at offset `k`
+/// from some position is outside entry `k` holds no match starting there.
+pub(super) fn opening(hir: &regex_syntax::hir::Hir) -> Vec<ByteSet> {
+    let len = hir.properties().minimum_len().unwrap_or(0).min(OPENING);
+    let mut sets = vec![[0u64; 4]; len];
+    mark_opening(hir, 1, &mut sets);
+    while sets.last().is_some_and(|set| *set == [u64::MAX; 4]) {
+        sets.pop();
+    }
+    sets
+}
+
+/// Adds to `sets` the bytes `hir` can hold when it starts at the offsets in `starts` (bit `k`:
+/// offset `k`), and returns the offsets where it can end; offsets past `sets` are dropped, as
+/// nothing is asked of them.
+fn mark_opening(hir: &regex_syntax::hir::Hir, starts: u64, sets: &mut [ByteSet]) -> u64 {
+    use regex_syntax::hir::{Class, HirKind};
+    let within = if sets.len() >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << sets.len()) - 1
+    };
+    let starts = starts & within;
+    if starts == 0 {
+        return 0;
+    }
+    let offsets = |mask: u64| (0..sets.len()).filter(move |&k| mask >> k & 1 == 1);
+    let add = |set: &mut ByteSet, byte: u8| set[usize::from(byte / 64)] |= 1 << (byte % 64);
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => starts,
+        HirKind::Literal(literal) => {
+            for start in offsets(starts) {
+                for (at, &byte) in (start..sets.len()).zip(literal.0.iter()) {
+                    add(&mut sets[at], byte);
+                }
+            }
+            shifted(starts, literal.0.len()) & within
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            for start in offsets(starts) {
+                for range in class.ranges() {
+                    (range.start()..=range.end()).for_each(|byte| add(&mut sets[start], byte));
+                }
+            }
+            starts << 1 & within
+        }
+        HirKind::Class(Class::Unicode(class)) => {
+            let ascii_only = class.ranges().iter().all(|range| range.end().is_ascii());
+            let mut ends = 0;
+            for start in offsets(starts) {
+                if ascii_only {
+                    for range in class.ranges() {
+                        (range.start() as u8..=range.end() as u8)
+                            .for_each(|byte| add(&mut sets[start], byte));
+                    }
+                } else {
+                    // A character of one to four UTF-8 bytes, any of them.
+                    for set in sets.iter_mut().skip(start).take(4) {
+                        *set = [u64::MAX; 4];
+                    }
+                }
+            }
+            for width in 1..=if ascii_only { 1 } else { 4 } {
+                ends |= shifted(starts, width);
+            }
+            ends & within
+        }
+        HirKind::Capture(capture) => mark_opening(&capture.sub, starts, sets),
+        HirKind::Concat(items) => {
+            (items.iter()).fold(starts, |starts, item| mark_opening(item, starts, sets))
+        }
+        HirKind::Alternation(branches) => {
+            (branches.iter()).fold(0, |ends, branch| ends | mark_opening(branch, starts, sets))
+        }
+        HirKind::Repetition(repetition) => {
+            let mut current = starts;
+            for _ in 0..repetition.min {
+                if current == 0 {
+                    return 0;
+                }
+                current = mark_opening(&repetition.sub, current, sets);
+            }
+            // The optional rounds: each offset is started from once (what it adds does not
+            // depend on the round), so this ends within `sets.len()` rounds.
+            let (mut reached, mut frontier, mut round) = (current, current, 0u32);
+            while frontier != 0
+                && repetition
+                    .max
+                    .is_none_or(|max| round < max - repetition.min)
+            {
+                let ends = mark_opening(&repetition.sub, frontier, sets);
+                frontier = ends & !reached;
+                reached |= ends;
+                round += 1;
+            }
+            reached
+        }
+    }
+}
+
+/// `mask` moved up by `by` bits (0 when that is 64 or more).
+fn shifted(mask: u64, by: usize) -> u64 {
+    u32::try_from(by)
+        .ok()
+        .and_then(|by| mask.checked_shl(by))
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,5 +516,68 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// Every match's first bytes are in the opening, on random text with matches planted in
+    /// it, for regexes with literals, classes, alternations, optional and counted parts; and
+    /// the opening rules out the words a keyword is often part of.
+    #[test]
+    fn the_opening_holds_every_match_and_rules_out_the_rest() {
+        let patterns = [
+            (
+                r"pat[A-Za-z0-9]{14}\.[A-Za-z0-9]{6,8}",
+                "patZ7Uw9xfogoEmvn.EN5N1a",
+            ),
+            (r"(?i)ghp_[a-z0-9]{4}", "GhP_a0Z9"),
+            (r"\bsk-(?:proj-)?[A-Za-z0-9]{3,}x", "sk-proj-abc9x"),
+            (r"ab(?:cd|e)?[0-9]*f", "abe0129f"),
+            (r"(?:AKIA|ASIA)[A-Z2-7]{4}", "ASIAZ7ZA"),
+            (r"x(?:y{2,3}|z)+q", "xyyyzq"),
+            (r"x[a-c]{0,4}y[0-9]{5}", "xabcy01234"),
+            (r"(?u)k\w{2}!", "ké1!"),
+            (r"tok(?:en)?[:=]\s*[a-f0-9]{3}", "token: a0f"),
+        ];
+        let mut next = crate::test_rng(0x0BE7_1A6E);
+        let alphabet = b"patghpGHPsk-roj_xyzqabcdef01294AKISAZ7.!:= \n\xc3\xa9tokenK";
+        for (pattern, sample) in patterns {
+            let sets = opening(&parse(pattern).unwrap());
+            let anchored = regex::bytes::Regex::new(&format!("^(?:{pattern})")).unwrap();
+            let (mut opened, mut matched, mut positions) = (0, 0, 0);
+            for _ in 0..3000 {
+                let mut text: Vec<u8> = (0..(next() % 30))
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect();
+                if next().is_multiple_of(2) {
+                    let at = (next() % (text.len() as u64 + 1)) as usize;
+                    text.splice(at..at, sample.bytes());
+                }
+                for start in 0..text.len() {
+                    let may_open = text.get(start..start + sets.len()).is_some_and(|bytes| {
+                        (sets.iter().zip(bytes))
+                            .all(|(set, &b)| set[usize::from(b / 64)] >> (b % 64) & 1 == 1)
+                    });
+                    let matches = anchored.is_match(&text[start..]);
+                    assert!(may_open || !matches, "{pattern}: {:?}", &text[start..]);
+                    opened += usize::from(may_open);
+                    matched += usize::from(matches);
+                    positions += 1;
+                }
+            }
+            assert!(matched > 1000, "{pattern}: {matched} matches");
+            assert!(opened < positions / 2, "{pattern}: {opened} of {positions}");
+        }
+        let pat = opening(&parse(patterns[0].0).unwrap());
+        assert_eq!(pat.len(), 24, "pat, 14 characters, the dot and 6 more");
+        let opens = |text: &[u8]| {
+            text.len() >= pat.len()
+                && (pat.iter().zip(text))
+                    .all(|(set, &b)| set[usize::from(b / 64)] >> (b % 64) & 1 == 1)
+        };
+        assert!(opens(patterns[0].1.as_bytes()));
+        assert!(!opens(b"path/to/the/file.txt and more"));
+        assert!(!opens(b"patternMatchingEngine.run()"));
+        // Optional and unbounded parts: the opening stops where matches stop agreeing.
+        let sk = opening(&parse(patterns[2].0).unwrap());
+        assert_eq!(sk.len(), 7, "sk-, three characters, x");
     }
 }
