@@ -8,7 +8,7 @@ use regex_syntax::hir::Hir;
 
 use super::hir::{
     capture_group, capture_index, group_is_whole_match, literal_prefix_len, match_starts, newlines,
-    opening, ByteSet, Newlines,
+    opening, opens_with, ByteSet, Newlines,
 };
 use super::secret_runs::{required_marks, RunFacts, MARKS};
 
@@ -104,13 +104,12 @@ impl RegexFacts {
         })
     }
 
-    /// Whether a match may start at `bytes[start..]` by its [`RegexFacts::opening`].
+    /// Whether a match may start at `bytes[start..]` by its [`RegexFacts::opening`] (not
+    /// where the text ends before the shortest match could).
     pub fn may_open_at(&self, bytes: &[u8], start: usize) -> bool {
-        let Some(text) = bytes.get(start..start + self.opening.len()) else {
-            return false; // the text ends before the shortest match could
-        };
-        (self.opening.iter().zip(text))
-            .all(|(set, &byte)| set[usize::from(byte / 64)] >> (byte % 64) & 1 == 1)
+        bytes
+            .get(start..)
+            .is_some_and(|text| opens_with(&self.opening, text))
     }
 }
 

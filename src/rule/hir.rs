@@ -352,6 +352,20 @@ fn starts_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<Start>> {
 /// A set of bytes, bit `b` of word `b / 64`.
 pub type ByteSet = [u64; 4];
 
+/// Whether `set` holds `byte`.
+pub fn holds(set: &ByteSet, byte: u8) -> bool {
+    set[usize::from(byte / 64)] >> (byte % 64) & 1 == 1
+}
+
+/// Whether `text` opens with bytes each in its set of `opening` (and is at least as long).
+pub fn opens_with(opening: &[ByteSet], text: &[u8]) -> bool {
+    text.len() >= opening.len()
+        && opening
+            .iter()
+            .zip(text)
+            .all(|(set, &byte)| holds(set, byte))
+}
+
 /// Most leading bytes [`opening`] describes.
 pub const OPENING: usize = 24;
 
@@ -552,10 +566,7 @@ mod tests {
                     text.splice(at..at, sample.bytes());
                 }
                 for start in 0..text.len() {
-                    let may_open = text.get(start..start + sets.len()).is_some_and(|bytes| {
-                        (sets.iter().zip(bytes))
-                            .all(|(set, &b)| set[usize::from(b / 64)] >> (b % 64) & 1 == 1)
-                    });
+                    let may_open = opens_with(&sets, &text[start..]);
                     let matches = anchored.is_match(&text[start..]);
                     assert!(may_open || !matches, "{pattern}: {:?}", &text[start..]);
                     opened += usize::from(may_open);
@@ -568,11 +579,7 @@ mod tests {
         }
         let pat = opening(&parse(patterns[0].0).unwrap());
         assert_eq!(pat.len(), 24, "pat, 14 characters, the dot and 6 more");
-        let opens = |text: &[u8]| {
-            text.len() >= pat.len()
-                && (pat.iter().zip(text))
-                    .all(|(set, &b)| set[usize::from(b / 64)] >> (b % 64) & 1 == 1)
-        };
+        let opens = |text: &[u8]| opens_with(&pat, text);
         assert!(opens(patterns[0].1.as_bytes()));
         assert!(!opens(b"path/to/the/file.txt and more"));
         assert!(!opens(b"patternMatchingEngine.run()"));
