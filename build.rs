@@ -31,6 +31,20 @@ mod matcher {
     }
 }
 
+/// Writes `sets` as a static array of byte sets named `name`, documented by `doc`.
+fn write_byte_sets(out: &mut String, doc: &str, name: &str, sets: &[[u64; 4]]) {
+    writeln!(
+        out,
+        "/// {doc}\nstatic {name}: [[u64; 4]; {}] = [",
+        sets.len()
+    )
+    .expect("writing to a String");
+    for set in sets {
+        writeln!(out, "    {set:#x?},").expect("writing to a String");
+    }
+    out.push_str("];\n");
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=patterns");
     let dir = PathBuf::from(
@@ -411,27 +425,22 @@ impl LeanWriter {
         for (start, end) in &self.lists {
             writeln!(out, "    t({start}, {end}),").expect("writing to a String");
         }
+        out.push_str("];\n");
+        write_byte_sets(
+            &mut out,
+            "The required classes of the lean rules' secrets.",
+            "LEAN_CLASSES",
+            &self.classes,
+        );
+        write_byte_sets(
+            &mut out,
+            "The bytes each of a lean rule's matches' first bytes can be.",
+            "LEAN_OPENINGS",
+            &self.openings,
+        );
         writeln!(
             out,
-            "];\n/// The required classes of the lean rules' secrets.\nstatic LEAN_CLASSES: [[u64; 4]; {}] = [",
-            self.classes.len()
-        )
-        .expect("writing to a String");
-        for class in &self.classes {
-            writeln!(out, "    {class:#x?},").expect("writing to a String");
-        }
-        writeln!(
-            out,
-            "];\n/// The bytes each of a lean rule's matches' first bytes can be.\nstatic LEAN_OPENINGS: [[u64; 4]; {}] = [",
-            self.openings.len()
-        )
-        .expect("writing to a String");
-        for set in &self.openings {
-            writeln!(out, "    {set:#x?},").expect("writing to a String");
-        }
-        writeln!(
-            out,
-            "];\n/// The built-in rules without examples.\nstatic LEAN_RULES: [LeanRule; {}] = [\n{}];",
+            "/// The built-in rules without examples.\nstatic LEAN_RULES: [LeanRule; {}] = [\n{}];",
             self.rule_count, self.rules
         )
         .expect("writing to a String");

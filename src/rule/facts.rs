@@ -8,7 +8,7 @@ use regex_syntax::hir::Hir;
 
 use super::hir::{
     capture_group, capture_index, group_is_whole_match, literal_prefix_len, match_starts, newlines,
-    opening, opens_with, ByteSet, Newlines,
+    opening, opens_with, Newlines,
 };
 use super::secret_runs::{required_marks, RunFacts, MARKS};
 
@@ -48,7 +48,7 @@ pub struct RegexFacts {
     /// For a rule that starts at its keywords: the bytes each of a match's first bytes can be
     /// ([`opening`]), so that a hit the text around it rules out (`pat` in `path/to`, for a
     /// token that is `pat`, 14 letters and a dot) is dropped before any window is made for it.
-    pub opening: Vec<ByteSet>,
+    pub opening: Vec<[u64; 4]>,
 }
 
 impl RegexFacts {

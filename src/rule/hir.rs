@@ -349,21 +349,67 @@ fn starts_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<Start>> {
     }
 }
 
-/// A set of bytes, bit `b` of word `b / 64`.
-pub type ByteSet = [u64; 4];
+/// Bytes, as a 256-bit set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct ByteSet(pub(super) [u64; 4]);
 
-/// Whether `set` holds `byte`.
-pub fn holds(set: &ByteSet, byte: u8) -> bool {
-    set[usize::from(byte / 64)] >> (byte % 64) & 1 == 1
+impl ByteSet {
+    pub(super) const ALL: ByteSet = ByteSet([u64::MAX; 4]);
+
+    pub(super) fn insert(&mut self, byte: u8) {
+        self.0[usize::from(byte >> 6)] |= 1 << (byte & 63);
+    }
+
+    pub(super) fn insert_range(&mut self, start: u8, end: u8) {
+        (start..=end).for_each(|byte| self.insert(byte));
+    }
+
+    pub(super) fn contains(&self, byte: u8) -> bool {
+        self.0[usize::from(byte >> 6)] & (1 << (byte & 63)) != 0
+    }
+
+    pub(super) fn union(self, other: ByteSet) -> ByteSet {
+        ByteSet(std::array::from_fn(|i| self.0[i] | other.0[i]))
+    }
+
+    pub(super) fn is_subset(&self, other: &ByteSet) -> bool {
+        (0..4).all(|i| self.0[i] & !other.0[i] == 0)
+    }
+
+    pub(super) fn len(&self) -> u32 {
+        self.0.iter().map(|word| word.count_ones()).sum()
+    }
+}
+
+/// The bytes of a class; for a Unicode class beyond ASCII, its ASCII and every byte from 0x80.
+pub(super) fn class_bytes(class: &regex_syntax::hir::Class) -> ByteSet {
+    use regex_syntax::hir::Class;
+    let mut set = ByteSet::default();
+    match class {
+        Class::Bytes(class) => {
+            for range in class.ranges() {
+                set.insert_range(range.start(), range.end());
+            }
+        }
+        Class::Unicode(class) => {
+            for range in class.ranges() {
+                let (start, end) = (range.start() as u32, range.end() as u32);
+                if start < 0x80 {
+                    set.insert_range(start as u8, end.min(0x7f) as u8);
+                }
+                if end >= 0x80 {
+                    set.insert_range(0x80, 0xff);
+                }
+            }
+        }
+    }
+    set
 }
 
 /// Whether `text` opens with bytes each in its set of `opening` (and is at least as long).
-pub fn opens_with(opening: &[ByteSet], text: &[u8]) -> bool {
+pub(super) fn opens_with(opening: &[[u64; 4]], text: &[u8]) -> bool {
     text.len() >= opening.len()
-        && opening
-            .iter()
-            .zip(text)
-            .all(|(set, &byte)| holds(set, byte))
+        && (opening.iter().zip(text)).all(|(set, &byte)| ByteSet(*set).contains(byte))
 }
 
 /// Most leading bytes [`opening`] describes.
@@ -373,14 +419,14 @@ pub const OPENING: usize = 24;
 /// some match has at offset `k`, for the offsets every match reaches (up to [`OPENING`]), and
 /// without the last entries that allow every byte. A superset: a text whose byte at offset `k`
 /// from some position is outside entry `k` holds no match starting there.
-pub(super) fn opening(hir: &regex_syntax::hir::Hir) -> Vec<ByteSet> {
+pub(super) fn opening(hir: &regex_syntax::hir::Hir) -> Vec<[u64; 4]> {
     let len = hir.properties().minimum_len().unwrap_or(0).min(OPENING);
-    let mut sets = vec![[0u64; 4]; len];
+    let mut sets = vec![ByteSet::default(); len];
     mark_opening(hir, 1, &mut sets);
-    while sets.last().is_some_and(|set| *set == [u64::MAX; 4]) {
+    while sets.last() == Some(&ByteSet::ALL) {
         sets.pop();
     }
-    sets
+    sets.into_iter().map(|set| set.0).collect()
 }
 
 /// Adds to `sets` the bytes `hir` can hold when it starts at the offsets in `starts` (bit `k`:
@@ -398,45 +444,34 @@ fn mark_opening(hir: &regex_syntax::hir::Hir, starts: u64, sets: &mut [ByteSet])
         return 0;
     }
     let offsets = |mask: u64| (0..sets.len()).filter(move |&k| mask >> k & 1 == 1);
-    let add = |set: &mut ByteSet, byte: u8| set[usize::from(byte / 64)] |= 1 << (byte % 64);
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => starts,
         HirKind::Literal(literal) => {
             for start in offsets(starts) {
                 for (at, &byte) in (start..sets.len()).zip(literal.0.iter()) {
-                    add(&mut sets[at], byte);
+                    sets[at].insert(byte);
                 }
             }
             shifted(starts, literal.0.len()) & within
         }
-        HirKind::Class(Class::Bytes(class)) => {
-            for start in offsets(starts) {
-                for range in class.ranges() {
-                    (range.start()..=range.end()).for_each(|byte| add(&mut sets[start], byte));
-                }
-            }
-            starts << 1 & within
-        }
-        HirKind::Class(Class::Unicode(class)) => {
-            let ascii_only = class.ranges().iter().all(|range| range.end().is_ascii());
-            let mut ends = 0;
+        HirKind::Class(class) => {
+            let ascii_only = match class {
+                Class::Bytes(_) => true,
+                Class::Unicode(class) => class.ranges().iter().all(|range| range.end().is_ascii()),
+            };
+            let bytes = class_bytes(class);
             for start in offsets(starts) {
                 if ascii_only {
-                    for range in class.ranges() {
-                        (range.start() as u8..=range.end() as u8)
-                            .for_each(|byte| add(&mut sets[start], byte));
-                    }
+                    sets[start] = sets[start].union(bytes);
                 } else {
                     // A character of one to four UTF-8 bytes, any of them.
                     for set in sets.iter_mut().skip(start).take(4) {
-                        *set = [u64::MAX; 4];
+                        *set = ByteSet::ALL;
                     }
                 }
             }
-            for width in 1..=if ascii_only { 1 } else { 4 } {
-                ends |= shifted(starts, width);
-            }
-            ends & within
+            let widths = if ascii_only { 1..=1 } else { 1..=4 };
+            widths.fold(0, |ends, width| ends | shifted(starts, width)) & within
         }
         HirKind::Capture(capture) => mark_opening(&capture.sub, starts, sets),
         HirKind::Concat(items) => {

@@ -8,37 +8,7 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-/// Bytes, as a 256-bit set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct ByteSet([u64; 4]);
-
-impl ByteSet {
-    const ALL: ByteSet = ByteSet([u64::MAX; 4]);
-
-    fn insert(&mut self, byte: u8) {
-        self.0[usize::from(byte >> 6)] |= 1 << (byte & 63);
-    }
-
-    fn insert_range(&mut self, start: u8, end: u8) {
-        (start..=end).for_each(|byte| self.insert(byte));
-    }
-
-    fn contains(&self, byte: u8) -> bool {
-        self.0[usize::from(byte >> 6)] & (1 << (byte & 63)) != 0
-    }
-
-    fn union(self, other: ByteSet) -> ByteSet {
-        ByteSet(std::array::from_fn(|i| self.0[i] | other.0[i]))
-    }
-
-    fn is_subset(&self, other: &ByteSet) -> bool {
-        (0..4).all(|i| self.0[i] & !other.0[i] == 0)
-    }
-
-    fn len(&self) -> u32 {
-        self.0.iter().map(|word| word.count_ones()).sum()
-    }
-}
+use super::hir::{class_bytes, ByteSet};
 
 /// Most classes one test checks: one bit each beside the alphabet's bit.
 const MAX_REQUIRED: usize = 15;
@@ -280,30 +250,6 @@ fn add_alphabet(hir: &Hir, set: &mut ByteSet) {
             subs.iter().for_each(|sub| add_alphabet(sub, set))
         }
     }
-}
-
-/// The bytes of a class; for a Unicode class beyond ASCII, its ASCII and every byte from 0x80.
-fn class_bytes(class: &Class) -> ByteSet {
-    let mut set = ByteSet::default();
-    match class {
-        Class::Bytes(class) => {
-            for range in class.ranges() {
-                set.insert_range(range.start(), range.end());
-            }
-        }
-        Class::Unicode(class) => {
-            for range in class.ranges() {
-                let (start, end) = (range.start() as u32, range.end() as u32);
-                if start < 0x80 {
-                    set.insert_range(start as u8, end.min(0x7f) as u8);
-                }
-                if end >= 0x80 {
-                    set.insert_range(0x80, 0xff);
-                }
-            }
-        }
-    }
-    set
 }
 
 /// Classes of which every match of `hir` holds at least one byte.
