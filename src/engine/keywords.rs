@@ -335,21 +335,42 @@ impl KeywordMatcher {
     /// Calls `on_hit(keyword, start, end)` for every occurrence of every keyword in `haystack`,
     /// in no particular order.
     pub fn find_all(&self, haystack: &[u8], on_hit: &mut dyn FnMut(usize, usize, usize)) {
+        self.find_in(haystack, 0..haystack.len(), on_hit);
+    }
+
+    /// [`KeywordMatcher::find_all`] for the occurrences found from `positions`: those whose
+    /// anchor starts there (a keyword under 3 bytes: the keyword itself). Every occurrence has
+    /// one anchor, so ranges that cover the text find each occurrence once; an occurrence may
+    /// start a little before its range, or end after it.
+    pub fn find_in(
+        &self,
+        haystack: &[u8],
+        positions: std::ops::Range<usize>,
+        on_hit: &mut dyn FnMut(usize, usize, usize),
+    ) {
+        let to = positions.end.min(haystack.len());
+        let mut at = positions.start;
+        if at >= to {
+            return;
+        }
         if let Some((automaton, ids)) = &self.short {
-            for hit in automaton.find_overlapping_iter(haystack) {
-                on_hit(ids[hit.pattern().as_usize()], hit.start(), hit.end());
+            // Short keywords have 1 or 2 bytes: one that starts before `to` ends by `to + 2`.
+            let input = aho_corasick::Input::new(haystack).span(at..(to + 2).min(haystack.len()));
+            for hit in automaton.find_overlapping_iter(input) {
+                if hit.start() < to {
+                    on_hit(ids[hit.pattern().as_usize()], hit.start(), hit.end());
+                }
             }
         }
         if self.anchors.is_empty() || haystack.len() < 3 {
             return;
         }
-        let mut at = 0;
         #[cfg(target_arch = "x86_64")]
         if self.use_avx2 {
-            at = avx2::find_anchors(self, haystack, on_hit);
+            at = avx2::find_anchors(self, haystack, at, to, on_hit);
         }
         // Eight bytes at a time: five positions (trigram and next byte) per load.
-        while at + 8 <= haystack.len() {
+        while at + 8 <= haystack.len() && at + 5 <= to {
             let word = u64::from_le_bytes(haystack[at..at + 8].try_into().expect("8 bytes"));
             for shift in 0..5 {
                 let quad = (word >> (8 * shift)) as u32;
@@ -359,7 +380,7 @@ impl KeywordMatcher {
             }
             at += 5;
         }
-        while at + 4 <= haystack.len() {
+        while at + 4 <= haystack.len() && at < to {
             let quad = u32::from_le_bytes(haystack[at..at + 4].try_into().expect("4 bytes"));
             if self.passes(quad) {
                 self.verify(haystack, at, fold(quad), on_hit);
@@ -367,9 +388,12 @@ impl KeywordMatcher {
             at += 1;
         }
         // The last trigram has no next byte: only a 3-byte keyword can start there.
-        let folded = trigram_at(haystack, haystack.len() - 3);
-        if self.table[slot(folded, self.multiplier)] != 0 {
-            self.verify(haystack, haystack.len() - 3, folded, on_hit);
+        let last = haystack.len() - 3;
+        if (at..to).contains(&last) {
+            let folded = trigram_at(haystack, last);
+            if self.table[slot(folded, self.multiplier)] != 0 {
+                self.verify(haystack, last, folded, on_hit);
+            }
         }
     }
 
@@ -435,21 +459,26 @@ mod avx2 {
 
     use super::{trigram_at, KeywordMatcher, HASH_SHIFT};
 
-    /// Runs the anchor search over `haystack` from its start and returns where it stopped (the
-    /// scalar loop finishes the last few positions). The caller checked that AVX2 is present.
+    /// Runs the anchor search over the positions of `haystack` from `at` to `to` and returns
+    /// where it stopped (the scalar loop finishes the last few positions). The caller checked
+    /// that AVX2 is present.
     pub(super) fn find_anchors(
         matcher: &KeywordMatcher,
         haystack: &[u8],
+        at: usize,
+        to: usize,
         on_hit: &mut dyn FnMut(usize, usize, usize),
     ) -> usize {
         // SAFETY: `matcher.use_avx2` is only true where the CPU reports AVX2.
-        unsafe { find_anchors_avx2(matcher, haystack, on_hit) }
+        unsafe { find_anchors_avx2(matcher, haystack, at, to, on_hit) }
     }
 
     #[target_feature(enable = "avx2")]
     fn find_anchors_avx2(
         matcher: &KeywordMatcher,
         haystack: &[u8],
+        mut at: usize,
+        to: usize,
         on_hit: &mut dyn FnMut(usize, usize, usize),
     ) -> usize {
         // Lane k (of eight 32-bit lanes) gets bytes k to k+3 of a 16-byte load (both 128-bit
@@ -478,9 +507,8 @@ mod avx2 {
             let class = _mm256_and_si256(_mm256_srli_epi32::<24>(folded), low_bits);
             _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_sllv_epi32(word, class))) as u32
         };
-        let mut at = 0;
         // Thirty-two positions a step: four gathers in flight, one branch.
-        while at + 40 <= haystack.len() {
+        while at + 40 <= haystack.len() && at + 32 <= to {
             let mut passed =
                 eight(at) | eight(at + 8) << 8 | eight(at + 16) << 16 | eight(at + 24) << 24;
             while passed != 0 {
@@ -673,6 +701,46 @@ mod tests {
                 .collect();
             assert_eq!(hits(&matcher, &text), reference(&keywords, &text));
             assert_eq!(hits(&scalar, &text), reference(&keywords, &text));
+        }
+    }
+
+    /// Ranges that cover a text find each hit once, and together what one search finds; the
+    /// short keywords' automaton and both anchor searches included.
+    #[test]
+    fn ranges_that_cover_the_text_find_each_hit_once() {
+        let mut next = crate::test_rng(0x0B10_C4ED);
+        let alphabet = b"abcAB_-.~ \n";
+        let keywords: Vec<Vec<u8>> = (0..30)
+            .map(|_| {
+                (0..(1 + next() % 12))
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect()
+            })
+            .collect();
+        let matcher = KeywordMatcher::new(&keywords).unwrap();
+        #[allow(unused_mut, reason = "only x86_64 has a second search to turn off")]
+        let mut scalar = matcher.clone();
+        #[cfg(target_arch = "x86_64")]
+        {
+            scalar.use_avx2 = false;
+        }
+        for _ in 0..40 {
+            let text: Vec<u8> = (0..(next() % 2000))
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            for matcher in [&matcher, &scalar] {
+                let mut pieces = Vec::new();
+                let mut from = 0;
+                while from < text.len() {
+                    let to = (from + 1 + (next() % 300) as usize).min(text.len());
+                    matcher.find_in(&text, from..to, &mut |id, start, end| {
+                        pieces.push((id, start, end))
+                    });
+                    from = to;
+                }
+                pieces.sort_unstable();
+                assert_eq!(pieces, reference(&keywords, &text));
+            }
         }
     }
 

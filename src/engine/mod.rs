@@ -132,6 +132,9 @@ pub struct Engine {
     /// File rules: they look at paths, never at content.
     file_rules: Vec<usize>,
     file_names: FileNames,
+    /// The longest keyword's length: a keyword found from a block starts at most this many
+    /// bytes before it.
+    longest_keyword: usize,
 }
 
 /// A keyword matcher and, for each keyword (matcher id), the rules that listed it.
@@ -151,13 +154,15 @@ impl RuleKeywords {
         })
     }
 
-    /// Adds every keyword hit in `bytes` to `hits`, under each rule that listed the keyword.
-    fn hits(&self, bytes: &[u8], hits: &mut HitsByRule) {
-        self.matcher.find_all(bytes, &mut |keyword, start, end| {
-            for &rule in &self.owners[keyword] {
-                hits.add(rule, start, end);
-            }
-        });
+    /// Adds every keyword hit of `bytes` found from `positions` (see [`KeywordMatcher::find_in`])
+    /// to `hits`, under each rule that listed the keyword.
+    fn hits(&self, bytes: &[u8], positions: std::ops::Range<usize>, hits: &mut HitsByRule) {
+        self.matcher
+            .find_in(bytes, positions, &mut |keyword, start, end| {
+                for &rule in &self.owners[keyword] {
+                    hits.add(rule, start, end);
+                }
+            });
     }
 }
 
@@ -193,6 +198,24 @@ impl HitsByRule {
         }
         self.rules.clear();
     }
+
+    /// Keeps, of each rule in `carried` (in the order of `rules`, with the first hit to keep),
+    /// its hits from that one on, and drops every other rule's hits.
+    fn carry_over(&mut self, carried: &[(usize, usize)]) {
+        let mut carried = carried.iter().peekable();
+        let by_rule = &mut self.by_rule;
+        self.rules
+            .retain(|&rule| match carried.next_if(|&&(r, _)| r == rule) {
+                Some(&(_, from)) => {
+                    by_rule[rule].drain(..from);
+                    true
+                }
+                None => {
+                    by_rule[rule].clear();
+                    false
+                }
+            });
+    }
 }
 
 /// The keyword automaton could not be built (far too many or too long keywords).
@@ -227,6 +250,11 @@ impl Engine {
                 table.add(keyword.as_bytes(), index);
             }
         }
+        let longest_keyword = (table.keywords.iter())
+            .chain(&path_table.keywords)
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0);
         let path_keywords = if path_table.keywords.is_empty() {
             None
         } else {
@@ -240,6 +268,7 @@ impl Engine {
         Ok(Engine {
             file_names,
             rules,
+            longest_keyword,
             keywords: RuleKeywords::new(table)?,
             path_keywords,
             path_rules,
@@ -277,6 +306,8 @@ impl Engine {
             regex_state: (0..self.rules.len()).map(|_| None).collect(),
             hits: HitsByRule::new(self.rules.len()),
             windows: Vec::new(),
+            carried: Vec::new(),
+            block_size: BLOCK_SIZE,
             chunks_since_budget_check: 0,
             cache_budget: CACHE_BUDGET,
             test_secret_runs: true,
@@ -299,6 +330,12 @@ pub struct Scanner<'e> {
     hits: HitsByRule,
     /// The current rule's search windows, each with the range of its keyword hits.
     windows: Vec<(Span, std::ops::Range<usize>)>,
+    /// The rules whose last windows wait for the next block's hits, with the first hit of
+    /// those windows.
+    carried: Vec<(usize, usize)>,
+    /// Bytes of a chunk searched for keywords before their hits are looked at:
+    /// [`BLOCK_SIZE`] (tests lower it).
+    block_size: usize,
     /// Chunks scanned since the caches were last measured against the budget.
     chunks_since_budget_check: u32,
     /// Most bytes the regex caches may hold: [`CACHE_BUDGET`] (tests lower it).
@@ -326,6 +363,11 @@ pub struct Scanner<'e> {
 const CACHE_BUDGET: usize = 48 << 20;
 /// Chunks between two measurements of the caches (a measurement visits every rule's slot).
 const CACHE_CHECK_EVERY: u32 = 64;
+/// A chunk is searched for keywords a block at a time, and each block's hits are looked at
+/// (windows, run tests, regexes) while its bytes are still in the CPU's cache: a 16 MiB chunk
+/// searched whole was 9% slower on sources, its hits' bytes fetched again from memory. A
+/// quarter of a MiB fits the second-level cache of most CPUs with room to spare.
+const BLOCK_SIZE: usize = 256 << 10;
 
 impl<'e> Scanner<'e> {
     /// The engine this scanner belongs to.
@@ -389,21 +431,63 @@ impl<'e> Scanner<'e> {
         on_match: &mut dyn FnMut(Match),
     ) {
         self.keep_caches_within_budget();
-        let engine = self.engine;
         self.hits.clear();
-        engine.keywords.hits(bytes, &mut self.hits);
+        let block_size = self.block_size.max(1);
+        if bytes.len() <= block_size {
+            self.scan_block(bytes, 0..bytes.len(), applies, first_only, on_match);
+            return;
+        }
+        // Each block's matches come in rule order, and each rule's in position order: a
+        // stable sort by rule puts the chunk's in the order one block would give.
+        let mut held = Vec::new();
+        let mut from = 0;
+        while from < bytes.len() {
+            let to = from.saturating_add(block_size).min(bytes.len());
+            let stopped = self.scan_block(bytes, from..to, applies, first_only, &mut |found| {
+                held.push(found);
+            });
+            if stopped {
+                break;
+            }
+            from = to;
+        }
+        held.sort_by_key(|found| found.rule);
+        held.into_iter().for_each(on_match);
+    }
+
+    /// Looks at the keyword hits found from `positions` (one block of `bytes`), with the hits
+    /// carried over from the block before, and returns whether `first_only` stopped it. A
+    /// rule's last windows wait for the next block when its hits may still reach them.
+    fn scan_block(
+        &mut self,
+        bytes: &[u8],
+        positions: std::ops::Range<usize>,
+        applies: &dyn Fn(&Rule) -> bool,
+        first_only: bool,
+        on_match: &mut dyn FnMut(Match),
+    ) -> bool {
+        let engine = self.engine;
+        let last_block = positions.end == bytes.len();
+        // The next block's hits start at most a keyword's length before it.
+        let next_hits_from = positions.end.saturating_sub(engine.longest_keyword);
+        if positions.start == 0 {
+            for &rule in &engine.unkeyed_rules {
+                self.hits.add(rule, 0, bytes.len());
+            }
+        }
+        engine
+            .keywords
+            .hits(bytes, positions.clone(), &mut self.hits);
         if let Some(path_keywords) = &engine.path_keywords {
             let rules = engine.rules.rules();
             if engine.path_rules.iter().any(|&rule| applies(&rules[rule])) {
-                path_keywords.hits(bytes, &mut self.hits);
+                path_keywords.hits(bytes, positions, &mut self.hits);
             }
-        }
-        for &rule in &engine.unkeyed_rules {
-            self.hits.add(rule, 0, bytes.len());
         }
         // Rule order, then position: the order matches are reported in.
         self.hits.rules.sort_unstable();
-        'rules: for next in 0..self.hits.rules.len() {
+        self.carried.clear();
+        for next in 0..self.hits.rules.len() {
             let rule_index = self.hits.rules[next];
             let rule = &engine.rules.rules()[rule_index];
             if !applies(rule) {
@@ -435,6 +519,17 @@ impl<'e> Scanner<'e> {
                         hits.end = index + 1;
                     }
                     _ => self.windows.push((window, index..index + 1)),
+                }
+            }
+            // A later hit's window reaches back `before` bytes from its keyword, and may merge
+            // with the last windows: they wait, with their hits, for the next block's.
+            if !last_block {
+                let before = if anchored { 0 } else { matcher.facts.window };
+                let reach = next_hits_from.saturating_sub(before);
+                let done = (self.windows).partition_point(|(window, _)| window.end < reach);
+                if let Some((_, hits)) = self.windows.get(done) {
+                    self.carried.push((rule_index, hits.start));
+                    self.windows.truncate(done);
                 }
             }
             // Most keyword hits have nothing near them that the rule's secret could be: its
@@ -469,7 +564,7 @@ impl<'e> Scanner<'e> {
                         for found in self.window_matches.drain(..) {
                             on_match(found.placed_at(window.start));
                             if first_only {
-                                break 'rules;
+                                return true;
                             }
                         }
                         continue;
@@ -503,7 +598,7 @@ impl<'e> Scanner<'e> {
                         ) {
                             Some(found) if first_only => {
                                 on_match(found);
-                                break 'rules;
+                                return true;
                             }
                             Some(found) => {
                                 self.window_matches
@@ -535,6 +630,8 @@ impl<'e> Scanner<'e> {
                 }
             }
         }
+        self.hits.carry_over(&self.carried);
+        false
     }
 }
 
@@ -904,6 +1001,89 @@ mod tests {
             with > 3000 && without > 1000,
             "{with} with a match, {without} without"
         );
+    }
+
+    /// A chunk scanned a block at a time gives what it gives scanned whole, in the same order:
+    /// every built-in rule's examples and negative examples, run together on long lines and
+    /// short ones, so that windows and matches straddle blocks of every size tried.
+    #[test]
+    fn a_chunk_scanned_in_blocks_gives_what_it_gives_whole() {
+        let engine = Engine::new(RuleSet::builtin_with_examples().unwrap()).unwrap();
+        let mut next = crate::test_rng(0x5EED_B10C);
+        let mut text = Vec::new();
+        // A fifth of the rules keeps the test quick unoptimized.
+        for rule in engine.rules().rules().iter().step_by(5) {
+            for example in rule.examples.iter().chain(&rule.negative_examples) {
+                text.extend_from_slice(example.as_bytes());
+                let joiners: [&[u8]; 4] = [b"\n", b" ", b"", b"\n\n  x = 1 # filler\n"];
+                text.extend_from_slice(joiners[(next() % 4) as usize]);
+            }
+        }
+        let matches_of = |block_size: usize, first_only: bool| {
+            let mut scanner = engine.scanner();
+            scanner.block_size = block_size;
+            let mut found = Vec::new();
+            scanner.scan_rules(&text, &|_| true, first_only, &mut |m| found.push(m));
+            found
+        };
+        let whole = matches_of(usize::MAX, false);
+        assert!(whole.len() > 1500, "{} matches", whole.len());
+        for block_size in [61, 4096] {
+            let blocks = matches_of(block_size, false);
+            assert!(blocks == whole, "blocks of {block_size} bytes");
+            assert_eq!(matches_of(block_size, true).len(), 1);
+        }
+    }
+
+    /// The same on random text dense in hits and overlapping windows, with blocks down to one
+    /// byte: a rule whose matches end at its keyword (its windows reach back from the hits),
+    /// one anchored at its keyword, and one whose matches run over lines.
+    #[test]
+    fn windows_that_straddle_blocks_are_searched_as_one() {
+        let engine = engine(
+            r#"
+            [[rules]]
+            id = "t.before"
+            name = "value before its keyword"
+            severity = "high"
+            keywords = ["tok"]
+            regex = '([a-d]{2,9})tok[a-d]{0,4}'
+            [[rules]]
+            id = "t.after"
+            name = "value after its keyword"
+            severity = "high"
+            keywords = ["tok", "key", "keytok", "tokkey"]
+            regex = '(?:tok|key)=([a-dx]{2,9})'
+            [[rules]]
+            id = "t.lines"
+            name = "value lines after its keyword"
+            severity = "high"
+            keywords = ["key"]
+            regex = '(?s)key.*?:([a-d]{3,})'
+        "#,
+        );
+        let mut next = crate::test_rng(0xB10C_5EED);
+        let pieces = ["tok", "key", "=", ":", "a", "b", "cd", "x", "\n", " "];
+        let mut rules_matched = std::collections::HashSet::new();
+        for _ in 0..30 {
+            let text: Vec<u8> = (0..(next() % 600))
+                .flat_map(|_| pieces[(next() % pieces.len() as u64) as usize].bytes())
+                .collect();
+            let matches_of = |block_size: usize| {
+                let mut scanner = engine.scanner();
+                scanner.block_size = block_size;
+                scanner.test_secret_runs = false;
+                let mut found = Vec::new();
+                scanner.scan(&text, None, &mut |m| found.push((m.rule, m.span, m.secret)));
+                found
+            };
+            let whole = matches_of(usize::MAX);
+            rules_matched.extend(whole.iter().map(|m| m.0));
+            for block_size in 1..40 {
+                assert_eq!(matches_of(block_size), whole, "blocks of {block_size}");
+            }
+        }
+        assert_eq!(rules_matched.len(), 3);
     }
 
     /// Judgements kept for secrets met before change nothing: a text scanned twice by one
