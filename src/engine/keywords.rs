@@ -677,30 +677,44 @@ mod tests {
         assert!(chosen < golden, "{chosen} vs {golden}");
     }
 
-    #[test]
-    fn agrees_with_aho_corasick_on_random_text() {
-        let mut next = crate::test_rng(0x2545_F491_4F6C_DD1D);
-        let alphabet = b"abcAB_-.~ \n\x00\xff";
-        let keywords: Vec<Vec<u8>> = (0..40)
-            .map(|_| {
-                (0..(2 + next() % 6))
-                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                    .collect()
-            })
-            .collect();
-        let matcher = KeywordMatcher::new(&keywords).unwrap();
+    /// A matcher for `keywords` and a copy that runs the plain loop where the CPU has AVX2, so
+    /// that a test checks both anchor searches.
+    fn both_searches(keywords: &[Vec<u8>]) -> [KeywordMatcher; 2] {
+        let matcher = KeywordMatcher::new(keywords).unwrap();
         #[allow(unused_mut, reason = "only x86_64 has a second search to turn off")]
         let mut scalar = matcher.clone();
         #[cfg(target_arch = "x86_64")]
         {
             scalar.use_avx2 = false;
         }
+        [matcher, scalar]
+    }
+
+    /// Up to `max_len` random bytes of `alphabet` (at least `min_len`).
+    fn random_bytes(
+        next: &mut impl FnMut() -> u64,
+        alphabet: &[u8],
+        min_len: u64,
+        max_len: u64,
+    ) -> Vec<u8> {
+        (0..(min_len + next() % (max_len - min_len)))
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect()
+    }
+
+    #[test]
+    fn agrees_with_aho_corasick_on_random_text() {
+        let mut next = crate::test_rng(0x2545_F491_4F6C_DD1D);
+        let alphabet = b"abcAB_-.~ \n\x00\xff";
+        let keywords: Vec<Vec<u8>> = (0..40)
+            .map(|_| random_bytes(&mut next, alphabet, 2, 8))
+            .collect();
+        let searches = both_searches(&keywords);
         for _ in 0..50 {
-            let text: Vec<u8> = (0..(next() % 500))
-                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                .collect();
-            assert_eq!(hits(&matcher, &text), reference(&keywords, &text));
-            assert_eq!(hits(&scalar, &text), reference(&keywords, &text));
+            let text = random_bytes(&mut next, alphabet, 0, 500);
+            for matcher in &searches {
+                assert_eq!(hits(matcher, &text), reference(&keywords, &text));
+            }
         }
     }
 
@@ -711,24 +725,12 @@ mod tests {
         let mut next = crate::test_rng(0x0B10_C4ED);
         let alphabet = b"abcAB_-.~ \n";
         let keywords: Vec<Vec<u8>> = (0..30)
-            .map(|_| {
-                (0..(1 + next() % 12))
-                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                    .collect()
-            })
+            .map(|_| random_bytes(&mut next, alphabet, 1, 13))
             .collect();
-        let matcher = KeywordMatcher::new(&keywords).unwrap();
-        #[allow(unused_mut, reason = "only x86_64 has a second search to turn off")]
-        let mut scalar = matcher.clone();
-        #[cfg(target_arch = "x86_64")]
-        {
-            scalar.use_avx2 = false;
-        }
+        let searches = both_searches(&keywords);
         for _ in 0..40 {
-            let text: Vec<u8> = (0..(next() % 2000))
-                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                .collect();
-            for matcher in [&matcher, &scalar] {
+            let text = random_bytes(&mut next, alphabet, 0, 2000);
+            for matcher in &searches {
                 let mut pieces = Vec::new();
                 let mut from = 0;
                 while from < text.len() {
@@ -758,13 +760,7 @@ mod tests {
                 }
             }
         }
-        let matcher = KeywordMatcher::new(&keywords).unwrap();
-        #[allow(unused_mut, reason = "only x86_64 has a second search to turn off")]
-        let mut scalar = matcher.clone();
-        #[cfg(target_arch = "x86_64")]
-        {
-            scalar.use_avx2 = false;
-        }
+        let searches = both_searches(&keywords);
         let mut next = crate::test_rng(0x1234_5678_9ABC_DEF1);
         let mut text = Vec::new();
         while text.len() < 200_000 {
@@ -783,7 +779,8 @@ mod tests {
         }
         let expected = reference(&keywords, &text);
         assert!(expected.len() > 2_000, "{} hits", expected.len());
-        assert_eq!(hits(&matcher, &text), expected);
-        assert_eq!(hits(&scalar, &text), expected);
+        for matcher in &searches {
+            assert_eq!(hits(matcher, &text), expected);
+        }
     }
 }
