@@ -144,10 +144,14 @@ pub fn keep_first_of_each_secret(
         if let Some(also_in) = first.also_in.as_mut() {
             *also_in += 1 + finding.also_in.unwrap_or(0);
         }
-        let reintroduced = !held && !finding.is_whole_file();
+        let whole_file = finding.is_whole_file();
         let Some(commit) = finding.commit else {
             continue;
         };
+        // No parent held it, and it is not the first introduction's own commit (a copy added
+        // with it, at another path): it came back, or arrived again on another branch.
+        let with_first = first.commit.as_ref().is_some_and(|c| c.id == commit.id);
+        let reintroduced = !held && !whole_file && !with_first;
         let new_path = finding.path != first.path
             && !first.also_at.iter().any(|place| place.path == finding.path);
         if reintroduced || new_path {

@@ -15,7 +15,7 @@
 //! | `entropy` | Shannon entropy of the secret, bits per byte |
 //! | `commit` | `{id, author, email, date, message}` for git sources, else absent |
 //! | `also_in` | history: how many other tree snapshots (other commits or paths) hold the same secret |
-//! | `also_at` | history: the other places the secret was introduced, `[{path, commit, date, reintroduced}]` in topological order: another path (moved, copied, or edited there), or `reintroduced: true` where no parent held it (it came back after removal, or arrived again on another branch); absent when there is none |
+//! | `also_at` | history: the other places the secret was introduced, `[{path, commit, date, reintroduced}]` in topological order: another path (moved, copied, or edited there), or `reintroduced: true` where no parent held it in a later commit than the first (it came back after removal, or arrived again on another branch); absent when there is none |
 //! | `decoded` | `base64`, `hex` or `percent` when the secret was found by decoding the text at the location, `concatenated` when it was split across joined string literals |
 //! | `validation` | `{kind, result}` when the rule has a validator, else absent |
 //! | `candidates` | ids of other vendors' rules whose format the secret fits as well (a prefix several vendors share); absent when there is none |

@@ -112,6 +112,10 @@ impl Git {
                 let at = place["commit"].as_str().unwrap();
                 assert!(self.holds(at, secret), "{place}");
                 if place["reintroduced"] == true {
+                    assert_ne!(at, commit, "{place}: the first commit's own copy came back");
+                    introduced(at);
+                } else if at == commit {
+                    // Another path added in the same commit: a copy, not a return.
                     introduced(at);
                 } else {
                     assert!(
@@ -265,6 +269,46 @@ fn issue_14_merges_reverts_and_a_secret_that_comes_back() {
     git.run(&["repack", "-adq"]);
     git.run(&["prune-packed", "-q"]);
     assert_eq!(git.check_oracle(), findings);
+}
+
+/// A secret committed at two paths at once: the second path is a copy made with the first,
+/// not a comeback; a later re-addition after its removal is one.
+#[test]
+fn a_copy_added_in_the_same_commit_is_not_a_comeback() {
+    let git = Git::init();
+    git.write("a.txt", "a\n");
+    git.commit("root");
+    let token = github_pat();
+    git.write("app.env", &format!("TOKEN={token}\n"));
+    git.write("copy/app.env", &format!("# copy\nTOKEN={token}\n"));
+    let added = git.commit("add it twice");
+    std::fs::remove_file(git.path().join("app.env")).unwrap();
+    std::fs::remove_file(git.path().join("copy/app.env")).unwrap();
+    git.commit("remove both");
+    git.write("later.env", &format!("TOKEN={token}\nPOOL=5\n"));
+    let back = git.commit("add it again");
+    let findings = git.check_oracle();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let finding = finding_for(&findings, &token);
+    assert_eq!(finding["commit"]["id"], added);
+    let places = finding["also_at"].as_array().unwrap();
+    let copy = (places.iter())
+        .find(|p| p["commit"] == added.as_str())
+        .unwrap_or_else(|| panic!("the copy is listed: {finding:#}"));
+    assert_eq!(copy["reintroduced"], false, "{finding:#}");
+    assert!(
+        places
+            .iter()
+            .any(|p| p["commit"] == back.as_str() && p["reintroduced"] == true),
+        "{finding:#}"
+    );
+    let output = leakhound()
+        .current_dir(git.path())
+        .args(["history", "--no-progress"])
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(human.matches("came back:").count(), 1, "{human}");
 }
 
 #[test]
