@@ -66,6 +66,16 @@ impl Git {
         crate::util::json_with_code(&output, code, args)
     }
 
+    /// The human report of `leakhound history` (secrets redacted).
+    fn human_history(&self) -> String {
+        let output = leakhound()
+            .current_dir(self.path())
+            .args(["history", "--no-progress"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
     /// Whether any blob of `commit`'s tree holds `secret`.
     fn holds(&self, commit: &str, secret: &str) -> bool {
         let files = self.run(&["ls-tree", "-r", "--name-only", commit]);
@@ -255,12 +265,7 @@ fn issue_14_merges_reverts_and_a_secret_that_comes_back() {
         "the re-addition is listed as a comeback: {finding:#}"
     );
     // The human report says it came back.
-    let output = leakhound()
-        .current_dir(git.path())
-        .args(["history", "--no-progress"])
-        .output()
-        .unwrap();
-    let human = String::from_utf8_lossy(&output.stdout);
+    let human = git.human_history();
     assert!(human.contains("came back:"), "{human}");
     assert!(!human.contains(&returning));
 
@@ -302,12 +307,7 @@ fn a_copy_added_in_the_same_commit_is_not_a_comeback() {
             .any(|p| p["commit"] == back.as_str() && p["reintroduced"] == true),
         "{finding:#}"
     );
-    let output = leakhound()
-        .current_dir(git.path())
-        .args(["history", "--no-progress"])
-        .output()
-        .unwrap();
-    let human = String::from_utf8_lossy(&output.stdout);
+    let human = git.human_history();
     assert_eq!(human.matches("came back:").count(), 1, "{human}");
 }
 
