@@ -521,11 +521,10 @@ impl<'e> Scanner<'e> {
                     _ => self.windows.push((window, index..index + 1)),
                 }
             }
-            // A later hit's window reaches back `before` bytes from its keyword, and may merge
+            // A later hit's window reaches back (`reach_back`) from its keyword, and may merge
             // with the last windows: they wait, with their hits, for the next block's.
             if !last_block {
-                let before = if anchored { 0 } else { matcher.facts.window };
-                let reach = next_hits_from.saturating_sub(before);
+                let reach = next_hits_from.saturating_sub(reach_back(&matcher.facts, anchored));
                 let done = (self.windows).partition_point(|(window, _)| window.end < reach);
                 if let Some((_, hits)) = self.windows.get(done) {
                     self.carried.push((rule_index, hits.start));
@@ -687,6 +686,16 @@ impl RuleSearch<'_> {
     }
 }
 
+/// How far before a keyword hit a rule's search window starts: a regex's longest match, or
+/// nothing for a search anchored at the hit (a match that starts with a keyword starts there).
+fn reach_back(facts: &crate::rule::facts::RegexFacts, anchored: bool) -> usize {
+    if anchored {
+        0
+    } else {
+        facts.window
+    }
+}
+
 /// The bytes a rule's regex searches around a keyword hit at `start..end`: the regex's
 /// longest match each way (only forward for a search `anchored` at the hit), cut to the
 /// keyword's line (and its newline) when no match can leave it, and to a few lines around it
@@ -699,10 +708,8 @@ fn search_window(
     end: usize,
     anchored: bool,
 ) -> Span {
-    // A match that starts with a keyword starts at its hit.
-    let before = if anchored { 0 } else { facts.window };
     let mut window = Span::new(
-        start.saturating_sub(before),
+        start.saturating_sub(reach_back(facts, anchored)),
         end.saturating_add(facts.window).min(bytes.len()),
     );
     let lines = if facts.single_line || facts.ends_at_newline {
