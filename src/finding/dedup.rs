@@ -26,59 +26,89 @@ pub fn drop_secrets_the_parents_hold(
     findings: &mut Vec<Finding>,
     parent_trees: impl Fn(&Finding) -> Option<Vec<git2::Oid>>,
 ) -> Result<(), Error> {
-    let mut held = held_by_parents(repo, findings.iter(), parent_trees, false)?.into_iter();
+    let asked: Vec<(&Finding, Option<&str>)> = findings.iter().map(|f| (f, None)).collect();
+    let mut held = held_by_parents(repo, &asked, parent_trees, false)?.into_iter();
     findings.retain(|_| !held.next().unwrap_or(false));
     Ok(())
 }
 
 /// For each finding, whether one of the trees `parent_trees` gives held its secret anywhere
 /// (`parent_trees` is asked once per commit: the trees are those of the commit's parents).
-/// Whole-file findings (no secret bytes) and findings without known parents are held by none.
-/// `whole_history`: the trees asked about span the history, so every packed blob is searched
-/// once up front rather than each read on demand.
+/// Each finding comes with another path to look at first besides its own (where its secret
+/// was first seen), if any. Whole-file findings (no secret bytes) and findings without known
+/// parents are held by none. `whole_history`: the trees asked about span the history, so if
+/// more than a few need reading whole, every packed blob is searched once up front rather
+/// than each read on demand.
 fn held_by_parents<'f>(
     repo: &git2::Repository,
-    findings: impl IntoIterator<Item = &'f Finding> + Clone,
+    findings: &[(&'f Finding, Option<&'f str>)],
     parent_trees: impl Fn(&Finding) -> Option<Vec<git2::Oid>>,
     whole_history: bool,
 ) -> Result<Vec<bool>, Error> {
     // Distinct first (a dense history repeats each secret in hundreds of findings), then sorted.
-    let distinct: FxHashSet<&[u8]> = (findings.clone().into_iter())
-        .map(|finding| finding.secret.expose())
+    let distinct: FxHashSet<&[u8]> = (findings.iter())
+        .map(|(finding, _)| finding.secret.expose())
         .filter(|secret| !secret.is_empty())
         .collect();
     let mut secrets: Vec<&[u8]> = distinct.into_iter().collect();
+    if secrets.is_empty() {
+        return Ok(vec![false; findings.len()]);
+    }
     secrets.sort_unstable();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut held = (!secrets.is_empty())
-        .then(|| SecretsInTrees::new(repo, &secrets))
-        .transpose()?
-        .map(|held| {
-            if whole_history {
-                held.whole_history(threads)
-            } else {
-                held
-            }
-        });
+    let mut held = SecretsInTrees::new(repo, &secrets)?;
     // A dense history has dozens of findings per commit: each commit's parents are asked once.
-    let mut parents_of_commit: FxHashMap<&str, Option<Vec<git2::Oid>>> = FxHashMap::default();
-    Ok(findings
-        .into_iter()
-        .map(|finding| {
-            let (Some(held), Ok(at)) = (&mut held, secrets.binary_search(&finding.secret.expose()))
-            else {
-                return false;
-            };
-            let parents = match &finding.commit {
-                Some(commit) => (parents_of_commit.entry(&commit.id))
-                    .or_insert_with(|| parent_trees(finding))
-                    .clone(),
-                None => parent_trees(finding),
-            };
-            (parents.unwrap_or_default().into_iter()).any(|tree| held.holds(tree, at))
+    let mut parents_of_commit: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut parent_lists: Vec<Vec<git2::Oid>> = Vec::new();
+    let mut parents_of = |finding: &'f Finding| {
+        let list = parent_trees(finding).unwrap_or_default();
+        let Some(commit) = &finding.commit else {
+            parent_lists.push(list);
+            return parent_lists.len() - 1;
+        };
+        *parents_of_commit.entry(&commit.id).or_insert_with(|| {
+            parent_lists.push(list);
+            parent_lists.len() - 1
         })
-        .collect())
+    };
+    // Per finding: its secret's number and its parents' trees, or nothing to ask.
+    let asked: Vec<Option<(usize, usize)>> = (findings.iter())
+        .map(|&(finding, _)| {
+            let secret = secrets.binary_search(&finding.secret.expose()).ok()?;
+            Some((secret, parents_of(finding)))
+        })
+        .collect();
+    // The cheap question first: an edit leaves a secret where a parent had it, and a move
+    // takes it from where it was first seen; one blob read answers most findings.
+    let mut answers: Vec<bool> = (asked.iter().zip(findings))
+        .map(|(asked, &(finding, seen_at))| {
+            asked.is_some_and(|(secret, parents)| {
+                let paths = std::iter::once(finding.rel_path.as_str()).chain(seen_at);
+                (parent_lists[parents].iter())
+                    .any(|&tree| paths.clone().any(|path| held.holds_at(tree, path, secret)))
+            })
+        })
+        .collect();
+    // The rest need their parents' trees read whole.
+    let trees_to_read: FxHashSet<git2::Oid> = (answers.iter().zip(&asked))
+        .filter_map(|(&answer, &asked)| asked.filter(|_| !answer))
+        .flat_map(|(_, parents)| parent_lists[parents].iter().copied())
+        .collect();
+    if whole_history && trees_to_read.len() > FEW_TREES {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        held = held.whole_history(threads);
+    }
+    for (answer, asked) in answers.iter_mut().zip(&asked) {
+        if let (false, Some((secret, parents))) = (*answer, *asked) {
+            *answer = (parent_lists[parents].iter()).any(|&tree| held.holds(tree, secret));
+        }
+    }
+    Ok(answers)
 }
+
+/// How many trees a whole-history de-duplication reads whole through libgit2, one at a time,
+/// before it searches every packed blob up front instead (which costs about what the scan
+/// does, and pays off only when many trees are asked about).
+const FEW_TREES: usize = 4;
 
 /// `--since`: drops the findings whose secret was introduced before `since` (seconds since the
 /// epoch, committer time). The first introduction is decided on the whole history first, so
@@ -128,12 +158,13 @@ pub fn keep_first_of_each_secret(
     drop(first_of);
     // A later introduction that no parent of its commit held came back (or arrived again on
     // another branch); otherwise it was edited, moved or copied from where it already was.
-    let held = held_by_parents(
-        repo,
-        later.iter().filter_map(|&(_, index)| finding(index)),
-        |finding| parent_trees_of(repo, finding),
-        true,
-    )?;
+    let asked: Vec<(&Finding, Option<&str>)> = (later.iter())
+        .filter_map(|&(first, index)| {
+            let seen_at = finding(first).map(|first| first.rel_path.as_str());
+            Some((finding(index)?, seen_at))
+        })
+        .collect();
+    let held = held_by_parents(repo, &asked, |f| parent_trees_of(repo, f), true)?;
     for ((first, index), held) in later.into_iter().zip(held) {
         let Some(finding) = all[index].take() else {
             continue;

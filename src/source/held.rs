@@ -4,8 +4,9 @@
 //! object database (packs directly, anything else through libgit2) and knows nothing of
 //! rules or findings.
 //!
-//! Asked about a few trees (a pull request's parents), it reads each tree and blob below them
-//! once through libgit2. Asked about trees all over a history ([`SecretsInTrees::whole_history`]),
+//! Asked about one path of a tree ([`SecretsInTrees::holds_at`]: where an edit or a move most
+//! likely left a secret), it reads that one blob. Asked about a few trees (a pull request's
+//! parents), it reads each tree and blob below them once through libgit2. Asked about trees all over a history ([`SecretsInTrees::whole_history`]),
 //! it searches every packed blob once for every secret and reads every packed tree once, in
 //! pack order on every core, keeping only each tree's subtrees and the secrets its own blobs
 //! hold: reading a long history's trees one at a time through libgit2 took most of a history
@@ -32,7 +33,12 @@ pub struct SecretsInTrees<'r> {
     held: FxHashMap<Oid, Vec<u64>>,
     /// The packs, searched and read up front (see [`SecretsInTrees::whole_history`]).
     packed: Option<Packed>,
+    /// Per tree: the paths [`SecretsInTrees::holds_at`] was asked about, and the blob at each.
+    paths_asked: FxHashMap<Oid, BlobsAtPaths>,
 }
+
+/// Paths in a tree, and the blob at each (if there is one).
+type BlobsAtPaths = Vec<(Box<str>, Option<Oid>)>;
 
 /// Largest blob the up-front search inflates; a larger one is read through libgit2 if asked.
 const SEARCH_LIMIT: u64 = 256 << 20;
@@ -99,6 +105,7 @@ impl<'r> SecretsInTrees<'r> {
             secrets: secrets.len(),
             held: FxHashMap::default(),
             packed: None,
+            paths_asked: FxHashMap::default(),
         })
     }
 
@@ -175,9 +182,38 @@ impl<'r> SecretsInTrees<'r> {
     /// Whether any blob below the tree `tree` holds secret number `secret`. An object that
     /// cannot be read holds nothing (the finding is then kept: report rather than miss).
     pub fn holds(&mut self, tree: Oid, secret: usize) -> bool {
-        let bits = self.tree(tree);
-        bits.get(secret / 64)
-            .is_some_and(|word| word & (1 << (secret % 64)) != 0)
+        has_bit(&self.tree(tree), secret)
+    }
+
+    /// Whether the blob at `path` in the tree `tree` holds secret number `secret`: one blob
+    /// read, where [`SecretsInTrees::holds`] may read the whole tree. A yes means the tree
+    /// holds it; a no does not mean it does not (another of its blobs may).
+    pub fn holds_at(&mut self, tree: Oid, path: &str, secret: usize) -> bool {
+        let Some(blob) = self.blob_at(tree, path) else {
+            return false;
+        };
+        if let Some(bits) = self.held.get(&blob) {
+            return has_bit(bits, secret);
+        }
+        let bits = self.blob(blob);
+        let holds = has_bit(&bits, secret);
+        self.held.insert(blob, bits);
+        holds
+    }
+
+    /// The blob at `path` in the tree `tree`, if there is one. Remembered: a dense history asks
+    /// about the same file for each of the dozens of secrets it holds.
+    fn blob_at(&mut self, tree: Oid, path: &str) -> Option<Oid> {
+        let known = self.paths_asked.entry(tree).or_default();
+        if let Some((_, blob)) = known.iter().find(|(known, _)| **known == *path) {
+            return *blob;
+        }
+        let blob = (self.repo.find_tree(tree).ok())
+            .and_then(|tree| tree.get_path(std::path::Path::new(path)).ok())
+            .filter(|entry| entry.kind() == Some(ObjectType::Blob))
+            .map(|entry| entry.id());
+        known.push((path.into(), blob));
+        blob
     }
 
     fn empty(&self) -> Vec<u64> {
@@ -506,6 +542,11 @@ struct OpenTree {
     bits: Vec<u64>,
 }
 
+fn has_bit(bits: &[u64], number: usize) -> bool {
+    bits.get(number / 64)
+        .is_some_and(|word| word & (1 << (number % 64)) != 0)
+}
+
 fn or_into(into: &mut [u64], bits: &[u64]) {
     for (word, more) in into.iter_mut().zip(bits) {
         *word |= more;
@@ -609,5 +650,33 @@ mod tests {
             }
         }
         assert!(held_somewhere > 20 && held_somewhere < trees.len() * secrets.len());
+
+        // Asked about one path: yes exactly when the blob there holds the secret, both before
+        // and after the packs are read up front.
+        let mut yes = 0;
+        for &tree in &trees {
+            for place in places {
+                let blob = (repo
+                    .find_tree(tree)
+                    .unwrap()
+                    .get_path(Path::new(place))
+                    .ok())
+                .map(|entry| repo.find_blob(entry.id()).unwrap().content().to_vec());
+                for (number, secret) in secret_refs.iter().enumerate() {
+                    let expected = blob.as_ref().is_some_and(|blob| {
+                        blob.windows(secret.len()).any(|window| window == *secret)
+                    });
+                    assert_eq!(through_libgit2.holds_at(tree, place, number), expected);
+                    assert_eq!(up_front.holds_at(tree, place, number), expected);
+                    yes += usize::from(expected);
+                }
+            }
+        }
+        assert!(yes > 20, "{yes}");
+        assert!(!through_libgit2.holds_at(trees[0], "no/such/file", 0));
+        assert!(
+            !through_libgit2.holds_at(trees[0], "b", 0),
+            "a directory holds no blob"
+        );
     }
 }

@@ -311,6 +311,50 @@ fn a_copy_added_in_the_same_commit_is_not_a_comeback() {
     assert_eq!(human.matches("came back:").count(), 1, "{human}");
 }
 
+/// A secret that keeps coming back, and is copied to a new file each time: more of its
+/// parents' trees must be read whole than the de-duplication reads one by one (a copy's parent
+/// holds it at neither of the paths looked at first), so it searches every packed blob up
+/// front instead. Loose or packed, each return is a comeback and each copy is not.
+#[test]
+fn a_secret_that_keeps_coming_back_is_a_comeback_each_time() {
+    let git = Git::init();
+    git.write("a.txt", "a\n");
+    git.commit("root");
+    let token = github_pat();
+    let mut added = Vec::new();
+    let mut copied = Vec::new();
+    for round in 0..6 {
+        // Each file different, so that each is a blob of its own with a finding of its own.
+        let text = format!("# round {round}\nTOKEN={token}\n");
+        git.write(&format!("r{round}/app.env"), &text);
+        added.push(git.commit("add it"));
+        git.write(&format!("r{round}/copy.env"), &format!("# copy\n{text}"));
+        copied.push(git.commit("copy it"));
+        std::fs::remove_dir_all(git.path().join(format!("r{round}"))).unwrap();
+        git.commit("remove it");
+    }
+    let check = |git: &Git| {
+        let findings = git.check_oracle();
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let finding = finding_for(&findings, &token);
+        assert_eq!(finding["commit"]["id"], added[0]);
+        let places = finding["also_at"].as_array().unwrap();
+        let at = |reintroduced: bool| -> Vec<&str> {
+            (places.iter())
+                .filter(|p| p["reintroduced"] == reintroduced)
+                .map(|p| p["commit"].as_str().unwrap())
+                .collect()
+        };
+        assert_eq!(at(true), added[1..], "{finding:#}");
+        assert!(copied.iter().all(|c| at(false).contains(&c.as_str())));
+        findings
+    };
+    let loose = check(&git);
+    git.run(&["repack", "-adq"]);
+    git.run(&["prune-packed", "-q"]);
+    assert_eq!(check(&git), loose);
+}
+
 #[test]
 fn issue_14_a_pull_request_that_only_moves_or_edits_an_old_secret_adds_nothing() {
     let git = Git::init();
