@@ -225,8 +225,17 @@ where
 #[derive(Default)]
 pub(crate) struct IdIndex {
     ids: Vec<Id>,
+    /// Per id: its next eight bytes after the two the fan-out reads, as a number. The search
+    /// compares these (a history scan looks up every subtree entry of every tree): comparing
+    /// whole ids called `memcmp` for each step, a tenth of a history scan's time.
+    keys: Vec<u64>,
     /// `ids[fanout[k]..fanout[k + 1]]` start with the two bytes `k`.
     fanout: Vec<u32>,
+}
+
+/// The eight bytes of `id` after the first two, big-endian: sorted ids have sorted keys.
+fn key_of(id: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(id.get(2..10)?.try_into().ok()?))
 }
 
 impl IdIndex {
@@ -245,7 +254,8 @@ impl IdIndex {
             *slot = total;
             total += count;
         }
-        IdIndex { ids, fanout }
+        let keys = ids.iter().filter_map(|id| key_of(id)).collect();
+        IdIndex { ids, keys, fanout }
     }
 
     /// The number of `id`, if the set holds it.
@@ -253,10 +263,15 @@ impl IdIndex {
         let bucket = usize::from(*id.first()?) << 8 | usize::from(*id.get(1)?);
         let start = *self.fanout.get(bucket)? as usize;
         let end = *self.fanout.get(bucket + 1)? as usize;
-        let at = self.ids[start..end]
-            .binary_search_by(|known| known.as_slice().cmp(id))
-            .ok()?;
-        Some((start + at) as u32)
+        let key = key_of(id)?;
+        let keys = self.keys.get(start..end)?;
+        // The first id with this key, then the next ones with it (the same ten first bytes
+        // are as good as never met, but are allowed).
+        let first = start + keys.partition_point(|&known| known < key);
+        (first..end)
+            .take_while(|&at| self.keys[at] == key)
+            .find(|&at| self.ids[at] == id)
+            .map(|at| at as u32)
     }
 
     /// The id numbered `number`.
@@ -298,6 +313,12 @@ mod tests {
             assert_eq!(index.id(rank as u32), Some(id));
         }
         assert_eq!(index.get(&next_id()), None);
+        // Absent, with the first ten bytes of one present (and of two).
+        let (mut stranger, mut third_twin) = (ids[2], ids[0]);
+        stranger[12] ^= 1;
+        third_twin[18] ^= 1;
+        assert_eq!(index.get(&stranger), None);
+        assert_eq!(index.get(&third_twin), None);
         assert_eq!(index.get(&[]), None);
         assert_eq!(IdIndex::default().get(&ids[0]), None);
     }
