@@ -45,16 +45,23 @@ fn held_by_parents<'f>(
     parent_trees: impl Fn(&Finding) -> Option<Vec<git2::Oid>>,
     whole_history: bool,
 ) -> Result<Vec<bool>, Error> {
-    // Distinct first (a dense history repeats each secret in hundreds of findings), then sorted.
-    let distinct: FxHashSet<&[u8]> = (findings.iter())
-        .map(|(finding, _)| finding.secret.expose())
-        .filter(|secret| !secret.is_empty())
+    // Each distinct secret numbered once (a dense history repeats each in hundreds of findings).
+    let mut secrets: Vec<&[u8]> = Vec::new();
+    let mut number_of: FxHashMap<&[u8], usize> = FxHashMap::default();
+    let numbers: Vec<Option<usize>> = (findings.iter())
+        .map(|(finding, _)| {
+            let secret = finding.secret.expose();
+            (!secret.is_empty()).then(|| {
+                *number_of.entry(secret).or_insert_with(|| {
+                    secrets.push(secret);
+                    secrets.len() - 1
+                })
+            })
+        })
         .collect();
-    let mut secrets: Vec<&[u8]> = distinct.into_iter().collect();
     if secrets.is_empty() {
         return Ok(vec![false; findings.len()]);
     }
-    secrets.sort_unstable();
     let mut held = SecretsInTrees::new(repo, &secrets)?;
     // A dense history has dozens of findings per commit: each commit's parents are asked once.
     let mut parents_of_commit: FxHashMap<&str, usize> = FxHashMap::default();
@@ -71,11 +78,8 @@ fn held_by_parents<'f>(
         })
     };
     // Per finding: its secret's number and its parents' trees, or nothing to ask.
-    let asked: Vec<Option<(usize, usize)>> = (findings.iter())
-        .map(|&(finding, _)| {
-            let secret = secrets.binary_search(&finding.secret.expose()).ok()?;
-            Some((secret, parents_of(finding)))
-        })
+    let asked: Vec<Option<(usize, usize)>> = (findings.iter().zip(numbers))
+        .map(|(&(finding, _), secret)| Some((secret?, parents_of(finding))))
         .collect();
     // The cheap question first: an edit leaves a secret where a parent had it, and a move
     // takes it from where it was first seen; one blob read answers most findings.
