@@ -67,15 +67,14 @@ fn held_by_parents<'f>(
     let mut parents_of_commit: FxHashMap<&str, usize> = FxHashMap::default();
     let mut parent_lists: Vec<Vec<git2::Oid>> = Vec::new();
     let mut parents_of = |finding: &'f Finding| {
-        let list = parent_trees(finding).unwrap_or_default();
-        let Some(commit) = &finding.commit else {
-            parent_lists.push(list);
-            return parent_lists.len() - 1;
-        };
-        *parents_of_commit.entry(&commit.id).or_insert_with(|| {
-            parent_lists.push(list);
+        let mut new_list = || {
+            parent_lists.push(parent_trees(finding).unwrap_or_default());
             parent_lists.len() - 1
-        })
+        };
+        match &finding.commit {
+            Some(commit) => *parents_of_commit.entry(&commit.id).or_insert_with(new_list),
+            None => new_list(),
+        }
     };
     // Per finding: its secret's number and its parents' trees, or nothing to ask.
     let asked: Vec<Option<(usize, usize)>> = (findings.iter().zip(numbers))
